@@ -1,0 +1,125 @@
+"""Assess profiles: one pipeline per pack, compiled once, run for many profiles.
+
+    engine = Engine.from_dirs(["rules/community"])        # load, check, compile
+    report = engine.assess_file("profiles/fuxing.yaml")     # validate, match, score
+
+An Engine is not thread-safe (durable_rules sessions are per process and
+hold the GIL); use one Engine per worker process for parallel batches.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+from .backends import make_backend, resolve_backend
+from .context import Context
+from .errors import Diagnostic, InputError, UsageError
+from .findings import Finding, RuleEvaluator
+from .pack import Pack, load_pack
+from .pack.loader import display_path
+from .profile.validate import Profile, ProfileSchema
+from .recommend import next_grade, recommendations
+from .report import model as M
+from .report.build import pack_result
+from .scoring import score
+from .source import load_yaml
+
+
+class PackAssessor:
+    """One pack with its backend: assesses a validated profile."""
+
+    def __init__(self, pack: Pack, backend: str):
+        self.pack = pack
+        self.backend = make_backend(backend, pack)
+        self.strata = max((rule.stratum for rule in pack.rules), default=0) + 1
+        self.by_stratum: dict[int, list] = {}
+        for rule in pack.rules:
+            self.by_stratum.setdefault(rule.stratum, []).append(rule)
+
+    def findings(self, profile: Profile) -> tuple[Context, list[Finding]]:
+        context = Context(self.pack, profile)
+        results: dict[str, Finding] = {}
+
+        def on_round(stratum: int, oracle) -> None:
+            evaluator = RuleEvaluator(context, oracle)
+            for rule in self.by_stratum.get(stratum, []):
+                finding = evaluator.evaluate(rule)
+                results[rule.id] = finding
+                context.outcomes[rule.id] = finding.outcome
+
+        self.backend.run(context, self.strata, on_round)
+        return context, [results[rule.id] for rule in self.pack.rules]
+
+    def assess(self, profile: Profile) -> M.PackResult:
+        context, findings = self.findings(profile)
+        card = score(self.pack, findings)
+        recs = recommendations(self.pack, findings, card, context)
+        path = next_grade(self.pack, findings, card)
+        return pack_result(self.pack, context, findings, card, recs, path)
+
+
+class Engine:
+    def __init__(self, packs: list[Pack], *, backend: str = "auto"):
+        if not packs:
+            raise UsageError([Diagnostic("", 0, 0, "error", "no-packs", "no rule packs selected")])
+        self.packs = packs
+        self.backend = resolve_backend(backend)
+        self.schema = ProfileSchema(packs)
+        self.assessors = [PackAssessor(pack, self.backend) for pack in packs]
+
+    @classmethod
+    def from_dirs(cls, dirs: Iterable[str | Path], *, params: dict[str, Any] | None = None,
+                  backend: str = "auto") -> "Engine":
+        dirs = list(dirs)
+        overrides = split_overrides(params or {}, dirs)
+        packs = [load_pack(path, overrides.get(index)) for index, path in enumerate(dirs)]
+        return cls(packs, backend=backend)
+
+    def load_profile(self, path: str | Path) -> Profile:
+        shown = display_path(Path(path))
+        document = load_yaml(path, display_name=shown, error_class=InputError)
+        return self.schema.validate(document, shown)
+
+    def assess(self, profile: Profile) -> M.Report:
+        period = profile.period
+        return M.Report(
+            engine=M.EngineInfo(version=__version__, backend=self.backend),
+            profile=M.ProfileInfo(file=profile.file, id=profile.meta.id, name=profile.meta.name,
+                                  subject=profile.meta.subject,
+                                  period_start=period[0].isoformat() if period else None,
+                                  period_end=period[1].isoformat() if period else None),
+            results=[assessor.assess(profile) for assessor in self.assessors],
+            warnings=[M.DiagnosticOut(**d.to_dict()) for d in profile.warnings],
+        )
+
+    def assess_file(self, path: str | Path) -> M.Report:
+        return self.assess(self.load_profile(path))
+
+
+def split_overrides(params: dict[str, Any], dirs: list) -> dict[int, dict[str, Any]]:
+    """`name` or `pack_id:name` → the overrides of each pack (by position)."""
+    from .pack import read_pack_dir
+
+    raws = [read_pack_dir(path) for path in dirs] if params else []
+    out: dict[int, dict[str, Any]] = {}
+    for key, value in params.items():
+        pack_id, _, name = key.rpartition(":")
+        targets = [i for i, raw in enumerate(raws)
+                   if name in raw.parameters and (not pack_id or raw.meta.id == pack_id)]
+        if not targets:
+            known = sorted({f"{raw.meta.id}:{p}" for raw in raws for p in raw.parameters})
+            from .errors import did_you_mean
+
+            hint = did_you_mean(key, known + [k.split(":", 1)[1] for k in known])
+            raise UsageError([Diagnostic("--set", 0, 0, "error", "unknown-parameter",
+                                         f"no selected pack has a parameter '{key}'",
+                                         hint or ("parameters: " + ", ".join(known) if known else None))])
+        if len(targets) > 1 and not pack_id:
+            raise UsageError([Diagnostic("--set", 0, 0, "error", "ambiguous-parameter",
+                                         f"several packs have a parameter '{name}'",
+                                         hint="write PACK:NAME=VALUE, e.g. " + f"{raws[targets[0]].meta.id}:{name}")])
+        for index in targets:
+            out.setdefault(index, {})[name] = value
+    return out

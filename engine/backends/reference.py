@@ -1,0 +1,38 @@
+"""The reference backend: conditions evaluated by the expression interpreter.
+
+It is the oracle the durable backend is tested against, and the fallback
+where durable-rules cannot be installed (Python ≥ 3.13, no C compiler).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..context import Context, Truth
+from ..pack.model import Pack, RuleSpec
+
+NAME = "reference"
+
+
+class ReferenceOracle:
+    def __init__(self, context: Context):
+        self.context = context
+        self._exprs: dict[str, dict] = {}
+
+    def truth(self, rule: RuleSpec, decision: str, subject: int | None) -> Truth:
+        exprs = self._exprs.get(rule.id)
+        if exprs is None:
+            exprs = self._exprs[rule.id] = dict(rule.decisions())
+        return self.context.truth(exprs[decision], subject)
+
+
+class ReferenceBackend:
+    name = NAME
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+
+    def run(self, context: Context, strata: int, on_round: Callable[[int, object], None]) -> None:
+        oracle = ReferenceOracle(context)
+        for stratum in range(strata):
+            on_round(stratum, oracle)

@@ -1,0 +1,38 @@
+"""Rule packs: reading, checking and locating them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .build import build_pack
+from .loader import RawPack, read_pack_dir
+from .model import Pack
+
+
+def load_pack(path: str | Path, overrides: dict[str, Any] | None = None) -> Pack:
+    """Read, validate and check a pack directory; raises PackError with every problem found."""
+    return build_pack(read_pack_dir(path), overrides)
+
+
+def shipped_packs_dir() -> Path:
+    """The packs shipped with the engine: installed inside the package, or `rules/` of a checkout."""
+    override = os.environ.get("ASSESS_RULES_DIR")
+    if override:
+        return Path(override)
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "_rules"
+    if installed.is_dir():
+        return installed
+    return here.parent / "rules"
+
+
+def shipped_packs() -> list[Path]:
+    root = shipped_packs_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
+
+
+__all__ = ["Pack", "RawPack", "build_pack", "load_pack", "read_pack_dir", "shipped_packs", "shipped_packs_dir"]

@@ -1,0 +1,171 @@
+"""Read a pack directory into validated file models, keeping where each part came from.
+
+Layout: `pack.yaml` is the manifest (pack metadata, parameters, dimensions,
+scoring). Every other `*.yaml` file under the directory, except those under
+`tests/`, may add `parameters`, `inputs`, `derived` values and `rules`, so a
+pack can be split the way its score sheet is (one file per dimension).
+Files are read in sorted order; rules keep that order.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import DiagnosticSink, PackError
+from ..source import SourceMap, load_yaml
+from ..validation import diagnostics_from, located
+from .schema import DerivedDecl, Dimension, InputDecl, PackFile, PackMeta, ParamDecl, Rule, Scoring
+
+MANIFEST = "pack.yaml"
+MANIFEST_ONLY = ("pack", "dimensions", "scoring")
+SKIPPED_DIRS = {"tests", "__pycache__"}
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it: relative to the working directory when inside it."""
+    path = Path(path)
+    try:
+        return os.path.relpath(path) if Path(os.path.abspath(path)).is_relative_to(Path.cwd()) else str(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a part of a pack was written: file and path inside the YAML document."""
+
+    file: str
+    source: SourceMap | None
+    path: tuple = ()
+
+    def child(self, *parts) -> "Origin":
+        return Origin(self.file, self.source, self.path + tuple(parts))
+
+    def position(self, *parts, key: bool = False) -> tuple[int, int]:
+        return located(self.source, self.path + tuple(parts), key=key)
+
+    def position_in(self, parts: tuple, offset: int) -> tuple[int, int]:
+        """File position of character `offset` inside the scalar at parts."""
+        if self.source is None:
+            return 0, 0
+        full = self.path + tuple(parts)
+        if self.source.value(full) is None:
+            return self.position(*parts)
+        return self.source.locate(full, offset)
+
+
+@dataclass
+class RawPack:
+    root: Path
+    meta: PackMeta | None = None
+    meta_origin: Origin | None = None
+    scoring: Scoring | None = None
+    scoring_origin: Origin | None = None
+    dimensions: list[tuple[Dimension, Origin]] = field(default_factory=list)
+    parameters: dict[str, tuple[ParamDecl, Origin]] = field(default_factory=dict)
+    inputs: dict[str, tuple[InputDecl, Origin]] = field(default_factory=dict)
+    derived: dict[str, tuple[DerivedDecl, Origin]] = field(default_factory=dict)
+    rules: list[tuple[Rule, Origin]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def pack_files(root: Path) -> list[Path]:
+    """pack.yaml first, then the other YAML files in sorted order."""
+    found = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        for name in files:
+            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                found.append(Path(directory) / name)
+    manifest = root / MANIFEST
+    others = sorted((p for p in found if p != manifest), key=lambda p: p.relative_to(root).as_posix())
+    return ([manifest] if manifest.exists() else []) + others
+
+
+def read_pack_dir(root: Path | str) -> RawPack:
+    root = Path(root)
+    sink = DiagnosticSink()
+    raw = RawPack(root=root)
+    if not root.is_dir():
+        sink.error(display_path(root), 0, 0, "pack-not-found", f"no pack directory at {display_path(root)}",
+                   hint="a pack is a directory holding pack.yaml")
+        sink.raise_if_errors(PackError)
+    if not (root / MANIFEST).is_file():
+        sink.error(display_path(root / MANIFEST), 0, 0, "pack-manifest-missing",
+                   f"{display_path(root)} has no {MANIFEST}", hint="run 'assess pack new' to start a pack")
+        sink.raise_if_errors(PackError)
+    for path in pack_files(root):
+        _read_file(path, root, raw, sink)
+    if raw.meta is None and not sink.has_errors:
+        sink.error(display_path(root / MANIFEST), 1, 1, "pack-manifest", f"{MANIFEST} needs a 'pack:' section")
+    if raw.scoring is None and not sink.has_errors:
+        sink.error(display_path(root / MANIFEST), 1, 1, "pack-manifest", f"{MANIFEST} needs a 'scoring:' section")
+    raw.warnings = [d for d in sink.items if d.severity != "error"]
+    sink.raise_if_errors(PackError)
+    return raw
+
+
+def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> None:
+    shown = display_path(path)
+    try:
+        document = load_yaml(path, display_name=shown, error_class=PackError)
+    except PackError as exc:
+        sink.extend(exc.diagnostics)
+        return
+    sink.extend(document.warnings)
+    raw.files.append(shown)
+    raw.paths.append(path)
+    data: Any = document.data
+    source = document.source
+    if data is None:
+        return
+    if not isinstance(data, dict):
+        sink.error(shown, 1, 1, "pack-schema", "a pack file must be a mapping of sections",
+                   hint="sections: pack, parameters, dimensions, scoring, inputs, derived, rules")
+        return
+    is_manifest = path == root / MANIFEST
+    if not is_manifest:
+        for section in MANIFEST_ONLY:
+            if section in data:
+                line, col = located(source, (section,), key=True)
+                sink.error(shown, line, col, "pack-schema", f"'{section}:' belongs in {MANIFEST}")
+        data = {key: value for key, value in data.items() if key not in MANIFEST_ONLY}
+    try:
+        model = PackFile.model_validate(data)
+    except ValidationError as exc:
+        sink.extend(diagnostics_from(exc, file=shown, source=source, model=PackFile, code_prefix="pack-"))
+        return
+    origin = Origin(shown, source)
+    if model.pack is not None:
+        raw.meta, raw.meta_origin = model.pack, origin.child("pack")
+    if model.scoring is not None:
+        raw.scoring, raw.scoring_origin = model.scoring, origin.child("scoring")
+    for index, dimension in enumerate(model.dimensions or []):
+        raw.dimensions.append((dimension, origin.child("dimensions", index)))
+    _merge(raw.parameters, model.parameters, origin, "parameters", "parameter", sink)
+    _merge(raw.inputs, model.inputs, origin, "inputs", "input", sink)
+    _merge(raw.derived, model.derived, origin, "derived", "derived value", sink)
+    for index, rule in enumerate(model.rules or []):
+        if rule.dimension is None and model.dimension is not None and rule.kind == "item":
+            rule.dimension = model.dimension
+        raw.rules.append((rule, origin.child("rules", index)))
+
+
+def _merge(target: dict, section: dict | None, origin: Origin, name: str, what: str, sink: DiagnosticSink) -> None:
+    for key, value in (section or {}).items():
+        here = origin.child(name, key)
+        if key in target:
+            first = target[key][1]
+            line, col = here.position(key=True)
+            first_line, _ = first.position(key=True)
+            sink.error(here.file, line, col, "pack-duplicate", f"{what} '{key}' is declared twice",
+                       hint=f"first declared at {first.file}:{first_line}")
+            continue
+        target[key] = (value, here)

@@ -1,0 +1,242 @@
+"""The checked, ready-to-run form of a pack.
+
+`pack.build` produces these objects from the validated files: every
+expression is parsed, type-checked and compiled, every name resolved, and
+parameters hold their values for this run. Nothing here is re-checked while
+profiles are assessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from ..expr import ast
+from ..expr import types as T
+from .loader import Origin
+from .schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text
+
+
+@dataclass(eq=False)
+class Expr:
+    """One expression of the pack, checked and compiled."""
+
+    source: str
+    tree: ast.Node
+    type: T.Type
+    list_path: str | None  # None: evaluated for the profile; else for each element of this list
+    origin: Origin  # origin.path points at the YAML scalar holding the source
+    params: frozenset[str]
+    rules: frozenset[str]
+    thunk: Callable
+
+    @property
+    def where(self) -> str:
+        line, col = self.origin.position()
+        return f"{self.origin.file}:{line}:{col}"
+
+
+@dataclass(eq=False)
+class Template:
+    """A text with `{expression}` or `{expression:percent}` placeholders, per language."""
+
+    text: Text
+    parts: dict[str, list]  # lang -> [str | (Expr, format)]
+
+
+@dataclass(eq=False)
+class InputSpec:
+    path: str
+    decl: InputDecl
+    type: T.Type
+    origin: Origin
+    fields: dict[str, "InputSpec"] = field(default_factory=dict)
+
+    @property
+    def is_object_list(self) -> bool:
+        return isinstance(self.type, T.ListType) and isinstance(self.type.item, T.ObjectType)
+
+    @property
+    def label(self) -> str | None:
+        return self.decl.label
+
+    @property
+    def display_format(self) -> str | None:
+        return "percent" if self.decl.type in ("percent", "ratio") else None
+
+
+@dataclass(eq=False)
+class DerivedSpec:
+    name: str  # full dotted name: 'training_rate' or 'staff.composite'
+    list_path: str | None  # per-element derived values belong to a list of objects
+    field: str  # name inside the element (== name for profile-level values)
+    expr: Expr
+    title: Text | None
+    format: str | None
+
+
+@dataclass(eq=False)
+class ParamSpec:
+    name: str
+    decl: ParamDecl
+    type: T.Type
+    value: Any
+    origin: Origin
+    overridden: bool = False
+
+
+@dataclass(eq=False)
+class TierSpec:
+    when: Expr
+    points: Decimal | None
+    credit: Decimal | None
+    label: Text | None
+
+    def points_of(self, rule_points: Decimal | None) -> Decimal:
+        if self.points is not None:
+            return self.points
+        return (rule_points or Decimal(0)) * (self.credit or Decimal(0))
+
+
+@dataclass(eq=False)
+class OccurrenceSpec:
+    count: Expr | None  # None: the elements of for_each failing `require` / meeting `trigger`
+    per: Decimal
+    cap: Decimal | None
+
+
+@dataclass(eq=False)
+class BandSpec:
+    id: str
+    label: Text
+    when: Expr
+    consequences: Template | None
+
+
+@dataclass(eq=False)
+class NoteSpec:
+    when: Expr
+    text: Template
+
+
+@dataclass(eq=False)
+class RuleSpec:
+    id: str
+    title: Text
+    kind: str  # item | bonus | penalty | veto
+    dimension: str | None
+    points: Decimal | None
+    origin: Origin
+    description: Text | None = None
+    method: Text | None = None
+    for_each: str | None = None
+    label_field: str | None = None
+    applies_when: Expr | None = None
+    where: Expr | None = None
+    require: Expr | None = None
+    partial: Expr | None = None
+    tiers: list[TierSpec] = field(default_factory=list)
+    deduct: OccurrenceSpec | None = None
+    award: OccurrenceSpec | None = None
+    trigger: Expr | None = None
+    severity: str | None = None
+    roll_up: str = "all"
+    min_share: Decimal | None = None
+    bands: list[BandSpec] = field(default_factory=list)
+    notes: list[NoteSpec] = field(default_factory=list)
+    evidence: list[Text] = field(default_factory=list)
+    recommend: Template | None = None
+    cite: list[Citation] = field(default_factory=list)
+    unset_params: tuple[str, ...] = ()
+    depends_on: frozenset[str] = frozenset()
+    stratum: int = 0
+
+    def decisions(self) -> list[tuple[str, Expr]]:
+        """The conditions matched by a backend, named as they appear in findings."""
+        found: list[tuple[str, Expr]] = []
+        if self.applies_when is not None:
+            found.append(("applies_when", self.applies_when))
+        if self.where is not None:
+            found.append(("where", self.where))
+        if self.require is not None:
+            found.append(("require", self.require))
+        if self.trigger is not None:
+            found.append(("trigger", self.trigger))
+        for index, tier in enumerate(self.tiers):
+            found.append((f"tier{index + 1}", tier.when))
+        for band in self.bands:
+            found.append((f"band:{band.id}", band.when))
+        for index, note in enumerate(self.notes):
+            found.append((f"note{index + 1}", note.when))
+        return found
+
+    def expressions(self) -> list[Expr]:
+        found = [expr for _, expr in self.decisions()]
+        if self.partial is not None:
+            found.append(self.partial)
+        for occurrence in (self.deduct, self.award):
+            if occurrence is not None and occurrence.count is not None:
+                found.append(occurrence.count)
+        for template in [self.recommend] + [n.text for n in self.notes] + [b.consequences for b in self.bands]:
+            if template is not None:
+                for parts in template.parts.values():
+                    found.extend(part[0] for part in parts if isinstance(part, tuple))
+        return found
+
+    @property
+    def max_points(self) -> Decimal:
+        """Points at stake in the rule's dimension (items) or pool (bonus)."""
+        if self.points is not None:
+            return self.points
+        if self.tiers:
+            return max(tier.points_of(self.points) for tier in self.tiers)
+        if self.award is not None and self.award.cap is not None:
+            return self.award.cap
+        return Decimal(0)
+
+
+@dataclass(eq=False)
+class Pack:
+    meta: PackMeta
+    root: Path
+    files: list[str]
+    sources: dict[str, Source]
+    dimensions: list[Dimension]
+    scoring: Scoring
+    params: dict[str, ParamSpec]
+    inputs: dict[str, InputSpec]
+    derived: list[DerivedSpec]
+    rules: list[RuleSpec]
+    symbols: dict
+    fingerprint: str
+    warnings: list = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def grades(self) -> list[Grade]:
+        return self.scoring.grades
+
+    @property
+    def total_weight(self) -> Decimal:
+        return sum((d.weight for d in self.dimensions), Decimal(0))
+
+    def rule(self, rule_id: str) -> RuleSpec | None:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+    def dimension(self, dimension_id: str) -> Dimension | None:
+        for dimension in self.dimensions:
+            if dimension.id == dimension_id:
+                return dimension
+        return None

@@ -1,0 +1,104 @@
+"""Recommendation and note texts with `{expression}` placeholders.
+
+`{missing(venue.homes, params.seven_homes)}` shows a computed value;
+`{rate:percent}` formats a fraction as a percentage; `{{` and `}}` are literal
+braces. Placeholders are ordinary expressions, checked when the pack loads.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..expr.errors import ExprError
+from ..expr.values import format_number, is_unknown
+
+FORMATS = ("percent", "number", "list")
+
+
+def parse_template(text: str) -> list:
+    """Split into literal strings and (expression source, format, offset) triples."""
+    pieces: list = []
+    buffer: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "{" and text[i + 1 : i + 2] == "{":
+            buffer.append("{")
+            i += 2
+            continue
+        if ch == "}" and text[i + 1 : i + 2] == "}":
+            buffer.append("}")
+            i += 2
+            continue
+        if ch == "}":
+            raise ExprError("template", "unmatched '}' in text", i, i + 1, hint="write '}}' for a literal brace")
+        if ch != "{":
+            buffer.append(ch)
+            i += 1
+            continue
+        end = _closing(text, i + 1)
+        if end < 0:
+            raise ExprError("template", "unclosed '{' in text", i, i + 1, hint="write '{{' for a literal brace")
+        inner = text[i + 1 : end]
+        source, fmt = inner, None
+        colon = _format_colon(inner)
+        if colon >= 0:
+            source, fmt = inner[:colon], inner[colon + 1 :].strip()
+            if fmt not in FORMATS:
+                raise ExprError("template", f"unknown format ':{fmt}'", i + 1 + colon, end,
+                                hint="formats: " + ", ".join(FORMATS))
+        if not source.strip():
+            raise ExprError("template", "empty placeholder '{}'", i, end + 1)
+        if buffer:
+            pieces.append("".join(buffer))
+            buffer = []
+        pieces.append((source, fmt, i + 1))
+        i = end + 1
+    if buffer:
+        pieces.append("".join(buffer))
+    return pieces
+
+
+def _closing(text: str, start: int) -> int:
+    quote = None
+    for index in range(start, len(text)):
+        ch = text[index]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "}":
+            return index
+    return -1
+
+
+def _format_colon(inner: str) -> int:
+    quote = None
+    for index, ch in enumerate(inner):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ":":
+            return index
+    return -1
+
+
+def format_value(value, fmt: str | None, lang: str, *, percent_hint: bool = False) -> str:
+    """A value as it appears inside a sentence."""
+    if is_unknown(value):
+        return "—"
+    if isinstance(value, bool):
+        if lang == "zh":
+            return "是" if value else "否"
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        shown = [format_value(v, None if fmt == "list" else fmt, lang) for v in value]
+        if not shown:
+            return "无" if lang == "zh" else "none"
+        return ("、" if lang == "zh" else ", ").join(shown)
+    if isinstance(value, (int, Decimal)):
+        return format_number(value, percent=(fmt == "percent" or (fmt is None and percent_hint)))
+    return str(value)

@@ -1,0 +1,294 @@
+"""Validate a profile against the inputs of the selected packs.
+
+A pydantic model is generated from the union of the packs' input
+declarations (nested by dotted path). Its errors are rewritten as
+`file:line:col` diagnostics that say what was expected, in the words of the
+declaration. A valid profile is flattened into engine values: one entry per
+declared path, lists of objects as lists of dicts keyed by field path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from ..errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, did_you_mean
+from ..pack.model import InputSpec, Pack
+from ..pack.schema import InputDecl
+from ..source import Document
+from ..validation import located
+from .fieldtypes import annotation, describe
+
+META_KEY = "profile"
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _order(self) -> "Period":
+        if self.end < self.start:
+            raise ValueError("the period ends before it starts")
+        return self
+
+
+class ProfileMeta(BaseModel):
+    """The `profile:` block: who is assessed, for which period."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    name: Optional[str] = Field(default=None, max_length=200)
+    subject: Optional[str] = None
+    year: Optional[int] = Field(default=None, ge=1949, le=2100)
+    period: Optional[Period] = None
+    packs: Optional[list[str]] = None
+    description: Optional[str] = Field(default=None, max_length=5000)
+    data_source: Optional[str] = Field(default=None, max_length=5000)
+
+    def resolved_period(self) -> tuple[dt.date, dt.date] | None:
+        if self.period is not None:
+            return self.period.start, self.period.end
+        if self.year is not None:
+            return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        return None
+
+
+@dataclass
+class Profile:
+    file: str
+    meta: ProfileMeta
+    values: dict[str, Any]
+    document: Document | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def source(self):
+        return self.document.source if self.document is not None else None
+
+    @property
+    def label(self) -> str:
+        return self.meta.name or self.meta.id or self.file
+
+    @property
+    def period(self):
+        return self.meta.resolved_period()
+
+
+class ProfileSchema:
+    """The validator for profiles of one set of packs (built once, used for many profiles)."""
+
+    def __init__(self, packs: Iterable[Pack]):
+        self.inputs: dict[str, InputSpec] = {}
+        sink = DiagnosticSink()
+        for pack in packs:
+            for path, spec in pack.inputs.items():
+                other = self.inputs.get(path)
+                if other is not None and other.decl.model_dump(exclude={"title", "description", "example"}) != \
+                        spec.decl.model_dump(exclude={"title", "description", "example"}):
+                    line, col = spec.origin.position(key=True)
+                    sink.error(spec.origin.file, line, col, "pack-input-conflict",
+                               f"input '{path}' is declared differently by another selected pack",
+                               hint=f"see {other.origin.file}")
+                    continue
+                self.inputs.setdefault(path, spec)
+        sink.raise_if_errors(PackError)
+        self.model = self._model()
+
+    def _model(self) -> type[BaseModel]:
+        tree: dict[str, Any] = {}
+        for path, spec in self.inputs.items():
+            node = tree
+            parts = path.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = spec.decl
+        return _build(tree, "Profile", root=True)
+
+    # -- validation -------------------------------------------------------------
+    def validate(self, document: Document, file: str) -> Profile:
+        data = document.data
+        sink = DiagnosticSink()
+        sink.extend(document.warnings)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            sink.error(file, 1, 1, "profile-shape", "a profile is a mapping of inputs",
+                       hint="start with 'profile:' and the inputs the pack declares")
+            raise InputError(sink.items)
+        try:
+            validated = self.model.model_validate(data)
+        except ValidationError as exc:
+            for item in exc.errors(include_url=False):
+                sink.add(self._diagnostic(item, file, document))
+            raise InputError(sink.items) from None
+        dumped = validated.model_dump(exclude_none=True)
+        meta = ProfileMeta.model_validate(dumped.pop(META_KEY, {}))
+        values = flatten(dumped, self.inputs)
+        period = meta.resolved_period()
+        if period is not None:
+            values["period.start"], values["period.end"] = period
+            values["period.year"] = period[0].year
+        return Profile(file, meta, values, document, [d for d in sink.items if d.severity != ERROR])
+
+    def _diagnostic(self, item: dict, file: str, document: Document) -> Diagnostic:
+        loc = tuple(p for p in item.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+        kind = item.get("type", "")
+        source = document.source
+        dotted = ".".join(str(p) for p in loc if not isinstance(p, int))
+        shown = _loc_text(loc)
+        if kind == "extra_forbidden":
+            line, col = located(source, loc, key=True)
+            name = str(loc[-1])
+            parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
+            siblings = self._children(parent, loc)
+            hint = did_you_mean(name, siblings)
+            if hint is None:
+                full = [p for p in self.inputs if p.endswith("." + name) or p.split(".")[-1] == name]
+                hint = f"did you mean '{full[0]}'?" if full else (
+                    f"known here: {', '.join(siblings[:8])}" if siblings else None)
+            return Diagnostic(file, line, col, ERROR, "unknown-key", f"unknown key '{shown}'", hint)
+        line, col = located(source, loc)
+        if loc and loc[0] == META_KEY:
+            message = item.get("msg", "invalid").removeprefix("Value error, ")
+            return Diagnostic(file, line, col, ERROR, "profile-meta", f"{shown}: {message}")
+        decl = self._decl_at(loc)
+        value = item.get("input")
+        if kind == "missing":
+            line, col = located(source, loc[:-1], key=True)
+            return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
+        if decl is None:
+            return Diagnostic(file, line, col, ERROR, "type", f"{shown}: {item.get('msg', 'invalid value')}")
+        expected = describe(decl)
+        code = "type"
+        hint = None
+        if kind == "literal_error":
+            code = "enum"
+            hint = did_you_mean(str(value), decl.values or [])
+        elif "maximum" in str(item.get("msg")) or "minimum" in str(item.get("msg")):
+            code = "range"
+        elif kind in ("dict_type", "model_type") and decl.type != "list":
+            expected = "a mapping"
+        if isinstance(value, str) and decl.type in ("integer", "number", "percent") and re.match(r"^\s*\d", value):
+            hint = "write the number alone, without a unit: the unit is declared by the pack"
+        if isinstance(value, str) and decl.type == "boolean" and value.lower() in ("yes", "no", "on", "off", "是", "否"):
+            hint = "write true or false"
+        if isinstance(value, (int, float)) and decl.type == "string":
+            hint = "quote it to keep it as text, e.g. '001'"
+        if kind == "too_long":
+            code = "too-long"
+            expected = f"{expected} (at most {item.get('ctx', {}).get('max_length')} items)"
+        return Diagnostic(file, line, col, ERROR, code, f"{shown} must be {expected}, got {_shown(value)}", hint)
+
+    def _decl_at(self, loc: tuple) -> InputDecl | None:
+        names = [str(p) for p in loc if not isinstance(p, int)]
+        for cut in range(len(names), 0, -1):
+            spec = self.inputs.get(".".join(names[:cut]))
+            if spec is None:
+                continue
+            decl = spec.decl
+            rest = names[cut:]
+            while rest:
+                if decl.type == "list":
+                    decl = decl.items
+                    continue
+                fields = decl.fields or {}
+                for width in range(len(rest), 0, -1):
+                    key = ".".join(rest[:width])
+                    if key in fields:
+                        decl, rest = fields[key], rest[width:]
+                        break
+                else:
+                    return None
+            if decl.type == "list" and isinstance(loc[-1], int):
+                decl = decl.items
+            return decl
+        return None
+
+    def _children(self, parent: str, loc: tuple) -> list[str]:
+        """Keys allowed beside the unknown one (for did-you-mean)."""
+        prefix = parent + "." if parent else ""
+        found = {p[len(prefix):].split(".")[0] for p in self.inputs if p.startswith(prefix)}
+        if not parent:
+            found.add(META_KEY)
+        if parent == META_KEY:
+            return list(ProfileMeta.model_fields)
+        decl = self._decl_at(loc[:-1])
+        if decl is not None:
+            if decl.type == "list":
+                decl = decl.items
+            fields = (decl.fields or {}) if decl is not None else {}
+            found |= {name.split(".")[0] for name in fields}
+        return sorted(found)
+
+
+def _build(tree: dict, name: str, *, root: bool = False) -> type[BaseModel]:
+    definitions: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            definitions[key] = (Optional[_build(value, f"{name}_{key}")], None)
+        else:
+            definitions[key] = (Optional[annotation(value, f"{name}_{key}")], None)
+    if root:
+        definitions.setdefault(META_KEY, (Optional[ProfileMeta], None))
+    return create_model(re.sub(r"\W", "_", name), __config__=ConfigDict(extra="forbid"), **definitions)
+
+
+def flatten(data: dict, inputs: dict[str, InputSpec]) -> dict[str, Any]:
+    """One engine value per declared input path present in the data."""
+    values: dict[str, Any] = {}
+    for path, spec in inputs.items():
+        node: Any = data
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                node = None
+                break
+            node = node[part]
+        if node is None:
+            continue
+        if spec.is_object_list:
+            node = [flatten_object(item) for item in node]
+        values[path] = node
+    return values
+
+
+def flatten_object(item: dict, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in item.items():
+        if value is None:
+            continue
+        name = prefix + key
+        if isinstance(value, dict):
+            flat.update(flatten_object(value, name + "."))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            flat[name] = [flatten_object(element) for element in value]
+        else:
+            flat[name] = value
+    return flat
+
+
+def _loc_text(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "profile"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,94 @@
+"""Report vocabulary in Chinese (official terms) and English."""
+
+from __future__ import annotations
+
+LABELS = {
+    "report": ("考核评估报告", "Assessment report"),
+    "pack": ("考核细则", "Rule pack"),
+    "edition": ("版本", "edition"),
+    "period": ("考核期", "Period"),
+    "to": ("至", "to"),
+    "backend": ("匹配引擎", "Backend"),
+    "total": ("总分", "Total"),
+    "grade": ("等次", "Grade"),
+    "coverage": ("可评定分值占比", "Assessable share of points"),
+    "dimensions": ("维度得分", "Scores by dimension"),
+    "dimension": ("维度", "Dimension"),
+    "weight": ("分值", "Weight"),
+    "score": ("得分", "Score"),
+    "share": ("得分率", "Share"),
+    "penalties": ("扣分", "Deducted"),
+    "bonus": ("加分项", "Bonus"),
+    "cap": ("上限", "cap"),
+    "deductions": ("扣分项", "Deductions"),
+    "veto": ("一票否决", "Veto"),
+    "vetoes": ("一票否决", "Vetoes"),
+    "awards_barred": ("取消评先评优资格", "Barred from awards"),
+    "findings": ("评分明细", "Findings"),
+    "rule": ("编号", "Rule"),
+    "item": ("项目", "Item"),
+    "points": ("分值", "Points"),
+    "earned": ("得分", "Earned"),
+    "outcome": ("结果", "Outcome"),
+    "reason": ("扣分原因/说明", "Reason / note"),
+    "recommendations": ("整改建议（按可挽回分值排序）", "Recommendations (by points recoverable)"),
+    "recover": ("可挽回", "recovers"),
+    "basis": ("依据", "Source"),
+    "next_grade": ("晋级路径", "To reach the next grade"),
+    "missing_inputs": ("缺少的数据", "Data to supply"),
+    "not_assessed": ("未评定（参数未设置）", "Not assessed (parameter not set)"),
+    "parameters": ("参数", "Parameters"),
+    "no_recommendations": ("无。", "None."),
+    "demoted": ("降档", "Demoted"),
+    "defaults_note": ("说明", "Note"),
+    "warnings": ("提示", "Warnings"),
+    "points_unit": ("分", " points"),
+    "at_stake": ("涉及分值", "points at stake"),
+    "rules": ("相关项目", "rules"),
+    "band": ("档次", "Band"),
+    "consequences": ("结果运用", "Consequences"),
+    "notes": ("备注", "Notes"),
+    "missing_for": ("缺少", "missing"),
+}
+
+OUTCOMES = {
+    "met": ("达标", "met"),
+    "partly_met": ("部分达标", "partly met"),
+    "not_met": ("未达标", "not met"),
+    "not_applicable": ("不适用", "not applicable"),
+    "missing_data": ("缺少数据", "missing data"),
+    "not_assessed": ("未评定", "not assessed"),
+    "waived": ("已豁免", "waived"),
+}
+
+VETO_OUTCOMES = {"met": ("未触发", "not triggered"), "not_met": ("触发", "triggered")}
+PENALTY_OUTCOMES = {"met": ("无扣分", "none"), "not_met": ("扣分", "deducted")}
+
+SEVERITY = {
+    "fail": ("直接评定为最低等次", "forces the lowest grade"),
+    "no_award": ("不得评为最高等次、取消评先评优资格", "bars the top grade and awards"),
+}
+
+DEMOTION = {
+    "veto_fail": ("一票否决", "veto"),
+    "veto_no_award": ("一票否决（取消评优）", "veto barring the top grade"),
+    "veto": ("存在一票否决事项", "a veto applies"),
+    "dimension_minimum": ("有维度得分率低于要求", "a dimension is below its minimum share"),
+}
+
+BLOCKED = {
+    "veto_fail": ("一票否决事项未消除前无法晋级", "no higher grade while a veto forcing the lowest grade stands"),
+    "veto_no_award": ("一票否决事项（取消评优）未消除前不能评为最高等次",
+                      "the top grade is barred while the veto stands"),
+    "veto": ("该等次要求无一票否决事项", "that grade requires no veto"),
+}
+
+
+def label(key: str, lang: str) -> str:
+    zh, en = LABELS[key]
+    return en if lang == "en" else zh
+
+
+def pick(table: dict, key: str, lang: str) -> str:
+    zh, en = table.get(key, (key, key))
+    return en if lang == "en" else zh
