@@ -154,7 +154,20 @@ class _Builder:
             raw_value = self.overrides[name] if overridden else decl.default
             value = self.coerce_param(name, decl, raw_value, origin, overridden)
             self.params[name] = ParamSpec(name, decl, value_type, value, origin, overridden)
+            self.check_param_citations(decl, origin)
             self.symbols["params." + name] = Symbol("param", name, value_type, value)
+
+    def check_param_citations(self, decl: ParamDecl, origin: Origin) -> None:
+        sources = {source.id for source in self.raw.meta.sources}
+        cited = [(("cite",), decl.cite or [])]
+        cited += [(("alternatives", i, "cite"), alt.cite or []) for i, alt in enumerate(decl.alternatives or [])]
+        for parts, citations in cited:
+            single = origin.source is not None and origin.source.keys_at(origin.path + parts)
+            for index, citation in enumerate(citations):
+                if citation.source not in sources:
+                    where = parts + (("source",) if single else (index, "source"))
+                    self.error(origin, "rule-citation", f"unknown source '{citation.source}'", *where,
+                               hint=did_you_mean(citation.source, sources) or "declare it under pack.sources")
 
     def coerce_param(self, name: str, decl: ParamDecl, value: Any, origin: Origin, overridden: bool):
         if value is None:
@@ -474,9 +487,11 @@ class _Builder:
 
     def check_citations(self, rule: Rule, origin: Origin) -> None:
         sources = {source.id for source in self.raw.meta.sources}
+        single = origin.source is not None and origin.source.keys_at(origin.path + ("cite",))
         for index, citation in enumerate(rule.cite):
             if citation.source not in sources:
-                self.error(origin, "rule-citation", f"unknown source '{citation.source}'", "cite", index, "source",
+                where = ("cite", "source") if single else ("cite", index, "source")
+                self.error(origin, "rule-citation", f"unknown source '{citation.source}'", *where,
                            hint=did_you_mean(citation.source, sources) or "declare it under pack.sources")
 
     def template(self, text, origin: Origin, list_path: str | None, *, rule_symbols: bool = False) -> Template | None:

@@ -112,20 +112,26 @@ class ProfileSchema:
 
     # -- validation -------------------------------------------------------------
     def validate(self, document: Document, file: str) -> Profile:
-        data = document.data
+        return self.validate_data(document.data, file, document.source, warnings=document.warnings,
+                                  document=document)
+
+    def validate_data(self, data: Any, file: str, source=None, *, base: tuple = (), warnings=(),
+                      document: Document | None = None) -> Profile:
+        """Validate profile data; `source`/`base` locate it (e.g. a profile written inline in a test case)."""
         sink = DiagnosticSink()
-        sink.extend(document.warnings)
+        sink.extend(warnings)
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            sink.error(file, 1, 1, "profile-shape", "a profile is a mapping of inputs",
+            line, col = located(source, base)
+            sink.error(file, line, col, "profile-shape", "a profile is a mapping of inputs",
                        hint="start with 'profile:' and the inputs the pack declares")
             raise InputError(sink.items)
         try:
             validated = self.model.model_validate(data)
         except ValidationError as exc:
             for item in exc.errors(include_url=False):
-                sink.add(self._diagnostic(item, file, document))
+                sink.add(self._diagnostic(item, file, source, base))
             raise InputError(sink.items) from None
         dumped = validated.model_dump(exclude_none=True)
         meta = ProfileMeta.model_validate(dumped.pop(META_KEY, {}))
@@ -136,14 +142,13 @@ class ProfileSchema:
             values["period.year"] = period[0].year
         return Profile(file, meta, values, document, [d for d in sink.items if d.severity != ERROR])
 
-    def _diagnostic(self, item: dict, file: str, document: Document) -> Diagnostic:
+    def _diagnostic(self, item: dict, file: str, source, base: tuple = ()) -> Diagnostic:
         loc = tuple(p for p in item.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
         kind = item.get("type", "")
-        source = document.source
         dotted = ".".join(str(p) for p in loc if not isinstance(p, int))
         shown = _loc_text(loc)
         if kind == "extra_forbidden":
-            line, col = located(source, loc, key=True)
+            line, col = located(source, base + loc, key=True)
             name = str(loc[-1])
             parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
             siblings = self._children(parent, loc)
@@ -153,16 +158,21 @@ class ProfileSchema:
                 hint = f"did you mean '{full[0]}'?" if full else (
                     f"known here: {', '.join(siblings[:8])}" if siblings else None)
             return Diagnostic(file, line, col, ERROR, "unknown-key", f"unknown key '{shown}'", hint)
-        line, col = located(source, loc)
+        line, col = located(source, base + loc)
         if loc and loc[0] == META_KEY:
             message = item.get("msg", "invalid").removeprefix("Value error, ")
             return Diagnostic(file, line, col, ERROR, "profile-meta", f"{shown}: {message}")
         decl = self._decl_at(loc)
         value = item.get("input")
         if kind == "missing":
-            line, col = located(source, loc[:-1], key=True)
+            line, col = located(source, base + loc[:-1], key=True)
             return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
         if decl is None:
+            if kind in ("model_type", "dict_type"):
+                group = ".".join(str(p) for p in loc if not isinstance(p, int))
+                children = self._children(group, loc + ("?",))
+                return Diagnostic(file, line, col, ERROR, "type",
+                                  f"{shown} must be a mapping of inputs ({', '.join(children[:6])}), got {_shown(value)}")
             return Diagnostic(file, line, col, ERROR, "type", f"{shown}: {item.get('msg', 'invalid value')}")
         expected = describe(decl)
         code = "type"
