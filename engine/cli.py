@@ -227,3 +227,7 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 
 def entry() -> None:
     app()
+
+
+if __name__ == "__main__":
+    entry()

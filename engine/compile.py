@@ -152,6 +152,8 @@ class _Conjunct:
             self.tests_of(left).append(_test(op, _path(left), encode(right.value)))
             return
         if left.kind == "field" and right.kind == "field":
+            # durable matches a same-fact reference to an absent field: require it first
+            self.item_tests.append({"$ex": {_path(right): 1}})
             self.item_tests.append(_test(op, _path(left), {"$m": _path(right)}))
             return
         if left.kind == "attr" and right.kind == "field":

@@ -96,6 +96,9 @@ class SynthValue:
     thunk: Any
     list_path: str | None  # None: once per profile; else once per element of this list
     type: T.Type
+    # Written inside a per-element condition but not reading the element: its
+    # field depths count that element, so it is evaluated above a placeholder.
+    padded: bool = False
 
 
 @dataclass(eq=False)
@@ -108,17 +111,17 @@ class Decision:
     constant: bool | None = None  # known at load time (parameters folded)
     synth: tuple[str, ...] = ()
     fallback: str | None = None  # why the whole condition became one derived value
+    # Everything the condition reads, also in parts folded away as constant: the
+    # reference backend reads both sides of and/or, so a non-match is explained alike.
+    reads: tuple[Operand, ...] = ()
+    any_atoms: tuple[Atom, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.rule_id}|{self.name}"
 
     def refs(self) -> set[Operand]:
-        found: set[Operand] = set()
-        for conjunct in self.conjuncts:
-            for atom in conjunct:
-                found.update(atom.operands())
-        return found
+        return set(self.reads)
 
 
 @dataclass(eq=False)
@@ -156,17 +159,21 @@ class _Lowerer:
     def lower(self, rule: RuleSpec, name: str, expr: Expr) -> Decision:
         decision = Decision(rule.id, name, expr.list_path, expr)
         self.current_synth: list[str] = []
+        self.current_reads: list[Operand] = []
+        self.current_any: list[Atom] = []
         self.list_path = expr.list_path
         try:
             formula = self.nnf(expr.tree, False)
             conjuncts = _dnf(formula)
         except _TooComplex as exc:
             decision.fallback = str(exc)
-            self.current_synth = []
+            self.current_synth, self.current_reads, self.current_any = [], [], []
             atom = self.synth_atom(expr.tree, False)
             conjuncts = [(atom,)]
         decision.conjuncts, decision.constant = _simplify(conjuncts)
         decision.synth = tuple(dict.fromkeys(self.current_synth))
+        decision.reads = tuple(dict.fromkeys(o for o in self.current_reads if not o.name.startswith("_d")))
+        decision.any_atoms = tuple(dict.fromkeys(self.current_any))
         return decision
 
     # -- negation normal form -------------------------------------------------------
@@ -269,7 +276,10 @@ class _Lowerer:
             return None
         if constant is not None:
             return None  # trivial predicates are left to Python, which knows the list length
-        return Atom("any", Operand("attr", list_node.ref.name), pred=tuple(conjuncts), thunk=compile_expr(node))
+        atom = Atom("any", Operand("attr", list_node.ref.name), pred=tuple(conjuncts), thunk=compile_expr(node))
+        self.current_reads.append(atom.left)
+        self.current_any.append(atom)
+        return atom
 
     # -- operands -----------------------------------------------------------------
     def operand(self, node: ast.Node) -> Operand | None:
@@ -283,12 +293,16 @@ class _Lowerer:
                 return Operand("const", value=ref.value) if ref.value is not None else None
             if ref.kind == "field":
                 if ref.depth == 0 and self.list_path:
-                    return Operand("field", ref.name)
+                    return self.read(Operand("field", ref.name))
                 return None
-            return Operand("attr", ref.name)
+            return self.read(Operand("attr", ref.name))
         if isinstance(node, ast.Call) and node.name == "date":
             return Operand("const", value=node.args[0].parsed_date)
         return self.synth_operand(node)
+
+    def read(self, operand: Operand) -> Operand:
+        self.current_reads.append(operand)
+        return operand
 
     def synth_operand(self, node: ast.Node) -> Operand:
         value = self.make_synth(node)
@@ -301,12 +315,13 @@ class _Lowerer:
 
     def make_synth(self, node: ast.Node) -> SynthValue:
         list_path = self.list_path if _reads_subject(node) else None
+        padded = list_path is None and self.list_path is not None
         text = unparse(node)
-        key = (list_path, text)
+        key = (list_path, text, padded)
         existing = self.synth_by_text.get(key)
         if existing is None:
             name = f"_d{len(self.synth) + 1}"
-            existing = SynthValue(name, text, node, compile_expr(node), list_path, node.type)
+            existing = SynthValue(name, text, node, compile_expr(node), list_path, node.type, padded)
             self.synth[name] = existing
             self.synth_by_text[key] = existing
         self.current_synth.append(existing.name)

@@ -40,8 +40,8 @@ class DurableOracle:
 
     def truth(self, rule: RuleSpec, decision_name: str, subject: int | None) -> Truth:
         decision = self.backend.program.decision(rule.id, decision_name)
-        if decision.constant is not None:
-            return Truth(decision.constant)
+        if decision.constant is True:
+            return Truth(True)
         if (decision.key, subject) in self.fired:
             return Truth(True)
         return self.explain(decision, subject)
@@ -72,15 +72,13 @@ class DurableOracle:
                                                     else None)]
             missing |= why
             na = na or not_applicable
-        for conjunct in decision.conjuncts:
-            for atom in conjunct:
-                if atom.op == "any":
-                    env = self.context.env()
-                    if subject is not None:
-                        env.push(decision.list_path, element)
-                    atom.thunk(env)
-                    missing |= env.missing
-                    na = na or env.na
+        for atom in decision.any_atoms:
+            env = self.context.env()
+            if subject is not None:
+                env.push(decision.list_path, element)
+            atom.thunk(env)
+            missing |= env.missing
+            na = na or env.na
         return Truth(False, frozenset(missing), na)
 
 
@@ -103,7 +101,11 @@ class DurableBackend:
         for name, synth in self.program.synth.items():
             if synth.list_path is None:
                 env.reset_tracking()
+                if synth.padded:
+                    env.push("", {})
                 value = synth.thunk(env)
+                if synth.padded:
+                    env.pop()
                 values[(name, None)] = (value, frozenset(env.missing), env.na or value is NA)
                 continue
             elements = context.values.get(synth.list_path)

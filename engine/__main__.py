@@ -1,0 +1,5 @@
+"""`python -m engine` is the `assess` command."""
+
+from .cli import entry
+
+entry()
