@@ -18,11 +18,19 @@ from .profile.validate import Profile
 
 @dataclass(frozen=True)
 class Truth:
-    """Whether a condition holds for a subject, and if not, why it could not."""
+    """Whether a condition holds for a subject, and if not, whether it is
+    definitely false (`refuted`) or unknown for lack of data (`missing`) or
+    because a value did not apply (`na`). Three-valued, as the language is:
+    `a and b` with `a` false is refuted even when `b` is missing."""
 
     holds: bool
     missing: frozenset = frozenset()
     na: bool = False
+    refuted: bool = False
+
+    @property
+    def settled_false(self) -> bool:
+        return not self.holds and (self.refuted or not (self.missing or self.na))
 
 
 @dataclass(frozen=True)
@@ -84,16 +92,16 @@ class Context:
     def truth(self, expr: Expr, subject: int | None = None) -> Truth:
         """The reference evaluation of a condition (Kleene logic; true only if definitely true)."""
         result = self.evaluate(expr, subject)
-        return Truth(result.value is True, result.missing, result.na)
+        return Truth(result.value is True, result.missing, result.na, result.value is False)
 
 
 def classify(truth: Truth) -> str:
     """The outcome of a condition that does not hold."""
+    if truth.settled_false:
+        return "not_met"
     if truth.missing:
         return "missing_data"
-    if truth.na:
-        return "not_applicable"
-    return "not_met"
+    return "not_applicable"
 
 
 __all__ = ["Context", "Truth", "Valued", "classify", "is_unknown"]

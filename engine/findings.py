@@ -77,8 +77,9 @@ class RuleEvaluator:
         if rule.applies_when is not None:
             truth = self.oracle.truth(rule, "applies_when", None)
             if not truth.holds:
-                outcome = MISSING_DATA if truth.missing else NA_OUTCOME
-                return Finding(rule, outcome, missing=truth.missing)
+                unknown = truth.missing and not truth.settled_false
+                return Finding(rule, MISSING_DATA if unknown else NA_OUTCOME, missing=truth.missing if unknown
+                               else frozenset())
         if rule.for_each is not None:
             finding = self.for_each(rule)
         else:
@@ -95,13 +96,15 @@ class RuleEvaluator:
             truth = self.oracle.truth(rule, "trigger", None)
             if truth.holds:
                 return Finding(rule, NOT_MET, vetoed=True)
-            return Finding(rule, MET if not (truth.missing or truth.na) else classify(truth), missing=truth.missing)
+            if truth.settled_false:
+                return Finding(rule, MET)
+            return Finding(rule, classify(truth), missing=_unknown_reads(truth))
         if rule.require is not None:
             truth = self.oracle.truth(rule, "require", None)
             if truth.holds:
                 points = rule.points or ZERO
                 return Finding(rule, MET, earned=points)
-            return Finding(rule, classify(truth), missing=truth.missing)
+            return Finding(rule, classify(truth), missing=_unknown_reads(truth))
         if rule.tiers:
             return self.tiers(rule)
         if rule.partial is not None:
@@ -126,8 +129,9 @@ class RuleEvaluator:
                 top = rule.max_points
                 outcome = MET if points >= top else (PARTLY if points > 0 else NOT_MET)
                 return Finding(rule, outcome, earned=points, tier=index)
-            missing |= truth.missing
-            na = na or truth.na
+            if not truth.settled_false:  # an unknown tier might have held
+                missing |= truth.missing
+                na = na or truth.na
         outcome = classify(Truth(False, frozenset(missing), na))
         return Finding(rule, outcome, missing=frozenset(missing))
 
@@ -142,20 +146,30 @@ class RuleEvaluator:
         outcome = MET if share >= 1 else (NOT_MET if share <= 0 else PARTLY)
         return Finding(rule, outcome, earned=earned, share=share)
 
+    def amount(self, value) -> Decimal | None:
+        """A per-occurrence amount or cap: a number, or an expression evaluated for the profile."""
+        if value is None or isinstance(value, Decimal):
+            return value
+        result = _number(self.context.evaluate(value).value)
+        return max(ZERO, result) if result is not None else None
+
     def occurrences(self, rule: RuleSpec, count: Decimal, *, missing: frozenset = frozenset()) -> Finding:
         kind = rule.kind
         occurrences = int(count) if count == int(count) else None
         if kind == "bonus":
             award = rule.award
-            amount = count * award.per
-            if award.cap is not None:
-                amount = min(amount, award.cap)
+            amount = count * (self.amount(award.per) or ZERO)
+            cap = self.amount(award.cap)
+            if cap is not None:
+                amount = min(amount, cap)
             outcome = MET if amount > 0 else NOT_MET
             return Finding(rule, outcome if not missing else MISSING_DATA, earned=amount, occurrences=occurrences,
                            missing=missing)
         deduct = rule.deduct
-        amount = count * deduct.per
-        cap = deduct.cap if deduct.cap is not None else (rule.points if kind == "item" else None)
+        amount = count * (self.amount(deduct.per) or ZERO)
+        cap = self.amount(deduct.cap)
+        if cap is None and kind == "item":
+            cap = rule.points
         if cap is not None:
             amount = min(amount, cap)
         if kind == "penalty":
@@ -227,16 +241,17 @@ class RuleEvaluator:
         if rule.where is not None:
             truth = self.oracle.truth(rule, "where", index)
             if not truth.holds:
-                outcome = MISSING_DATA if truth.missing else NA_OUTCOME
-                return SubjectResult(index, label, outcome, truth.missing)
+                unknown = truth.missing and not truth.settled_false
+                return SubjectResult(index, label, MISSING_DATA if unknown else NA_OUTCOME,
+                                     truth.missing if unknown else frozenset())
         decision = "trigger" if rule.kind in ("veto", "penalty") and rule.trigger is not None else "require"
         truth = self.oracle.truth(rule, decision, index)
         if decision == "trigger":
             # for penalties and vetoes a subject 'fails' (is counted) when the trigger holds
-            outcome = NOT_MET if truth.holds else (MET if not (truth.missing or truth.na) else classify(truth))
+            outcome = NOT_MET if truth.holds else (MET if truth.settled_false else classify(truth))
         else:
             outcome = _from_truth(truth)
-        result = SubjectResult(index, label, outcome, truth.missing if not truth.holds else frozenset())
+        result = SubjectResult(index, label, outcome, _unknown_reads(truth))
         for band in rule.bands:
             if self.oracle.truth(rule, f"band:{band.id}", index).holds:
                 result.band = band.id
@@ -244,6 +259,11 @@ class RuleEvaluator:
         result.notes = [i for i in range(len(rule.notes))
                         if self.oracle.truth(rule, f"note{i + 1}", index).holds]
         return result
+
+
+def _unknown_reads(truth: Truth) -> frozenset:
+    """The inputs to supply: only when the answer depends on them."""
+    return truth.missing if not truth.holds and not truth.settled_false else frozenset()
 
 
 def _label(element: dict, label_field: str | None, index: int) -> str:

@@ -79,12 +79,33 @@ def _is_percent(expr, pack: Pack) -> bool:
     return False
 
 
+def input_label(pack: Pack, path: str, lang: str) -> str:
+    """An input as officials know it: its title, with the path to find it in the profile."""
+    title = None
+    spec = pack.inputs.get(path)
+    if spec is not None and spec.decl.title is not None:
+        title = spec.decl.title.get(lang)
+    elif "[]." in path:
+        list_path, field = path.split("[].", 1)
+        spec = pack.inputs.get(list_path)
+        fields = (spec.decl.items.fields or {}) if spec is not None and spec.decl.items is not None else {}
+        if field in fields and fields[field].title is not None:
+            title = fields[field].title.get(lang)
+    elif path.startswith("period."):
+        title = "考核期" if lang == "zh" else "assessment period"
+        path = "profile.year"
+    if title is None:
+        return path
+    return f"{title}（{path}）" if lang == "zh" else f"{title} ({path})"
+
+
 def default_text(finding: Finding, recoverable: Decimal, pack: Pack, lang: str) -> str:
     rule = finding.rule
     title = rule.title.get(lang)
-    points = format_value(recoverable, None, lang)
+    points = format_value(_round(recoverable, 2), None, lang)
     if finding.outcome == MISSING_DATA:
-        inputs = "、".join(sorted(finding.missing)) if lang == "zh" else ", ".join(sorted(finding.missing))
+        labels = [input_label(pack, path, lang) for path in sorted(finding.missing)]
+        inputs = "、".join(labels) if lang == "zh" else ", ".join(labels)
         if lang == "zh":
             return f"补充数据后评定“{title}”：{inputs}；本项最多可得{points}分。"
         return f"Supply the data to assess “{title}”: {inputs}; up to {points} points."

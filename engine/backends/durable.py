@@ -79,7 +79,12 @@ class DurableOracle:
             atom.thunk(env)
             missing |= env.missing
             na = na or env.na
-        return Truth(False, frozenset(missing), na)
+        if not (missing or na):
+            return Truth(False)
+        # Unknown parts: the network says 'not true'; whether the condition is
+        # definitely false (false and unknown) is three-valued logic, asked of the interpreter.
+        refuted = self.context.evaluate(decision.expr, subject).value is False
+        return Truth(False, frozenset(missing), na, refuted)
 
 
 class DurableBackend:

@@ -92,6 +92,7 @@ _RESERVED = re.compile("[\\ud800-\\udfff\\U00100000-\\U0010005f]")
 _ASTRAL_OR_SURROGATE = re.compile("[\\ud800-\\udfff\\U00010000-\\U0010ffff]")
 _MAX_INT = durable_limits.MAX_INT
 _MAX_BYTES = durable_limits.MAX_STRING_BYTES
+_MAX_FACT_TEXT = 4_000_000  # durable refuses (silently, in a batch) a property of 16 MiB
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False).encode
 
 
@@ -349,7 +350,7 @@ class _Session:
     """One profile: facts by id index, activations, and whether `delete_state` is safe."""
 
     __slots__ = ("ruleset", "sid", "state_hash", "cursor", "facts", "texts", "asserted", "started", "seen",
-                 "collided")
+                 "collided", "offset", "ended")
 
     def __init__(self, ruleset: "CompiledRuleset"):
         self.ruleset = ruleset
@@ -362,6 +363,8 @@ class _Session:
         self.started = False  # an action started: the state's context is initialised
         self.seen: set = set()
         self.collided = False
+        self.offset: int | None = None  # the session's state node, fixed once known
+        self.ended = False  # the sentinel of the last batch fired
 
     def assert_batch(self, facts: list) -> int:
         n = len(facts) + ("sentinel" not in _DISABLED)
@@ -373,6 +376,9 @@ class _Session:
             payload, texts = encode_facts(facts, [_ID_TEXT[i] for i in indexes], self.sid,
                                           "fact_check" not in _DISABLED)
             for i, fact, text in zip(indexes, facts, texts):
+                if len(text) > _MAX_FACT_TEXT:
+                    raise DurableRuntimeError(f"fact {len(self.facts)}: {len(text)} characters of JSON; at most "
+                                              f"{_MAX_FACT_TEXT}")
                 self.facts[i] = fact
                 self.texts[i] = text
         self.asserted = True
@@ -388,6 +394,16 @@ class _Session:
             self.collided = True
         elif code not in (0, 1):
             raise DurableRuntimeError(f"durable_rules returned code {code} when asserting facts")
+        # durable's batch reader stops silently at a fact it cannot parse and then returns an
+        # uninitialised offset if it read none: never drain from an offset we cannot vouch for.
+        if self.offset is None:
+            try:
+                _dre.get_state(self.ruleset.handle, self.sid)
+            except _dre.error:
+                raise DurableRuntimeError("durable_rules could not read the first fact of the batch") from None
+            self.offset = offset
+        elif offset != self.offset:
+            raise DurableRuntimeError("durable_rules could not read the first fact of a batch")
         return offset
 
     def drain(self, offset: int) -> list[Activation]:
@@ -397,6 +413,7 @@ class _Session:
             started = _dre.start_action_for_state(h, offset)
         except _dre.error as exc:
             raise DurableRuntimeError(f"durable_rules could not start an action: {exc}") from None
+        self.ended = False
         if started is None:
             return out
         self.started = True
@@ -407,7 +424,9 @@ class _Session:
             # '{"rule":{"alias":<fact exactly as sent>,...}}'; names hold no quote; facts start {"id":"<id>"
             end = messages.index('"', 2)
             name = messages[2:end]
-            if name != SENTINEL_RULE:
+            if name == SENTINEL_RULE:
+                self.ended = True
+            else:
                 matched, ids, pos = {}, [], end + 3
                 while messages[pos] == '"':
                     q = messages.index('"', pos + 1)
@@ -604,6 +623,9 @@ class CompiledRuleset:
             while True:
                 offset = session.assert_batch(batch)
                 found = session.drain(offset)
+                if not session.ended and "sentinel" not in _DISABLED:
+                    raise DurableRuntimeError("durable_rules silently dropped the end of a batch (it stops reading "
+                                              "at a fact it cannot parse)")
                 activations.extend(found)
                 if session.collided:
                     raise FactCollision(f"durable_rules dropped a fact of session {session.sid} as a duplicate "

@@ -1,49 +1,53 @@
 """The safe regular-expression dialect of `matches(text, 'pattern')`.
 
-One pattern is translated twice: into a Python `re` pattern (the reference
-backend, used with `fullmatch`) and into the Lua-style dialect of durable_rules'
-`$mt` (a home-grown DFA compiler in C with fixed-size arrays, no bounds checks
-on several of them, and a few semantic bugs). The dialect is the part of both
-where they agree, verified by a differential test against durable itself.
+A pattern is parsed once and written twice: as a Python `re` pattern (the
+reference backend, used with `fullmatch`) and in the Lua-style dialect of
+durable_rules' `$mt`, whose home-grown DFA compiler (src/rules/regex.c) has
+unchecked fixed-size arrays, blows up or corrupts its heap on small ambiguous
+patterns and mis-matches some others. The dialect is the part where both agree,
+checked by a differential test against durable itself (tests/test_safe_regex.py).
 
-Semantics: the WHOLE text must match (no anchors; `^` and `$` are errors, write
-`\\^`, `\\$` for the characters). Matching is case-sensitive unless
+Semantics: the WHOLE text must match. Case-sensitive, unless
 `parse(..., ignore_case=True)`, which folds ASCII letters only.
 
-Syntax:
+    a 社 …        a literal character
+    .             any one character (newlines included)
+    [abc] [a-z]   a class: characters, ranges, \d \w \s and escaped characters;
+                  it spans at most 1,000 code points
+    \d \w \s      ASCII digit [0-9]; word character [A-Za-z0-9_]; whitespace [ \t\n\v\f\r]
+    \n \t \r      newline, tab, carriage return
+    \. \\ \( …     a special character as itself: . [ ] { } ( ) | * + ? \ ^ $ - /
+    X* X+ X?      repetition of ONE character or class X
+    X{m} X{m,n}   1 <= n <= 100, m <= n
+    (…|…)  a|b    alternatives, in a group or at the top level
 
-    a 社 …      a literal character (any Unicode character but the specials below)
-    .           any one character (newlines included)
-    [abc] [a-z] [^0-9]   a class; ranges, negation, escapes \\d \\w \\s and
-                literal escapes inside; one class spans at most 1,000 code points
-    \\d \\w \\s     ASCII digit [0-9]; word [A-Za-z0-9_]; whitespace [ \\t\\n\\r\\f\\v]
-    \\D \\W \\S     their complements (not inside a class)
-    \\n \\t \\r     newline, tab, carriage return
-    \\. \\\\ \\( …   the special characters as literals: . [ ] { } ( ) | * + ? \\ ^ $ - /
-    X* X+ X?    repetition of ONE character or class X (greedy or not: only
-    X{m} X{m,n} whether the whole text matches counts); 1 <= n <= 100, m <= n
-    ( … | … )   a group with alternatives; a group cannot be repeated
-    a|b         alternatives at the top level
+Not allowed, and why:
+- `^` `$` (the whole text always matches; write `\^` `\$` for the characters);
+- repeating a group (nested repetition hangs durable's compiler);
+- negated classes `[^…]`, `\D` `\W` `\S` (durable fails with error 507 on most patterns
+  holding one, e.g. `[^,]+,.*` or `1*[^0-9]`);
+- ambiguity: wherever the text can continue, at most one part of the pattern may
+  take the next character (the position automaton is deterministic) - `养老|养护`
+  must be written `养(老|护)`, `a+a` as `aa+`. durable's compiler fails (503/504),
+  aborts (SIGABRT) or mis-matches on ambiguous patterns as small as `a+a[ab]+`.
+  The one exception is `.*`/`.+`: it may run alongside one other part that
+  cannot restart while being matched, which allows the "contains" shape
+  `.*养老.*`, `.*(养老|托育).*(中心|站)`, but not `.*\d{3}x` or `.*aa`;
+- every alternative starting with `X*` (durable loops such a repetition back to
+  the start of the alternatives: `a+|b` matched "ab"; the durable form puts
+  another alternative first or writes a leading `X+` as `XX*`);
+- more than 1,000 code points in one class (over ~4,096 overflows a stack array:
+  SIGSEGV on `[一-龥]`), a "weight" (sum of (code points + 1) x repetitions) over
+  3,000 (one DFA state holds at most 4,096 transitions, unchecked: five classes of
+  1,000 in alternatives, or `.*[A]{5}`, crash it), groups nested over 4 deep,
+  patterns over 200 characters.
 
-Restrictions and why:
-- no repeated groups, hence no nested quantifiers: they hang durable's compiler;
-- a class spans at most 1,000 code points: more than ~4,096 overflows a stack
-  array in durable (SIGSEGV, e.g. [一-龥]);
-- the sum over atoms of (code points + 1) x repetitions is at most 3,000
-  ("weight"): a DFA state of durable holds at most 4,096 transitions, unchecked;
-  `([A]|[B]|[C]|[D]|[E])` with five classes of 1,000, or `.*[A]{5}`, crash it;
-- `{0}`/`{0,0}` are refused; a repetition that may match nothing (`X?`, `X*`,
-  `X{0,n}`) of `.` or of a negated class must not end an alternative of a
-  pattern with alternatives: durable's DFA drops the other alternatives'
-  transitions there (mismatches found by the differential test);
-- groups nest at most 4 deep; a pattern has at most 200 characters.
-
-Texts: durable only sees JSON text, in which `"`, `\\` and control characters
-are escaped. The durable runtime maps each of these 34 characters to a private
-code point (`DURABLE_CHAR_MAP`) in every string it sends, facts and rules alike,
-and this translation writes classes so that the mapping keeps them exact.
-durable silently never matches a text longer than 65,535 UTF-8 bytes (its length
-is an unsigned short); the runtime rejects such strings, and the profile
+Texts: durable only sees JSON text, where `"`, `\` and control characters are
+escaped. The runtime maps those 34 characters to private code points
+(`DURABLE_CHAR_MAP`) in every string it sends, facts and rules alike, and the
+durable form of a class keeps them as single members so the mapping stays exact.
+durable silently never matches a text longer than 65,535 UTF-8 bytes (an
+unsigned short length): the runtime refuses such strings, and the profile
 validator limits strings to 10,000 characters.
 """
 
@@ -74,7 +78,8 @@ Ranges = tuple[tuple[int, int], ...]
 
 # ---- AST ---------------------------------------------------------------------------------
 # atom: ("lit", cp) | ("dot",) | ("cls", negated, ranges) | ("grp", alts)
-# item: (atom, low, high)  high None = unbounded; alts: tuple of sequences (tuples of items)
+# item: (atom, low, high, offset)  high None = unbounded; offset = index in the source
+# alts: tuple of sequences (tuples of items). "negated" is always False (kept for the shape).
 
 
 class RegexError(ValueError):
@@ -106,7 +111,6 @@ _ESCAPE_CLASSES: dict[str, Ranges] = {
 }
 _ESCAPE_CHARS = {"n": 0x0A, "t": 0x09, "r": 0x0D}
 _LITERAL_ESCAPES = set(".[]{}()|*+?\\^$-/")
-_METACHARS = set(".[]{}()|*+?\\^$")
 
 
 def _normalise(ranges) -> Ranges:
@@ -117,17 +121,6 @@ def _normalise(ranges) -> Ranges:
         else:
             out.append([lo, hi])
     return tuple((lo, hi) for lo, hi in out)
-
-
-def _complement(ranges: Ranges) -> Ranges:
-    out, start = [], 0
-    for lo, hi in ranges:
-        if lo > start:
-            out.append((start, lo - 1))
-        start = hi + 1
-    if start <= _MAX_CP:
-        out.append((start, _MAX_CP))
-    return tuple(out)
 
 
 def _fold(ranges: Ranges) -> Ranges:
@@ -382,14 +375,13 @@ def weight(alts: tuple) -> int:
 # part (the 'contains' shape .*养老.*). Checked by building the automaton's subsets.
 
 class _Position:
-    __slots__ = ("ranges", "dot", "loop", "offset", "top")
+    __slots__ = ("ranges", "dot", "loop", "offset")
 
-    def __init__(self, atom: tuple, loop: bool, offset: int, top: tuple):
+    def __init__(self, atom: tuple, loop: bool, offset: int):
         self.dot = atom[0] == "dot"
         self.ranges = ((atom[1], atom[1]),) if atom[0] == "lit" else (atom[2] if atom[0] == "cls" else ())
         self.loop = loop
         self.offset = offset
-        self.top = top  # (top-level alternative, item index) of the item holding it
 
     def covered(self) -> Ranges:
         return ((0, _MAX_CP),) if self.dot else self.ranges
@@ -401,25 +393,18 @@ class _Glushkov:
     def __init__(self, alts: tuple):
         self.positions: list[_Position] = []
         self.follow: dict[int, set] = {}
-        self.top = (0, 0)
-        nullable, first = False, set()
-        for a, seq in enumerate(alts):
-            n, f, _l = self.sequence(seq, a)
-            nullable, first = nullable or n, first | f
-        self.nullable, self.first = nullable, first
+        self.nullable, self.first, self.last = self.alternatives(alts)
 
     def alternatives(self, alts):
         nullable, first, last = False, set(), set()
         for seq in alts:
-            n, f, l = self.sequence(seq, None)
+            n, f, l = self.sequence(seq)
             nullable, first, last = nullable or n, first | f, last | l
         return nullable, first, last
 
-    def sequence(self, seq, top_alt):
+    def sequence(self, seq):
         nullable, first, last = True, set(), set()
-        for index, (atom, low, high, offset) in enumerate(seq):
-            if top_alt is not None:
-                self.top = (top_alt, index)
+        for atom, low, high, offset in seq:
             n, f, l = self.item(atom, low, high, offset)
             for p in last:
                 self.follow.setdefault(p, set()).update(f)
@@ -431,16 +416,22 @@ class _Glushkov:
     def unit(self, atom, loop: bool, offset: int):
         if atom[0] == "grp":
             return self.alternatives(atom[1])
-        self.positions.append(_Position(atom, loop, offset, self.top))
+        self.positions.append(_Position(atom, loop, offset))
         p = len(self.positions) - 1
         if loop:
             self.follow.setdefault(p, set()).add(p)
         return False, {p}, {p}
 
     def item(self, atom, low, high, offset):
-        if high is None:  # X* or X+: one looping position
-            _n, first, last = self.unit(atom, True, offset)
-            return low == 0, first, last
+        if high is None:  # X*: one looping position; X+ as durable builds it: X X*
+            if low == 0:
+                _n, first, last = self.unit(atom, True, offset)
+                return True, first, last
+            _n, first, once = self.unit(atom, False, offset)
+            _n, loop, last = self.unit(atom, True, offset)
+            for p in once:
+                self.follow.setdefault(p, set()).update(loop)
+            return False, first, once | last
         # X{m,n}: n copies in a row; the item may end after copy m..n (nested: X X (X (X)?)?)
         copies = [self.unit(atom, False, offset) for _ in range(high)]
         for (_n, _f, before), (_n2, after, _l) in zip(copies, copies[1:]):
@@ -472,55 +463,73 @@ def _check_deterministic(alts: tuple, source: str) -> None:
         raise RegexError(f"pattern too long for durable_rules ({len(positions)} characters or classes "
                          f"after counting repetitions; at most {MAX_POSITIONS})", 0)
 
-    def prune(subset: frozenset) -> frozenset:
-        """A top-level '.*' makes everything before it in its alternative redundant."""
-        cut = {positions[p].top for p in subset
-               if positions[p].dot and positions[p].loop and _is_top(alts, positions[p])}
-        if not cut:
-            return subset
-        return frozenset(p for p in subset if not any(positions[p].top[0] == a and positions[p].top[1] < i
-                                                      for a, i in cut))
-
-    start = None  # the start state: its successors are `first`
+    for p, pos in enumerate(positions):  # what may start while '.*' runs: one literal character
+        if pos.dot and pos.loop:
+            nxt = [positions[q] for q in g.follow.get(p, ()) if q != p]
+            if len(nxt) > 1 or any(q.dot or q.ranges[0][0] != q.ranges[-1][1] or len(q.ranges) > 1 for q in nxt):
+                worst = max(nxt, key=lambda q: q.offset)
+                raise RegexError("after '.*' or '.+' the pattern must go on with one literal character "
+                                 "(durable_rules mis-matches a class, alternatives or an optional part "
+                                 "there: write .*养老.* rather than .*(养老|托育).*, and test such "
+                                 "alternatives in separate conditions)", worst.offset)
+    ends = set(g.last)
     seen: set = set()
-    todo: list = [start]
+    todo: list = [None]  # None: the start state, whose successors are `first`
     while todo:
         state = todo.pop()
         candidates = sorted(g.first if state is None else set().union(*(g.follow.get(p, ()) for p in state)))
         qs = [positions[q] for q in candidates]
         groups = [[candidates[i] for i in takers] for takers in _segments(qs)] + [[q] for q in candidates]
         for group in groups:
-            subset = prune(frozenset(group))
+            subset = frozenset(group)
+            if subset in seen:
+                continue
+            seen.add(subset)
             loops = [p for p in subset if positions[p].dot and positions[p].loop]
+            if any(p in ends for p in loops):
+                continue  # a trailing '.*': everything from here on matches, and durable gets that right
             others = [p for p in subset if not (positions[p].dot and positions[p].loop)]
-            if len(loops) > 1 or len(others) > 1:
+            if len(loops) > 1 or len(others) > 1 or (loops and others and positions[others[0]].dot):
                 worst = max(subset, key=lambda p: positions[p].offset)
-                if loops and others:
-                    message = ("after '.*' or '.+', a part that can start again while it is being matched "
-                               "(such as aa, [0-9]{3} or x?y?) makes durable_rules blow up; "
-                               "start it with a distinct literal character")
+                if loops and (others or len(loops) > 1):
+                    message = ("after '.*' or '.+' only one part may be under way: the rest of the pattern must not "
+                               "be able to start again while it is being matched (such as .*aa, .*[0-9]{3}, "
+                               ".*ab.+), and a second '.*' may only end the pattern (.*养老.*服务 mis-matches in "
+                               "durable_rules; test .*养老.* and .*服务.* separately)")
                 else:
                     message = ("ambiguous: two parts of the pattern could take the same character "
                                "(durable_rules cannot compile such patterns reliably); factor out the common "
                                "part, e.g. 养(老|护) instead of 养老|养护")
                 raise RegexError(message, positions[worst].offset)
-            if subset and subset not in seen:
-                seen.add(subset)
-                todo.append(subset)
-
-
-def _is_top(alts: tuple, pos: _Position) -> bool:
-    a, i = pos.top
-    atom = alts[a][i][0]
-    return atom[0] == "dot"
+            todo.append(subset)
 
 
 _SEMANTIC_CHECKS = True  # tests switch this off to show the mismatches it prevents
 
 
+def _starts_with_loop(alts: tuple) -> bool:
+    if len(alts) > 1 and _loop_first(alts[0]):
+        return True
+    return any(_starts_with_loop(item[0][1]) for seq in alts for item in seq if item[0][0] == "grp")
+
+
+def _check_loop_starts(alts: tuple) -> None:
+    if len(alts) > 1 and all(_loop_first(seq) and seq[0][1] == 0 for seq in alts):
+        raise RegexError("when every alternative starts with a repetition X*, durable_rules mis-matches; "
+                         "start one alternative with a required character", alts[0][0][3])
+    for seq in alts:
+        for atom, _low, _high, _offset in seq:
+            if atom[0] == "grp":
+                _check_loop_starts(atom[1])
+
+
 def _check(alts: tuple, source: str) -> int:
     if _SEMANTIC_CHECKS:
         _check_deterministic(alts, source)
+        _check_loop_starts(alts)
+        if _starts_with_loop(alts):
+            raise RegexError("an alternative list cannot start with a repetition here (durable_rules would loop "
+                             "back to where the other alternatives start)", 0)
     total = weight(alts)
     if total > MAX_WEIGHT:
         raise RegexError(f"pattern too complex for durable_rules (weight {total} > {MAX_WEIGHT}: "
@@ -620,6 +629,36 @@ def _durable_class(negated: bool, ranges: Ranges) -> str:
     return "[" + ("^" if negated else "") + text + ("-" if dash else "") + "]"
 
 
+def _loop_first(seq: tuple) -> bool:
+    return seq[0][2] is None
+
+
+def _durable_order(alts: tuple) -> tuple:
+    """durable links a repetition that starts a pattern or group back to its start state, where the
+    other alternatives begin too (so a+|b matches 'ab'): put an alternative that does not start
+    with a repetition first, or write the leading X+ as X X*."""
+    if len(alts) < 2 or not _loop_first(alts[0]):
+        return alts
+    for j, seq in enumerate(alts):
+        if not _loop_first(seq):
+            return (seq,) + alts[:j] + alts[j + 1:]
+    for j, seq in enumerate(alts):
+        atom, low, _high, offset = seq[0]
+        if low >= 1:  # X+ ... becomes X X* ...
+            first = ((atom, 1, 1, offset), (atom, 0, None, offset)) + seq[1:]
+            return (first,) + alts[:j] + alts[j + 1:]
+    return alts  # all start with X*: refused by _check_loop_starts
+
+
+def durable_ast(alts: tuple) -> tuple:
+    """The AST as written for durable: alternatives reordered at every level (see _durable_order)."""
+    out = []
+    for seq in _durable_order(alts):
+        out.append(tuple(((("grp", durable_ast(atom[1])),) + item[1:]) if atom[0] == "grp" else item
+                         for item in seq for atom in (item[0],)))
+    return tuple(out)
+
+
 def _to_durable(alts: tuple) -> str:
     return "|".join("".join(_durable_item(item) for item in seq) for seq in alts)
 
@@ -653,9 +692,12 @@ def parse(pattern: str, *, ignore_case: bool = False) -> SafeRegex:
     if len(pattern) > MAX_PATTERN:
         raise RegexError(f"patterns have at most {MAX_PATTERN} characters", MAX_PATTERN)
     alts = _Parser(pattern, ignore_case).parse()
-    total = _check(alts, pattern)
+    if _SEMANTIC_CHECKS:
+        _check_loop_starts(alts)
+    written = durable_ast(alts)
+    total = _check(written, pattern)  # the structure durable compiles is the one that must be safe
     python = re.compile(_to_python(alts), re.DOTALL)
-    return SafeRegex(pattern, ignore_case, alts, python, _to_durable(alts), total)
+    return SafeRegex(pattern, ignore_case, alts, python, _to_durable(written), total)
 
 
 class _DurableParser:
@@ -763,9 +805,9 @@ class _DurableParser:
     def klass(self) -> tuple:
         start = self.pos
         self.pos += 1
-        negated = self.peek() == "^"
-        if negated:
-            self.pos += 1
+        negated = False
+        if self.peek() == "^":
+            self.error("negated classes are not allowed")
         ranges = []
         while True:
             c = self.peek()

@@ -384,7 +384,13 @@ class _Builder:
             occurrence = getattr(rule, key)
             if occurrence is not None:
                 count = self.rule_expr(rule, origin, "count", occurrence.count, None, T.NUMBER, key, "count")
-                setattr(spec, key, OccurrenceSpec(count, occurrence.per, occurrence.cap))
+                amounts = []
+                for part in ("per", "cap"):
+                    value = getattr(occurrence, part)
+                    if isinstance(value, str):
+                        value = self.rule_expr(rule, origin, part, value, None, T.NUMBER, key, part)
+                    amounts.append(value)
+                setattr(spec, key, OccurrenceSpec(count, *amounts))
         for index, band in enumerate(rule.bands or []):
             when = self.rule_expr(rule, origin, "when", band.when, item_scope, T.BOOLEAN, "bands", index, "when")
             consequences = self.template(band.consequences, origin.child("bands", index, "consequences"),

@@ -103,8 +103,8 @@ class TierSpec:
 @dataclass(eq=False)
 class OccurrenceSpec:
     count: Expr | None  # None: the elements of for_each failing `require` / meeting `trigger`
-    per: Decimal
-    cap: Decimal | None
+    per: Decimal | Expr  # a number, or an expression such as a parameter
+    cap: Decimal | Expr | None
 
 
 @dataclass(eq=False)
@@ -177,8 +177,8 @@ class RuleSpec:
         if self.partial is not None:
             found.append(self.partial)
         for occurrence in (self.deduct, self.award):
-            if occurrence is not None and occurrence.count is not None:
-                found.append(occurrence.count)
+            if occurrence is not None:
+                found += [e for e in (occurrence.count, occurrence.per, occurrence.cap) if isinstance(e, Expr)]
         for template in [self.recommend] + [n.text for n in self.notes] + [b.consequences for b in self.bands]:
             if template is not None:
                 for parts in template.parts.values():
@@ -192,7 +192,7 @@ class RuleSpec:
             return self.points
         if self.tiers:
             return max(tier.points_of(self.points) for tier in self.tiers)
-        if self.award is not None and self.award.cap is not None:
+        if self.award is not None and isinstance(self.award.cap, Decimal):
             return self.award.cap
         return Decimal(0)
 

@@ -251,11 +251,20 @@ class Tier(Model):
 
 
 class PerOccurrence(Model):
+    """Points per occurrence, with a cap; `per` and `cap` may be numbers or expressions (e.g. a parameter)."""
+
     count: Optional[Expression] = None
-    per: Number = Field(gt=0)
-    cap: Optional[Number] = Field(default=None, gt=0)
+    per: Union[Number, Expression]
+    cap: Optional[Union[Number, Expression]] = None
 
     _count_text = field_validator("count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+    @field_validator("per", "cap")
+    @classmethod
+    def _positive(cls, value: Any) -> Any:
+        if isinstance(value, Decimal) and value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
 
 
 class Band(Model):

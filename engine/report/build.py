@@ -44,62 +44,86 @@ def plain(value: Any) -> Any:
 
 
 def citations(pack: Pack, rule: RuleSpec) -> list[M.Citation]:
-    found = []
-    for cite in rule.cite:
-        source = pack.sources[cite.source]
-        found.append(M.Citation(source=cite.source, title=text(source.title), file=source.file, date=source.date,
-                                quote=cite.quote, note=text(cite.note)))
-    return found
+    return statics(pack)[rule.id].citations
 
 
-def _values_read(rule: RuleSpec, context: Context) -> dict[str, Any]:
+class RuleStatics:
+    """What a report says about a rule that does not depend on the profile (built once per pack)."""
+
+    def __init__(self, pack: Pack, rule: RuleSpec):
+        from ..expr import ast
+
+        self.title = text(rule.title)
+        self.method = text(rule.method)
+        self.evidence = [text(e) for e in rule.evidence]
+        self.citations = [
+            M.Citation(source=c.source, title=text(pack.sources[c.source].title), file=pack.sources[c.source].file,
+                       date=pack.sources[c.source].date, quote=c.quote, note=text(c.note)) for c in rule.cite]
+        line, col = rule.origin.position()
+        self.location = M.Location(file=rule.origin.file, line=line, col=col)
+        reads = set()
+        for expr in rule.expressions():
+            for node in ast.walk(expr.tree):
+                if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind in ("input", "derived"):
+                    reads.add(node.ref.name)
+        self.reads = sorted(reads)
+        self.tiers = [text(tier.label) for tier in rule.tiers]
+        self.bands = {band.id: text(band.label) for band in rule.bands}
+        self.points = number(rule.max_points)
+
+
+def statics(pack: Pack) -> dict[str, RuleStatics]:
+    cached = getattr(pack, "_report_statics", None)
+    if cached is None:
+        cached = {rule.id: RuleStatics(pack, rule) for rule in pack.rules}
+        pack._report_statics = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _values_read(names: list[str], context: Context) -> dict[str, Any]:
     """The profile values a rule's conditions read (for explanations and editors)."""
-    from ..expr import ast
-
     read: dict[str, Any] = {}
-    for expr in rule.expressions():
-        for node in ast.walk(expr.tree):
-            if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind in ("input", "derived"):
-                value = context.values.get(node.ref.name)
-                if isinstance(value, list) and value and isinstance(value[0], dict):
-                    read[node.ref.name] = f"{len(value)} items"
-                    continue
-                read[node.ref.name] = plain(value)
-    return dict(sorted(read.items()))
+    for name in names:
+        value = context.values.get(name)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            read[name] = f"{len(value)} items"
+        else:
+            read[name] = plain(value)
+    return read
 
 
 def finding_out(pack: Pack, finding: Finding, card: Scorecard, context: Context) -> M.FindingOut:
     rule = finding.rule
-    line, col = rule.origin.position()
-    tier = rule.tiers[finding.tier].label if finding.tier is not None else None
+    fixed = statics(pack)[rule.id]
     subjects = []
     for subject in finding.subjects:
-        band = next((b for b in rule.bands if b.id == subject.band), None)
+        band = next((b for b in rule.bands if b.id == subject.band), None) if subject.band else None
         consequences = None
         if band is not None and band.consequences is not None:
-            consequences = M.Text(zh=render(band.consequences, "zh", context, subject.index),
-                                  en=render(band.consequences, "en", context, subject.index))
-        notes = [M.Text(zh=render(rule.notes[i].text, "zh", context, subject.index),
-                        en=render(rule.notes[i].text, "en", context, subject.index)) for i in subject.notes]
-        subjects.append(M.SubjectOut(index=subject.index, label=subject.label, outcome=subject.outcome,
-                                     band=subject.band, band_label=text(band.label) if band else None,
-                                     consequences=consequences, notes=notes,
-                                     missing_inputs=sorted(subject.missing)))
-    notes = [M.Text(zh=render(rule.notes[i].text, "zh", context), en=render(rule.notes[i].text, "en", context))
-             for i in finding.notes]
+            consequences = _rendered(band.consequences, context, subject.index)
+        subjects.append(M.SubjectOut.model_construct(
+            index=subject.index, label=subject.label, outcome=subject.outcome, band=subject.band,
+            band_label=fixed.bands.get(subject.band) if subject.band else None, consequences=consequences,
+            notes=[_rendered(rule.notes[i].text, context, subject.index) for i in subject.notes],
+            missing_inputs=sorted(subject.missing)))
+    notes = [_rendered(rule.notes[i].text, context) for i in finding.notes]
     is_item = rule.kind in ("item", "bonus")
-    return M.FindingOut(
-        rule=rule.id, kind=rule.kind, dimension=rule.dimension, title=text(rule.title), outcome=finding.outcome,
-        points=number(rule.max_points) if is_item else None,
+    return M.FindingOut.model_construct(
+        rule=rule.id, kind=rule.kind, dimension=rule.dimension, title=fixed.title, outcome=finding.outcome,
+        points=fixed.points if is_item else None,
         earned=number(finding.earned) if is_item and finding.outcome != NOT_ASSESSED else None,
         deducted=number(finding.deducted) if rule.kind == "penalty" else None,
-        vetoed=finding.vetoed, severity=rule.severity, tier=text(tier), occurrences=finding.occurrences,
+        vetoed=finding.vetoed, severity=rule.severity,
+        tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
         share=number(finding.share), recoverable=number(card.recoverable.get(rule.id)),
         missing_inputs=sorted(finding.missing), unset_params=list(rule.unset_params),
-        values=_values_read(rule, context), subjects=subjects, notes=notes, method=text(rule.method),
-        evidence=[text(e) for e in rule.evidence], citations=citations(pack, rule),
-        location=M.Location(file=rule.origin.file, line=line, col=col),
+        values=_values_read(fixed.reads, context), subjects=subjects, notes=notes, method=fixed.method,
+        evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
     )
+
+
+def _rendered(template, context: Context, subject: int | None = None) -> M.Text:
+    return M.Text.model_construct(zh=render(template, "zh", context, subject), en=render(template, "en", context, subject))
 
 
 def missing_inputs(pack: Pack, findings: list[Finding], card: Scorecard) -> list[M.MissingInputOut]:
@@ -144,6 +168,7 @@ def _input_title(pack: Pack, path: str) -> M.Text | None:
 
 
 def tables(pack: Pack, findings: list[Finding], context: Context) -> list[M.TableOut]:
+    """A table per list assessed element by element: inputs, derived values, outcomes, consequences, notes."""
     out = []
     per_list: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -155,27 +180,46 @@ def tables(pack: Pack, findings: list[Finding], context: Context) -> list[M.Tabl
         fields = spec.decl.items.fields or {}
         columns = [M.Column(key=name, title=text(decl.title) or M.Text(zh=name, en=name),
                             format="percent" if decl.type in ("percent", "ratio") else None)
-                   for name, decl in fields.items()
-                   if decl.type not in ("list", "object") and name != spec.label]
+                   for name, decl in fields.items() if decl.type != "object" and name != spec.label]
         derived = [d for d in pack.derived if d.list_path == list_path]
         columns += [M.Column(key=d.field, title=text(d.title) or M.Text(zh=d.field, en=d.field), format=d.format)
                     for d in derived]
-        columns += [M.Column(key=f"rule:{f.rule.id}", title=text(f.rule.title), format="outcome") for f in related]
+        for f in related:
+            columns.append(M.Column(key=f"rule:{f.rule.id}", title=statics(pack)[f.rule.id].title, format="outcome"))
+            if any(b.consequences is not None for b in f.rule.bands):
+                columns.append(M.Column(key=f"consequences:{f.rule.id}",
+                                        title=M.Text(zh="结果运用", en="Consequences"), format="text"))
+        has_notes = any(s.notes for f in related for s in f.subjects)
+        if has_notes:
+            columns.append(M.Column(key="notes", title=M.Text(zh="备注", en="Notes"), format="texts"))
         rows = []
         for index, element in enumerate(elements):
             label = str(element.get(spec.label)) if spec.label and element.get(spec.label) is not None \
                 else f"#{index + 1}"
             values: dict[str, Any] = {}
+            notes: list[dict] = []
             for column in columns:
+                key = column.key
                 if column.format == "outcome":
-                    finding = next(f for f in related if f"rule:{f.rule.id}" == column.key)
+                    finding = next(f for f in related if f"rule:{f.rule.id}" == key)
+                    subject = finding.subjects[index]
+                    band = statics(pack)[finding.rule.id].bands.get(subject.band) if subject.band else None
+                    values[key] = {"outcome": subject.outcome, "band": band.model_dump() if band else None}
+                    notes += [_rendered(finding.rule.notes[i].text, context, index).model_dump()
+                              for i in subject.notes]
+                elif column.format == "text":
+                    finding = next(f for f in related if f"consequences:{f.rule.id}" == key)
                     subject = finding.subjects[index]
                     band = next((b for b in finding.rule.bands if b.id == subject.band), None)
-                    values[column.key] = {"outcome": subject.outcome,
-                                          "band": text(band.label).model_dump() if band else None}
+                    values[key] = _rendered(band.consequences, context, index).model_dump() \
+                        if band is not None and band.consequences is not None else None
+                elif column.format == "texts":
+                    continue
                 else:
-                    values[column.key] = plain(element.get(column.key))
-            rows.append(M.Row(label=label, values=values))
+                    values[key] = plain(element.get(key))
+            if has_notes:
+                values["notes"] = notes
+            rows.append(M.Row.model_construct(label=label, values=values))
         title = text(spec.decl.title) or M.Text(zh=list_path, en=list_path)
         out.append(M.TableOut(list=list_path, title=title, columns=columns, rows=rows))
     return out
@@ -217,10 +261,10 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
         awards_barred=card.awards_barred, vetoes=vetoes,
         coverage=number(round(card.coverage, 6)) if card.coverage is not None else None,
         findings=[finding_out(pack, f, card, context) for f in findings],
-        recommendations=[M.RecommendationOut(rule=r.finding.rule.id, title=text(r.finding.rule.title),
-                                             outcome=r.finding.outcome, text=M.Text(**r.text),
-                                             recoverable=number(r.recoverable), dimension=r.finding.rule.dimension,
-                                             citations=citations(pack, r.finding.rule)) for r in recs],
+        recommendations=[M.RecommendationOut.model_construct(
+            rule=r.finding.rule.id, title=statics(pack)[r.finding.rule.id].title, outcome=r.finding.outcome,
+            text=M.Text.model_construct(**r.text), recoverable=number(r.recoverable),
+            dimension=r.finding.rule.dimension, citations=citations(pack, r.finding.rule)) for r in recs],
         next_grade=next_out,
         missing_inputs=missing_inputs(pack, findings, card),
         not_assessed=[M.NotAssessedOut(rule=f.rule.id, title=text(f.rule.title), params=list(f.rule.unset_params))

@@ -117,12 +117,13 @@ def _dimensions(result: PackResult, lang: str) -> str:
     return f"{label('dimensions', lang)}:\n{table}\n{'    '.join(extra)}"
 
 
-def _reason(finding: FindingOut, lang: str) -> str:
+def _reason(finding: FindingOut, lang: str, titles: dict) -> str:
     parts = []
     if finding.tier is not None:
         parts.append(finding.tier.get(lang))
     if finding.missing_inputs:
-        parts.append(f"{label('missing_for', lang)} {', '.join(finding.missing_inputs)}")
+        shown = [titles.get(path, path) for path in finding.missing_inputs]
+        parts.append(f"{label('missing_for', lang)}{_sep(lang)}{('、' if lang == 'zh' else ', ').join(shown)}")
     if finding.unset_params:
         parts.append("params: " + ", ".join(finding.unset_params))
     if finding.share is not None and finding.subjects:
@@ -136,6 +137,7 @@ def _reason(finding: FindingOut, lang: str) -> str:
 def _findings(result: PackResult, lang: str) -> str:
     headers = [label("rule", lang), label("item", lang), label("points", lang), label("earned", lang),
                label("outcome", lang), label("reason", lang)]
+    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
     rows = []
     for f in result.findings:
         if f.kind == "penalty":
@@ -145,7 +147,7 @@ def _findings(result: PackResult, lang: str) -> str:
         else:
             points = ("+" if f.kind == "bonus" else "") + num(f.points)
             earned = num(f.earned) if f.earned is not None else "—"
-        rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), _reason(f, lang)])
+        rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), _reason(f, lang, titles)])
     table = render_table(headers, rows, ["left", "left", "right", "right", "left", "left"],
                          [None, 30, None, None, None, 48])
     return f"{label('findings', lang)}:\n{table}"
@@ -158,19 +160,39 @@ def _person_table(table, lang: str) -> str:
     for row in table.rows:
         cells = [row.label]
         for column in table.columns:
-            value = row.values.get(column.key)
-            if column.format == "outcome":
-                band = value.get("band")
-                cells.append(band[lang] if band else pick(OUTCOMES, value["outcome"], lang))
-            elif column.format == "percent":
-                cells.append(pct(value))
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                cells.append(num(value))
-            else:
-                cells.append("—" if value is None else str(value))
+            cells.append(cell_text(row.values.get(column.key), column.format, lang))
         rows.append(cells)
-    aligns = ["left"] + ["left" if c.format == "outcome" else "right" for c in table.columns]
-    return f"{table.title.get(lang)}:\n" + render_table(headers, rows, aligns)
+    aligns = ["left"] + ["right" if c.format in (None, "percent", "number", "integer") and _numeric(table, c)
+                         else "left" for c in table.columns]
+    widths = [None] + [40 if c.format in ("text", "texts") else None for c in table.columns]
+    return f"{table.title.get(lang)}:\n" + render_table(headers, rows, aligns, widths)
+
+
+def _numeric(table, column) -> bool:
+    return all(isinstance(r.values.get(column.key), (int, float, type(None))) and
+               not isinstance(r.values.get(column.key), bool) for r in table.rows)
+
+
+def cell_text(value, fmt: str | None, lang: str) -> str:
+    """One cell of a per-person table, as a reviewer reads it."""
+    if fmt == "outcome":
+        band = value.get("band")
+        return band[lang] if band else pick(OUTCOMES, value["outcome"], lang)
+    if fmt == "text":
+        return "" if value is None else value[lang]
+    if fmt == "texts":
+        return "；".join(v[lang] for v in value or []) if lang == "zh" else "; ".join(v[lang] for v in value or [])
+    if fmt == "percent":
+        return pct(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        return num(value)
+    if isinstance(value, list):
+        return ("、" if lang == "zh" else ", ").join(cell_text(v, None, lang) for v in value) or "—"
+    return str(value)
 
 
 def _recommendations(result: PackResult, lang: str) -> str:
