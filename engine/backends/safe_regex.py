@@ -1,4 +1,4 @@
-"""The safe regular-expression dialect of `matches(text, 'pattern')`.
+r"""The safe regular-expression dialect of `matches(text, 'pattern')`.
 
 A pattern is parsed once and written twice: as a Python `re` pattern (the
 reference backend, used with `fullmatch`) and in the Lua-style dialect of
@@ -29,10 +29,14 @@ Not allowed, and why:
 - ambiguity: wherever the text can continue, at most one part of the pattern may
   take the next character (the position automaton is deterministic) - `养老|养护`
   must be written `养(老|护)`, `a+a` as `aa+`. durable's compiler fails (503/504),
-  aborts (SIGABRT) or mis-matches on ambiguous patterns as small as `a+a[ab]+`.
-  The one exception is `.*`/`.+`: it may run alongside one other part that
-  cannot restart while being matched, which allows the "contains" shape
-  `.*养老.*`, `.*(养老|托育).*(中心|站)`, but not `.*\d{3}x` or `.*aa`;
+  aborts (SIGABRT) or mis-matches on ambiguous patterns as small as `a+a[ab]+`;
+- `.*` and `.+` may only be followed by ONE literal character (then anything
+  deterministic), and may run alongside at most one other part of the pattern
+  that cannot start again while being matched; a second `.*` may only end the
+  pattern. So `.*养老.*`, `.*社区[0-9]{3}号.*`, `.+养老`, `社区.*` are fine, but
+  `.*(养老|托育).*`, `.*[0-9]{3}.*`, `.*养老.*服务.*`, `.*ab.+` are refused: durable
+  mis-matches each of them (e.g. `.*(1b|2a).*` does not match "2ab", `.*养老.*服务`
+  does not match "养老养服务"); test such conditions separately;
 - every alternative starting with `X*` (durable loops such a repetition back to
   the start of the alternatives: `a+|b` matched "ab"; the durable form puts
   another alternative first or writes a leading `X+` as `XX*`);
@@ -368,11 +372,13 @@ def weight(alts: tuple) -> int:
 
 # ---- determinism ---------------------------------------------------------------------------
 # durable's DFA construction blows up (error 503/504), conflicts (507) or corrupts its heap
-# (SIGABRT) on small ambiguous patterns such as a+a[ab]+, .*aaa  or .*\d{3}x. The
-# dialect keeps the patterns whose position (Glushkov) automaton is deterministic:
-# wherever the text can continue, at most one part of the pattern can take the next
-# character. The one exception is a '.*'/'.+' loop, which may run alongside one other
-# part (the 'contains' shape .*养老.*). Checked by building the automaton's subsets.
+# (SIGABRT) on small ambiguous patterns such as a+a[ab]+, .*aaa  or .*\d{3}x, and
+# mis-matches others. The dialect keeps the patterns whose position (Glushkov) automaton
+# is deterministic: wherever the text can continue, at most one part of the pattern can
+# take the next character. The one exception is a '.*'/'.+' loop, which may run alongside
+# one other part, entered through a single literal character (the 'contains' shape
+# .*养老.*). Checked by building the automaton's subsets (each state = the positions
+# just matched); X+ is modelled as X X*, as durable builds it.
 
 class _Position:
     __slots__ = ("ranges", "dot", "loop", "offset")

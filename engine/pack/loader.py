@@ -27,12 +27,18 @@ SKIPPED_DIRS = {"tests", "__pycache__"}
 
 
 def display_path(path: Path) -> str:
-    """A path as users should see it: relative to the working directory when inside it."""
+    """A path as users should see it: as written when relative, else relative to the
+    working directory when inside it (not from the filesystem root), else absolute."""
     path = Path(path)
+    if not path.is_absolute():
+        return os.path.normpath(path)
+    cwd = Path.cwd()
     try:
-        return os.path.relpath(path) if Path(os.path.abspath(path)).is_relative_to(Path.cwd()) else str(path)
+        if cwd != Path(cwd.anchor) and path.is_relative_to(cwd):
+            return os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return str(path)
+        pass
+    return str(path)
 
 
 @dataclass(frozen=True)
