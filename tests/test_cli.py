@@ -1,0 +1,150 @@
+"""The `assess` command: options, outputs and exit codes; bad input never shows a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = str(ROOT / "tests" / "packs" / "demo")
+STRONG = str(ROOT / "tests" / "profiles" / "demo-strong.yaml")
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_default_command_assesses_a_profile():
+    result = run(STRONG, "--pack", DEMO, "--backend", "reference")
+    assert result.exit_code == 0
+    assert "总分 76.94 / 100" in result.stdout and "等次：合格" in result.stdout
+
+
+def test_english_json_to_a_file(tmp_path):
+    out = tmp_path / "report.json"
+    result = run(STRONG, "--pack", DEMO, "--lang", "en", "--format", "json", "--output", str(out),
+                 "--backend", "reference")
+    assert result.exit_code == 0 and result.stdout == ""
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["schema_version"] == "1" and report["results"][0]["total"] == 76.94
+    assert report["engine"]["backend"] == "reference"
+
+
+def test_options_before_the_profile():
+    result = run("--pack", DEMO, "--lang", "en", STRONG, "--backend", "reference")
+    assert result.exit_code == 0 and "Total 76.94 / 100" in result.stdout
+
+
+def test_fail_under_and_fail_on_veto():
+    assert run(STRONG, "--pack", DEMO, "--fail-under", "80", "--backend", "reference").exit_code == 1
+    assert run(STRONG, "--pack", DEMO, "--fail-under", "76.94", "--backend", "reference").exit_code == 0
+    assert run(STRONG, "--pack", DEMO, "--fail-on-veto", "--backend", "reference").exit_code == 0
+
+
+def test_fail_on_veto(tmp_path):
+    profile = tmp_path / "veto.yaml"
+    profile.write_text("profile: {year: 2024}\nincidents: {cult: 1}\n", encoding="utf-8")
+    assert run(str(profile), "--pack", DEMO, "--fail-on-veto", "--backend", "reference").exit_code == 1
+
+
+def test_set_a_parameter():
+    strict = run(STRONG, "--pack", DEMO, "--set", "training_min=100%", "--format", "json", "--backend", "reference")
+    findings = {f["rule"]: f for f in json.loads(strict.stdout)["results"][0]["findings"]}
+    assert findings["D1.train"]["outcome"] == "not_met"
+    qualified = run(STRONG, "--pack", DEMO, "--set", "demo:ten_you_items=[a, b]", "--format", "json",
+                    "--backend", "reference")
+    findings = {f["rule"]: f for f in json.loads(qualified.stdout)["results"][0]["findings"]}
+    assert findings["D1.ten_you"]["outcome"] == "missing_data"
+
+
+@pytest.mark.parametrize("args, code, fragment", [
+    (["--set", "trainng_min=1"], "unknown-parameter", "did you mean 'training_min'?"),
+    (["--set", "training_min=lots"], "parameter-type", "must be a percentage"),
+    (["--set", "novalue"], "usage", "NAME=VALUE"),
+])
+def test_bad_parameters_exit_2(args, code, fragment):
+    result = runner.invoke(app, [STRONG, "--pack", DEMO, *args])
+    assert result.exit_code == 2
+    assert f"error[{code}]" in result.stderr and fragment in result.stderr
+
+
+def test_pack_check_reports_every_problem(tmp_path):
+    pack = tmp_path / "p"
+    (pack / "rules").mkdir(parents=True)
+    (pack / "pack.yaml").write_text((ROOT / "tests" / "packs" / "demo" / "pack.yaml").read_text(encoding="utf-8"),
+                                    encoding="utf-8")
+    (pack / "rules" / "r.yaml").write_text(
+        "dimension: D1\nrules:\n  - {id: a, title: a, points: 1, require: nope > 1}\n"
+        "  - {id: b, title: b, points: 1, require: also_nope > 1}\n", encoding="utf-8")
+    result = runner.invoke(app, ["pack", "check", str(pack)])
+    assert result.exit_code == 2
+    lines = [l for l in result.stdout.splitlines() if "error[expr-unknown-name]" in l]
+    assert len(lines) == 2 and lines[0].endswith("unknown input or derived value 'nope'")
+    assert ":3:" in lines[0] and ":4:" in lines[1]
+    as_json = json.loads(runner.invoke(app, ["pack", "check", str(pack), "--format", "json"]).stdout)
+    assert as_json["errors"] == 2
+
+
+def test_pack_check_of_a_good_pack():
+    result = run("pack", "check", DEMO)
+    assert result.exit_code == 0 and "0 error(s)" in result.stdout
+
+
+def test_pack_compile_shows_the_network_and_derived_values():
+    result = run("pack", "compile", DEMO)
+    assert result.exit_code == 0
+    assert "D2.mediation require: mediation.rate >= 98%" in result.stdout
+    assert "[0] mediation.rate >= 0.98" in result.stdout
+    assert "_d" in result.stdout and "durable_rules ruleset" in result.stdout
+
+
+def test_version():
+    assert run("--version").stdout.startswith("assess ")
+
+
+BAD_INPUTS = {
+    "syntax.yaml": b"party_members: [1, 2\n",
+    "duplicate.yaml": b"ledgers: {opened: 1}\nledgers: {opened: 2}\n",
+    "types.yaml": "party_members: {total: 四十}\n".encode(),
+    "latin1.yaml": "name: M\xfcller\n".encode("latin-1"),
+    "binary.yaml": b"\x00\x01\x02\x03",
+    "deep.yaml": b"[" * 5000,
+    "tabs.yaml": b"party_members:\n\ttotal: 3\n",
+    "list.yaml": b"- a\n- b\n",
+    "tag.yaml": b"x: !!python/object:os.system ls\n",
+    "empty.yaml": b"",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_profiles_exit_2_without_traceback(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    process = subprocess.run([sys.executable, "-m", "engine", str(path), "--pack", DEMO, "--backend", "reference"],
+                             capture_output=True, text=True, cwd=ROOT)
+    if name == "empty.yaml":  # an empty profile is valid: everything is missing data
+        assert process.returncode == 0 and "缺少数据" in process.stdout
+        return
+    assert process.returncode == 2, process.stderr
+    assert "Traceback" not in process.stderr
+    assert f"{path}:" in process.stderr or str(path) in process.stderr
+
+
+def test_missing_file_and_missing_pack():
+    result = runner.invoke(app, [str(ROOT / "nope.yaml"), "--pack", DEMO])
+    assert result.exit_code == 2 and "file-not-found" in result.stderr
+    result = runner.invoke(app, [STRONG, "--pack", str(ROOT / "nope")])
+    assert result.exit_code == 2 and "pack-not-found" in result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert runner.invoke(app, [STRONG, "--lang", "fr"]).exit_code == 2
+    assert runner.invoke(app, [STRONG, "--backend", "jess"]).exit_code == 2
