@@ -107,32 +107,29 @@ def _write(text: str, output: Optional[Path]) -> None:
 
 
 def _default_packs(profile_path: Path) -> list[Path]:
-    """The shipped packs for the profile's subject (or all shipped packs)."""
+    """The shipped packs for the profile's subject (or named in its `profile.packs`)."""
     from .errors import UsageError
-    from .pack import shipped_packs
-    from .pack.loader import read_pack_dir
+    from .pack import pack_identity, shipped_packs
     from .source import load_yaml
 
     packs = shipped_packs()
     if not packs:
         raise UsageError([Diagnostic("--pack", 0, 0, "error", "no-packs", "no shipped rule packs were found",
                                      hint="pass --pack DIR")])
-    subject = None
     try:
         document = load_yaml(profile_path)
-        meta = document.data.get("profile") if isinstance(document.data, dict) else None
-        if isinstance(meta, dict):
-            if isinstance(meta.get("packs"), list):
-                wanted = set(map(str, meta["packs"]))
-                return [p for p in packs if p.name in wanted or read_pack_dir(p).meta.id in wanted]
-            subject = meta.get("subject")
     except EngineError:
         return packs  # the profile's own errors are reported when it is validated
-    if subject:
-        chosen = [p for p in packs if read_pack_dir(p).meta.subject == subject]
-        if chosen:
-            return chosen
-    return packs
+    meta = document.data.get("profile") if isinstance(document.data, dict) else None
+    if not isinstance(meta, dict):
+        return packs
+    identities = {path: pack_identity(path) for path in packs}
+    if isinstance(meta.get("packs"), list):
+        wanted = set(map(str, meta["packs"]))
+        return [p for p in packs if p.name in wanted or identities[p][0] in wanted]
+    subject = meta.get("subject")
+    chosen = [p for p in packs if identities[p][1] == subject] if subject else []
+    return chosen or packs
 
 
 @app.command("run", help="Assess a profile (the default command: `assess profile.yaml`).")

@@ -80,6 +80,9 @@ def diagnostics_from(error: ValidationError, *, file: str, source, base: tuple =
             line, col = located(source, path, key=True)
             allowed = model_fields_of(model, loc[:-1]) if model is not None else []
             hint = did_you_mean(name, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+            if " " in name.strip() or set(allowed) == {"zh", "en"}:
+                hint = ("a comma inside {zh: ..., en: ...} ends the text there; quote texts that contain commas: "
+                        "en: \"one, two\"")
             found.append(Diagnostic(file, line, col, ERROR, code_prefix + "unknown-key",
                                     f"unknown key '{name}'", hint))
             continue

@@ -4,38 +4,45 @@ A `CompiledRuleset` registers a ruleset once per process and evaluates one
 profile per session (sid): assert the facts in one batch, drain the agenda,
 record the activations, optionally chain further batches (`then`), delete the
 session. Every workaround of DURABLE_RULES.md §8/§12 lives here or in
-`durable_limits` (pure Python), each switchable off by tests only (`_DISABLED`):
+`durable_limits` (pure Python); tests can switch each off (`_DISABLED`):
 
 - sentinel   an `__end__` rule (pri 65535) and a sentinel fact asserted last in
              every batch, so an action always starts and the session's action
-             context is initialised before `delete_state` (§8.1: freeing an
-             uninitialised pointer; verified to crash when the state pool's memory
-             was recycled);
-- prime      after registration one empty session is run, so the state slot
-             later sessions reuse (one live sid, LIFO free list) is initialised;
-- recover    if an assert fails half-way, the sentinel is asserted and drained
-             before the delete, or the session is left alive (never deleted
-             while its context may be garbage);
-- t_term, or_false, reorder, iany_or   the ruleset rewrites of durable_limits.harden_rules (§8.2 and the
-             evaluation bugs described there);
-- numbers    our own encoder: never an exponent (a bare `1e-05` stops durable's
-             batch parser: the rest of the batch is silently dropped and the state
-             offset returned is garbage, hence the SIGSEGV), exact Decimals, no NaN,
-             ints within +-2**62, None dropped, strings <= 65,535 UTF-8 bytes;
-             JSON-escaped characters (quote, backslash, controls) mapped to private
-             code points so durable compares and regex-matches the real text;
-- ids        explicit ids from a table of strings whose 32-bit FNV-1a hashes are
-             distinct (checked lazily), never equal to the state fact's id
-             `sid-<sid>`; durable's code 2 (a dropped fact) raises FactCollision;
-- sessions   one live sid at a time (a lock), fresh sids from a counter, skipping
-             any whose hash equals a session we had to leave alive;
-- probe      a ruleset is first registered in a subprocess with a timeout (C hangs
-             hold the GIL; crashes kill the process), success cached on disk;
+             context is initialised before `delete_state` (§8.1: it frees an
+             uninitialised pointer - verified to crash once the state pool sits in
+             recycled heap memory);
+- prime      after registration one empty session runs, so the state slot that later
+             sessions reuse (one live sid, LIFO free list) is initialised anyway;
+- recover    if an assert fails half-way, the sentinel is asserted and drained before
+             the delete; if even that fails the session is left alive, never deleted;
+- batches    durable's batch reader stops *silently* at a fact it cannot parse (an
+             exponent number, a 255th property...) and returns an uninitialised state
+             offset if it read none: the runtime checks the state exists (get_state)
+             before draining and that the sentinel - the last fact - fired;
+- t_term, or_false, reorder, iany_or   the ruleset rewrites of durable_limits.harden_rules
+             (§8.2 and the evaluation bugs described there);
+- numbers    our own encoder: never an exponent, exact Decimals, no NaN, ints within
+             +-2**62, None dropped, strings <= 65,535 UTF-8 bytes, and the characters
+             JSON escapes (quote, backslash, controls) mapped to private code points
+             (safe_regex.DURABLE_CHAR_MAP) so durable compares and regex-matches the
+             real text rather than its escaped form; the C json encoder does the
+             common case;
+- ids        explicit ids from a table whose 32-bit FNV-1a hashes (as durable computes
+             them: bytes as signed char) are distinct, extended lazily, never equal to
+             the hash of the state fact's id `sid-<sid>`; code 2 (a fact dropped as a
+             duplicate) raises FactCollision - note that a later code 1 in the same
+             batch would mask it, hence the ids;
+- sessions   one live sid at a time (a lock), fresh sids from a counter, skipping any
+             whose hash equals a session that had to be left alive;
+- probe      a ruleset is first registered in a subprocess with a timeout (C hangs hold
+             the GIL, crashes kill the process); success is cached on disk;
 - dedupe     an `$or` whose alternatives both hold fires twice for one fact
-             combination; duplicates are dropped.
+             combination; the duplicate is dropped.
 
 Activations are `(durable rule name, {alias: the fact dict passed in})`: the very
 objects given to `run()` or returned by `then`, so values keep their types.
+Reusing a sid after delete_state is safe in durable (verified); fresh sids are
+used so that a session left alive after an error can never merge with a new one.
 """
 
 from __future__ import annotations
@@ -110,16 +117,18 @@ def _number(value, where: str) -> str:
     if isinstance(value, int):
         if not -_MAX_INT < value < _MAX_INT:
             raise DurableRuntimeError(f"{where}: integer {value} outside +-2**62")
-        return str(value)
+        return str(int(value))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise DurableRuntimeError(f"{where}: NaN or infinity cannot be asserted")
-        text = repr(value)
+        text = repr(float(value))
         if "e" in text or "E" in text:  # shortest round-trip digits, written out in full
             text = format(decimal.Decimal(text), "f")
         return text if "." in text else text + ".0"
     if not value.is_finite():
         raise DurableRuntimeError(f"{where}: NaN or infinity cannot be asserted")
+    if value and not -60 < value.adjusted() < 19:  # written out in full: keep it short and within +-2**62
+        raise DurableRuntimeError(f"{where}: {value} is out of range for durable_rules")
     text = format(value, "f")
     if "." not in text and not -_MAX_INT < value < _MAX_INT:
         raise DurableRuntimeError(f"{where}: integer {value} outside +-2**62")
@@ -192,9 +201,13 @@ _MARK = "\U0010005d"  # reserved: no asserted string may hold it
 _MARKED = re.compile('"\U0010005d([-0-9.]+)"')
 
 
+_marked = [0]  # Decimals written by the hook during the current call (run() holds the session lock)
+
+
 def _decimal_text(value):
     """C json encoder hook: a Decimal becomes a marked string, unquoted afterwards (exact digits)."""
     if isinstance(value, decimal.Decimal):
+        _marked[0] += 1
         return _MARK + _number(value, "value")
     raise TypeError(type(value).__name__)
 
@@ -257,14 +270,17 @@ def encode_facts(facts: list, ids: list[str], sid: str, check: bool = True) -> t
 
 
 def _fast(rows: list[dict]) -> tuple[str, list[str]] | None:
+    _marked[0] = 0
     try:
         text = _dumps_marked(rows)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, DurableRuntimeError):  # the exact encoder will say where
         return None
     if "\\" in text:  # some string needed escaping: the exact encoder maps those characters
         return None
     if not text.isascii():
-        if _MARK in text:
+        if _marked[0]:
+            if text.count(_MARK) != _marked[0]:  # a string holds the marker itself: refused below
+                return None
             text = _MARKED.sub(r"\1", text)
         try:  # an astral character may be a reserved one: let the exact encoder judge
             if len(text.encode("utf-16-le")) != 2 * len(text):
@@ -315,16 +331,13 @@ def _ensure_ids(n: int) -> None:
 
 
 def _take_ids(cursor: int, count: int, state_hash: int) -> tuple[list[int], int]:
-    """`count` id indexes from `cursor` on, skipping one whose hash is the state fact's."""
-    _ensure_ids(cursor + count + 1)
+    """`count` id indexes from `cursor` on, skipping the one whose hash is the state fact's."""
+    end = cursor + count
+    _ensure_ids(end + 2)
     bad = _ID_HASH.get(state_hash) if "id_check" not in _DISABLED else None
-    out = []
-    while len(out) < count:
-        if cursor != bad:
-            out.append(cursor)
-        cursor += 1
-        _ensure_ids(cursor + 1)
-    return out, cursor
+    if bad is None or not cursor <= bad < end:
+        return list(range(cursor, end)), end
+    return list(range(cursor, bad)) + list(range(bad + 1, end + 1)), end + 1
 
 
 # ---- sessions -----------------------------------------------------------------------------------

@@ -28,6 +28,21 @@ def shipped_packs_dir() -> Path:
     return here.parent / "rules"
 
 
+def pack_identity(path: Path) -> tuple[str | None, str | None]:
+    """(id, subject) from a pack's manifest alone, without reading the rest of the pack."""
+    from ..errors import EngineError
+    from ..source import load_yaml
+
+    try:
+        data = load_yaml(Path(path) / "pack.yaml").data
+    except EngineError:
+        return None, None
+    meta = data.get("pack") if isinstance(data, dict) else None
+    if not isinstance(meta, dict):
+        return None, None
+    return meta.get("id"), meta.get("subject")
+
+
 def shipped_packs() -> list[Path]:
     root = shipped_packs_dir()
     if not root.is_dir():
@@ -35,4 +50,5 @@ def shipped_packs() -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
 
 
-__all__ = ["Pack", "RawPack", "build_pack", "load_pack", "read_pack_dir", "shipped_packs", "shipped_packs_dir"]
+__all__ = ["Pack", "RawPack", "build_pack", "load_pack", "pack_identity", "read_pack_dir", "shipped_packs",
+           "shipped_packs_dir"]
