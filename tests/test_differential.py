@@ -95,9 +95,9 @@ def example_profiles():
 
 @pytest.mark.parametrize("profile_path", example_profiles(), ids=lambda p: p.name)
 def test_backends_agree_on_example_profiles(profile_path):
-    from engine.cli import _default_packs
+    from engine.pack import packs_for_profile
 
-    dirs = [ROOT / "tests" / "packs" / "demo"] if "demo" in profile_path.name else _default_packs(profile_path)
+    dirs = [ROOT / "tests" / "packs" / "demo"] if "demo" in profile_path.name else packs_for_profile(profile_path)
     reference = Engine.from_dirs(dirs, backend="reference")
     durable = Engine.from_dirs(dirs, backend="durable")
     profile = reference.load_profile(profile_path)

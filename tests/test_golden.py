@@ -30,10 +30,10 @@ OUTPUTS = [("text", "zh", "zh.txt"), ("text", "en", "en.txt"), ("json", "en", "j
 @pytest.mark.parametrize("name, packs, profile", cases(), ids=[c[0] for c in cases()])
 @pytest.mark.parametrize("fmt, lang, suffix", OUTPUTS, ids=[o[2] for o in OUTPUTS])
 def test_golden(name, packs, profile, fmt, lang, suffix, request, monkeypatch):
-    from engine.cli import _default_packs
+    from engine.pack import packs_for_profile
 
     monkeypatch.chdir(ROOT)  # reports show paths relative to the working directory
-    dirs = packs or _default_packs(Path(profile))
+    dirs = packs or packs_for_profile(Path(profile))
     report = Engine.from_dirs(dirs, backend="reference").assess_file(profile)
     output = render(report, fmt, lang)
     path = GOLDEN / f"{name}.{suffix}"

@@ -576,7 +576,12 @@ def harden(rules: dict) -> dict:
 
 
 class CompiledRuleset:
-    """A ruleset registered in this process; `run()` evaluates one profile per call."""
+    """A ruleset registered in this process; `run()` evaluates one profile per call.
+
+    The same name and JSON reuse one registration; a changed JSON under a known name
+    is registered anew (durable does not mind) - rulesets are never deleted, as
+    `delete_ruleset` leaks and crashes. Recycle the process to unload them.
+    """
 
     def __init__(self, name: str, rules: dict[str, dict], *, probe: bool = True, probe_timeout: float = 20.0,
                  cache_dir: pathlib.Path | None = None):

@@ -50,5 +50,31 @@ def shipped_packs() -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
 
 
-__all__ = ["Pack", "RawPack", "build_pack", "load_pack", "pack_identity", "read_pack_dir", "shipped_packs",
+def packs_for_profile(profile_path: str | Path) -> list[Path]:
+    """The shipped packs that apply to a profile: those named in its `profile.packs`,
+    else those for its `profile.subject`, else all of them."""
+    from ..errors import Diagnostic, EngineError, UsageError
+    from ..source import load_yaml
+
+    packs = shipped_packs()
+    if not packs:
+        raise UsageError([Diagnostic("--pack", 0, 0, "error", "no-packs", "no shipped rule packs were found",
+                                     hint="pass --pack DIR")])
+    try:
+        document = load_yaml(profile_path)
+    except EngineError:
+        return packs  # the profile's own errors are reported when it is validated
+    meta = document.data.get("profile") if isinstance(document.data, dict) else None
+    if not isinstance(meta, dict):
+        return packs
+    identities = {path: pack_identity(path) for path in packs}
+    if isinstance(meta.get("packs"), list):
+        wanted = set(map(str, meta["packs"]))
+        return [p for p in packs if p.name in wanted or identities[p][0] in wanted]
+    subject = meta.get("subject")
+    chosen = [p for p in packs if identities[p][1] == subject] if subject else []
+    return chosen or packs
+
+
+__all__ = ["packs_for_profile", "Pack", "RawPack", "build_pack", "load_pack", "pack_identity", "read_pack_dir", "shipped_packs",
            "shipped_packs_dir"]
