@@ -1,0 +1,79 @@
+"""Text and chaining: matches, contains, met."""
+
+from __future__ import annotations
+
+from .. import types as T
+from .. import values as V
+from ..errors import ExprError
+from .registry import (
+    _arity, _expect, _literal_string, function,
+)
+
+
+# -- text and chaining ---------------------------------------------------------------------
+
+def _check_matches(checker, call, scope):
+    _arity(call, 2)
+    _expect(checker, call.args[0], scope, T.STRING, "the text of matches()")
+    pattern = _literal_string(call.args[1], "the pattern of matches()")
+    from ...backends import safe_regex
+
+    try:
+        call.args[1].regex = safe_regex.parse(pattern)  # type: ignore[attr-defined]
+    except safe_regex.RegexError as exc:
+        offset = call.args[1].start + 1 + exc.offset
+        raise ExprError("expr-regex", f"pattern not allowed: {exc}", offset, offset + 1,
+                        hint="patterns use a small safe dialect; see docs/expressions.md") from None
+    return T.BOOLEAN
+
+
+def _build_matches(call, args):
+    text_fn = args[0]
+    regex = call.args[1].regex.python
+
+    def run(env):
+        text = text_fn(env)
+        return text if V.is_unknown(text) else regex.fullmatch(text) is not None
+
+    return run
+
+
+function("matches", "(text, 'pattern')", "whether the whole text matches the pattern")(
+    (_check_matches, _build_matches))
+
+
+def _check_contains(checker, call, scope):
+    _arity(call, 2)
+    _expect(checker, call.args[0], scope, T.STRING, "the text of contains()")
+    _expect(checker, call.args[1], scope, T.STRING, "the part looked for by contains()")
+    return T.BOOLEAN
+
+
+def _build_contains(call, args):
+    text_fn, part_fn = args
+
+    def run(env):
+        text, part = text_fn(env), part_fn(env)
+        unknown = V.unknown_of(text, part)
+        return unknown if unknown is not None else part in text
+
+    return run
+
+
+function("contains", "(text, part)", "whether the text contains the part")((_check_contains, _build_contains))
+
+
+def _check_met(checker, call, scope):
+    _arity(call, 1)
+    rule_id = _literal_string(call.args[0], "the rule id given to met()")
+    checker.check_rule_reference(rule_id, call.args[0])
+    return T.BOOLEAN
+
+
+def _build_met(call, args):
+    rule_id = call.args[0].value
+    return lambda env: env.outcomes.get(rule_id) == "met"
+
+
+function("met", "('rule id')", "whether another rule of the pack is met (rules are evaluated in dependency order)")(
+    (_check_met, _build_met))
