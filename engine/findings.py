@@ -46,6 +46,7 @@ class Finding:
     vetoed: bool = False
     tier: int | None = None
     occurrences: int | None = None
+    per: Decimal | None = None  # points per occurrence (deductions and awards)
     share: Decimal | None = None
     missing: frozenset = frozenset()
     subjects: list[SubjectResult] = field(default_factory=list)
@@ -164,7 +165,7 @@ class RuleEvaluator:
                 amount = min(amount, cap)
             outcome = MET if amount > 0 else NOT_MET
             return Finding(rule, outcome if not missing else MISSING_DATA, earned=amount, occurrences=occurrences,
-                           missing=missing)
+                           missing=missing, per=self.amount(award.per))
         deduct = rule.deduct
         amount = count * (self.amount(deduct.per) or ZERO)
         cap = self.amount(deduct.cap)
@@ -176,13 +177,15 @@ class RuleEvaluator:
             outcome = MET if amount == 0 else NOT_MET
             if missing:
                 outcome = MISSING_DATA
-            return Finding(rule, outcome, deducted=amount, occurrences=occurrences, missing=missing)
+            return Finding(rule, outcome, deducted=amount, occurrences=occurrences, missing=missing,
+                           per=self.amount(deduct.per))
         points = rule.points or ZERO
         earned = max(ZERO, points - amount)
         outcome = MET if amount == 0 else (NOT_MET if earned == 0 else PARTLY)
         if missing:
             outcome = MISSING_DATA
-        return Finding(rule, outcome, earned=earned, occurrences=occurrences, missing=missing)
+        return Finding(rule, outcome, earned=earned, occurrences=occurrences, missing=missing,
+                       per=self.amount(deduct.per))
 
     # -- one subject per element of a list ----------------------------------------------------
     def for_each(self, rule: RuleSpec) -> Finding:

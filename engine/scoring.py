@@ -179,9 +179,20 @@ def choose_grade(pack: Pack, total: Decimal, dimensions: list[DimensionScore],
     return last, demotions, barred
 
 
+def _item_gain(dim: DimensionScore, points: Decimal) -> Decimal:
+    """What `points` more earned in a dimension add to the total, after its deductions' floor at zero."""
+    if not dim.counted:
+        return ZERO
+    weight = dim.dimension.weight
+    rescale = dim.scale * dim.available / weight
+    raw = weight * dim.earned / dim.available
+    more = weight * (dim.earned + points) / dim.available
+    return (max(ZERO, more - dim.penalties) - max(ZERO, raw - dim.penalties)) * rescale
+
+
 def recoverable_points(pack: Pack, findings: list[Finding], card: Scorecard) -> dict[str, Decimal]:
     """Points of the total each unmet rule would add if it were fully met."""
-    scale = {d.dimension.id: d.scale for d in card.dimensions}
+    dimensions = {d.dimension.id: d for d in card.dimensions}
     bonus_room = (card.bonus_cap - card.bonus) if card.bonus_cap is not None else None
     found: dict[str, Decimal] = {}
     for finding in findings:
@@ -189,8 +200,7 @@ def recoverable_points(pack: Pack, findings: list[Finding], card: Scorecard) -> 
         if finding.outcome not in (NOT_MET, PARTLY, MISSING_DATA):
             continue
         if rule.kind == "item":
-            dim_scale = scale.get(rule.dimension, ZERO)
-            gain = (rule.max_points - finding.earned) * dim_scale
+            gain = _item_gain(dimensions[rule.dimension], rule.max_points - finding.earned)
         elif rule.kind == "bonus":
             gain = rule.max_points - finding.earned
             if bonus_room is not None:

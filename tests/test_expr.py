@@ -291,3 +291,12 @@ def test_unset_parameter_is_missing():
 
 def test_results_stay_in_range():
     assert value_of("999999999 + 1") is NA
+
+
+def test_zero_denominator_does_not_apply_even_without_the_part():
+    value, env = run("ratio(pm.absent, 0) >= 90%")
+    assert value is NA and env.na and not env.missing
+    value, env = run("pm.absent / 0")
+    assert value is NA and not env.missing
+    value, env = run("ratio(pm.absent, pm.total)")
+    assert value is MISSING and env.missing == {"pm.absent"}

@@ -177,3 +177,14 @@ def test_the_grade_uses_the_total_as_shown(tmp_path):
     eng = Engine([load_pack(root)], backend="reference")
     res = eng.assess(eng.schema.validate_data({"f": "89.995%"}, "p")).results[0]
     assert res.total == 90 and res.grade.id == "top"  # 89.995 shown as 90.00, graded as shown
+
+
+def test_recoverable_points_respect_the_floor(tmp_path):
+    # B1 fails and deductions exceed what B earns: meeting B1 (worth 20) leaves B at max(0, 40 - 60) = 0
+    res = result(engine(tmp_path), b1=False, p=20)
+    assert dims(res)["B"] == 0
+    assert all(r.rule != "B1" for r in res.recommendations)
+    # with smaller deductions the gain is what the floor allows: B from max(0, 20 - 27) = 0 to 40 - 27 = 13
+    res = result(engine(tmp_path), b1=False, p=9)
+    assert dims(res)["B"] == 0
+    assert {r.rule: r.recoverable for r in res.recommendations}["B1"] == 13

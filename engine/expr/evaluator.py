@@ -92,6 +92,8 @@ def _binary(node: ast.Binary) -> Thunk:
         return _order(left, right, _ORDER[op])
     if op in ("in", "not in"):
         return _membership(left, right, op == "not in")
+    if op == "/":
+        return _division(left, right)
     return _arithmetic(left, right, _ARITHMETIC[op])
 
 
@@ -184,6 +186,26 @@ def _arithmetic(left: Thunk, right: Thunk, apply) -> Thunk:
         if result is V.NA:
             env.na = True
         return result
+
+    return run
+
+
+def _division(left: Thunk, right: Thunk) -> Thunk:
+    """a / b: not applicable when b is 0, whatever a is (then a is not read)."""
+    def run(env):
+        b = right(env)
+        if b == 0 and not V.is_unknown(b):
+            env.na = True
+            return V.NA
+        a = left(env)
+        unknown = V.unknown_of(a, b)
+        if unknown is not None:
+            return unknown
+        try:
+            return V.div(a, b)
+        except V.NumberOutOfRange:
+            env.na = True
+            return V.NA
 
     return run
 

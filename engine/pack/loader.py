@@ -5,6 +5,9 @@ scoring). Every other `*.yaml` file under the directory, except those under
 `tests/`, may add `parameters`, `inputs`, `derived` values and `rules`, so a
 pack can be split the way its score sheet is (one file per dimension).
 Files are read in sorted order; rules keep that order.
+
+A pack whose manifest says `extends:` is an overlay: its base is read first
+and the two are merged (`pack.overlay`), so callers always get one RawPack.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from .schema import DerivedDecl, Dimension, InputDecl, PackFile, PackMeta, Param
 
 MANIFEST = "pack.yaml"
 MANIFEST_ONLY = ("pack", "dimensions", "scoring")
+OVERLAY_SECTIONS = ("parameters", "dimensions", "rules", "scoring")
 SKIPPED_DIRS = {"tests", "__pycache__"}
 
 
@@ -66,6 +70,17 @@ class Origin:
 
 
 @dataclass
+class OverlayParts:
+    """What an overlay's `overrides:` sections say, by target, with where they say it."""
+
+    parameters: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    dimensions: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    rules: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+    scoring: tuple[Any, Origin] | None = None
+    first: Origin | None = None  # the first `overrides:` key (for errors about the section as a whole)
+
+
+@dataclass
 class RawPack:
     root: Path
     meta: PackMeta | None = None
@@ -80,6 +95,11 @@ class RawPack:
     files: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    extends: str | None = None
+    parts: OverlayParts = field(default_factory=OverlayParts)
+    layers: list = field(default_factory=list)  # overlay.Layer, the base first
+    changes: list = field(default_factory=list)  # overlay.Change, what an overlay changes in its base
+    problems: list = field(default_factory=list)  # errors found merging an overlay, raised by the builder
 
 
 def pack_files(root: Path) -> list[Path]:
@@ -96,6 +116,14 @@ def pack_files(root: Path) -> list[Path]:
 
 
 def read_pack_dir(root: Path | str) -> RawPack:
+    """A pack directory as one RawPack; an overlay is merged with its base (read first)."""
+    from .overlay import read_layers
+
+    return read_layers(Path(root), read_one_dir)
+
+
+def read_one_dir(root: Path | str) -> RawPack:
+    """The files of one pack directory, without resolving `extends`."""
     root = Path(root)
     sink = DiagnosticSink()
     raw = RawPack(root=root)
@@ -111,8 +139,11 @@ def read_pack_dir(root: Path | str) -> RawPack:
         _read_file(path, root, raw, sink)
     if raw.meta is None and not sink.has_errors:
         sink.error(display_path(root / MANIFEST), 1, 1, "pack-manifest", f"{MANIFEST} needs a 'pack:' section")
-    if raw.scoring is None and not sink.has_errors:
+    if raw.meta is not None:
+        raw.extends = raw.meta.extends
+    if raw.scoring is None and raw.extends is None and not sink.has_errors:
         sink.error(display_path(root / MANIFEST), 1, 1, "pack-manifest", f"{MANIFEST} needs a 'scoring:' section")
+    _check_overlay_sections(raw, sink)
     raw.warnings = [d for d in sink.items if d.severity != "error"]
     sink.raise_if_errors(PackError)
     return raw
@@ -159,9 +190,37 @@ def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> No
     _merge(raw.inputs, model.inputs, origin, "inputs", "input", sink)
     _merge(raw.derived, model.derived, origin, "derived", "derived value", sink)
     for index, rule in enumerate(model.rules or []):
-        if rule.dimension is None and model.dimension is not None and rule.kind == "item":
-            rule.dimension = model.dimension
+        if rule.dimension is None and model.dimension is not None and rule.kind in ("item", "penalty"):
+            rule.dimension = model.dimension  # a deduction written in a dimension's file comes off that dimension
         raw.rules.append((rule, origin.child("rules", index)))
+    if model.overrides is not None:
+        _read_overrides(model.overrides, origin.child("overrides"), raw.parts, sink)
+
+
+def _read_overrides(overrides, origin: Origin, parts: OverlayParts, sink: DiagnosticSink) -> None:
+    if parts.first is None:
+        parts.first = origin
+    _merge(parts.parameters, overrides.parameters, origin, "parameters", "change of parameter", sink)
+    _merge(parts.dimensions, overrides.dimensions, origin, "dimensions", "change of dimension", sink)
+    _merge(parts.rules, overrides.rules, origin, "rules", "change of rule", sink)
+    if overrides.scoring is not None:
+        if parts.scoring is not None:
+            line, col = origin.position("scoring", key=True)
+            sink.error(origin.file, line, col, "pack-duplicate", "overrides.scoring is given twice")
+        parts.scoring = (overrides.scoring, origin.child("scoring"))
+
+
+def _check_overlay_sections(raw: RawPack, sink: DiagnosticSink) -> None:
+    """`overrides:` needs `extends:`; an overlay inherits its base's scoring and changes it by overrides."""
+    first = raw.parts.first
+    if raw.extends is None and first is not None:
+        line, col = first.position(key=True)
+        sink.error(first.file, line, col, "pack-overlay", "'overrides:' changes a base pack, but this pack extends none",
+                   hint="add 'extends: BASE' to the pack: section (a shipped pack's id or a path)")
+    if raw.extends is not None and raw.scoring is not None:
+        line, col = raw.scoring_origin.position(key=True)
+        sink.error(raw.scoring_origin.file, line, col, "pack-overlay",
+                   "an overlay inherits its base's scoring; change it under 'overrides: {scoring: …}'")
 
 
 def _merge(target: dict, section: dict | None, origin: Origin, name: str, what: str, sink: DiagnosticSink) -> None:

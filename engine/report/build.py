@@ -14,6 +14,7 @@ from ..pack.schema import Text as PackText
 from ..recommend import NextGrade, Recommendation, render
 from ..scoring import Scorecard
 from . import model as M
+from .locate import input_reads, profile_locations
 
 
 def text(value: PackText | None) -> M.Text | None:
@@ -54,6 +55,7 @@ class RuleStatics:
         from ..expr import ast
 
         self.title = text(rule.title)
+        self.description = text(rule.description)
         self.method = text(rule.method)
         self.evidence = [text(e) for e in rule.evidence]
         self.citations = [
@@ -67,6 +69,7 @@ class RuleStatics:
                 if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind in ("input", "derived"):
                     reads.add(node.ref.name)
         self.reads = sorted(reads)
+        self.inputs = input_reads(pack, self.reads)
         self.tiers = [text(tier.label) for tier in rule.tiers]
         self.bands = {band.id: text(band.label) for band in rule.bands}
         self.points = number(rule.max_points)
@@ -115,10 +118,12 @@ def finding_out(pack: Pack, finding: Finding, card: Scorecard, context: Context)
         deducted=number(finding.deducted) if rule.kind == "penalty" else None,
         vetoed=finding.vetoed, severity=rule.severity,
         tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
+        per=number(finding.per),
         share=number(finding.share), recoverable=number(card.recoverable.get(rule.id)),
         missing_inputs=sorted(finding.missing), unset_params=list(rule.unset_params),
-        values=_values_read(fixed.reads, context), subjects=subjects, notes=notes, method=fixed.method,
-        evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
+        values=_values_read(fixed.reads, context), subjects=subjects, notes=notes, description=fixed.description,
+        method=fixed.method, evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
+        profile_locations=profile_locations(fixed.inputs, finding, context),
     )
 
 
@@ -225,6 +230,10 @@ def tables(pack: Pack, findings: list[Finding], context: Context) -> list[M.Tabl
     return out
 
 
+def _grade(pack: Pack, grade_id: str):
+    return next(g for g in pack.grades if g.id == grade_id)
+
+
 def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Scorecard,
                 recs: list[Recommendation], path: NextGrade | None) -> M.PackResult:
     grade = card.grade
@@ -257,7 +266,8 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
                                    total_raw=number(card.penalty_raw), total=number(card.penalty)),
         total=number(card.shown_total), max_total=number(pack.total_weight),
         grade=M.GradeOut(id=grade.id, title=text(grade.title), index=card.grade_index,
-                         demoted_from=[M.Demotion(grade=g, reason=r) for g, r in card.demotions]),
+                         demoted_from=[M.Demotion(grade=g, reason=r, title=text(_grade(pack, g).title))
+                                       for g, r in card.demotions]),
         awards_barred=card.awards_barred, vetoes=vetoes,
         coverage=number(round(card.coverage, 6)) if card.coverage is not None else None,
         findings=[finding_out(pack, f, card, context) for f in findings],

@@ -32,6 +32,20 @@ class Location(Out):
     col: int
 
 
+class ProfileLocation(Out):
+    """Where a profile value a rule read sits: `present` False means the value is absent and the
+    position is that of its nearest existing parent key (or the document start)."""
+
+    input: str
+    subject: Optional[int] = None
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    present: bool
+
+
 class Citation(Out):
     source: str
     title: Text
@@ -65,6 +79,7 @@ class FindingOut(Out):
     severity: Optional[str] = None
     tier: Optional[Text] = None
     occurrences: Optional[int] = None
+    per: Optional[float] = None
     share: Optional[float] = None
     recoverable: Optional[float] = None
     missing_inputs: list[str] = []
@@ -72,10 +87,12 @@ class FindingOut(Out):
     values: dict[str, Any] = {}
     subjects: list[SubjectOut] = []
     notes: list[Text] = []
+    description: Optional[Text] = None
     method: Optional[Text] = None
     evidence: list[Text] = []
     citations: list[Citation] = []
     location: Optional[Location] = None
+    profile_locations: list[ProfileLocation] = []
 
 
 class DimensionOut(Out):
@@ -94,6 +111,7 @@ class DimensionOut(Out):
 class Demotion(Out):
     grade: str
     reason: str
+    title: Optional[Text] = None
 
 
 class GradeOut(Out):

@@ -68,7 +68,8 @@ def _pack(result: PackResult, lang: str) -> str:
                f"{label('coverage', lang)} {pct(result.coverage)}")
     out.append(summary)
     for demotion in result.grade.demoted_from:
-        out.append(f"  {label('demoted', lang)}{_sep(lang)}{demotion.grade} ← {pick(DEMOTION, demotion.reason, lang)}")
+        name = demotion.title.get(lang) if demotion.title else demotion.grade
+        out.append(f"  {label('demoted', lang)}{_sep(lang)}{name} ← {pick(DEMOTION, demotion.reason, lang)}")
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
         out.append(f"  {label('veto', lang)}{_sep(lang)}[{veto.rule}] {veto.title.get(lang)}{who} — "
@@ -110,7 +111,10 @@ def _dimensions(result: PackResult, lang: str) -> str:
              num(d.penalties) if d.penalties else ""] for d in result.dimensions]
     table = render_table(headers, rows, ["left", "right", "right", "right", "right"])
     extra = []
-    cap = f"（{label('cap', lang)} {num(result.bonus.cap)}）" if result.bonus.cap is not None else ""
+    cap = ""
+    if result.bonus.cap is not None:
+        cap = f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh" else \
+            f" ({label('cap', lang)} {num(result.bonus.cap)})"
     extra.append(f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap}")
     if result.deductions.total_raw or result.deductions.dimensions:
         extra.append(f"{label('deductions', lang)} −{num(result.deductions.total + result.deductions.dimensions)}")
@@ -144,6 +148,11 @@ def _findings(result: PackResult, lang: str) -> str:
             points, earned = "", ("−" + num(f.deducted)) if f.deducted else "0"
         elif f.kind == "veto":
             points, earned = "", ""
+        elif f.kind == "bonus" and f.per is not None:
+            points = f"+{num(f.per)}/次" if lang == "zh" else f"+{num(f.per)} each"
+            if f.points:
+                points += f"，限{num(f.points)}" if lang == "zh" else f", max {num(f.points)}"
+            earned = num(f.earned) if f.earned is not None else "—"
         else:
             points = ("+" if f.kind == "bonus" else "") + num(f.points)
             earned = num(f.earned) if f.earned is not None else "—"

@@ -26,14 +26,15 @@ def _build_ratio(call, args):
     num, den = args
 
     def run(env):
-        a, b = num(env), den(env)
+        b = den(env)
+        if b == 0 and not V.is_unknown(b):
+            env.na = True  # nothing to divide by: the ratio does not apply, whatever the part is
+            return V.NA
+        a = num(env)
         unknown = V.unknown_of(a, b)
         if unknown is not None:
             return unknown
-        result = V.div(a, b)
-        if result is V.NA:
-            env.na = True
-        return result
+        return V.div(a, b)
 
     return run
 
