@@ -1,0 +1,102 @@
+"""JUnit XML (`--format junit`): a test case per rule, for CI test-report views.
+
+A test suite per rule pack. A rule not met, partly met or lacking data, a
+veto that applied and a deduction made are failures; a rule that does not
+apply, that is not assessed (a parameter is not set) or that is waived is
+skipped; a bonus not earned passes (it is no fault). Each failure names the
+profile position of the value the rule read, as `file:line:col`.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from .labels import label, pick
+from .model import FindingOut, PackResult, Report
+from .sheet import summary
+from .text import num, outcome_word, pct
+
+SKIPPED = ("not_applicable", "not_assessed", "waived")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
+
+WORDS = {
+    "at": ("位置", "at"),
+    "suite": ("考核评估", "assessment"),
+}
+
+
+def verdict(f: FindingOut) -> str:
+    """'failure', 'skipped' or 'passed'."""
+    if f.outcome in SKIPPED:
+        return "skipped"
+    if f.kind == "bonus":
+        return "skipped" if f.outcome == "missing_data" else "passed"
+    if f.outcome in ("not_met", "partly_met", "missing_data"):
+        return "failure"
+    return "passed"
+
+
+def render_junit(report: Report, lang: str = "zh") -> str:
+    name = report.profile.name or report.profile.id or report.profile.file
+    root = ET.Element("testsuites", name=_x(f"{pick(WORDS, 'suite', lang)}: {name}"))
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for result in report.results:
+        suite = _suite(report, result, lang)
+        root.append(suite)
+        for key in totals:
+            totals[key] += int(suite.get(key))
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    root.set("time", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
+    pack = result.pack
+    suite = ET.Element("testsuite", name=_x(f"{pack.id} {pack.version}"))
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("profile", report.profile.file), ("pack", pack.title.get(lang)),
+                       ("total", num(result.total)), ("max_total", num(result.max_total)),
+                       ("grade", result.grade.title.get(lang)), ("coverage", pct(result.coverage)),
+                       ("vetoes", ", ".join(v.rule for v in result.vetoes)), ("backend", report.engine.backend)):
+        ET.SubElement(props, "property", name=key, value=_x(value))
+    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    recs = {r.rule: r.text.get(lang) for r in result.recommendations}
+    counts = {"failure": 0, "skipped": 0, "passed": 0}
+    for f in result.findings:
+        case = ET.SubElement(suite, "testcase", name=_x(f"{f.rule} {f.title.get(lang)}"),
+                             classname=_x(f"{pack.id}.{f.dimension or f.kind}"), time="0",
+                             file=_x(report.profile.file))
+        kind = verdict(f)
+        counts[kind] += 1
+        if kind == "failure":
+            failure = ET.SubElement(case, "failure", type=f.outcome, message=_x(summary(f, lang, titles, recs)))
+            failure.text = _x(_details(f, lang))
+        elif kind == "skipped":
+            ET.SubElement(case, "skipped", message=_x(outcome_word(f, lang)))
+    suite.set("tests", str(len(result.findings)))
+    suite.set("failures", str(counts["failure"]))
+    suite.set("errors", "0")
+    suite.set("skipped", str(counts["skipped"]))
+    suite.set("time", "0")
+    summary_line = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}  "
+                    f"{label('grade', lang)} {result.grade.title.get(lang)}")
+    ET.SubElement(suite, "system-out").text = _x(summary_line)
+    return suite
+
+
+def _details(f: FindingOut, lang: str) -> str:
+    lines = []
+    for loc in f.profile_locations:
+        which = loc.input if loc.subject is None else f"{loc.input} #{loc.subject + 1}"
+        lines.append(f"{loc.file}:{loc.line}:{loc.col}: {which}")
+    for cite in f.citations:
+        lines.append(f"{label('basis', lang)}: {cite.title.get(lang)}「{cite.quote}」")
+    return "\n".join(lines)
+
+
+def _x(text: str) -> str:
+    return NOT_XML.sub("", text)

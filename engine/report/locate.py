@@ -1,0 +1,81 @@
+"""Where in the profile each finding's inputs are: positions for SARIF and editors.
+
+A rule reads inputs by name (`venue.homes`, `staff[].scores.community`,
+`period.start`); the profile's source map turns each into a line and column.
+An absent value is located at its nearest existing parent key, so a viewer
+points at the place where the value should be written.
+"""
+
+from __future__ import annotations
+
+from ..expr import ast
+from ..pack.model import Pack
+from . import model as M
+
+PERIOD_KEYS = (("profile", "period"), ("profile", "year"))
+
+
+def input_reads(pack: Pack, names: list[str]) -> list[str]:
+    """The inputs behind a rule's reads: derived values are replaced by the inputs they compute from."""
+    derived = {d.name: d for d in pack.derived}
+    found: set[str] = set()
+    seen: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = derived.get(name)
+        if spec is None:
+            found.add(name)
+            continue
+        for node in ast.walk(spec.expr.tree):
+            if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind in ("input", "derived"):
+                pending.append(node.ref.name)
+    return sorted(found)
+
+
+def data_path(name: str, subject: int | None = None) -> tuple:
+    """The data path of an input: `a.b` → ('a', 'b'); `a[].b.c` → ('a', i, 'b', 'c') for element i, else ('a',)."""
+    head, sep, rest = name.partition("[].")
+    path: tuple = tuple(head.split("."))
+    if sep and subject is not None:
+        path += (subject,) + tuple(rest.split("."))
+    return path
+
+
+def profile_locations(inputs: list[str], finding, context) -> list[M.ProfileLocation]:
+    """Missing inputs first (the profile-level ones, then each element's), then the values read,
+    present before absent."""
+    source = context.profile.source
+    if source is None:
+        return []
+    per_element = [(name, subject.index) for subject in finding.subjects for name in sorted(subject.missing)]
+    covered = {name for name, _ in per_element}
+    missing = [(name, None) for name in sorted(finding.missing) if name not in covered] + per_element
+    named = {name for name, _ in missing}
+    file = context.profile.file
+    first = [_locate(source, file, name, subject) for name, subject in dict.fromkeys(missing)]
+    reads = [_locate(source, file, name, None) for name in inputs if name not in named]
+    return first + [loc for loc in reads if loc.present] + [loc for loc in reads if not loc.present]
+
+
+def _locate(source, file: str, name: str, subject: int | None) -> M.ProfileLocation:
+    candidates = PERIOD_KEYS if name.startswith("period.") else (data_path(name, subject),)
+    for path in candidates:
+        span = source.value(path)
+        if span is not None:  # an element's field named without its element: the list, not the value
+            return _location(name, subject, file, span, "[]." not in name or subject is not None)
+    prefix, span = source.nearest(candidates[-1])
+    key = source.key(prefix) if prefix else None
+    if key is not None:
+        span = key
+    else:  # a list element or the document itself: its first character
+        span = type(span)(span.line, span.col, span.line, span.col)
+    return _location(name, subject, file, span, False)
+
+
+def _location(name: str, subject: int | None, file: str, span, present: bool) -> M.ProfileLocation:
+    return M.ProfileLocation.model_construct(input=name, subject=subject, file=file, line=span.line, col=span.col,
+                                             end_line=span.end_line, end_col=span.end_col, present=present)
