@@ -300,3 +300,10 @@ def test_zero_denominator_does_not_apply_even_without_the_part():
     assert value is NA and not env.missing
     value, env = run("ratio(pm.absent, pm.total)")
     assert value is MISSING and env.missing == {"pm.absent"}
+
+
+def test_event_functions_without_a_period_are_missing_data():
+    tree, _ = check("shortfall(events, 'month', 2) > 0 or periods('month') > 0 or len(in_period(events)) > 0")
+    env = Env(dict(VALUES), period=None)
+    assert compile_expr(tree)(env) is MISSING
+    assert env.missing == {"period.start"}

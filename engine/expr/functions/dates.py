@@ -144,6 +144,13 @@ def _event_dates(items) -> list:
     return dates
 
 
+def _period(env):
+    """The assessment period, or None (recorded as missing: the profile gives no year or period)."""
+    if env.period is None:
+        env.missing.add("period.start")
+    return env.period
+
+
 def _counts(env, items, unit) -> list[int]:
     start, end = env.period
     buckets = period_buckets(start, end, unit)
@@ -161,14 +168,20 @@ def _build_events(call, args):
     name = call.name
     if name == "periods":
         unit = call.args[0].value
-        return lambda env: len(period_buckets(env.period[0], env.period[1], unit))
+
+        def run_periods(env):
+            period = _period(env)
+            return V.MISSING if period is None else len(period_buckets(period[0], period[1], unit))
+
+        return run_periods
     lst = args[0]
     if name == "in_period":
         def run_in_period(env):
             items = lst(env)
-            if V.is_unknown(items):
-                return items
-            start, end = env.period
+            period = _period(env)
+            if V.is_unknown(items) or period is None:
+                return V.MISSING if period is None else items
+            start, end = period
             return [item for item in items
                     if (lambda d: isinstance(d, dt.date) and start <= d <= end)(
                         item.get("date") if isinstance(item, dict) else item)]
@@ -180,6 +193,8 @@ def _build_events(call, args):
         items = lst(env)
         need = need_fn(env) if need_fn else None
         unknown = V.unknown_of(items, need) if need_fn else (items if V.is_unknown(items) else None)
+        if _period(env) is None:
+            return V.MISSING
         if unknown is not None:
             return unknown
         counts = _counts(env, items, unit)
