@@ -44,6 +44,8 @@ class CaseResult:
     backend: str
     mismatches: list[Mismatch] = field(default_factory=list)
     errors: list[Diagnostic] = field(default_factory=list)
+    result: PackResult | None = None  # what the pack made of the case (for failure details)
+    case: Case | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,7 +103,7 @@ class CaseRunner:
 
     def run(self, loaded: LoadedCase, backend: str) -> CaseResult:
         case = loaded.case
-        result = CaseResult(loaded.file, loaded.line, case.name, backend)
+        result = CaseResult(loaded.file, loaded.line, case.name, backend, case=case)
         try:
             engine = self.engine(case.params, backend)
             if case.profile_file is not None:
@@ -114,13 +116,17 @@ class CaseRunner:
         except EngineError as exc:
             result.errors = list(exc.diagnostics)
             return result
-        result.mismatches = compare(case, report.results[0])
+        result.result = report.results[0]
+        result.mismatches = compare(case, result.result)
         return result
 
-    def run_all(self) -> list[CaseResult]:
+    def run_all(self, selected=None) -> list[CaseResult]:
+        """Every case on every backend; `selected(loaded)` may skip cases."""
         results = []
         for path in case_files(self.pack_dir):
             for loaded in load_cases(path):
+                if selected is not None and not selected(loaded):
+                    continue
                 for backend in self.backends:
                     results.append(self.run(loaded, backend))
         return results

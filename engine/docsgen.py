@@ -1,7 +1,8 @@
-"""Generate reference sections of the documentation from the code.
+"""Generate reference sections of the documentation, and the shipped packs' score sheets, from the code.
 
-`python -m engine.docsgen` rewrites the generated parts of docs/*.md; the
-test suite fails when they are stale.
+`python -m engine.docsgen` rewrites the generated parts of docs/*.md (between
+`<!-- generated:NAME -->` and `<!-- end:NAME -->`) and each shipped pack's
+SCORESHEET.md / SCORESHEET.en.md; the test suite fails when any is stale.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from .expr.functions import REGISTRY
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+RULES = ROOT / "rules"
 MARK = re.compile(r"(<!-- generated:(?P<name>[a-z-]+) -->\n).*?(<!-- end:(?P=name) -->)", re.S)
 
 
@@ -24,7 +27,26 @@ def functions_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTIONS = {"functions": functions_table}
+def _pack_keys() -> str:
+    from .authoring.reference import pack_keys
+
+    return pack_keys()
+
+
+def _case_keys() -> str:
+    from .authoring.reference import case_keys
+
+    return case_keys()
+
+
+def _function_reference() -> str:
+    from .authoring.reference import function_reference
+
+    return function_reference()
+
+
+SECTIONS = {"functions": functions_table, "pack-keys": _pack_keys, "case-keys": _case_keys,
+            "function-reference": _function_reference}
 
 
 def regenerate(text: str) -> str:
@@ -34,16 +56,38 @@ def regenerate(text: str) -> str:
     return MARK.sub(replace, text)
 
 
-def main() -> int:
-    changed = 0
+def score_sheets() -> dict[Path, str]:
+    """The generated score sheet of every shipped pack, by file (zh and en)."""
+    from .authoring.scoresheet import SHEET_FILES, render_scoresheet
+    from .pack import load_pack
+
+    sheets = {}
+    for pack_dir in sorted(p for p in RULES.iterdir() if (p / "pack.yaml").is_file()):
+        pack = load_pack(pack_dir)
+        for lang, name in SHEET_FILES.items():
+            sheets[pack_dir / name] = render_scoresheet(pack, lang, f"rules/{pack_dir.name}")
+    return sheets
+
+
+def stale() -> dict[Path, str]:
+    """Generated files whose content differs from what the code generates now: path → new content."""
+    found = {}
     for path in sorted(DOCS.glob("*.md")):
         old = path.read_text(encoding="utf-8")
         new = regenerate(old)
         if new != old:
-            path.write_text(new, encoding="utf-8")
-            changed += 1
-            print(f"updated {path}")
-    return 0 if changed >= 0 else 1
+            found[path] = new
+    for path, new in score_sheets().items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != new:
+            found[path] = new
+    return found
+
+
+def main() -> int:
+    for path, new in stale().items():
+        path.write_text(new, encoding="utf-8")
+        print(f"updated {path.relative_to(ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":

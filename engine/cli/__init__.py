@@ -4,8 +4,11 @@ One module per command group registers its commands on `app`; this module
 holds what they share (error handling, exit codes, option types).
 
 Exit codes: 0 ok; 1 the assessment fell below --fail-under (or a veto
-applied with --fail-on-veto); 2 invalid input, pack or usage; 3 an internal
-error (a bug: please report it).
+applied with --fail-on-veto, or it regressed against --baseline with
+--fail-on-regression); 2 invalid input, pack or usage; 3 an internal error
+(a bug: please report it). A batch exits with the most severe of its
+profiles: 3 if one crashed or hung a worker, 2 if one was invalid, 1 if one
+failed a threshold (engine/cli/run.py).
 """
 
 from __future__ import annotations
@@ -50,6 +53,18 @@ class Lang(str, Enum):
 class Format(str, Enum):
     text = "text"
     json = "json"
+
+
+class ReportFormat(str, Enum):
+    """Formats of an assessment report (engine.report.FORMATS); xlsx needs --output."""
+
+    text = "text"
+    json = "json"
+    xlsx = "xlsx"
+    html = "html"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
 
 
 class BackendChoice(str, Enum):
@@ -100,13 +115,30 @@ def parse_sets(values: list[str]) -> dict:
     return found
 
 
-def write_output(text: str, output: Optional[Path]) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from ..fsutil import atomic_write_text
+def require_output(fmt: str, output: Optional[Path]) -> None:
+    """A binary format (xlsx) is written to a file, never to the terminal."""
+    from ..report import BINARY_FORMATS
 
-    atomic_write_text(output, text)
+    if fmt in BINARY_FORMATS and output is None:
+        from ..errors import UsageError
+
+        raise UsageError([Diagnostic("--format", 0, 0, "error", "usage", f"--format {fmt} writes a binary file",
+                                     hint=f"give the file to write: --output report.{fmt}")])
+
+
+def write_output(content: str | bytes, output: Optional[Path]) -> None:
+    """To the file (atomically) or to stdout; bytes only to a file."""
+    if isinstance(content, bytes) and output is None:
+        require_output("xlsx", output)
+    if output is None:
+        sys.stdout.write(content)
+        return
+    from ..fsutil import atomic_write_bytes, atomic_write_text
+
+    if isinstance(content, bytes):
+        atomic_write_bytes(output, content)
+    else:
+        atomic_write_text(output, content)
 
 
 def _version(value: bool) -> None:
@@ -126,5 +158,5 @@ def entry() -> None:
 
 
 # Each command module registers its commands on `app` (or a sub-app) when imported.
-from . import pack, run  # noqa: E402,F401
+from . import compare, explain, pack, profile, render, run, schema  # noqa: E402,F401
 

@@ -4,38 +4,31 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from ..errors import Diagnostic
-from . import EXIT_INVALID, Format, fail, guarded, pack_app, parse_sets
+from . import EXIT_BELOW, EXIT_INVALID, Format, Lang, fail, guarded, pack_app, parse_sets, write_output
 
 
-@pack_app.command("check", help="Check rule packs and report every problem with file:line:col.")
+@pack_app.command("check", help="Check rule packs: every problem with file:line:col, warnings for authors, "
+                  "and what an overlay changes in its base.")
 def pack_check(
     dirs: List[Path] = typer.Argument(..., help="Pack directories."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or json for editors and CI."),
 ) -> None:
     def action():
-        from ..inspect import check_pack
+        from ..authoring.checking import check_json, check_packs, check_text
 
-        all_diagnostics: list[Diagnostic] = []
-        for directory in dirs:
-            _, diagnostics = check_pack(directory)
-            all_diagnostics += diagnostics
-        errors = sum(1 for d in all_diagnostics if d.severity == "error")
-        warnings = len(all_diagnostics) - errors
+        checks = check_packs(dirs)
         if fmt == Format.json:
-            sys.stdout.write(json.dumps({"errors": errors, "warnings": warnings,
-                                         "diagnostics": [d.to_dict() for d in all_diagnostics]},
-                                        ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(json.dumps(check_json(checks), ensure_ascii=False, indent=2) + "\n")
         else:
-            for diagnostic in all_diagnostics:
-                typer.echo(diagnostic.format())
-            typer.echo(f"{len(dirs)} pack(s): {errors} error(s), {warnings} warning(s)")
-        if errors:
+            sys.stdout.write(check_text(checks))
+        if any(d.severity == "error" for check in checks for d in check.diagnostics):
             raise typer.Exit(EXIT_INVALID)
 
     guarded(action)
@@ -57,5 +50,102 @@ def pack_compile(
             fail(problems)
         if show:
             sys.stdout.write(compiled_text(pack))
+
+    guarded(action)
+
+
+class TestBackend(str, Enum):
+    both = "both"
+    durable = "durable"
+    reference = "reference"
+
+
+@pack_app.command("test", help="Run a pack's test cases (tests/*.yaml); a failure shows expected and actual "
+                  "outcomes and points per rule and the values the rule read.")
+def pack_test(
+    directory: Path = typer.Argument(..., help="Pack directory."),
+    backend: TestBackend = typer.Option(TestBackend.both, "--backend",
+                                        help="both (durable where installed, and reference), durable or reference."),
+    case: Optional[str] = typer.Option(None, "--case", help="Run only the cases whose name contains this text."),
+    fmt: Format = typer.Option(Format.text, "--format", help="text, or json for CI."),
+) -> None:
+    def action():
+        from ..authoring.packtest import failure_text, results_json, run_cases, select_backends, summary_text
+        from ..casetest import case_files
+        from ..errors import UsageError
+        from ..pack import load_pack
+        from ..pack.loader import display_path
+
+        load_pack(directory)  # pack errors first, with their positions
+        if not case_files(directory):
+            raise UsageError([Diagnostic(display_path(directory / "tests"), 0, 0, "error", "no-cases",
+                                         "the pack has no test cases",
+                                         hint="write tests/cases.yaml; 'assess pack new' shows an example")])
+        backends, note = select_backends(backend.value)
+        results = run_cases(directory, backends, case)
+        if fmt == Format.json:
+            sys.stdout.write(json.dumps({"note": note, "passed": sum(r.ok for r in results),
+                                         "failed": sum(not r.ok for r in results), "results": results_json(results)},
+                                        ensure_ascii=False, indent=2) + "\n")
+        else:
+            for result in results:
+                if not result.ok:
+                    typer.echo(failure_text(result))
+            typer.echo(summary_text(results, note))
+        if not results:
+            raise UsageError([Diagnostic("--case", 0, 0, "error", "no-cases", f"no case name contains {case!r}")])
+        if any(not r.ok for r in results):
+            raise typer.Exit(EXIT_BELOW)
+
+    guarded(action)
+
+
+@pack_app.command("doc", help="Write the pack's score sheet (维度 | 项目 | 标准及要求 | 分值 | 评分办法 | 依据) "
+                  "and the coverage of its sources, in Markdown.")
+def pack_doc(
+    directory: Path = typer.Argument(..., help="Pack directory."),
+    lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of the sheet."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (e.g. SCORESHEET.md)."),
+    check: bool = typer.Option(False, "--check", help="Do not write: exit 1 if --output differs from a fresh sheet."),
+) -> None:
+    def action():
+        from ..authoring.scoresheet import render_scoresheet
+        from ..errors import UsageError
+        from ..pack import load_pack
+        from ..pack.loader import display_path
+
+        text = render_scoresheet(load_pack(directory), lang.value, display_path(directory))
+        if check:
+            if output is None:
+                raise UsageError([Diagnostic("--check", 0, 0, "error", "usage", "--check compares with --output FILE")])
+            current = output.read_text(encoding="utf-8") if output.is_file() else None
+            if current != text:
+                typer.echo(f"{display_path(output)}: stale score sheet of {display_path(directory)}", err=True)
+                typer.echo(f"  hint: assess pack doc {display_path(directory)} --lang {lang.value} "
+                           f"-o {display_path(output)}", err=True)
+                raise typer.Exit(EXIT_BELOW)
+            return
+        write_output(text, output)
+
+    guarded(action)
+
+
+@pack_app.command("new", help="Start a rule pack: a directory with commented examples of every construct, a "
+                  "source text and first test cases (or, with --extends, an overlay of another pack).")
+def pack_new(
+    directory: Path = typer.Argument(..., metavar="NAME", help="Directory to create; its name is the pack's id."),
+    title: Optional[str] = typer.Option(None, "--title", help="Title of the pack (default: its id)."),
+    extends: Optional[str] = typer.Option(None, "--extends", help="Make an overlay of this pack: a shipped pack's "
+                                          "id or a pack directory."),
+) -> None:
+    def action():
+        from ..authoring.scaffold import new_pack
+        from ..pack.loader import display_path
+
+        written = new_pack(directory, title=title, extends=extends)
+        kind = "overlay" if extends else "pack"
+        typer.echo(f"created {kind} {directory.name} in {display_path(directory)} ({len(written)} files)")
+        shown = display_path(directory)
+        typer.echo(f"next: assess pack check {shown} && assess pack test {shown}")
 
     guarded(action)

@@ -48,21 +48,26 @@ class _Builder:
         self.rule_ids = [rule.id for rule, _ in raw.rules]
 
     # -- diagnostics ---------------------------------------------------------
+    # A part of a base pack changed by an overlay is located in the overlay's file: ask the part's own origin.
     def error(self, origin: Origin, code: str, message: str, *parts, hint: str | None = None, key: bool = False):
-        line, col = origin.position(*parts, key=key)
-        self.sink.add(Diagnostic(origin.file, line, col, ERROR, code, message, hint))
+        where = origin.child(*parts) if parts else origin
+        line, col = where.position(key=key)
+        self.sink.add(Diagnostic(where.file, line, col, ERROR, code, message, hint))
 
     def warn(self, origin: Origin, code: str, message: str, *parts, hint: str | None = None):
-        line, col = origin.position(*parts)
-        self.sink.add(Diagnostic(origin.file, line, col, WARNING, code, message, hint))
+        where = origin.child(*parts) if parts else origin
+        line, col = where.position()
+        self.sink.add(Diagnostic(where.file, line, col, WARNING, code, message, hint))
 
     def expr_error(self, origin: Origin, parts: tuple, exc: ExprError) -> None:
-        line, col = origin.position_in(parts, exc.start)
-        self.sink.add(Diagnostic(origin.file, line, col, ERROR, exc.code, exc.message, exc.hint))
+        where = origin.child(*parts) if parts else origin
+        line, col = where.position_in((), exc.start)
+        self.sink.add(Diagnostic(where.file, line, col, ERROR, exc.code, exc.message, exc.hint))
 
     # -- the steps -----------------------------------------------------------
     def build(self) -> Pack:
         raw = self.raw
+        self.sink.extend(raw.problems)
         self.check_manifest()
         self.build_params()
         self.build_inputs()
@@ -77,6 +82,8 @@ class _Builder:
             params=self.params, inputs=self.inputs, derived=self.derived, rules=rules,
             symbols=self.symbols, fingerprint=self.fingerprint(),
             warnings=list(raw.warnings) + [d for d in self.sink.items if d.severity != ERROR],
+            dimension_origins={d.id: origin for d, origin in raw.dimensions}, scoring_origin=raw.scoring_origin,
+            layers=list(raw.layers), changes=list(raw.changes),
         )
 
     def fingerprint(self) -> str:
@@ -493,7 +500,8 @@ class _Builder:
 
     def check_citations(self, rule: Rule, origin: Origin) -> None:
         sources = {source.id for source in self.raw.meta.sources}
-        single = origin.source is not None and origin.source.keys_at(origin.path + ("cite",))
+        cited = origin.child("cite")  # an overlay may have replaced the citations
+        single = cited.source is not None and cited.source.keys_at(cited.path)
         for index, citation in enumerate(rule.cite):
             if citation.source not in sources:
                 where = ("cite", "source") if single else ("cite", index, "source")

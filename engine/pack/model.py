@@ -212,6 +212,15 @@ class Pack:
     symbols: dict
     fingerprint: str
     warnings: list = field(default_factory=list)
+    dimension_origins: dict[str, Origin] = field(default_factory=dict)
+    scoring_origin: Origin | None = None
+    layers: list = field(default_factory=list)  # overlay.Layer: every pack that contributed, the base first
+    changes: list = field(default_factory=list)  # overlay.Change: what an overlay changes in its base
+
+    @property
+    def base(self):
+        """The pack this one extends (its layer), or None."""
+        return self.layers[-2] if len(self.layers) > 1 else None
 
     @property
     def id(self) -> str:

@@ -4,6 +4,10 @@ These models check structure only: keys, types, required fields, the
 closed vocabularies (kinds, severities, input types). Meaning — names that
 resolve, expressions that type-check, dimensions that exist — is checked in
 `pack.build`. Unknown keys are rejected everywhere (`extra="forbid"`).
+
+Every field carries a `description`: the pack-key reference
+(docs/reference.md) and the JSON Schemas editors use (`assess schema pack`)
+are generated from them.
 """
 
 from __future__ import annotations
@@ -12,16 +16,24 @@ import re
 from decimal import Decimal
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from typing_extensions import Annotated
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+PACK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
 NAME_PATTERN = r"^[A-Za-z\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*(\.[A-Za-z\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*)*$"
 NAME_RE = re.compile(NAME_PATTERN)
 RESERVED_ROOTS = {"params", "period", "rule", "profile", "it"}
 
 Number = Decimal
 _SHARE_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[%％]\s*$")
+
+
+class Kind:
+    """A name for a value kind in the generated reference (`expression`, `share`); pydantic ignores it."""
+
+    def __init__(self, name: str):
+        self.name = name
 
 
 def _share(value: Any) -> Any:
@@ -33,7 +45,40 @@ def _share(value: Any) -> Any:
     return value
 
 
-Share = Annotated[Decimal, BeforeValidator(_share)]
+Share = Annotated[Decimal, BeforeValidator(_share),
+                  WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                                            {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[%％]\s*$"}]}),
+                  Kind("share")]
+# YAML reads `true` or `3` as a boolean or a number; the models turn them back into expression text.
+Expression = Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]}), Kind("expression")]
+
+
+def _one_or_many(schema: dict) -> None:
+    """JSON Schema of a list that may also be written as its single element."""
+    branches = schema.get("anyOf") or [dict(schema)]
+    array = next(branch for branch in branches if branch.get("type") == "array")
+    single = array["items"]
+    if "anyOf" in schema:
+        branches.insert(0, single)
+    else:
+        keep = {key: schema[key] for key in ("title", "description", "default") if key in schema}
+        schema.clear()
+        schema.update(keep)
+        schema["anyOf"] = [single, {"type": "array", "items": single}]
+
+
+def _text_or_plain(schema: dict) -> None:
+    """JSON Schema of Text: a plain string, or {zh, en}."""
+    mapping = dict(schema)
+    description = mapping.pop("description", None)
+    schema.clear()
+    schema["anyOf"] = [{"type": "string", "minLength": 1}, mapping]
+    if description:
+        schema["description"] = description
+
+
+def _cite_list(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
 
 
 class Model(BaseModel):
@@ -43,8 +88,10 @@ class Model(BaseModel):
 class Text(Model):
     """A text in Chinese and English; a plain string is used for both."""
 
-    zh: str = Field(min_length=1)
-    en: Optional[str] = None
+    model_config = ConfigDict(json_schema_extra=_text_or_plain)
+
+    zh: str = Field(min_length=1, description="Chinese text.")
+    en: Optional[str] = Field(default=None, description="English text (the Chinese is used when absent).")
 
     @model_validator(mode="before")
     @classmethod
@@ -68,17 +115,18 @@ def _expression_text(value: Any) -> Any:
     return value
 
 
-Expression = str
-
-
 class Source(Model):
-    id: str = Field(pattern=ID_PATTERN)
-    title: Text
-    file: Optional[str] = None
-    date: Optional[str] = None
-    url: Optional[str] = None
-    publisher: Optional[Text] = None
-    note: Optional[Text] = None
+    """A document the rules cite (依据)."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Identifier that citations use (`cite: {source: ID}`).")
+    title: Text = Field(description="Title of the document.")
+    file: Optional[str] = Field(default=None, description="File name of the document's text. Looked up in the pack, "
+                                "its `sources/` folder and the folders of ASSESS_SOURCE_PATH; when found, "
+                                "`assess pack check` verifies every quote against it.")
+    date: Optional[str] = Field(default=None, description="Date or year of the document.")
+    url: Optional[str] = Field(default=None, description="Where the document is published.")
+    publisher: Optional[Text] = Field(default=None, description="Who issued it (e.g. 中共XX区委组织部).")
+    note: Optional[Text] = Field(default=None, description="Remarks on the document (condition of the text, era).")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -87,15 +135,26 @@ class Source(Model):
 
 
 class PackMeta(Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-    version: str = Field(min_length=1)
-    title: Text
-    subject: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
-    edition: str = Field(min_length=1)
-    format: Literal[1] = 1
-    description: Optional[Text] = None
-    defaults_note: Optional[Text] = None
-    sources: list[Source] = Field(default_factory=list)
+    """The `pack:` section of pack.yaml: what the pack is."""
+
+    id: str = Field(pattern=PACK_ID_PATTERN, description="Lower-case identifier, used in reports, in "
+                    "`--set PACK:NAME=…` and by overlays that extend this pack.")
+    version: str = Field(min_length=1, description="The pack's own version.")
+    title: Text = Field(description="Title of the pack (the score sheet's name).")
+    subject: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$", description="What kind of profile it assesses "
+                         "(`community`, `co-building-unit`); a profile's `profile.subject` selects the shipped "
+                         "packs that apply.")
+    edition: str = Field(min_length=1, description="The edition or year of the standard the pack encodes.")
+    format: Literal[1] = Field(default=1, description="Version of the pack format.")
+    extends: Optional[str] = Field(default=None, description="Makes this pack an overlay of another: a path "
+                                   "(relative to this pack) or the id of a shipped pack. The overlay keeps "
+                                   "everything of its base and adds or changes what its own files say.")
+    description: Optional[Text] = Field(default=None, description="What the pack assesses, for readers of reports "
+                                        "and score sheets.")
+    defaults_note: Optional[Text] = Field(default=None, description="Printed on every report: say which values are "
+                                          "engine defaults rather than taken from the sources.")
+    sources: list[Source] = Field(default_factory=list, description="The documents the rules cite. An overlay adds "
+                                  "its sources to its base's.")
 
     @field_validator("version", "edition", mode="before")
     @classmethod
@@ -109,19 +168,25 @@ InputTypeName = Literal["integer", "number", "percent", "ratio", "boolean", "str
 class InputDecl(Model):
     """A value a profile may give: a scalar, a list of scalars or a list of objects."""
 
-    type: InputTypeName
-    title: Optional[Text] = None
-    description: Optional[Text] = None
-    unit: Optional[Text] = None
-    min: Optional[Number] = None
-    max: Optional[Number] = None
-    values: Optional[list[str]] = None
-    items: Optional["InputDecl"] = None
-    fields: Optional[dict[str, "InputDecl"]] = None
-    label: Optional[str] = None
-    required: bool = False
-    max_items: Optional[int] = Field(default=None, ge=1, le=100_000)
-    example: Any = None
+    type: InputTypeName = Field(description="integer, number, percent (98 or 98% → 0.98), ratio (0..1), boolean, "
+                                "string, date (YYYY-MM-DD), enum (with `values`), list (with `items`); object only "
+                                "as the items of a list.")
+    title: Optional[Text] = Field(default=None, description="What the value is, as the profile's author reads it.")
+    description: Optional[Text] = Field(default=None, description="Longer explanation (how to count, what qualifies).")
+    unit: Optional[Text] = Field(default=None, description="Unit of a number (名, 户, 万元); a profile writes the "
+                                 "number alone.")
+    min: Optional[Number] = Field(default=None, description="Smallest allowed value (numbers; percents in percent).")
+    max: Optional[Number] = Field(default=None, description="Largest allowed value (numbers; percents in percent).")
+    values: Optional[list[str]] = Field(default=None, description="The allowed values of an enum.")
+    items: Optional["InputDecl"] = Field(default=None, description="The type of the elements of a list.")
+    fields: Optional[dict[str, "InputDecl"]] = Field(default=None, description="The fields of an object (the items "
+                                                     "of a list of objects); dotted names are nested mappings.")
+    label: Optional[str] = Field(default=None, description="The field that names an element of a list of objects "
+                                 "in reports (e.g. `name`).")
+    required: bool = Field(default=False, description="A field every element of a list of objects must give.")
+    max_items: Optional[int] = Field(default=None, ge=1, le=100_000, description="Most elements a list may have "
+                                     "(default 10,000).")
+    example: Any = Field(default=None, description="An example value, shown in profile templates.")
 
     @model_validator(mode="after")
     def _shape(self) -> "InputDecl":
@@ -147,70 +212,92 @@ class InputDecl(Model):
         return self
 
 
-class ParamDecl(Model):
-    type: Literal["integer", "number", "percent", "ratio", "boolean", "string", "date", "enum", "list"]
-    default: Any = None
-    title: Text
-    description: Optional[Text] = None
-    unit: Optional[Text] = None
-    min: Optional[Number] = None
-    max: Optional[Number] = None
-    values: Optional[list[str]] = None
-    items: Optional[InputDecl] = None
-    cite: Optional[list["Citation"]] = None
-    alternatives: Optional[list["ParamAlternative"]] = None
+class Citation(Model):
+    """Where a rule or parameter comes from: a source and its exact words."""
 
-    @field_validator("cite", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, dict) else value
+    source: str = Field(description="The id of a source declared under `pack.sources`.")
+    quote: str = Field(min_length=1, description="The exact words of the source the rule rests on; ` … ` separates "
+                       "fragments that follow each other. Checked against the source file when it is available.")
+    note: Optional[Text] = Field(default=None, description="How the quote is read (an interpretation, a "
+                                 "mis-conversion in the text).")
+
+
+Citations = Annotated[list[Citation], BeforeValidator(_cite_list)]
 
 
 class ParamAlternative(Model):
     """Another documented value for a parameter (e.g. where sources conflict)."""
 
-    value: Any
-    title: Text
-    cite: Optional[list["Citation"]] = None
+    value: Any = Field(description="The other value.")
+    title: Text = Field(description="What it means.")
+    cite: Optional[Citations] = Field(default=None, json_schema_extra=_one_or_many,
+                                      description="Where that value is documented (one citation or a list).")
 
-    @field_validator("cite", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, dict) else value
+
+class ParamDecl(Model):
+    """A value a district sets: a threshold, a list of required items, a deduction rate."""
+
+    type: Literal["integer", "number", "percent", "ratio", "boolean", "string", "date", "enum", "list"] = Field(
+        description="The value's type, as for inputs.")
+    default: Any = Field(default=None, description="The value used unless a run (`--set`) or an overlay sets "
+                         "another. null: the source gives none, and every rule that reads it is *not assessed*.")
+    title: Text = Field(description="What the parameter is.")
+    description: Optional[Text] = Field(default=None, description="Why it has this default; what else it could be.")
+    unit: Optional[Text] = Field(default=None, description="Unit of a number.")
+    min: Optional[Number] = Field(default=None, description="Smallest allowed value.")
+    max: Optional[Number] = Field(default=None, description="Largest allowed value.")
+    values: Optional[list[str]] = Field(default=None, description="The allowed values of an enum.")
+    items: Optional[InputDecl] = Field(default=None, description="The type of the elements of a list.")
+    cite: Optional[Citations] = Field(default=None, json_schema_extra=_one_or_many,
+                                      description="Where the default comes from (one citation or a list).")
+    alternatives: Optional[list[ParamAlternative]] = Field(default=None, description="Other documented values.")
 
 
 class DerivedDecl(Model):
-    expr: Expression
-    title: Optional[Text] = None
-    description: Optional[Text] = None
-    format: Optional[Literal["number", "integer", "percent"]] = None
-    unit: Optional[Text] = None
+    """A named value computed from the profile before rules are matched."""
+
+    expr: Expression = Field(description="The expression; under a list of objects (`staff.composite`) it is "
+                             "computed for each element and reads the element's fields by name.")
+    title: Optional[Text] = Field(default=None, description="What the value is (shown in reports and tables).")
+    description: Optional[Text] = Field(default=None, description="Longer explanation.")
+    format: Optional[Literal["number", "integer", "percent"]] = Field(default=None, description="How reports show it.")
+    unit: Optional[Text] = Field(default=None, description="Unit of the value.")
 
     _expr_text = field_validator("expr", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
 class Dimension(Model):
-    id: str = Field(pattern=ID_PATTERN)
-    title: Text
-    weight: Number = Field(gt=0)
-    description: Optional[Text] = None
+    """A dimension of the score sheet (一级指标) and its weight."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Identifier that rules name in `dimension:`.")
+    title: Text = Field(description="Title of the dimension.")
+    weight: Number = Field(gt=0, description="Its share of the total (分值). A dimension's score is "
+                           "weight × earned / available points of its rules.")
+    description: Optional[Text] = Field(default=None, description="What the dimension covers.")
 
 
 class GradeRequires(Model):
-    no_veto: bool = False
-    min_dimension_share: Optional[Share] = Field(default=None, ge=0, le=1)
+    """Conditions a grade needs beyond its bounds."""
+
+    no_veto: bool = Field(default=False, description="No veto may apply.")
+    min_dimension_share: Optional[Share] = Field(default=None, ge=0, le=1, description="Every dimension must reach "
+                                                 "this share of its weight (0.6 or 60%).")
 
 
 class Grade(Model):
-    id: str = Field(pattern=ID_PATTERN)
-    title: Text
-    at_least: Optional[Number] = None
-    above: Optional[Number] = None
-    below: Optional[Number] = None
-    at_most: Optional[Number] = None
-    requires: GradeRequires = Field(default_factory=GradeRequires)
-    description: Optional[Text] = None
-    top: bool = False  # informational; the first grade is the top grade
+    """A grade (等次) with explicit bounds on the total."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Identifier (`excellent`), used in test cases.")
+    title: Text = Field(description="Name of the grade (优秀).")
+    at_least: Optional[Number] = Field(default=None, description="Inclusive lower bound (以上, 含).")
+    above: Optional[Number] = Field(default=None, description="Exclusive lower bound (超过).")
+    below: Optional[Number] = Field(default=None, description="Exclusive upper bound (不满); must equal the next "
+                                    "higher grade's `at_least`.")
+    at_most: Optional[Number] = Field(default=None, description="Inclusive upper bound; must equal the next higher "
+                                      "grade's `above`.")
+    requires: GradeRequires = Field(default_factory=GradeRequires, description="Conditions beyond the total.")
+    description: Optional[Text] = Field(default=None, description="The grade as the score sheet words it.")
+    top: bool = Field(default=False, description="Informational; the first grade is the top grade.")
 
     @model_validator(mode="after")
     def _bounds(self) -> "Grade":
@@ -222,24 +309,29 @@ class Grade(Model):
 
 
 class Scoring(Model):
-    not_applicable: Literal["exclude", "zero", "full"] = "exclude"
-    bonus_cap: Optional[Number] = Field(default=None, ge=0)
-    penalty_cap: Optional[Number] = Field(default=None, ge=0)
-    grades: list[Grade] = Field(min_length=1)
-    rounding: int = Field(default=2, ge=0, le=4)
+    """How points become a total and a grade."""
 
-
-class Citation(Model):
-    source: str
-    quote: str = Field(min_length=1)
-    note: Optional[Text] = None
+    not_applicable: Literal["exclude", "zero", "full"] = Field(default="exclude", description="How rules that do "
+                                                               "not apply count: leave the denominator (exclude), "
+                                                               "stay with 0 points (zero) or earn full points (full).")
+    bonus_cap: Optional[Number] = Field(default=None, ge=0, description="Cap of all bonus points (加分项); none "
+                                        "when absent.")
+    penalty_cap: Optional[Number] = Field(default=None, ge=0, description="Cap of the deductions from the total.")
+    grades: list[Grade] = Field(min_length=1, description="The grades, from the highest to the lowest.")
+    rounding: int = Field(default=2, ge=0, le=4, description="Decimals of the total as shown and graded.")
+    total: Optional[Number] = Field(default=None, gt=0, description="The total the score sheet states (满分, "
+                                    "default 100); `assess pack check` warns when the dimension weights add up "
+                                    "to something else.")
 
 
 class Tier(Model):
-    when: Expression
-    points: Optional[Number] = Field(default=None, ge=0)
-    credit: Optional[Share] = Field(default=None, ge=0, le=1)
-    label: Optional[Text] = None
+    """One level of a tiered rule: the first tier whose condition holds gives the points."""
+
+    when: Expression = Field(description="The condition of the tier.")
+    points: Optional[Number] = Field(default=None, ge=0, description="Points of the tier.")
+    credit: Optional[Share] = Field(default=None, ge=0, le=1, description="Or: a share of the rule's points "
+                                    "(50%).")
+    label: Optional[Text] = Field(default=None, description="How reports and score sheets name the tier (达到98%).")
 
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
@@ -253,9 +345,12 @@ class Tier(Model):
 class PerOccurrence(Model):
     """Points per occurrence, with a cap; `per` and `cap` may be numbers or expressions (e.g. a parameter)."""
 
-    count: Optional[Expression] = None
-    per: Union[Number, Expression]
-    cap: Optional[Union[Number, Expression]] = None
+    count: Optional[Expression] = Field(default=None, description="The number of occurrences (an expression). "
+                                        "Without it, a for_each rule counts its failing (deduct) or meeting "
+                                        "(award) elements.")
+    per: Union[Number, Expression] = Field(description="Points per occurrence.")
+    cap: Optional[Union[Number, Expression]] = Field(default=None, description="Most points in all; a deduction "
+                                                     "defaults to the rule's points (扣完为止).")
 
     _count_text = field_validator("count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
@@ -268,88 +363,192 @@ class PerOccurrence(Model):
 
 
 class Band(Model):
-    id: str = Field(pattern=ID_PATTERN)
-    label: Text
-    when: Expression
-    consequences: Optional[Text] = None
+    """A classification of each element of a for_each rule (优秀/合格/不合格)."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Identifier, used in test cases as `band:ID`.")
+    label: Text = Field(description="Name of the band.")
+    when: Expression = Field(description="Condition on the element; the first band that holds applies.")
+    consequences: Optional[Text] = Field(default=None, description="What the band means for the element "
+                                         "(评优优先, 不予留用); may hold {placeholders}.")
 
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
 class Note(Model):
-    when: Expression
-    text: Text
+    """A remark shown with a finding when its condition holds."""
+
+    when: Expression = Field(description="When the note applies.")
+    text: Text = Field(description="The note; may hold {placeholders}.")
 
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
 class Rule(Model):
-    id: str = Field(pattern=ID_PATTERN)
-    title: Text
-    kind: Literal["item", "bonus", "penalty", "veto"] = "item"
-    dimension: Optional[str] = None
-    points: Optional[Number] = Field(default=None, gt=0)
-    description: Optional[Text] = None
-    method: Optional[Text] = None
-    applies_when: Optional[Expression] = None
-    for_each: Optional[str] = None
-    where: Optional[Expression] = None
-    require: Optional[Expression] = None
-    partial: Optional[Expression] = None
-    tiers: Optional[list[Tier]] = Field(default=None, min_length=1)
-    deduct: Optional[PerOccurrence] = None
-    award: Optional[PerOccurrence] = None
-    trigger: Optional[Expression] = None
-    severity: Optional[Literal["fail", "no_award"]] = None
-    roll_up: Optional[Literal["all", "share", "any"]] = None
-    min_share: Optional[Share] = Field(default=None, gt=0, le=1)
-    bands: Optional[list[Band]] = Field(default=None, min_length=1)
-    notes: Optional[list[Note]] = None
-    evidence: Optional[list[Text]] = None
-    recommend: Optional[Text] = None
-    cite: list[Citation] = Field(default_factory=list)
+    """One item of the score sheet: what is checked, how it scores, where it comes from."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Identifier (R2.1), unique in the pack.")
+    title: Text = Field(description="The item as the score sheet names it (项目).")
+    kind: Literal["item", "bonus", "penalty", "veto"] = Field(default="item", description="item: points in a "
+                                                              "dimension; bonus: points in the bonus pool; "
+                                                              "penalty: deduction; veto: grade override.")
+    dimension: Optional[str] = Field(default=None, description="The dimension of an item (or of a penalty that "
+                                     "deducts from a dimension); defaults to the file's `dimension:`.")
+    points: Optional[Number] = Field(default=None, gt=0, description="Points at stake (分值).")
+    description: Optional[Text] = Field(default=None, description="The standard in full (标准及要求), for score "
+                                        "sheets.")
+    method: Optional[Text] = Field(default=None, description="How it is scored, in words (评分办法); generated "
+                                   "from the rule's shape when absent.")
+    applies_when: Optional[Expression] = Field(default=None, description="When false the rule is not applicable.")
+    for_each: Optional[str] = Field(default=None, description="A list of objects whose elements are checked one by "
+                                    "one (each staff member).")
+    where: Optional[Expression] = Field(default=None, description="With for_each: the elements that qualify.")
+    require: Optional[Expression] = Field(default=None, description="Pass/fail condition (per element with "
+                                          "for_each).")
+    partial: Optional[Expression] = Field(default=None, description="A share 0..1 of the points (partial credit).")
+    tiers: Optional[list[Tier]] = Field(default=None, min_length=1, description="Levels; the first that holds "
+                                        "gives its points.")
+    deduct: Optional[PerOccurrence] = Field(default=None, description="Deduction per occurrence, capped, never "
+                                            "below zero (扣分).")
+    award: Optional[PerOccurrence] = Field(default=None, description="Bonus per occurrence, capped (加分).")
+    trigger: Optional[Expression] = Field(default=None, description="Veto or penalty: the condition that "
+                                          "triggers it.")
+    severity: Optional[Literal["fail", "no_award"]] = Field(default=None, description="Veto: fail forces the "
+                                                            "lowest grade; no_award bars the top grade and awards.")
+    roll_up: Optional[Literal["all", "share", "any"]] = Field(default=None, description="With for_each: all "
+                                                              "elements must pass (default), points by the share "
+                                                              "that passes, or any one suffices.")
+    min_share: Optional[Share] = Field(default=None, gt=0, le=1, description="With roll_up all/share: met when at "
+                                       "least this share passes.")
+    bands: Optional[list[Band]] = Field(default=None, min_length=1, description="With for_each: a classification "
+                                        "of each element.")
+    notes: Optional[list[Note]] = Field(default=None, description="Remarks shown when their condition holds.")
+    evidence: Optional[list[Text]] = Field(default=None, description="Supporting material to look at (佐证材料).")
+    recommend: Optional[Text] = Field(default=None, description="Recommendation when the rule is not met; "
+                                      "{expression} placeholders show actual values.")
+    cite: Citations = Field(default_factory=list, json_schema_extra=_one_or_many,
+                            description="The source and exact words the rule rests on (依据); one or a list.")
 
     @field_validator("applies_when", "where", "require", "partial", "trigger", mode="before")
     @classmethod
     def _expr_text(cls, value: Any) -> Any:
         return _expression_text(value)
 
-    @field_validator("cite", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, dict) else value
+
+# -- overlays ---------------------------------------------------------------------------------
+
+class DimensionPatch(Model):
+    """Changes to a dimension of the base pack."""
+
+    title: Optional[Text] = Field(default=None, description="New title.")
+    weight: Optional[Number] = Field(default=None, gt=0, description="New weight.")
+    description: Optional[Text] = Field(default=None, description="New description.")
+
+
+class OccurrencePatch(Model):
+    """Changes to a rule's `deduct` or `award`; keys not given stay as in the base."""
+
+    count: Optional[Expression] = Field(default=None, description="New count expression.")
+    per: Optional[Union[Number, Expression]] = Field(default=None, description="New points per occurrence.")
+    cap: Optional[Union[Number, Expression]] = Field(default=None, description="New cap.")
+
+    _count_text = field_validator("count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+
+class RulePatch(Model):
+    """Changes to a rule of the base pack. To change what a rule checks, disable it and add your own."""
+
+    disabled: bool = Field(default=False, description="Remove the rule from this pack.")
+    reason: Optional[Text] = Field(default=None, description="Why the rule is changed or disabled (shown by "
+                                   "`assess pack check`).")
+    title: Optional[Text] = Field(default=None, description="New title.")
+    description: Optional[Text] = Field(default=None, description="New standard text (标准及要求).")
+    method: Optional[Text] = Field(default=None, description="New scoring method text (评分办法).")
+    dimension: Optional[str] = Field(default=None, description="Move the rule to another dimension.")
+    points: Optional[Number] = Field(default=None, gt=0, description="New points.")
+    tiers: Optional[list[Tier]] = Field(default=None, min_length=1, description="New tiers (replace the base's).")
+    deduct: Optional[OccurrencePatch] = Field(default=None, description="Changes to the deduction.")
+    award: Optional[OccurrencePatch] = Field(default=None, description="Changes to the award.")
+    min_share: Optional[Share] = Field(default=None, gt=0, le=1, description="New minimum share (for_each).")
+    severity: Optional[Literal["fail", "no_award"]] = Field(default=None, description="New veto severity.")
+    recommend: Optional[Text] = Field(default=None, description="New recommendation text.")
+    evidence: Optional[list[Text]] = Field(default=None, description="New supporting material (replaces).")
+    cite: Optional[Citations] = Field(default=None, json_schema_extra=_one_or_many,
+                                      description="New citations (replace the base's).")
+
+
+class ScoringPatch(Model):
+    """Changes to the base pack's scoring; keys not given stay as in the base."""
+
+    not_applicable: Optional[Literal["exclude", "zero", "full"]] = Field(default=None, description="New N/A policy.")
+    bonus_cap: Optional[Number] = Field(default=None, ge=0, description="New bonus cap (null: no cap).")
+    penalty_cap: Optional[Number] = Field(default=None, ge=0, description="New penalty cap (null: no cap).")
+    rounding: Optional[int] = Field(default=None, ge=0, le=4, description="New rounding.")
+    total: Optional[Number] = Field(default=None, gt=0, description="New stated total.")
+    grades: Optional[list[Grade]] = Field(default=None, min_length=1, description="New grades (replace the "
+                                          "base's list).")
+
+
+class Overrides(Model):
+    """What an overlay (a pack with `pack.extends`) changes in its base."""
+
+    parameters: dict[str, Any] = Field(default_factory=dict, description="New default values of parameters, by "
+                                       "name (`ten_you_items: [有场所, …]`).")
+    dimensions: dict[str, DimensionPatch] = Field(default_factory=dict, description="Changes to dimensions, by id.")
+    rules: dict[str, RulePatch] = Field(default_factory=dict, description="Changes to rules, by id; "
+                                        "`{disabled: true}` removes one.")
+    scoring: Optional[ScoringPatch] = Field(default=None, description="Changes to scoring and grades.")
 
 
 class PackFile(Model):
     """Any YAML file of a pack. pack.yaml holds the manifest sections."""
 
-    pack: Optional[PackMeta] = None
-    parameters: Optional[dict[str, ParamDecl]] = None
-    dimensions: Optional[list[Dimension]] = None
-    scoring: Optional[Scoring] = None
-    inputs: Optional[dict[str, InputDecl]] = None
-    derived: Optional[dict[str, DerivedDecl]] = None
-    dimension: Optional[str] = None  # default dimension for the rules of this file
-    rules: Optional[list[Rule]] = None
+    pack: Optional[PackMeta] = Field(default=None, description="pack.yaml only: what the pack is.")
+    parameters: Optional[dict[str, ParamDecl]] = Field(default=None, description="Values a district sets, by name; "
+                                                       "rules read them as `params.NAME`.")
+    dimensions: Optional[list[Dimension]] = Field(default=None, description="pack.yaml only: the dimensions and "
+                                                  "their weights (in an overlay: dimensions added).")
+    scoring: Optional[Scoring] = Field(default=None, description="pack.yaml only: how points become a total and "
+                                       "a grade (an overlay changes it under `overrides.scoring`).")
+    inputs: Optional[dict[str, InputDecl]] = Field(default=None, description="What a profile may say, by dotted "
+                                                   "path (`party_members.total`).")
+    derived: Optional[dict[str, DerivedDecl]] = Field(default=None, description="Named values computed from the "
+                                                      "profile, by name.")
+    dimension: Optional[str] = Field(default=None, description="The default dimension of the item rules of this "
+                                     "file.")
+    rules: Optional[list[Rule]] = Field(default=None, description="The rules (score sheet items).")
+    overrides: Optional[Overrides] = Field(default=None, description="Overlays only: changes to the base pack.")
+
+
+# -- test cases -------------------------------------------------------------------------------
+
+Outcome = Literal["met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed"]
 
 
 class CaseExpectation(Model):
-    outcome: Optional[Literal["met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed"]] = None
-    points: Optional[Number] = None
-    vetoed: Optional[bool] = None
-    subjects: Optional[dict[str, str]] = None  # element label -> outcome
+    """What one rule must produce in a case."""
+
+    outcome: Optional[Outcome] = Field(default=None, description="The expected outcome.")
+    points: Optional[Number] = Field(default=None, description="Points earned (items, bonus) or deducted "
+                                     "(penalties), compared at the precision written.")
+    vetoed: Optional[bool] = Field(default=None, description="Whether the veto applies.")
+    subjects: Optional[dict[str, str]] = Field(default=None, description="for_each rules: outcome per element "
+                                               "label (`张三: met`, `李四: band:failed`).")
 
 
 class Case(Model):
-    name: str = Field(min_length=1)
-    description: Optional[str] = None
-    profile: Optional[dict[str, Any]] = None
-    profile_file: Optional[str] = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    expect: dict[str, Union[CaseExpectation, str]] = Field(default_factory=dict)
-    total: Optional[Number] = None
-    grade: Optional[str] = None
-    vetoes: Optional[list[str]] = None
+    """A test case: a profile and what the pack must make of it."""
+
+    name: str = Field(min_length=1, description="What the case shows (the test id).")
+    description: Optional[str] = Field(default=None, description="Longer explanation.")
+    profile: Optional[dict[str, Any]] = Field(default=None, description="The profile, written inline.")
+    profile_file: Optional[str] = Field(default=None, description="Or: a profile file, relative to the case file.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Parameter values for this case.")
+    expect: dict[str, Union[CaseExpectation, Outcome]] = Field(
+        default_factory=dict, description="Expected results by rule id: an outcome, or "
+        "{outcome, points, vetoed, subjects}.")
+    total: Optional[Number] = Field(default=None, description="Expected total, compared at the precision written.")
+    grade: Optional[str] = Field(default=None, description="Expected grade id.")
+    vetoes: Optional[list[str]] = Field(default=None, description="Expected vetoes (rule ids); [] for none.")
 
     @model_validator(mode="after")
     def _one_profile(self) -> "Case":
@@ -359,9 +558,11 @@ class Case(Model):
 
 
 class CaseFile(Model):
-    cases: list[Case] = Field(min_length=1)
+    """A file of test cases under a pack's tests/."""
+
+    cases: list[Case] = Field(min_length=1, description="The cases.")
 
 
-ParamDecl.model_rebuild()
 InputDecl.model_rebuild()
+ParamDecl.model_rebuild()
 ParamAlternative.model_rebuild()

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr, WithJsonSchema, create_model
 
 from ..expr import types as T
 from ..expr.values import NumberOutOfRange, to_number
@@ -94,7 +94,7 @@ def scalar_annotation(decl: InputDecl):
         def validate(value, _convert=convert, _check=_bounded(kind, low, high)):
             return _check(_convert(value))
 
-        return Annotated[Any, BeforeValidator(validate)]
+        return Annotated[Any, BeforeValidator(validate), WithJsonSchema(number_json_schema(decl))]
     if kind == "boolean":
         return StrictBool
     if kind == "string":
@@ -104,6 +104,24 @@ def scalar_annotation(decl: InputDecl):
     if kind == "enum":
         return Literal[tuple(decl.values)]  # type: ignore[misc]
     raise ValueError(f"not a scalar type: {kind}")
+
+
+def number_json_schema(decl: InputDecl) -> dict:
+    """JSON Schema of a number as a profile writes it (editors): percents in percent, or as text '98%'."""
+    kind = decl.type
+    schema: dict[str, Any] = {"type": "integer" if kind == "integer" else "number"}
+    low, high = decl.min, decl.max
+    if kind == "percent":
+        low, high = (Decimal(0) if low is None else low), (Decimal(100) if high is None else high)
+    elif kind == "ratio":
+        low, high = (Decimal(0) if low is None else low), (Decimal(1) if high is None else high)
+    if low is not None:
+        schema["minimum"] = int(low) if low == int(low) else float(low)
+    if high is not None:
+        schema["maximum"] = int(high) if high == int(high) else float(high)
+    if kind in ("percent", "ratio"):
+        return {"anyOf": [schema, {"type": "string", "pattern": r"^\s*[-+]?\d+(\.\d+)?\s*[%％]\s*$"}]}
+    return schema
 
 
 def _date(value: Any) -> dt.date:

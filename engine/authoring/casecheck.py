@@ -1,0 +1,71 @@
+"""A pack's test cases, checked with the pack: case files that do not load, cases naming rules, grades or
+parameters the pack lacks, and rules no case tests (for an overlay: the rules it adds or changes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ERROR, WARNING, Diagnostic, EngineError, did_you_mean
+from ..pack.loader import Origin
+from ..pack.model import Pack, RuleSpec
+from .lint import diagnostic_at
+
+
+def own_rule(pack: Pack, rule: RuleSpec) -> bool:
+    """A rule this pack (not its base) defines or changes: its tests are this pack's job."""
+    from ..pack.overlay import LayeredOrigin
+
+    if pack.base is None or isinstance(rule.origin, LayeredOrigin):
+        return True
+    try:
+        return Path(rule.origin.file).resolve().is_relative_to(Path(pack.root).resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def case_problems(pack: Pack) -> list[Diagnostic]:
+    """Case files that do not load, cases naming what the pack lacks, rules no case tests."""
+    from ..casetest import case_files, load_cases
+
+    found: list[Diagnostic] = []
+    tested: set[str] = set()
+    rule_ids = [rule.id for rule in pack.rules]
+    grade_ids = [grade.id for grade in pack.grades]
+    for path in case_files(pack.root):
+        try:
+            loaded_cases = load_cases(path)
+        except EngineError as exc:
+            found += exc.diagnostics
+            continue
+        for loaded in loaded_cases:
+            case = loaded.case
+            origin = Origin(loaded.file, loaded.source, ("cases", loaded.index))
+            for rule_id in case.expect:
+                tested.add(rule_id)
+                if rule_id not in rule_ids:
+                    found.append(diagnostic_at(origin, ERROR, "case-unknown-rule", f"case '{case.name}' expects rule "
+                                     f"'{rule_id}', which the pack does not have", "expect", rule_id, key=True,
+                                     hint=did_you_mean(rule_id, rule_ids)))
+            if case.grade is not None and case.grade not in grade_ids:
+                found.append(diagnostic_at(origin, ERROR, "case-unknown-grade", f"case '{case.name}' expects grade "
+                                 f"'{case.grade}', which the pack does not have", "grade",
+                                 hint=did_you_mean(case.grade, grade_ids) or "grades: " + ", ".join(grade_ids)))
+            for name in case.params:
+                if name not in pack.params:
+                    found.append(diagnostic_at(origin, ERROR, "case-unknown-parameter", f"case '{case.name}' sets "
+                                     f"parameter '{name}', which the pack does not have", "params", name, key=True,
+                                     hint=did_you_mean(name, pack.params)))
+    for rule in pack.rules:
+        if rule.id not in tested and own_rule(pack, rule):
+            found.append(diagnostic_at(_own_origin(rule), WARNING, "rule-untested", f"rule {rule.id} is not tested by any "
+                             "case", hint="add it to the 'expect:' of a case in tests/*.yaml"))
+    return found
+
+
+def _own_origin(rule: RuleSpec) -> Origin:
+    """Where this pack says something about the rule: its id, or the overlay's change of it."""
+    from ..pack.overlay import LayeredOrigin
+
+    if isinstance(rule.origin, LayeredOrigin) and rule.origin.patched:
+        return rule.origin.patched[0][1]
+    return rule.origin.child("id")

@@ -1,0 +1,173 @@
+"""Reference tables generated from the code: every pack key (from the pydantic models and their
+`Field(description=…)`) and every expression function (from the function registry).
+
+`python -m engine.docsgen` writes them into docs/reference.md; the test suite
+fails when the page is stale, so the reference cannot drift from the models.
+"""
+
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from ..pack import schema as S
+
+SECTION_NAMES = {
+    S.PackFile: "any pack file",
+    S.PackMeta: "pack:",
+    S.Source: "pack.sources[]",
+    S.ParamDecl: "parameters.NAME",
+    S.ParamAlternative: "parameters.NAME.alternatives[]",
+    S.InputDecl: "inputs.PATH",
+    S.DerivedDecl: "derived.NAME",
+    S.Dimension: "dimensions[]",
+    S.Scoring: "scoring:",
+    S.Grade: "scoring.grades[]",
+    S.GradeRequires: "scoring.grades[].requires",
+    S.Rule: "rules[]",
+    S.Tier: "rules[].tiers[]",
+    S.PerOccurrence: "rules[].deduct, rules[].award",
+    S.Band: "rules[].bands[]",
+    S.Note: "rules[].notes[]",
+    S.Citation: "cite",
+    S.Text: "texts",
+    S.Overrides: "overrides:",
+    S.DimensionPatch: "overrides.dimensions.ID",
+    S.RulePatch: "overrides.rules.ID",
+    S.OccurrencePatch: "overrides.rules.ID.deduct, .award",
+    S.ScoringPatch: "overrides.scoring",
+    S.CaseFile: "tests/*.yaml",
+    S.Case: "cases[]",
+    S.CaseExpectation: "cases[].expect.RULE",
+}
+
+
+def anchor(model: type[BaseModel]) -> str:
+    return model.__name__.lower()
+
+
+def _kind(metadata) -> str | None:
+    for item in metadata or ():
+        if isinstance(item, S.Kind):
+            return item.name
+    return None
+
+
+def type_words(annotation, metadata=()) -> str:
+    kind = _kind(metadata)
+    if kind is not None:
+        return kind
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return type_words(args[0], args[1:])
+    if origin is typing.Union:
+        options = [a for a in args if a is not type(None)]
+        return " or ".join(type_words(a) for a in options)
+    if origin is list:
+        inner = type_words(args[0])
+        if inner == "citation":
+            return "citation or list of citations"
+        return f"list of {inner}"
+    if origin is dict:
+        return f"mapping of names to {type_words(args[1])}"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(f"`{a}`" for a in args)
+    if annotation is S.Text:
+        return "[text](#text)"
+    if annotation is S.Citation:
+        return "citation"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"[{annotation.__name__}](#{anchor(annotation)})"
+    return {str: "text", int: "integer", bool: "true/false", Decimal: "number", typing.Any: "any value"}.get(
+        annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
+    if field.default_factory is not None:
+        return ""
+    value = field.default
+    if value is None or value is False:
+        return ""
+    return f"`{str(value).lower() if isinstance(value, bool) else value}`"
+
+
+def model_table(model: type[BaseModel]) -> list[str]:
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        description = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | {type_words(field.annotation, field.metadata)} | {_default(field)} | "
+                     f"{description} |")
+    return lines
+
+
+def reachable(root: type[BaseModel]) -> list[type[BaseModel]]:
+    """The models reachable from root, in the order a reader meets them."""
+    seen: list[type[BaseModel]] = []
+    todo = [root]
+    while todo:
+        model = todo.pop(0)
+        if model in seen:
+            continue
+        seen.append(model)
+        for field in model.model_fields.values():
+            todo.extend(_models_in(field.annotation))
+    return seen
+
+
+def _models_in(annotation) -> list[type[BaseModel]]:
+    found = []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        found.append(annotation)
+    for arg in typing.get_args(annotation):
+        found.extend(_models_in(arg))
+    return found
+
+
+def models_reference(root: type[BaseModel]) -> str:
+    lines: list[str] = []
+    order = list(SECTION_NAMES)
+    for model in sorted(reachable(root), key=lambda m: order.index(m) if m in order else len(order)):
+        if model is S.Text:
+            continue
+        where = SECTION_NAMES.get(model, model.__name__)
+        lines += [f"### {model.__name__}", "", f"`{where}` — {(model.__doc__ or '').strip()}", ""]
+        lines += model_table(model)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def pack_keys() -> str:
+    text = models_reference(S.PackFile)
+    text += "\n### Text\n\n" + (S.Text.__doc__ or "").strip() + " Written `{zh: 中文, en: English}` or as one " \
+        "plain string.\n\n" + "\n".join(model_table(S.Text)) + "\n"
+    return text
+
+
+def case_keys() -> str:
+    return models_reference(S.CaseFile)
+
+
+def function_reference() -> str:
+    from ..expr.functions import REGISTRY
+
+    lines = []
+    for name in sorted(REGISTRY):
+        function = REGISTRY[name]
+        lines += [f"### `{name}`", "", f"`{name}{function.signature}` — {function.summary}."]
+        notes = []
+        if function.iterates:
+            notes.append("its second argument is evaluated for each element and reads the element's fields by "
+                         "name (`it` for lists of plain values)")
+        if function.guard:
+            notes.append("an absent input inside it does not make the rule *missing data*")
+        if notes:
+            lines.append("")
+            lines.append("Note: " + "; ".join(notes) + ".")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,348 @@
+"""Merge an overlay into its base: additions, `overrides`, and a record of every change.
+
+The result is one RawPack that `pack.build` checks like any other. Problems
+(a change to a rule the base does not have, a disabled rule another rule
+reads with met(), …) are kept in `problems` with the overlay's positions and
+raised by the builder together with its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import DiagnosticSink, did_you_mean
+from ..expr import ast
+from ..expr.errors import ExprError
+from ..expr.parser import parse
+from .loader import Origin, RawPack
+from .overlay import Layer, LayeredOrigin, _error, _layered, _Renamed
+from .schema import Dimension, PerOccurrence, Rule, Scoring
+
+RULE_EXPRESSION_KEYS = ("applies_when", "where", "require", "partial", "trigger")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing an overlay changes in its base, with where the overlay says so."""
+
+    target: str  # 'rule R1.1', 'dimension D1', 'parameter x', 'scoring', 'source s'
+    what: str  # 'points', 'weight', 'disabled', 'added', 'default', 'grades', ...
+    before: Any
+    after: Any
+    origin: Origin | None
+    reason: str | None = None  # the overlay's `reason:` for a rule's change
+
+    def describe(self) -> str:
+        if self.what == "added":
+            return f"{self.target}: added" + (f" ({self.after})" if self.after else "")
+        if self.what == "disabled":
+            return f"{self.target}: disabled" + (f" — {self.after}" if self.after else "")
+        why = f" — {self.reason}" if self.reason else ""
+        return f"{self.target}: {self.what} {_shown(self.before)} → {_shown(self.after)}{why}"
+
+    def position(self) -> tuple[str, int, int]:
+        if self.origin is None:
+            return "", 0, 0
+        line, col = self.origin.position()
+        return self.origin.file, line, col
+
+    def to_dict(self) -> dict:
+        file, line, col = self.position()
+        return {"file": file, "line": line, "col": col, "target": self.target, "change": self.what,
+                "before": _plain(self.before), "after": _plain(self.after), "reason": self.reason,
+                "text": self.describe()}
+
+
+def merge(base: RawPack, overlay: RawPack) -> RawPack:
+    """The base with the overlay's additions and overrides. Problems are kept in `problems` and
+    raised when the pack is built, together with the builder's own (a change in error is left out)."""
+    merger = _Merger(base, overlay)
+    merged = merger.run()
+    merged.problems = base.problems + overlay.problems + merger.sink.items
+    return merged
+
+
+class _Merger:
+    def __init__(self, base: RawPack, overlay: RawPack):
+        self.base = base
+        self.overlay = overlay
+        self.sink = DiagnosticSink()
+        self.changes: list[Change] = []
+
+    def run(self) -> RawPack:
+        base, overlay = self.base, self.overlay
+        merged = RawPack(root=overlay.root)
+        merged.extends = overlay.extends
+        merged.meta = self.meta()
+        merged.meta_origin = overlay.meta_origin
+        merged.scoring, merged.scoring_origin = self.scoring()
+        merged.dimensions = self.dimensions()
+        merged.parameters = self.parameters()
+        merged.inputs = self.added(base.inputs, overlay.inputs, "input")
+        merged.derived = self.added(base.derived, overlay.derived, "derived value")
+        merged.rules = self.rules()
+        merged.files = base.files + overlay.files
+        merged.paths = base.paths + overlay.paths
+        merged.warnings = base.warnings + overlay.warnings
+        merged.layers = base.layers + [Layer(overlay.meta.id, overlay.meta.version, overlay.root)]
+        merged.changes = self.changes
+        return merged
+
+    # -- pack metadata and sources -------------------------------------------------------------
+    def meta(self):
+        base, overlay = self.base.meta, self.overlay.meta
+        known = {source.id for source in base.sources}
+        for index, source in enumerate(overlay.sources):
+            if source.id in known:
+                _error(self.sink, self.overlay.meta_origin, ("sources", index, "id"), "pack-duplicate",
+                       f"source '{source.id}' is already declared by the base pack", hint="use another id")
+            else:
+                self.changes.append(Change(f"source {source.id}", "added", None, source.title.zh,
+                                           self.overlay.meta_origin.child("sources", index)))
+        return overlay.model_copy(update={
+            "sources": list(base.sources) + [s for s in overlay.sources if s.id not in known],
+            "description": overlay.description if overlay.description is not None else base.description,
+            "defaults_note": overlay.defaults_note if overlay.defaults_note is not None else base.defaults_note,
+        })
+
+    # -- scoring -----------------------------------------------------------------------------
+    def scoring(self):
+        base = self.base.scoring
+        if self.overlay.parts.scoring is None:
+            return base, self.base.scoring_origin
+        patch, origin = self.overlay.parts.scoring
+        given = patch.model_dump(exclude_unset=True)
+        data = base.model_dump()
+        for key in given:
+            value = getattr(patch, key)
+            before = getattr(base, key)
+            data[key] = value
+            if key == "grades":
+                self.changes.append(Change("scoring", "grades", _grades(before), _grades(value), origin.child(key)))
+            else:
+                self.changes.append(Change("scoring", key, before, value, origin.child(key)))
+        try:
+            scoring = Scoring.model_validate(data)
+        except ValidationError as exc:
+            _error(self.sink, origin, (), "pack-schema", f"the changed scoring is not valid: {_first(exc)}")
+            return base, self.base.scoring_origin
+        patched = tuple((key, origin) for key in given)
+        return scoring, LayeredOrigin(self.base.scoring_origin.file, self.base.scoring_origin.source,
+                                      self.base.scoring_origin.path, patched)
+
+    # -- dimensions ----------------------------------------------------------------------------
+    def dimensions(self) -> list:
+        patches = dict(self.overlay.parts.dimensions)
+        out = []
+        for dimension, origin in self.base.dimensions:
+            found = patches.pop(dimension.id, None)
+            if found is None:
+                out.append((dimension, origin))
+                continue
+            patch, patch_origin = found
+            given = patch.model_dump(exclude_unset=True)
+            for key in given:
+                self.changes.append(Change(f"dimension {dimension.id}", key, _text(getattr(dimension, key)),
+                                           _text(getattr(patch, key)), patch_origin.child(key)))
+            changed = Dimension.model_validate({**dimension.model_dump(), **{k: getattr(patch, k) for k in given}})
+            out.append((changed, _layered(origin, patch_origin, given)))
+        known = {d.id for d, _ in self.base.dimensions}
+        for dim_id, (_, patch_origin) in patches.items():
+            _error(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no dimension '{dim_id}'",
+                   key=True, hint=did_you_mean(dim_id, known) or "declared: " + ", ".join(sorted(known)))
+        for dimension, origin in self.overlay.dimensions:
+            if dimension.id in known:
+                _error(self.sink, origin, ("id",), "pack-duplicate",
+                       f"dimension '{dimension.id}' is already declared by the base pack",
+                       hint=f"change it under overrides.dimensions.{dimension.id}")
+                continue
+            self.changes.append(Change(f"dimension {dimension.id}", "added", None,
+                                       f"{dimension.title.zh}, weight {_shown(dimension.weight)}", origin))
+            out.append((dimension, origin))
+        return out
+
+    # -- parameters --------------------------------------------------------------------------
+    def parameters(self) -> dict:
+        merged = self.added(self.base.parameters, self.overlay.parameters, "parameter",
+                            hint="give it a new default under overrides.parameters")
+        for name, (value, origin) in self.overlay.parts.parameters.items():
+            if name not in merged:
+                _error(self.sink, origin, (), "pack-overlay-unknown", f"no parameter '{name}' to set", key=True,
+                       hint=did_you_mean(name, merged) or "parameters: " + ", ".join(sorted(merged)))
+                continue
+            decl, decl_origin = merged[name]
+            self.changes.append(Change(f"parameter {name}", "default", decl.default, value, origin))
+            patch_origin = Origin(origin.file, origin.source, origin.path[:-1])  # 'default' → the value
+            merged[name] = (decl.model_copy(update={"default": value}),
+                            LayeredOrigin(decl_origin.file, decl_origin.source, decl_origin.path,
+                                          (("default", _Renamed(patch_origin, name)),)))
+        return merged
+
+    def added(self, base: dict, overlay: dict, what: str, hint: str | None = None) -> dict:
+        merged = dict(base)
+        for name, (value, origin) in overlay.items():
+            if name in merged:
+                _error(self.sink, origin, (), "pack-duplicate", f"{what} '{name}' is already declared by the base "
+                       "pack", key=True, hint=hint)
+                continue
+            merged[name] = (value, origin)
+            self.changes.append(Change(f"{what} {name}", "added", None, None, origin))
+        return merged
+
+    # -- rules -------------------------------------------------------------------------------
+    def rules(self) -> list:
+        patches = dict(self.overlay.parts.rules)
+        known = [rule.id for rule, _ in self.base.rules]
+        out = []
+        disabled: dict[str, Origin] = {}
+        for rule, origin in self.base.rules:
+            found = patches.pop(rule.id, None)
+            if found is None:
+                out.append((rule, origin))
+                continue
+            patch, patch_origin = found
+            if patch.disabled:
+                reason = patch.reason.zh if patch.reason is not None else None
+                self.changes.append(Change(f"rule {rule.id}", "disabled", None, reason, patch_origin))
+                disabled[rule.id] = patch_origin
+                continue
+            changed = self.patch_rule(rule, patch, patch_origin)
+            given = [k for k in patch.model_dump(exclude_unset=True) if k not in ("disabled", "reason")]
+            out.append((changed, _layered(origin, patch_origin, given)))
+        for rule_id, (_, patch_origin) in patches.items():
+            _error(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no rule '{rule_id}'",
+                   key=True, hint=did_you_mean(rule_id, known))
+        ids = set(known)
+        for rule, origin in self.overlay.rules:
+            if rule.id in ids:
+                _error(self.sink, origin, ("id",), "pack-duplicate", f"rule id '{rule.id}' is already used by the "
+                       "base pack", hint=f"change it under overrides.rules.{rule.id}, or disable it there and "
+                       "add a rule with another id")
+                continue
+            where = rule.dimension or rule.kind
+            points = f", {_shown(rule.points)} points" if rule.points is not None else ""
+            self.changes.append(Change(f"rule {rule.id}", "added", None, f"{where}{points}", origin))
+            out.append((rule, origin))
+        for rule_id in self.disabled_dependencies(out, disabled):
+            out.insert(known.index(rule_id), next(pair for pair in self.base.rules if pair[0].id == rule_id))
+        return out
+
+    def patch_rule(self, rule: Rule, patch, origin: Origin) -> Rule:
+        given = patch.model_dump(exclude_unset=True)
+        reason = patch.reason.zh if patch.reason is not None else None
+        update: dict[str, Any] = {}
+        for key in given:
+            if key in ("disabled", "reason"):
+                continue
+            value = getattr(patch, key)
+            before = getattr(rule, key)
+            if key in ("deduct", "award"):
+                if before is None:
+                    _error(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} has no '{key}' to change",
+                           key=True)
+                    continue
+                changes = {k: getattr(value, k) for k in value.model_dump(exclude_unset=True)}
+                try:
+                    value = PerOccurrence.model_validate({**before.model_dump(), **changes})
+                except ValidationError as exc:
+                    _error(self.sink, origin, (key,), "pack-schema", f"{key}: {_first(exc)}")
+                    continue
+                for sub, new in changes.items():
+                    self.changes.append(Change(f"rule {rule.id}", f"{key}.{sub}", getattr(before, sub), new,
+                                               origin.child(key, sub), reason))
+            elif key == "tiers" and rule.tiers is None:
+                _error(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} does not score by tiers",
+                       key=True, hint="disable it and add a rule of your own to change how it scores")
+                continue
+            else:
+                self.changes.append(Change(f"rule {rule.id}", key, _text(before), _text(value), origin.child(key),
+                                           reason))
+            update[key] = value
+        return rule.model_copy(update=update)
+
+    def disabled_dependencies(self, rules: list, disabled: dict[str, Origin]) -> list[str]:
+        """Disabled rules that a remaining rule reads with met(): errors (and kept, so nothing else fails)."""
+        needed: set[str] = set()
+        for rule, _ in rules:
+            for rule_id in sorted(_met_ids(rule) & set(disabled)):
+                needed.add(rule_id)
+                _error(self.sink, disabled[rule_id], (), "pack-overlay-dependency",
+                       f"rule {rule_id} cannot be disabled: rule {rule.id} reads met('{rule_id}')", key=True,
+                       hint=f"disable {rule.id} too, or keep {rule_id}")
+        return sorted(needed, key=[r.id for r, _ in self.base.rules].index)
+
+
+def _grades(grades) -> str:
+    def low(grade) -> str:
+        if grade.at_least is not None:
+            return f" ≥ {_shown(grade.at_least)}"
+        return f" > {_shown(grade.above)}" if grade.above is not None else ""
+
+    return " / ".join(grade.id + low(grade) for grade in grades)
+
+
+def _met_ids(rule: Rule) -> set[str]:
+    texts = [getattr(rule, key) for key in RULE_EXPRESSION_KEYS]
+    texts += [tier.when for tier in rule.tiers or []]
+    texts += [band.when for band in rule.bands or []]
+    texts += [note.when for note in rule.notes or []]
+    found = set()
+    for text in texts:
+        if not text:
+            continue
+        try:
+            tree = parse(text)
+        except ExprError:
+            continue  # reported when the pack is built
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.name == "met" and node.args and \
+                    isinstance(node.args[0], ast.Literal) and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    return found
+
+
+def _first(exc: ValidationError) -> str:
+    item = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in item.get("loc", ()))
+    return f"{where}: {item.get('msg', 'invalid')}".removeprefix(": ")
+
+
+def _text(value: Any) -> Any:
+    if hasattr(value, "zh") and hasattr(value, "en"):
+        return value.zh
+    if isinstance(value, list) and value and hasattr(value[0], "when"):
+        return " / ".join(_shown(tier.points) if tier.points is not None else
+                          f"{_shown(tier.credit * 100)}% of the points" for tier in value)
+    if isinstance(value, list) and value and hasattr(value[0], "quote"):
+        return "; ".join(f"{c.source}: {c.quote}" for c in value)
+    if isinstance(value, list) and value and hasattr(value[0], "zh"):
+        return "; ".join(t.zh for t in value)
+    return value
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+__all__ = ["Change", "merge"]
