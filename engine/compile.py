@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .expr.values import MISSING, NA
 from .lowering import Atom, Decision, Operand, Program
 
 ATTR, ITEM, MET = "a", "i", "m"
@@ -44,7 +45,11 @@ class CompiledProgram:
 
 
 def encode(value):
-    """A value as durable_rules compares it: dates as day numbers, the rest as is."""
+    """A value as durable_rules compares it: dates as day numbers; decimals as floats (engine
+    numbers have at most 15 significant digits, so the float's shortest text is the decimal's
+    own, and the C JSON encoder can write the facts without a per-value hook)."""
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, dt.date):
         return value.toordinal()
     if isinstance(value, list):
@@ -246,8 +251,6 @@ def _element(element: dict, fields: set[str]) -> dict:
 
 
 def _unknown(value) -> bool:
-    from .expr.values import MISSING, NA
-
     return value is MISSING or value is NA
 
 

@@ -45,8 +45,10 @@ class Context:
         self.pack = pack
         self.profile = profile
         self.values = dict(profile.values)
-        for path, spec in pack.inputs.items():
-            if spec.is_object_list and path in self.values:
+        # Per-element derived values are written into the elements: copy those lists only,
+        # so several packs can assess one profile without seeing each other's fields.
+        for path in pack_element_lists(pack):
+            if path in self.values:
                 self.values[path] = [dict(element) for element in self.values[path]]
         self.why: dict[str, frozenset] = {}
         self.period = profile.period
@@ -93,6 +95,14 @@ class Context:
         """The reference evaluation of a condition (Kleene logic; true only if definitely true)."""
         result = self.evaluate(expr, subject)
         return Truth(result.value is True, result.missing, result.na, result.value is False)
+
+
+def pack_element_lists(pack: Pack) -> tuple[str, ...]:
+    cached = getattr(pack, "_element_lists", None)
+    if cached is None:
+        cached = tuple(dict.fromkeys(d.list_path for d in pack.derived if d.list_path is not None))
+        pack._element_lists = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def classify(truth: Truth) -> str:

@@ -54,7 +54,10 @@ def render(template: Template, lang: str, context: Context, subject: int | None 
                 continue
             expr, fmt = part
             value = context.evaluate(expr, subject).value
-            pieces.append(format_value(value, fmt, lang, percent_hint=_is_percent(expr, context.pack)))
+            percent = getattr(expr, "percent_hint", None)
+            if percent is None:  # depends only on the pack: decided once per expression
+                percent = expr.percent_hint = _is_percent(expr, context.pack)
+            pieces.append(format_value(value, fmt, lang, percent_hint=percent))
     finally:
         for key, value in saved.items():
             if value is None:

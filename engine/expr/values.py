@@ -74,11 +74,9 @@ def normalize(value: Decimal) -> int | Decimal:
 
 
 def _strip(value: Decimal) -> Decimal:
-    # 0.500000 -> 0.5; keeps the value, shortens its text in reports and facts
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return Decimal(text)
+    # 0.500000 -> 0.5; keeps the value, shortens its text in reports and facts (never
+    # an exponent: integral values are ints before this is called)
+    return value.normalize()
 
 
 def to_number(value) -> int | Decimal:

@@ -7,7 +7,7 @@ braces. Placeholders are ordinary expressions, checked when the pack loads.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..expr.errors import ExprError
 from ..expr.values import format_number, is_unknown
@@ -100,5 +100,8 @@ def format_value(value, fmt: str | None, lang: str, *, percent_hint: bool = Fals
             return "无" if lang == "zh" else "none"
         return ("、" if lang == "zh" else ", ").join(shown)
     if isinstance(value, (int, Decimal)):
-        return format_number(value, percent=(fmt == "percent" or (fmt is None and percent_hint)))
+        percent = fmt == "percent" or (fmt is None and percent_hint)
+        if percent:  # the engine formats percentages: one decimal (93.5%); other numbers as the pack rounds them
+            value = Decimal(value).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        return format_number(value, percent=percent)
     return str(value)

@@ -133,8 +133,8 @@ class ProfileSchema:
             for item in exc.errors(include_url=False):
                 sink.add(self._diagnostic(item, file, source, base))
             raise InputError(sink.items) from None
-        dumped = validated.model_dump(exclude_none=True)
-        meta = ProfileMeta.model_validate(dumped.pop(META_KEY, {}))
+        meta = getattr(validated, META_KEY, None) or ProfileMeta()
+        dumped = validated.model_dump(exclude_none=True, exclude={META_KEY})
         values = flatten(dumped, self.inputs)
         period = meta.resolved_period()
         if period is not None:
@@ -268,17 +268,16 @@ def flatten(data: dict, inputs: dict[str, InputSpec]) -> dict[str, Any]:
 
 
 def flatten_object(item: dict, prefix: str = "") -> dict[str, Any]:
+    """{'scores': {'community': 80}} -> {'scores.community': 80} (lists of objects flattened too)."""
     flat: dict[str, Any] = {}
     for key, value in item.items():
-        if value is None:
-            continue
-        name = prefix + key
-        if isinstance(value, dict):
-            flat.update(flatten_object(value, name + "."))
-        elif isinstance(value, list) and value and isinstance(value[0], dict):
-            flat[name] = [flatten_object(element) for element in value]
-        else:
-            flat[name] = value
+        kind = type(value)
+        if kind is dict:
+            flat.update(flatten_object(value, prefix + key + "."))
+        elif kind is list and value and type(value[0]) is dict:
+            flat[prefix + key] = [flatten_object(element) for element in value]
+        elif value is not None:
+            flat[prefix + key] = value
     return flat
 
 

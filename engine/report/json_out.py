@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from .model import Report
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    # pydantic-core's serializer: several times faster than json.dumps with indent, same text
+    return report.model_dump_json(indent=2) + "\n"

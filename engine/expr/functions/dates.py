@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 from .. import ast
 from .. import types as T
@@ -120,7 +121,8 @@ def _check_events(checker, call, scope):
     return T.INTEGER
 
 
-def period_buckets(start: dt.date, end: dt.date, unit: str) -> list[tuple[dt.date, dt.date]]:
+@functools.lru_cache(maxsize=256)
+def period_buckets(start: dt.date, end: dt.date, unit: str) -> tuple[tuple[dt.date, dt.date], ...]:
     """Calendar periods (month, quarter, half year, year) overlapping start..end."""
     months = {"month": 1, "quarter": 3, "half": 6, "year": 12}[unit]
     buckets = []
@@ -132,7 +134,7 @@ def period_buckets(start: dt.date, end: dt.date, unit: str) -> list[tuple[dt.dat
         month += months
         if month > 12:
             year, month = year + 1, month - 12
-    return buckets
+    return tuple(buckets)
 
 
 def _event_dates(items) -> list:
