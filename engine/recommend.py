@@ -103,18 +103,37 @@ def input_label(pack: Pack, path: str, lang: str) -> str:
 
 
 def default_text(finding: Finding, recoverable: Decimal, pack: Pack, lang: str) -> str:
+    """The recommendation of a rule whose pack gives none: what to supply or meet, and its worth in the total."""
     rule = finding.rule
     title = rule.title.get(lang)
     points = format_value(_round(recoverable, 2), None, lang)
+    zh = lang == "zh"
     if finding.outcome == MISSING_DATA:
-        labels = [input_label(pack, path, lang) for path in sorted(finding.missing)]
-        inputs = "、".join(labels) if lang == "zh" else ", ".join(labels)
-        if lang == "zh":
-            return f"补充数据后评定“{title}”：{inputs}；本项最多可得{points}分。"
-        return f"Supply the data to assess “{title}”: {inputs}; up to {points} points."
-    if lang == "zh":
-        return f"“{title}”未达到要求；达到后可增加{points}分。"
-    return f"“{title}” is not met; meeting it adds {points} points."
+        inputs = ("、" if zh else "; ").join(_missing_labels(finding, pack, lang))
+        if zh:
+            return f"补充以下数据后评定「{title}」：{inputs}。达到要求后总分最多可提高{points}分。"
+        return f"Supply the data to assess “{title}”: {inputs}. Meeting it would add up to {points} to the total."
+    if zh:
+        return f"「{title}」未达到要求；达到后总分可提高{points}分。"
+    return f"“{title}” is not met; meeting it would add {points} to the total."
+
+
+def _missing_labels(finding: Finding, pack: Pack, lang: str) -> list[str]:
+    """What to supply: per element when the data is missing for named elements (LW15 的居民考评)."""
+    per_subject: dict[str, list[str]] = {}
+    for subject in finding.subjects:
+        for path in sorted(subject.missing):
+            per_subject.setdefault(path, []).append(subject.label)
+    labels = []
+    for path in sorted(finding.missing):
+        label = input_label(pack, path, lang)
+        who = per_subject.get(path)
+        if who and "[]." in path:
+            names = ("、" if lang == "zh" else ", ").join(who[:5]) + ("等" if lang == "zh" and len(who) > 5 else
+                                                                      ", ..." if len(who) > 5 else "")
+            label = f"{names}的{label}" if lang == "zh" else f"{label} of {names}"
+        labels.append(label)
+    return labels
 
 
 def recommendations(pack: Pack, findings: list[Finding], card: Scorecard, context: Context) -> list[Recommendation]:
