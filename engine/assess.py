@@ -23,6 +23,7 @@ from .profile.validate import Profile, ProfileSchema
 from .recommend import next_grade, recommendations
 from .report import model as M
 from .report.build import pack_result
+from .review import ProfileReview, Review
 from .scoring import score
 from .source import load_yaml
 
@@ -52,8 +53,10 @@ class PackAssessor:
         self.backend.run(context, self.strata, on_round)
         return context, [results[rule.id] for rule in self.pack.rules]
 
-    def assess(self, profile: Profile) -> M.PackResult:
+    def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
         context, findings = self.findings(profile)
+        if review is not None:  # waivers and reviewer adjustments, before scoring
+            findings = review.apply(self.pack, findings)
         card = score(self.pack, findings)
         recs = recommendations(self.pack, findings, card, context)
         path = next_grade(self.pack, findings, card)
@@ -82,20 +85,24 @@ class Engine:
         document = load_yaml(path, display_name=shown, error_class=InputError)
         return self.schema.validate(document, shown)
 
-    def assess(self, profile: Profile) -> M.Report:
+    def assess(self, profile: Profile, *, review: Review | None = None) -> M.Report:
+        """The report of a validated profile; `review` applies waivers and reviewer adjustments."""
         period = profile.period
+        reviewed = review.for_profile(profile) if review is not None else None
         return M.Report(
             engine=M.EngineInfo(version=__version__, backend=self.backend),
             profile=M.ProfileInfo(file=profile.file, id=profile.meta.id, name=profile.meta.name,
                                   subject=profile.meta.subject,
                                   period_start=period[0].isoformat() if period else None,
                                   period_end=period[1].isoformat() if period else None),
-            results=[assessor.assess(profile) for assessor in self.assessors],
-            warnings=[M.DiagnosticOut(**d.to_dict()) for d in profile.warnings],
+            results=[assessor.assess(profile, reviewed) for assessor in self.assessors],
+            # after the results: applying the review may have added warnings (an adjustment ignored)
+            warnings=[M.DiagnosticOut(**d.to_dict())
+                      for d in profile.warnings + (reviewed.warnings if reviewed else [])],
         )
 
-    def assess_file(self, path: str | Path) -> M.Report:
-        return self.assess(self.load_profile(path))
+    def assess_file(self, path: str | Path, *, review: Review | None = None) -> M.Report:
+        return self.assess(self.load_profile(path), review=review)
 
 
 def split_overrides(params: dict[str, Any], dirs: list) -> dict[int, dict[str, Any]]:

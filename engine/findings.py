@@ -19,7 +19,8 @@ from .pack.model import RuleSpec
 
 MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED = (
     "met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed")
-OUTCOMES = (MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED)
+WAIVED = "waived"  # set only by a reviewer's waiver (engine/review.py), never by evaluation
+OUTCOMES = (MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED, WAIVED)
 ZERO = Decimal(0)
 
 
@@ -51,6 +52,9 @@ class Finding:
     missing: frozenset = frozenset()
     subjects: list[SubjectResult] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
+    # set by the review step (engine/review.py) before scoring: the waiver applied, the adjustments made
+    waiver: object | None = None
+    adjustments: list = field(default_factory=list)
 
     @property
     def max_points(self) -> Decimal:
@@ -282,4 +286,4 @@ def _round_points(value: Decimal) -> Decimal:
 
 
 __all__ = ["Finding", "RuleEvaluator", "SubjectResult", "OUTCOMES", "NA", "MET", "PARTLY", "NOT_MET", "NA_OUTCOME",
-           "MISSING_DATA", "NOT_ASSESSED"]
+           "MISSING_DATA", "NOT_ASSESSED", "WAIVED"]

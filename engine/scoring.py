@@ -4,7 +4,8 @@ Dimension score = weight × earned / available, where `available` is the sum
 of the points of the dimension's rules that count: a not-applicable rule
 leaves the denominator (policy `exclude`), earns nothing but stays
 (`zero`) or earns its points (`full`); a rule whose parameter is not set
-leaves it; a rule with missing data stays and earns nothing. Dimension
+leaves it; a rule with missing data stays and earns nothing. A waived rule
+(engine/review.py) is scored as the pack scores a not-applicable one. Dimension
 penalties are subtracted with a floor of zero (扣完为止). A dimension with
 nothing applicable is left out and the others are scaled to the pack total.
 Total = dimensions + bonus (capped) − total-level penalties (capped), ≥ 0.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from .findings import MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, Finding
+from .findings import MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, WAIVED, Finding
 from .pack.model import Pack
 from .pack.schema import Dimension, Grade
 
@@ -81,7 +82,7 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
                 dim.assessable += points
             if finding.outcome == NOT_ASSESSED:
                 continue
-            if finding.outcome == NA_OUTCOME:
+            if finding.outcome in (NA_OUTCOME, WAIVED):
                 if policy == "exclude":
                     continue
                 dim.available += points

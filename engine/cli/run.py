@@ -1,41 +1,176 @@
-"""`assess PROFILE`: assess a profile and print or write the report."""
+"""`assess PROFILE…`: one profile → its report; many (files, directories, globs) → a ranked summary.
+
+One profile (a single existing file, no batch option) is assessed in this
+process, exactly as always. Anything else is a batch: worker processes
+(`--jobs`), a per-profile `--timeout`, a summary table on stdout or in
+`--output` (text, csv, json, xlsx), per-profile reports in `--output-dir`.
+
+Batch exit codes, the most severe wins: 3 a profile crashed or hung a
+worker, or hit an internal error; 2 a profile was invalid (or the packs,
+options or files given were); 1 every profile was assessed but some fell
+below --fail-under, had a veto (--fail-on-veto) or regressed against the
+baseline (--fail-on-regression); 0 otherwise.
+"""
 
 from __future__ import annotations
 
+import glob
+import os
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from . import EXIT_BELOW, BackendChoice, Format, Lang, app, guarded, parse_sets, write_output
+from . import (EXIT_BELOW, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, BackendChoice, Lang, ReportFormat, app, guarded,
+               parse_sets, require_output, write_output)
 
 
-@app.command("run", help="Assess a profile (the default command: `assess profile.yaml`).")
+class SummaryFormat(str, Enum):
+    text = "text"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command("run", help="Assess a profile (the default command: `assess profile.yaml`), or many profiles — files, "
+                         "directories, globs — into a ranked summary.")
 def run(
-    profile: Path = typer.Argument(..., help="The profile to assess (YAML)."),
+    profiles: List[Path] = typer.Argument(..., help="Profiles (YAML): files, directories or globs."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
-    fmt: Format = typer.Option(Format.text, "--format", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    fmt: Optional[List[ReportFormat]] = typer.Option(
+        None, "--format", help="Report format (xlsx needs --output). In a batch, the format(s) of the reports "
+                               "written to --output-dir (repeatable)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write the report (in a batch: the summary) to this file."),
     packs: Optional[List[Path]] = typer.Option(None, "--pack", help="A rule pack directory (repeatable). "
                                                "Default: the shipped packs for the profile's subject."),
-    sets: Optional[List[str]] = typer.Option(None, "--set", help="Set a pack parameter: NAME=VALUE or PACK:NAME=VALUE."),
+    sets: Optional[List[str]] = typer.Option(None, "--set",
+                                             help="Set a pack parameter: NAME=VALUE or PACK:NAME=VALUE."),
     fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Exit 1 if a total is below this."),
     fail_on_veto: bool = typer.Option(False, "--fail-on-veto", help="Exit 1 if a veto applies."),
+    fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
+                                            help="Exit 1 if a total or grade is lower than in --baseline, or a "
+                                                 "veto is new."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="An earlier JSON report (or batch summary, or "
+                                            "a directory of them) to compare with: per-rule and per-dimension "
+                                            "deltas, findings new or cleared, grade change."),
+    waivers: Optional[List[Path]] = typer.Option(None, "--waivers", help="A waiver file (YAML; repeatable)."),
+    adjustments: Optional[List[Path]] = typer.Option(None, "--adjustments",
+                                                     help="A file of reviewer adjustments, 酌情扣分/加分 (YAML; "
+                                                          "repeatable)."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend",
                                           help="Matching backend: durable (default where installed) or reference."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,
+                                       help="Batch: worker processes. Default: the CPUs available."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0,
+                                  help="Batch: seconds allowed per profile before its worker is killed (0: none)."),
+    output_dir: Optional[Path] = typer.Option(None, "--output-dir",
+                                              help="Batch: write each profile's report here, in each --format."),
+    summary_format: Optional[SummaryFormat] = typer.Option(
+        None, "--summary-format", help="Batch: the summary as text, csv (UTF-8 with BOM), json or xlsx. Default: "
+                                       "from the --output extension, else text."),
+    quota: Optional[List[str]] = typer.Option(None, "--quota", help="Batch: at most this share (or number) of the "
+                                              "ranked profiles in a grade, e.g. excellent=30% (repeatable)."),
 ) -> None:
-    def action():
-        from ..assess import Engine
-        from ..pack import packs_for_profile
-        from ..report import render
+    formats = [f.value for f in fmt or []]
+    if not _is_batch(profiles, output_dir, summary_format, quota):
+        def single():
+            if len(formats) > 1:
+                _usage("--format", "one profile has one report: give one --format",
+                       hint="for several formats, write a batch: --output-dir DIR")
+            fmt_one = formats[0] if formats else ReportFormat.text.value
+            require_output(fmt_one, output)
+            code = _assess_one(profiles[0], fmt_one, lang.value, output, packs, sets, fail_under, fail_on_veto,
+                               fail_on_regression, baseline, waivers, adjustments, backend.value)
+            if code:
+                raise typer.Exit(code)
 
-        dirs = list(packs) if packs else packs_for_profile(profile)
-        engine = Engine.from_dirs(dirs, params=parse_sets(sets or []), backend=backend.value)
-        report = engine.assess_file(profile)
-        write_output(render(report, fmt.value, lang.value), output)
-        below = fail_under is not None and any(r.total < fail_under for r in report.results)
-        vetoed = fail_on_veto and any(r.vetoes for r in report.results)
-        if below or vetoed:
-            raise typer.Exit(EXIT_BELOW)
+        guarded(single)
+        return
 
-    guarded(action)
+    def many():
+        from .batch_run import assess_many
+
+        if formats and output_dir is None:
+            _usage("--format", "in a batch, --format is the format of the per-profile reports written to --output-dir",
+                   hint="give --output-dir DIR, or choose the summary's format with --summary-format")
+        code = assess_many(
+            [str(p) for p in profiles], formats=formats or ["text"], lang=lang.value, output=output, packs=packs,
+            sets=sets, fail_under=fail_under, fail_on_veto=fail_on_veto, fail_on_regression=fail_on_regression,
+            baseline=baseline, waivers=waivers, adjustments=adjustments, backend=backend.value, jobs=jobs,
+            timeout=timeout or None, output_dir=output_dir,
+            summary_format=summary_format.value if summary_format else None, quotas=quota or [])
+        if code:
+            raise typer.Exit(code)
+
+    guarded(many)
+
+
+def _is_batch(profiles: list[Path], output_dir, summary_format, quota) -> bool:
+    if len(profiles) != 1 or output_dir is not None or summary_format is not None or quota:
+        return True
+    only = str(profiles[0])
+    return not os.path.isfile(only) and (os.path.isdir(only) or glob.has_magic(only))
+
+
+def _usage(option: str, message: str, hint: str | None = None):
+    from ..errors import Diagnostic, UsageError
+
+    raise UsageError([Diagnostic(option, 0, 0, "error", "usage", message, hint=hint)])
+
+
+def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_under, fail_on_veto,
+                fail_on_regression, baseline, waivers, adjustments, backend) -> int:
+    from ..assess import Engine
+    from ..pack import packs_for_profile
+    from ..report import render
+
+    if fail_on_regression and baseline is None:
+        _usage("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
+    dirs = list(packs) if packs else packs_for_profile(profile)
+    engine = Engine.from_dirs(dirs, params=parse_sets(sets or []), backend=backend)
+    review = load_review(waivers, adjustments, engine.packs)
+    previous = None
+    if baseline is not None:
+        from ..baseline import Baseline
+
+        previous = Baseline.load(baseline)
+    report = engine.assess_file(profile, review=review)
+    if previous is not None:
+        compare_with(report, previous)
+    write_output(render(report, fmt, lang), output)
+    below = fail_under is not None and any(r.total < fail_under for r in report.results)
+    vetoed = fail_on_veto and any(r.vetoes for r in report.results)
+    regressed = fail_on_regression and report.baseline is not None and report.baseline.regression
+    return EXIT_BELOW if below or vetoed or regressed else EXIT_OK
+
+
+def load_review(waivers, adjustments, packs):
+    """The waivers and adjustments given, checked against the packs (unknown rules: exit 2); expiries said once."""
+    if not waivers and not adjustments:
+        return None
+    from ..adjustments import AdjustmentSet
+    from ..review import Review
+    from ..waivers import WaiverSet
+
+    review = Review(waivers=WaiverSet.load(waivers) if waivers else None,
+                    adjustments=AdjustmentSet.load(adjustments) if adjustments else None)
+    review.check(packs)
+    for warning in review.expired():
+        typer.echo(warning.format(), err=True)
+    return review
+
+
+def compare_with(report, previous) -> None:
+    from ..baseline import compare
+
+    record = previous.only() or previous.find(report)
+    if record is None:
+        typer.echo(f"{previous.source}: warning[no-baseline]: no report of '{report.profile.id or report.profile.file}'"
+                   f" in the baseline; nothing to compare", err=True)
+        return
+    report.baseline = compare(report, record)
+
+
+__all__ = ["run", "EXIT_INTERNAL", "EXIT_INVALID", "load_review", "compare_with"]

@@ -8,13 +8,14 @@ from typing import Any
 
 from ..context import Context
 from ..expr.values import is_unknown
-from ..findings import MISSING_DATA, NOT_ASSESSED, Finding
+from ..findings import MISSING_DATA, NOT_ASSESSED, WAIVED, Finding
 from ..pack.model import Pack, RuleSpec
 from ..pack.schema import Text as PackText
 from ..recommend import NextGrade, Recommendation, render
 from ..scoring import Scorecard
 from . import model as M
 from .locate import input_reads, profile_locations
+from ..review import adjustments_out, waivers_out
 
 
 def text(value: PackText | None) -> M.Text | None:
@@ -114,7 +115,7 @@ def finding_out(pack: Pack, finding: Finding, card: Scorecard, context: Context)
     return M.FindingOut.model_construct(
         rule=rule.id, kind=rule.kind, dimension=rule.dimension, title=fixed.title, outcome=finding.outcome,
         points=fixed.points if is_item else None,
-        earned=number(finding.earned) if is_item and finding.outcome != NOT_ASSESSED else None,
+        earned=number(finding.earned) if is_item and finding.outcome not in (NOT_ASSESSED, WAIVED) else None,
         deducted=number(finding.deducted) if rule.kind == "penalty" else None,
         vetoed=finding.vetoed, severity=rule.severity,
         tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
@@ -255,7 +256,8 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
             total_after=number(round(path.total_after, pack.scoring.rounding)) if path.reachable else None)
     return M.PackResult(
         pack=M.PackInfo(id=pack.id, version=pack.version, title=text(pack.meta.title), edition=pack.meta.edition,
-                        subject=pack.meta.subject, defaults_note=text(pack.meta.defaults_note)),
+                        subject=pack.meta.subject, defaults_note=text(pack.meta.defaults_note),
+                        layers=[M.PackLayer(id=layer.id, version=layer.version) for layer in pack.layers]),
         parameters=[M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(spec.value),
                                    source="set" if spec.overridden else "default")
                     for name, spec in sorted(pack.params.items())],
@@ -280,4 +282,5 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
         not_assessed=[M.NotAssessedOut(rule=f.rule.id, title=text(f.rule.title), params=list(f.rule.unset_params))
                       for f in findings if f.outcome == NOT_ASSESSED],
         tables=tables(pack, findings, context),
+        waivers=waivers_out(findings), adjustments=adjustments_out(findings),
     )

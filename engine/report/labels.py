@@ -49,7 +49,31 @@ LABELS = {
     "consequences": ("结果运用", "Consequences"),
     "notes": ("备注", "Notes"),
     "missing_for": ("缺少", "missing"),
+    # review workflows: waivers, reviewer adjustments, comparison with a baseline
+    "waived_by": ("豁免", "waived"),
+    "waivers": ("豁免事项", "Waivers"),
+    "approver": ("批准人", "approved by"),
+    "expires": ("有效期至", "until"),
+    "adjustments": ("人工调整（酌情扣分/加分）", "Reviewer adjustments"),
+    "adjusted": ("酌情调整", "adjusted"),
+    "computed": ("计算得分", "Computed"),
+    "adjustment": ("调整", "Adjustment"),
+    "final": ("调整后", "Final"),
+    "reviewer": ("调整人", "Reviewer"),
+    "bounded": ("受分值上下限约束", "bounded by the rule's points"),
+    "baseline": ("同比（与基线比较）", "Compared with the baseline"),
+    "before": ("基线", "Before"),
+    "after": ("本次", "Now"),
+    "delta": ("增减", "Change"),
+    "new_findings": ("新增问题", "New findings"),
+    "cleared_findings": ("已整改", "Cleared"),
+    "new_vetoes": ("新增一票否决", "New vetoes"),
+    "cleared_vetoes": ("已消除的一票否决", "Vetoes cleared"),
+    "changed_rules": ("变化的项目", "Rules that changed"),
+    "regression": ("退步", "regression"),
 }
+
+GRADE_CHANGE = {"up": ("上升", "up"), "down": ("下降", "down"), "same": ("不变", "unchanged")}
 
 OUTCOMES = {
     "met": ("达标", "met"),

@@ -192,6 +192,11 @@ class TableOut(Out):
     rows: list[Row]
 
 
+class PackLayer(Out):
+    id: str
+    version: str
+
+
 class PackInfo(Out):
     id: str
     version: str
@@ -199,6 +204,7 @@ class PackInfo(Out):
     edition: str
     subject: str
     defaults_note: Optional[Text] = None
+    layers: list[PackLayer] = []  # every pack that contributed: the base first, this pack (an overlay) last
 
 
 class BonusOut(Out):
@@ -211,6 +217,30 @@ class DeductionsOut(Out):
     dimensions: float
     total_raw: float
     total: float
+
+
+class WaiverOut(Out):
+    """A rule waived for this profile: what it was before, why, who approved it, until when."""
+
+    rule: str
+    outcome: str  # the outcome the waiver replaced
+    justification: str
+    approver: str
+    expires: str
+    source: str  # file:line:col of the waiver
+
+
+class AdjustmentOut(Out):
+    """One reviewer adjustment (酌情扣分/加分): the audit trail of a rule's score."""
+
+    rule: str
+    computed: float  # the score before this adjustment
+    points: float  # what the reviewer asked (negative: deducted)
+    applied: float  # what was applied, bounded to 0 … the rule's points
+    adjusted: float  # the score after it
+    reason: str
+    reviewer: str
+    source: str  # file:line:col of the adjustment
 
 
 class PackResult(Out):
@@ -232,6 +262,8 @@ class PackResult(Out):
     missing_inputs: list[MissingInputOut]
     not_assessed: list[NotAssessedOut]
     tables: list[TableOut]
+    waivers: list[WaiverOut] = []
+    adjustments: list[AdjustmentOut] = []
 
 
 class ProfileInfo(Out):
@@ -258,12 +290,64 @@ class DiagnosticOut(Out):
     hint: Optional[str] = None
 
 
+class DimensionDelta(Out):
+    id: str
+    title: Optional[Text] = None
+    before: Optional[float] = None  # None: not counted (or absent) in that report
+    after: Optional[float] = None
+    delta: Optional[float] = None
+
+
+class RuleDelta(Out):
+    rule: str
+    title: Optional[Text] = None
+    before: Optional[str] = None  # outcome; None: the rule was not in that report
+    after: Optional[str] = None
+    points_before: Optional[float] = None  # earned (items, bonus) or −deducted (deductions)
+    points_after: Optional[float] = None
+    delta: Optional[float] = None
+
+
+class PackComparison(Out):
+    pack: str
+    version_before: str
+    version_after: str
+    total_before: float
+    total_after: float
+    delta: float
+    grade_before: str
+    grade_before_title: Optional[Text] = None
+    grade_after: str
+    grade_after_title: Optional[Text] = None
+    grade_change: str  # up | down | same
+    dimensions: list[DimensionDelta] = []
+    rules: list[RuleDelta] = []  # every rule whose outcome or points changed
+    new_findings: list[str] = []  # unmet now, not unmet in the baseline
+    cleared_findings: list[str] = []  # unmet in the baseline, not now
+    new_vetoes: list[str] = []
+    cleared_vetoes: list[str] = []
+    regression: bool = False  # a lower total, a lower grade or a new veto
+
+
+class Comparison(Out):
+    """This report beside a baseline (e.g. last year's report of the same community)."""
+
+    file: str
+    profile: Optional[str] = None
+    period_start: Optional[str] = None
+    period_end: Optional[str] = None
+    packs: list[PackComparison] = []
+    notes: list[Text] = []
+    regression: bool = False
+
+
 class Report(Out):
     schema_version: str = SCHEMA_VERSION
     engine: EngineInfo
     profile: ProfileInfo
     results: list[PackResult]
     warnings: list[DiagnosticOut] = []
+    baseline: Optional[Comparison] = None
 
     def worst_total(self) -> float | None:
         return min((r.total for r in self.results), default=None)

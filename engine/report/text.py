@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .labels import BLOCKED, DEMOTION, OUTCOMES, PENALTY_OUTCOMES, SEVERITY, VETO_OUTCOMES, label, pick
 from .model import FindingOut, PackResult, Report
+from .review_text import comparison_block, finding_notes, review_block
 from .table import render_table
 
 
@@ -35,6 +36,8 @@ def render_text(report: Report, lang: str = "zh") -> str:
     blocks = [_header(report, lang)]
     for result in report.results:
         blocks.append(_pack(result, lang))
+    if report.baseline is not None:
+        blocks.append(comparison_block(report.baseline, lang))
     if report.warnings:
         lines = [f"{label('warnings', lang)}:"]
         lines += [f"  {w.file}:{w.line}:{w.col}: {w.severity}[{w.code}]: {w.message}" for w in report.warnings]
@@ -60,7 +63,9 @@ def _sep(lang: str) -> str:
 
 def _pack(result: PackResult, lang: str) -> str:
     pack = result.pack
-    out = [f"== {pack.title.get(lang)} ({pack.id} {pack.version}, {label('edition', lang)} {pack.edition}) =="]
+    made_of = " ← ".join(f"{layer.id} {layer.version}" for layer in reversed(pack.layers)) \
+        if len(pack.layers) > 1 else f"{pack.id} {pack.version}"
+    out = [f"== {pack.title.get(lang)} ({made_of}, {label('edition', lang)} {pack.edition}) =="]
     if pack.defaults_note:
         out.append(f"{label('defaults_note', lang)}{_sep(lang)}{pack.defaults_note.get(lang)}")
     summary = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}    "
@@ -80,6 +85,9 @@ def _pack(result: PackResult, lang: str) -> str:
     out.append(_dimensions(result, lang))
     out.append("")
     out.append(_findings(result, lang))
+    reviewed = review_block(result, lang)
+    if reviewed:
+        out += ["", reviewed]
     for table in result.tables:
         out.append("")
         out.append(_person_table(table, lang))
@@ -142,6 +150,7 @@ def _findings(result: PackResult, lang: str) -> str:
     headers = [label("rule", lang), label("item", lang), label("points", lang), label("earned", lang),
                label("outcome", lang), label("reason", lang)]
     titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    review_notes = finding_notes(result, lang)
     rows = []
     for f in result.findings:
         if f.kind == "penalty":
@@ -156,7 +165,8 @@ def _findings(result: PackResult, lang: str) -> str:
         else:
             points = ("+" if f.kind == "bonus" else "") + num(f.points)
             earned = num(f.earned) if f.earned is not None else "—"
-        rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), _reason(f, lang, titles)])
+        reason = "; ".join(part for part in (_reason(f, lang, titles), review_notes.get(f.rule)) if part)
+        rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), reason])
     table = render_table(headers, rows, ["left", "left", "right", "right", "left", "left"],
                          [None, 30, None, None, None, 48])
     return f"{label('findings', lang)}:\n{table}"

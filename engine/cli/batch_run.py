@@ -1,0 +1,113 @@
+"""A batch from the command line: options → engine.batch.run_batch → summary → exit code.
+
+Imported only for a batch, so `assess profile.yaml` never loads multiprocessing.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from . import EXIT_BELOW, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, parse_sets, write_output
+from .run import _usage, load_review
+
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "text"}
+
+
+def assess_many(args: list[str], *, formats, lang, output, packs, sets, fail_under, fail_on_veto, fail_on_regression,
+                baseline, waivers, adjustments, backend, jobs, timeout, output_dir, summary_format, quotas) -> int:
+    from ..batch import BatchOptions, find_profiles, run_batch
+    from ..ranking import parse_quota
+    from ..report.summary import render_summary
+
+    if fail_on_regression and baseline is None:
+        _usage("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
+    shape = summary_format or SUFFIX_FORMATS.get(Path(output).suffix.lower() if output else "", "text")
+    if shape == "xlsx" and output is None:
+        _usage("--summary-format", "an xlsx summary is a binary file", hint="give the file: --output summary.xlsx")
+    parsed_quotas = [parse_quota(q) for q in quotas]
+    files = find_profiles(args)
+    params = parse_sets(sets or [])
+    review = load_review(waivers, adjustments, _packs_to_check(packs)) if waivers or adjustments else None
+    previous = None
+    if baseline is not None:
+        from ..baseline import Baseline
+
+        previous = Baseline.load(baseline)
+        for warning in previous.warnings:
+            typer.echo(warning.format(), err=True)
+    options = BatchOptions(packs=[str(p) for p in packs] if packs else None, params=params, backend=backend,
+                           jobs=jobs, timeout=timeout, formats=tuple(formats) if output_dir else (), lang=lang,
+                           output_dir=str(output_dir) if output_dir else None, review=review, baseline=previous,
+                           quotas=parsed_quotas)
+    with progress_bar(len(files)) as tick:
+        summary = run_batch(files, options, on_result=tick).summary
+    _say_errors(summary)
+    write_output(render_summary(summary, shape, lang), output)
+    failed = _thresholds(summary, fail_under, fail_on_veto, fail_on_regression)
+    statuses = {e.status for e in summary.errors}
+    if statuses & {"crashed", "timeout", "error"}:
+        return EXIT_INTERNAL
+    if "invalid" in statuses:
+        return EXIT_INVALID
+    return EXIT_BELOW if failed else EXIT_OK
+
+
+def _packs_to_check(packs):
+    """The packs waivers and adjustments may name: those given, else every shipped pack."""
+    from ..pack import load_pack, shipped_packs
+
+    return [load_pack(p) for p in (packs or shipped_packs())]
+
+
+def _say_errors(summary) -> None:
+    from ..errors import Diagnostic
+
+    for error in summary.errors:
+        if error.diagnostics:
+            for d in error.diagnostics:
+                typer.echo(Diagnostic(**d.model_dump()).format(), err=True)
+        else:
+            typer.echo(f"{error.file}: error[{error.status}]: {error.reason}", err=True)
+
+
+def _thresholds(summary, fail_under, fail_on_veto, fail_on_regression) -> bool:
+    """Say on stderr which profiles fail the thresholds asked for; True if any does."""
+    from ..report.text import num
+
+    failed = False
+    for group in summary.groups:
+        for row in group.rows:
+            reasons = []
+            if fail_under is not None and row.total < fail_under:
+                reasons.append(f"total {num(row.total)} is below --fail-under {num(fail_under)}")
+            if fail_on_veto and row.vetoes:
+                reasons.append("veto " + ", ".join(v.rule for v in row.vetoes))
+            if fail_on_regression and row.baseline is not None and row.baseline.regression:
+                b = row.baseline
+                reasons.append(f"regression: total {num(b.total_before)} → {num(row.total)}, grade "
+                               f"{b.grade_before} → {row.computed_grade or row.grade}"
+                               + (f", new veto {', '.join(b.new_vetoes)}" if b.new_vetoes else ""))
+            if reasons:
+                failed = True
+                typer.echo(f"{row.file}: [{group.pack}] " + "; ".join(reasons), err=True)
+    return failed
+
+
+@contextmanager
+def progress_bar(total: int):
+    """A progress bar on a terminal (stderr); nothing otherwise."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    with Progress(TextColumn("assess"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("assess", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)

@@ -1,0 +1,65 @@
+"""The supervised worker pool on its own: results, failures, replacement, set-up errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from engine.errors import Diagnostic, PackError
+from engine.workers import Failure, SetupFailed, WorkerPool, exit_reason
+
+
+def setup(offset: int) -> dict:
+    return {"offset": offset, "pid": os.getpid()}
+
+
+def bad_setup(kind: str) -> dict:
+    if kind == "pack":
+        raise PackError([Diagnostic("p/pack.yaml", 3, 5, "error", "pack-schema", "bad pack")])
+    if kind == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    raise ValueError("no")
+
+
+def handle(state: dict, task):
+    if task == "boom":
+        raise KeyError("boom")
+    if task == "die":
+        os._exit(7)
+    return task + state["offset"], state["pid"]
+
+
+def test_results_come_back_for_every_task_with_failures_in_place():
+    pool = WorkerPool(setup, (100,), handle, jobs=2, timeout=30, chunk_size=3)
+    tasks = [1, 2, "boom", 4, "die", 6, 7, 8]
+    got = dict(pool.run(tasks))
+    assert sorted(got) == list(range(len(tasks)))
+    assert [got[i][0] for i in (0, 1, 3, 5, 6, 7)] == [101, 102, 104, 106, 107, 108]
+    assert isinstance(got[2], Failure) and got[2].kind == "error" and "KeyError" in got[2].reason
+    assert "Traceback" in got[2].detail
+    assert got[4] == Failure("crashed", "the worker process exited with code 7")
+    assert pool.started == 3  # the two workers and the replacement of the one that exited
+    assert os.getpid() not in {v[1] for v in got.values() if not isinstance(v, Failure)}
+
+
+def test_a_set_up_error_stops_the_run_with_its_diagnostics():
+    with pytest.raises(SetupFailed) as info:
+        list(WorkerPool(bad_setup, ("pack",), handle, jobs=1).run([1, 2]))
+    assert info.value.error_class == "PackError"
+    assert info.value.diagnostics[0].format() == "p/pack.yaml:3:5: error[pack-schema]: bad pack"
+    with pytest.raises(SetupFailed) as info:
+        list(WorkerPool(bad_setup, ("crash",), handle, jobs=1).run([1]))
+    assert "SIGSEGV" in str(info.value)
+
+
+def test_no_tasks_start_no_workers():
+    pool = WorkerPool(setup, (0,), handle, jobs=4)
+    assert list(pool.run([])) == [] and pool.started == 0
+
+
+def test_exit_reasons():
+    assert exit_reason(-signal.SIGSEGV) == "the worker process was killed by SIGSEGV"
+    assert exit_reason(-signal.SIGKILL) == "the worker process was killed by SIGKILL"
+    assert exit_reason(3) == "the worker process exited with code 3"
