@@ -33,6 +33,7 @@ class DimensionScore:
     earned: Decimal = ZERO
     assessable: Decimal = ZERO  # points not lost to missing data or unset parameters
     penalties: Decimal = ZERO
+    penalties_applied: Decimal = ZERO  # what the deductions actually took, after the floor at zero
     score: Decimal = ZERO
     counted: bool = True
     scale: Decimal = ONE  # total points per earned point
@@ -59,6 +60,7 @@ class Scorecard:
     vetoes: list[Finding]
     awards_barred: bool
     coverage: Decimal | None
+    withheld: bool = False  # coverage below the pack's min_coverage: the grade is not given
     recoverable: dict[str, Decimal] = field(default_factory=dict)
 
 
@@ -114,6 +116,7 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
         dim.scale = dim.dimension.weight / dim.available * rescale
         raw = dim.dimension.weight * dim.earned / dim.available
         dim.score = max(ZERO, raw - dim.penalties) * rescale
+        dim.penalties_applied = min(raw, dim.penalties) * rescale
         base += dim.score
     cap = pack.scoring.bonus_cap
     bonus = min(bonus_raw, cap) if cap is not None else bonus_raw
@@ -127,11 +130,14 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
     grade_index, demotions, barred = choose_grade(pack, shown_total, dimensions, vetoes)
     declared = sum((d.declared for d in dimensions), ZERO)
     assessable = sum((d.assessable for d in dimensions), ZERO)
+    coverage = (assessable / declared) if declared else None
+    minimum = pack.scoring.min_coverage
     card = Scorecard(
         dimensions=dimensions, base=base, bonus_raw=bonus_raw, bonus=bonus, bonus_cap=cap,
         penalty_raw=total_penalty, penalty=penalty, total=total, shown_total=shown_total,
         grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=vetoes,
-        awards_barred=barred, coverage=(assessable / declared) if declared else None,
+        awards_barred=barred, coverage=coverage,
+        withheld=minimum is not None and coverage is not None and coverage < minimum,
     )
     card.recoverable = recoverable_points(pack, findings, card)
     return card

@@ -103,7 +103,7 @@ def render_scoresheet(pack: Pack, lang: str = "zh", shown_path: str | None = Non
     meta = pack.meta
     lines = [f"<!-- {w['generated'].format(path=shown_path or pack.id)} -->", "",
              f"# {meta.title.get(lang)}", ""]
-    facts = [f"{w['version']} {meta.version}", f"{w['edition']} {meta.edition}",
+    facts = [f"{w['version']} {meta.version}", f"{w['edition']} {meta.edition.get(lang)}",
              f"{w['total']} {number(pack.total_weight)}{'分' if lang == 'zh' else ''}"]
     lines.append(("，" if lang == "zh" else ", ").join(facts) + ("。" if lang == "zh" else "."))
     if pack.base is not None:

@@ -397,7 +397,7 @@ class _Builder:
                     if isinstance(value, str):
                         value = self.rule_expr(rule, origin, part, value, None, T.NUMBER, key, part)
                     amounts.append(value)
-                setattr(spec, key, OccurrenceSpec(count, *amounts))
+                setattr(spec, key, OccurrenceSpec(count, *amounts, occurrence.unit))
         for index, band in enumerate(rule.bands or []):
             when = self.rule_expr(rule, origin, "when", band.when, item_scope, T.BOOLEAN, "bands", index, "when")
             consequences = self.template(band.consequences, origin.child("bands", index, "consequences"),

@@ -105,6 +105,7 @@ class OccurrenceSpec:
     count: Expr | None  # None: the elements of for_each failing `require` / meeting `trigger`
     per: Decimal | Expr  # a number, or an expression such as a parameter
     cap: Decimal | Expr | None
+    unit: Text | None = None  # what one occurrence is called in reports
 
 
 @dataclass(eq=False)

@@ -144,7 +144,7 @@ class PackMeta(Model):
     subject: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$", description="What kind of profile it assesses "
                          "(`community`, `co-building-unit`); a profile's `profile.subject` selects the shipped "
                          "packs that apply.")
-    edition: str = Field(min_length=1, description="The edition or year of the standard the pack encodes.")
+    edition: Text = Field(description="The edition or year of the standard the pack encodes (text, or zh/en).")
     format: Literal[1] = Field(default=1, description="Version of the pack format.")
     extends: Optional[str] = Field(default=None, description="Makes this pack an overlay of another: a path "
                                    "(relative to this pack) or the id of a shipped pack. The overlay keeps "
@@ -158,7 +158,7 @@ class PackMeta(Model):
 
     @field_validator("version", "edition", mode="before")
     @classmethod
-    def _text(cls, value: Any) -> Any:
+    def _text(cls, value: Any) -> Any:  # `edition: 2024` means the text "2024"
         return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else value
 
 
@@ -322,6 +322,9 @@ class Scoring(Model):
     total: Optional[Number] = Field(default=None, gt=0, description="The total the score sheet states (满分, "
                                     "default 100); `assess pack check` warns when the dimension weights add up "
                                     "to something else.")
+    min_coverage: Optional[Share] = Field(default=None, ge=0, le=1, description="Withhold the grade (暂不评定) "
+                                          "when less than this share of the points could be assessed, e.g. 50%: "
+                                          "a grade on mostly missing data says little. None: always grade.")
 
 
 class Tier(Model):
@@ -351,6 +354,8 @@ class PerOccurrence(Model):
     per: Union[Number, Expression] = Field(description="Points per occurrence.")
     cap: Optional[Union[Number, Expression]] = Field(default=None, description="Most points in all; a deduction "
                                                      "defaults to the rule's points (扣完为止).")
+    unit: Optional[Text] = Field(default=None, description="What one occurrence is called in reports, e.g. "
+                                 "{zh: 项, en: honour} or {zh: 起, en: case}; default 次/time.")
 
     _count_text = field_validator("count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
@@ -484,6 +489,8 @@ class ScoringPatch(Model):
     penalty_cap: Optional[Number] = Field(default=None, ge=0, description="New penalty cap (null: no cap).")
     rounding: Optional[int] = Field(default=None, ge=0, le=4, description="New rounding.")
     total: Optional[Number] = Field(default=None, gt=0, description="New stated total.")
+    min_coverage: Optional[Share] = Field(default=None, ge=0, le=1, description="New coverage threshold for "
+                                          "grading.")
     grades: Optional[list[Grade]] = Field(default=None, min_length=1, description="New grades (replace the "
                                           "base's list).")
 

@@ -74,6 +74,8 @@ class RuleStatics:
         self.tiers = [text(tier.label) for tier in rule.tiers]
         self.bands = {band.id: text(band.label) for band in rule.bands}
         self.points = number(rule.max_points)
+        occurrence = rule.award or rule.deduct
+        self.unit = text(occurrence.unit) if occurrence is not None and occurrence.unit is not None else None
 
 
 def statics(pack: Pack) -> dict[str, RuleStatics]:
@@ -119,7 +121,7 @@ def finding_out(pack: Pack, finding: Finding, card: Scorecard, context: Context)
         deducted=number(finding.deducted) if rule.kind == "penalty" else None,
         vetoed=finding.vetoed, severity=rule.severity,
         tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
-        per=number(finding.per),
+        per=number(finding.per), unit=fixed.unit,
         share=number(finding.share), recoverable=number(card.recoverable.get(rule.id)),
         missing_inputs=sorted(finding.missing), unset_params=list(rule.unset_params),
         values=_values_read(fixed.reads, context), subjects=subjects, notes=notes, description=fixed.description,
@@ -144,16 +146,21 @@ def missing_inputs(pack: Pack, findings: list[Finding], card: Scorecard) -> list
             by_path.setdefault(path, []).append(finding)
     out = []
     scale = {d.dimension.id: d.scale for d in card.dimensions}
-    for path in sorted(by_path):
+    for path in by_path:
         related = by_path[path]
         stake = Decimal(0)
+        also = set()
         for finding in related:
             if finding.rule.kind == "item":
                 stake += (finding.rule.max_points - finding.earned) * scale.get(finding.rule.dimension, 0)
             elif finding.rule.kind == "bonus":
                 stake += finding.rule.max_points
+                also.add("bonus")
+            elif finding.rule.kind in ("veto", "penalty"):
+                also.add(finding.rule.kind)
         out.append(M.MissingInputOut(path=path, title=_input_title(pack, path), rules=[f.rule.id for f in related],
-                                     points_at_stake=round(float(stake), 6)))
+                                     points_at_stake=round(float(stake), 6), also=sorted(also)))
+    out.sort(key=lambda item: (-item.points_at_stake, item.path))  # what matters most first
     return out
 
 
@@ -227,7 +234,9 @@ def tables(pack: Pack, findings: list[Finding], context: Context) -> list[M.Tabl
                 values["notes"] = notes
             rows.append(M.Row.model_construct(label=label, values=values))
         title = text(spec.decl.title) or M.Text(zh=list_path, en=list_path)
-        out.append(M.TableOut(list=list_path, title=title, columns=columns, rows=rows))
+        label_decl = fields.get(spec.label) if spec.label else None
+        label_title = text(label_decl.title) if label_decl is not None and label_decl.title is not None else None
+        out.append(M.TableOut(list=list_path, title=title, label_title=label_title, columns=columns, rows=rows))
     return out
 
 
@@ -241,7 +250,9 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
     dimensions = [M.DimensionOut(id=d.dimension.id, title=text(d.dimension.title), weight=number(d.dimension.weight),
                                  score=number(round(d.score, 6)), share=number(round(d.share, 6)) if d.share is not None
                                  else None, earned=number(d.earned), available=number(d.available),
-                                 declared=number(d.declared), penalties=number(d.penalties), counted=d.counted)
+                                 declared=number(d.declared), penalties=number(d.penalties),
+                                 penalties_applied=number(round(d.penalties_applied, 6)),
+                                 assessable=number(d.assessable), counted=d.counted)
                   for d in card.dimensions]
     vetoes = [M.VetoOut(rule=v.rule.id, title=text(v.rule.title), severity=v.rule.severity,
                         subjects=[s.label for s in v.subjects if s.outcome == "not_met"]) for v in card.vetoes]
@@ -255,7 +266,7 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
                    for f, g in path.items],
             total_after=number(round(path.total_after, pack.scoring.rounding)) if path.reachable else None)
     return M.PackResult(
-        pack=M.PackInfo(id=pack.id, version=pack.version, title=text(pack.meta.title), edition=pack.meta.edition,
+        pack=M.PackInfo(id=pack.id, version=pack.version, title=text(pack.meta.title), edition=text(pack.meta.edition),
                         subject=pack.meta.subject, defaults_note=text(pack.meta.defaults_note),
                         layers=[M.PackLayer(id=layer.id, version=layer.version) for layer in pack.layers]),
         parameters=[M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(spec.value),
@@ -269,7 +280,8 @@ def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Sco
         total=number(card.shown_total), max_total=number(pack.total_weight),
         grade=M.GradeOut(id=grade.id, title=text(grade.title), index=card.grade_index,
                          demoted_from=[M.Demotion(grade=g, reason=r, title=text(_grade(pack, g).title))
-                                       for g, r in card.demotions]),
+                                       for g, r in card.demotions],
+                         withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage)),
         awards_barred=card.awards_barred, vetoes=vetoes,
         coverage=number(round(card.coverage, 6)) if card.coverage is not None else None,
         findings=[finding_out(pack, f, card, context) for f in findings],

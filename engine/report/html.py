@@ -66,7 +66,7 @@ def _pack(result: PackResult, lang: str) -> dict:
         "title": result.pack.title.get(lang),
         "id": result.pack.id,
         "version": result.pack.version,
-        "edition": result.pack.edition,
+        "edition": result.pack.edition.get(lang),
         "note": result.pack.defaults_note.get(lang) if result.pack.defaults_note else None,
         "total": num(result.total),
         "max_total": num(result.max_total),

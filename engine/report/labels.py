@@ -31,7 +31,7 @@ LABELS = {
     "earned": ("得分", "Earned"),
     "outcome": ("结果", "Outcome"),
     "reason": ("扣分原因/说明", "Reason / note"),
-    "recommendations": ("整改建议（按可挽回分值排序）", "Recommendations (by points recoverable)"),
+    "recommendations": ("整改建议（按可提高的总分排序）", "Recommendations (by the points of the total they add)"),
     "recover": ("可挽回", "recovers"),
     "basis": ("依据", "Source"),
     "next_grade": ("晋级路径", "To reach the next grade"),
@@ -86,6 +86,7 @@ OUTCOMES = {
 }
 
 VETO_OUTCOMES = {"met": ("未触发", "not triggered"), "not_met": ("触发", "triggered")}
+BONUS_OUTCOMES = {"met": ("加分", "awarded"), "not_met": ("无", "none")}
 PENALTY_OUTCOMES = {"met": ("无扣分", "none"), "not_met": ("扣分", "deducted")}
 
 SEVERITY = {

@@ -80,6 +80,7 @@ class FindingOut(Out):
     tier: Optional[Text] = None
     occurrences: Optional[int] = None
     per: Optional[float] = None
+    unit: Optional[Text] = None  # what one occurrence is called (项, 起, 次)
     share: Optional[float] = None
     recoverable: Optional[float] = None
     missing_inputs: list[str] = []
@@ -105,6 +106,8 @@ class DimensionOut(Out):
     available: float
     declared: float
     penalties: float
+    penalties_applied: float = 0  # after the floor at zero (扣完为止)
+    assessable: float = 0  # points not lost to missing data or unset parameters
     counted: bool
 
 
@@ -119,6 +122,8 @@ class GradeOut(Out):
     title: Text
     index: int
     demoted_from: list[Demotion] = []
+    withheld: bool = False  # too little could be assessed: the grade is not given (暂不评定)
+    min_coverage: Optional[float] = None
 
 
 class VetoOut(Out):
@@ -159,6 +164,7 @@ class MissingInputOut(Out):
     title: Optional[Text] = None
     rules: list[str]
     points_at_stake: float
+    also: list[str] = []  # 'bonus' / 'veto': what else the input decides besides points
 
 
 class NotAssessedOut(Out):
@@ -188,6 +194,7 @@ class Row(Out):
 class TableOut(Out):
     list: str
     title: Text
+    label_title: Optional[Text] = None  # what names each row (姓名/工号)
     columns: list[Column]
     rows: list[Row]
 
@@ -201,7 +208,7 @@ class PackInfo(Out):
     id: str
     version: str
     title: Text
-    edition: str
+    edition: Text
     subject: str
     defaults_note: Optional[Text] = None
     layers: list[PackLayer] = []  # every pack that contributed: the base first, this pack (an overlay) last

@@ -85,7 +85,7 @@ def _run(report: Report, result: PackResult, lang: str) -> dict:
         "results": results,
         "properties": {
             "profile": report.profile.model_dump(exclude_none=True),
-            "pack": {"id": result.pack.id, "version": result.pack.version, "edition": result.pack.edition,
+            "pack": {"id": result.pack.id, "version": result.pack.version, "edition": result.pack.edition.model_dump(),
                      "title": result.pack.title.get(lang)},
             "backend": report.engine.backend,
             "total": result.total, "maxTotal": result.max_total,

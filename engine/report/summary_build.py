@@ -23,12 +23,20 @@ def rows_of(report: Report, outputs: list[str] | None = None) -> list[tuple[str,
             for result in report.results]
 
 
+def _grade_title(result: PackResult):
+    """A grade withheld for lack of data says so (its rank still follows the grade on the data given)."""
+    title = result.grade.title
+    if not result.grade.withheld:
+        return title
+    return type(title)(zh=f"暂不评定（{title.zh}）", en=f"not given ({title.en})")
+
+
 def row_of(report: Report, result: PackResult, comparison: PackComparison | None, outputs: list[str]) -> SummaryRow:
     profile = report.profile
     return SummaryRow(
         file=profile.file, profile_id=profile.id, name=profile.name, period_start=profile.period_start,
         period_end=profile.period_end, pack_version=result.pack.version, total=result.total,
-        max_total=result.max_total, grade=result.grade.id, grade_title=result.grade.title,
+        max_total=result.max_total, grade=result.grade.id, grade_title=_grade_title(result),
         grade_index=result.grade.index,
         dimensions=[RowDimension(id=d.id, score=d.score if d.counted else None) for d in result.dimensions],
         vetoes=[RowVeto(rule=v.rule, severity=v.severity) for v in result.vetoes], coverage=result.coverage,

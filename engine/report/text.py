@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .labels import BLOCKED, DEMOTION, OUTCOMES, PENALTY_OUTCOMES, SEVERITY, VETO_OUTCOMES, label, pick
+from .labels import (
+    BLOCKED, BONUS_OUTCOMES, DEMOTION, OUTCOMES, PENALTY_OUTCOMES, SEVERITY, VETO_OUTCOMES, label, pick,
+)
 from .model import FindingOut, PackResult, Report
 from .review_text import comparison_block, finding_notes, review_block
 from .table import render_table
@@ -29,6 +31,8 @@ def outcome_word(finding: FindingOut, lang: str) -> str:
         return pick(VETO_OUTCOMES, finding.outcome, lang)
     if finding.kind == "penalty" and finding.outcome in PENALTY_OUTCOMES:
         return pick(PENALTY_OUTCOMES, finding.outcome, lang)
+    if finding.kind == "bonus" and finding.outcome in BONUS_OUTCOMES:
+        return pick(BONUS_OUTCOMES, finding.outcome, lang)
     return pick(OUTCOMES, finding.outcome, lang)
 
 
@@ -65,11 +69,11 @@ def _pack(result: PackResult, lang: str) -> str:
     pack = result.pack
     made_of = " ← ".join(f"{layer.id} {layer.version}" for layer in reversed(pack.layers)) \
         if len(pack.layers) > 1 else f"{pack.id} {pack.version}"
-    out = [f"== {pack.title.get(lang)} ({made_of}, {label('edition', lang)} {pack.edition}) =="]
+    out = [f"== {pack.title.get(lang)} ({made_of}, {label('edition', lang)} {pack.edition.get(lang)}) =="]
     if pack.defaults_note:
         out.append(f"{label('defaults_note', lang)}{_sep(lang)}{pack.defaults_note.get(lang)}")
-    summary = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}    "
-               f"{label('grade', lang)}{_sep(lang)}{result.grade.title.get(lang)}    "
+    summary = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
+               f"{label('grade', lang)}{_sep(lang)}{_grade_text(result, lang)}    "
                f"{label('coverage', lang)} {pct(result.coverage)}")
     out.append(summary)
     for demotion in result.grade.demoted_from:
@@ -103,7 +107,7 @@ def _pack(result: PackResult, lang: str) -> str:
             title = f"（{item.title.get(lang)}）" if item.title and lang == "zh" else (
                 f" ({item.title.get(lang)})" if item.title else "")
             out.append(f"  - {item.path}{title} — {label('rules', lang)} {', '.join(item.rules)}; "
-                       f"{label('at_stake', lang)} {num(item.points_at_stake)}")
+                       f"{_stake(item, lang)}")
     if result.not_assessed:
         out.append("")
         out.append(f"{label('not_assessed', lang)}:")
@@ -112,11 +116,45 @@ def _pack(result: PackResult, lang: str) -> str:
     return "\n".join(out)
 
 
+def _total_parts(result: PackResult, lang: str) -> str:
+    """What besides the dimensions makes the total: a total above the maximum needs saying why."""
+    parts = []
+    if result.bonus.awarded:
+        parts.append(f"含加分 {num(result.bonus.awarded)}" if lang == "zh" else f"bonus {num(result.bonus.awarded)}")
+    if result.deductions.total:
+        parts.append(f"扣分 {num(result.deductions.total)}" if lang == "zh" else
+                     f"deductions {num(result.deductions.total)}")
+    if not parts:
+        return ""
+    return f"（{'，'.join(parts)}）" if lang == "zh" else f" ({', '.join(parts)})"
+
+
+def _grade_text(result: PackResult, lang: str) -> str:
+    grade = result.grade
+    if not grade.withheld:
+        return grade.title.get(lang)
+    if lang == "zh":
+        return (f"暂不评定（可评定分值占比{pct(result.coverage)}，低于{pct(grade.min_coverage)}；"
+                f"按现有数据为{grade.title.zh}）")
+    return (f"not given (only {pct(result.coverage)} of the points could be assessed, below "
+            f"{pct(grade.min_coverage)}; on the data given: {grade.title.en})")
+
+
+def _stake(item, lang: str) -> str:
+    """What a missing input decides: points of the total, a bonus, a veto, a deduction."""
+    words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction")}
+    parts = []
+    if item.points_at_stake or not item.also:
+        parts.append(f"{label('at_stake', lang)} {num(item.points_at_stake)}")
+    parts += [words[kind][0 if lang == "zh" else 1] for kind in item.also]
+    return ("，" if lang == "zh" else ", ").join(parts)
+
+
 def _dimensions(result: PackResult, lang: str) -> str:
     headers = [label("dimension", lang), label("weight", lang), label("score", lang), label("share", lang),
                label("penalties", lang)]
-    rows = [[f"{d.id} {d.title.get(lang)}", num(d.weight), num(d.score) if d.counted else "—", pct(d.share),
-             num(d.penalties) if d.penalties else ""] for d in result.dimensions]
+    rows = [[f"{d.id} {d.title.get(lang)}", num(d.weight), _dimension_score(d, lang), pct(d.share),
+             _penalty_cell(d, lang)] for d in result.dimensions]
     table = render_table(headers, rows, ["left", "right", "right", "right", "right"])
     extra = []
     cap = ""
@@ -124,9 +162,34 @@ def _dimensions(result: PackResult, lang: str) -> str:
         cap = f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh" else \
             f" ({label('cap', lang)} {num(result.bonus.cap)})"
     extra.append(f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap}")
+    applied = sum(d.penalties_applied for d in result.dimensions) + result.deductions.total
     if result.deductions.total_raw or result.deductions.dimensions:
-        extra.append(f"{label('deductions', lang)} −{num(result.deductions.total + result.deductions.dimensions)}")
+        extra.append(f"{label('deductions', lang)} −{num(applied)}")
     return f"{label('dimensions', lang)}:\n{table}\n{'    '.join(extra)}"
+
+
+def _dimension_score(dimension, lang: str) -> str:
+    if not dimension.counted:
+        return "—"
+    if dimension.declared and not dimension.assessable:  # nothing could be assessed: 0 means 'no data'
+        return f"{num(dimension.score)}（缺少数据）" if lang == "zh" else f"{num(dimension.score)} (no data)"
+    return num(dimension.score)
+
+
+def _penalty_cell(dimension, lang: str) -> str:
+    if not dimension.penalties:
+        return ""
+    if abs(dimension.penalties_applied - dimension.penalties) < 0.005:
+        return num(dimension.penalties)
+    # the floor at zero (扣完为止) took less than the deductions asked
+    return (f"{num(dimension.penalties_applied)}（应扣{num(dimension.penalties)}）" if lang == "zh"
+            else f"{num(dimension.penalties_applied)} (of {num(dimension.penalties)})")
+
+
+def _unit(finding: FindingOut, lang: str) -> str:
+    if finding.unit is not None:
+        return finding.unit.get(lang)
+    return "次" if lang == "zh" else "time"
 
 
 def _reason(finding: FindingOut, lang: str, titles: dict) -> str:
@@ -141,9 +204,28 @@ def _reason(finding: FindingOut, lang: str, titles: dict) -> str:
     if finding.share is not None and finding.subjects:
         parts.append(pct(finding.share))
     if finding.occurrences:
-        parts.append(("×" if lang == "en" else "共") + str(finding.occurrences) + ("" if lang == "en" else "次"))
+        parts.append(_occurrences(finding, lang))
     parts += [note.get(lang) for note in finding.notes]
-    return "; ".join(parts)
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _occurrences(finding: FindingOut, lang: str) -> str:
+    """'5次，扣2.5分' / '3 cases, 3 deducted': how many and what they cost or earned."""
+    count = finding.occurrences
+    unit = _unit(finding, lang)
+    if finding.kind == "bonus":
+        amount, verb_zh, verb_en = finding.earned, "加", "added"
+    elif finding.kind == "penalty":
+        amount, verb_zh, verb_en = finding.deducted, "扣", "deducted"
+    else:
+        amount = (finding.points or 0) - (finding.earned or 0)
+        verb_zh, verb_en = "扣", "deducted"
+    rate = f"×{num(finding.per)}分" if finding.per is not None and lang == "zh" else (
+        f" × {num(finding.per)}" if finding.per is not None else "")
+    if lang == "zh":
+        return f"{count}{unit}{rate}，{verb_zh}{num(amount)}分"
+    plural = unit if count == 1 or unit.endswith("s") else unit + "s"
+    return f"{count} {plural}{rate}, {num(amount)} {verb_en}"
 
 
 def _findings(result: PackResult, lang: str) -> str:
@@ -158,14 +240,15 @@ def _findings(result: PackResult, lang: str) -> str:
         elif f.kind == "veto":
             points, earned = "", ""
         elif f.kind == "bonus" and f.per is not None:
-            points = f"+{num(f.per)}/次" if lang == "zh" else f"+{num(f.per)} each"
+            points = f"+{num(f.per)}/{_unit(f, lang)}" if lang == "zh" else f"+{num(f.per)} each"
             if f.points:
                 points += f"，限{num(f.points)}" if lang == "zh" else f", max {num(f.points)}"
             earned = num(f.earned) if f.earned is not None else "—"
         else:
             points = ("+" if f.kind == "bonus" else "") + num(f.points)
             earned = num(f.earned) if f.earned is not None else "—"
-        reason = "; ".join(part for part in (_reason(f, lang, titles), review_notes.get(f.rule)) if part)
+        reason = ("；" if lang == "zh" else "; ").join(
+            part for part in (_reason(f, lang, titles), review_notes.get(f.rule)) if part)
         rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), reason])
     table = render_table(headers, rows, ["left", "left", "right", "right", "left", "left"],
                          [None, 30, None, None, None, 48])
@@ -173,18 +256,45 @@ def _findings(result: PackResult, lang: str) -> str:
 
 
 def _person_table(table, lang: str) -> str:
-    headers = [label("item", lang) if False else table.title.get(lang)]
-    headers = [""] + [c.title.get(lang) for c in table.columns]
+    columns = [c for c in table.columns if c.format != "texts"]  # notes go below the table, once each
+    first = table.label_title.get(lang) if table.label_title is not None else ""
+    headers = [first] + [c.title.get(lang) for c in columns]
+    fixed = {c.key for c in columns if _numeric(table, c) and _has_fraction(table, c)}
     rows = []
     for row in table.rows:
         cells = [row.label]
-        for column in table.columns:
-            cells.append(cell_text(row.values.get(column.key), column.format, lang))
+        for column in columns:
+            value = row.values.get(column.key)
+            if column.key in fixed and value is not None:
+                cells.append(f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}")
+            else:
+                cells.append(cell_text(value, column.format, lang))
         rows.append(cells)
     aligns = ["left"] + ["right" if c.format in (None, "percent", "number", "integer") and _numeric(table, c)
-                         else "left" for c in table.columns]
-    widths = [None] + [40 if c.format in ("text", "texts") else None for c in table.columns]
-    return f"{table.title.get(lang)}:\n" + render_table(headers, rows, aligns, widths)
+                         else "left" for c in columns]
+    widths = [None] + [40 if c.format == "text" else None for c in columns]
+    out = f"{table.title.get(lang)}:\n" + render_table(headers, rows, aligns, widths)
+    notes = _table_notes(table, lang)
+    return out + ("\n" + notes if notes else "")
+
+
+def _has_fraction(table, column) -> bool:
+    """Show a column with two decimals throughout when any value has a fraction (90.00 beside 57.50)."""
+    return any(isinstance(v, float) and v != int(v) for v in (r.values.get(column.key) for r in table.rows))
+
+
+def _table_notes(table, lang: str) -> str:
+    """Each distinct note once, with the elements it applies to."""
+    by_text: dict[str, list[str]] = {}
+    for row in table.rows:
+        for note in row.values.get("notes") or []:
+            by_text.setdefault(note[lang], []).append(row.label)
+    if not by_text:
+        return ""
+    joiner = "、" if lang == "zh" else ", "
+    lines = [f"{label('notes', lang)}:"]
+    lines += [f"  {joiner.join(labels)}{_sep(lang)}{text}" for text, labels in by_text.items()]
+    return "\n".join(lines)
 
 
 def _numeric(table, column) -> bool:
@@ -219,7 +329,8 @@ def _recommendations(result: PackResult, lang: str) -> str:
     if not result.recommendations:
         out.append("  " + label("no_recommendations", lang))
     for index, rec in enumerate(result.recommendations, 1):
-        gain = f"{label('recover', lang)} {num(rec.recoverable)}{label('points_unit', lang)}"
+        gain = (f"总分可提高 {num(rec.recoverable)} 分" if lang == "zh"
+                else f"adds {num(rec.recoverable)} to the total")
         out.append(f"{index:>3}. [{rec.rule}] {rec.title.get(lang)} — {gain}")
         out.append(f"     {rec.text.get(lang)}")
         for cite in rec.citations:
@@ -239,8 +350,14 @@ def _next_grade(result: PackResult, lang: str) -> str:
         return f"{label('next_grade', lang)}: {num(plan.gap)} points short of {title}; all unmet items together " \
                f"are not enough."
     items = ", ".join(f"{i.rule} (+{num(i.recoverable)})" for i in plan.items)
+    outcomes = {f.rule: f.outcome for f in result.findings}
+    supply = any(outcomes.get(i.rule) == "missing_data" for i in plan.items)
+    n = len(plan.items)
     if lang == "zh":
+        verb = "补充数据或达到" if supply else "达到"
         return (f"{label('next_grade', lang)}：距“{title}”还差{num(plan.gap)}分；"
-                f"完成以下{len(plan.items)}项即可（预计{num(plan.total_after)}分）：{items}")
-    return (f"{label('next_grade', lang)}: {num(plan.gap)} points short of {title}; meeting these "
-            f"{len(plan.items)} item(s) gets there (about {num(plan.total_after)}): {items}")
+                f"{verb}以下{n}项要求即可（预计{num(plan.total_after)}分）：{items}")
+    verb = "supplying the data for or meeting" if supply else "meeting"
+    what = "this item" if n == 1 else f"these {n} items"
+    return (f"{label('next_grade', lang)}: {num(plan.gap)} points short of {title}; {verb} {what} gets there "
+            f"(about {num(plan.total_after)}): {items}")

@@ -134,7 +134,7 @@ def _heading(ws, report: Report, result: PackResult, lang: str, styles: _Styles,
     sep = "：" if lang == "zh" else ": "
     put(ws, 1, 1, f"{label('report', lang)}{sep}{name} — {result.pack.title.get(lang)}", styles.title)
     info = [f"{label('pack', lang)} {result.pack.id} {result.pack.version} ({label('edition', lang)} "
-            f"{result.pack.edition})", report.profile.file]
+            f"{result.pack.edition.get(lang)})", report.profile.file]
     if report.profile.period_start:
         info.append(f"{label('period', lang)} {report.profile.period_start} {label('to', lang)} "
                     f"{report.profile.period_end}")
