@@ -1,7 +1,8 @@
 """Assess profiles: one pipeline per pack, compiled once, run for many profiles.
 
     engine = Engine.from_dirs(["rules/community"])        # load, check, compile
-    report = engine.assess_file("profiles/fuxing.yaml")     # validate, match, score
+    report = engine.assess_file("profiles/fuxing.yaml")     # validate, match, score, report
+    scores = engine.evaluate(engine.load_profile(path))     # the same scores without the report's texts
 
 An Engine is not thread-safe (durable_rules sessions are per process and
 hold the GIL); use one Engine per worker process for parallel batches.
@@ -9,6 +10,7 @@ hold the GIL); use one Engine per worker process for parallel batches.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -24,8 +26,32 @@ from .recommend import next_grade, recommendations
 from .report import model as M
 from .report.build import pack_result
 from .review import ProfileReview, Review
-from .scoring import score
+from .scoring import Scorecard, score
 from .source import load_yaml
+
+
+@dataclass
+class PackEvaluation:
+    """One pack's evaluation of a profile: findings and scores, before any report text is written."""
+
+    pack: Pack
+    context: Context
+    findings: list[Finding]
+    card: Scorecard
+
+    @property
+    def total(self):
+        return self.card.shown_total
+
+    @property
+    def grade(self):
+        return self.card.grade
+
+    def report(self) -> M.PackResult:
+        """The full result: recommendations, the path to the next grade, tables, texts."""
+        recs = recommendations(self.pack, self.findings, self.card, self.context)
+        path = next_grade(self.pack, self.findings, self.card)
+        return pack_result(self.pack, self.context, self.findings, self.card, recs, path)
 
 
 class PackAssessor:
@@ -53,14 +79,14 @@ class PackAssessor:
         self.backend.run(context, self.strata, on_round)
         return context, [results[rule.id] for rule in self.pack.rules]
 
-    def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
+    def evaluate(self, profile: Profile, review: ProfileReview | None = None) -> PackEvaluation:
         context, findings = self.findings(profile)
         if review is not None:  # waivers and reviewer adjustments, before scoring
             findings = review.apply(self.pack, findings)
-        card = score(self.pack, findings)
-        recs = recommendations(self.pack, findings, card, context)
-        path = next_grade(self.pack, findings, card)
-        return pack_result(self.pack, context, findings, card, recs, path)
+        return PackEvaluation(self.pack, context, findings, score(self.pack, findings))
+
+    def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
+        return self.evaluate(profile, review).report()
 
 
 class Engine:
@@ -84,6 +110,11 @@ class Engine:
         shown = display_path(Path(path))
         document = load_yaml(path, display_name=shown, error_class=InputError)
         return self.schema.validate(document, shown)
+
+    def evaluate(self, profile: Profile, *, review: Review | None = None) -> list[PackEvaluation]:
+        """Findings and scores per pack, without the report: for callers that need totals and grades only."""
+        reviewed = review.for_profile(profile) if review is not None else None
+        return [assessor.evaluate(profile, reviewed) for assessor in self.assessors]
 
     def assess(self, profile: Profile, *, review: Review | None = None) -> M.Report:
         """The report of a validated profile; `review` applies waivers and reviewer adjustments."""

@@ -27,6 +27,9 @@ ZERO = Decimal(0)
 class Oracle(Protocol):
     def truth(self, rule: RuleSpec, decision: str, subject: int | None) -> Truth: ...
 
+    def holds(self, rule: RuleSpec, decision: str, subject: int | None) -> bool:
+        """Only whether the condition holds (bands, notes): no explanation needed."""
+
 
 @dataclass
 class SubjectResult:
@@ -91,7 +94,7 @@ class RuleEvaluator:
             finding = self.single(rule)
         if rule.notes and rule.for_each is None:
             finding.notes = [i for i in range(len(rule.notes))
-                             if self.oracle.truth(rule, f"note{i + 1}", None).holds]
+                             if self.oracle.holds(rule, f"note{i + 1}", None)]
         return finding
 
     # -- one subject: the profile ---------------------------------------------------------
@@ -260,11 +263,11 @@ class RuleEvaluator:
             outcome = _from_truth(truth)
         result = SubjectResult(index, label, outcome, _unknown_reads(truth))
         for band in rule.bands:
-            if self.oracle.truth(rule, f"band:{band.id}", index).holds:
+            if self.oracle.holds(rule, f"band:{band.id}", index):
                 result.band = band.id
                 break
         result.notes = [i for i in range(len(rule.notes))
-                        if self.oracle.truth(rule, f"note{i + 1}", index).holds]
+                        if self.oracle.holds(rule, f"note{i + 1}", index)]
         return result
 
 

@@ -21,21 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMUNITY = ROOT / "rules" / "community"
 
 
-def from_the_form(value):
-    """What a web form posts is JSON: dates arrive as 'YYYY-MM-DD' text and the form layer parses them."""
-    if isinstance(value, dict):
-        return {k: from_the_form(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_the_form(v) for v in value]
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return dt.date.fromisoformat(value)
-    return value
-
-
 def posted(profile_file: Path) -> dict:
+    """What a web form posts is JSON: dates as 'YYYY-MM-DD' text, numbers as numbers. It goes to the engine as is."""
     data = load_yaml(profile_file).data
     wire = json.dumps(data, ensure_ascii=False, default=lambda o: o.isoformat() if isinstance(o, dt.date) else float(o))
-    return from_the_form(json.loads(wire))
+    return json.loads(wire)
 
 
 class ApprovalSystem:
@@ -94,5 +84,36 @@ def test_a_bad_form_is_answered_with_its_fields_never_an_exception(system):
     assert errors["unknown key 'party_members.trainedd'"] == "did you mean 'trained'?"
 
 
+def test_dates_come_as_iso_text_and_a_bad_one_is_answered_with_its_field(system):
+    form = posted(ROOT / "profiles" / "middling-community.yaml")
+    first = form["events"][0]["date"]
+    assert isinstance(first, str) and len(first) == 10  # JSON text, given to the engine unconverted
+    accepted = system.submit("A-3", form)
+    assert accepted["accepted"]
+    from_file = system.engine.assess_file(ROOT / "profiles" / "middling-community.yaml")
+    assert accepted["total"] == from_file.results[0].total
+    form["events"][0]["date"] = first.replace("-", "/")
+    reply = system.submit("A-4", form)
+    assert not reply["accepted"]
+    assert [e["message"] for e in reply["errors"]] == \
+        [f"events[0].date must be a date written YYYY-MM-DD, got '{first.replace('-', '/')}'"]
+
+
 def test_the_package_is_typed():
     assert (Path(engine.__file__).parent / "py.typed").is_file()
+
+
+def test_evaluate_gives_the_report_scores_without_the_report():
+    from pathlib import Path
+
+    from engine.assess import Engine
+
+    root = Path(__file__).resolve().parent.parent
+    engine = Engine.from_dirs([root / "tests" / "packs" / "demo"], backend="reference")
+    profile = engine.load_profile(root / "tests" / "profiles" / "demo-strong.yaml")
+    [evaluation] = engine.evaluate(profile)
+    result = engine.assess(profile).results[0]
+    assert float(evaluation.total) == result.total == 76.94
+    assert evaluation.grade.id == result.grade.id == "pass"
+    assert [f.outcome for f in evaluation.findings] == [f.outcome for f in result.findings]
+    assert evaluation.report() == result

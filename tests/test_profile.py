@@ -60,6 +60,26 @@ def test_type_errors_say_what_was_expected(engine, tmp_path):
     assert any(line == 3 and code == "range" for line, _, code, _ in found)
 
 
+def test_a_date_may_be_quoted_iso_text(engine, tmp_path):
+    """What JSON carries (and a quoted YAML scalar gives): text that is exactly YYYY-MM-DD is a date."""
+    profile = engine.load_profile(write(tmp_path, "meetings:\n  - {date: '2024-03-01', type: 组织生活}\n"
+                                                  "  - {date: \"2024-02-29\", type: 组织生活}\n"))
+    assert [m["date"] for m in profile.values["meetings"]] == [dt.date(2024, 3, 1), dt.date(2024, 2, 29)]
+    data = {"meetings": [{"date": "2024-03-01", "type": "组织生活"}]}  # posted JSON, validated as data
+    assert engine.schema.validate_data(data, "form").values["meetings"][0]["date"] == dt.date(2024, 3, 1)
+
+
+@pytest.mark.parametrize("text", ["2024-02-30", "2024/03/01", "2024-3-1", "20240301", "2024-03-01T00:00",
+                                  " 2024-03-01", "2024-W09-5", "２０２４-03-01"])
+def test_other_date_texts_are_rejected_at_their_position(engine, tmp_path, text):
+    found = errors(engine, write(tmp_path, f"meetings:\n  - {{type: 组织生活, date: '{text}'}}\n"))
+    assert found == [(2, 24, "type", f"meetings[0].date must be a date written YYYY-MM-DD, got '{text}'")]
+    with pytest.raises(InputError) as error:
+        engine.schema.validate_data({"meetings": [{"date": text, "type": "组织生活"}]}, "form")
+    assert [d.message for d in error.value.diagnostics] == \
+        [f"meetings[0].date must be a date written YYYY-MM-DD, got '{text}'"]
+
+
 def test_unit_in_a_number_gets_a_hint(engine, tmp_path):
     with pytest.raises(InputError) as error:
         engine.load_profile(write(tmp_path, "party_members: {total: 78名}\n"))

@@ -46,6 +46,10 @@ class DurableOracle:
             return Truth(True)
         return self.explain(decision, subject)
 
+    def holds(self, rule: RuleSpec, decision_name: str, subject: int | None) -> bool:
+        decision = self.backend.program.decision(rule.id, decision_name)
+        return decision.constant is True or (decision.key, subject) in self.fired
+
     def explain(self, decision: Decision, subject: int | None) -> Truth:
         """Why a condition did not hold: the same missing inputs and 'not applicable' the interpreter records."""
         missing: set = set()

@@ -25,6 +25,9 @@ class ReferenceOracle:
             exprs = self._exprs[rule.id] = dict(rule.decisions())
         return self.context.truth(exprs[decision], subject)
 
+    def holds(self, rule: RuleSpec, decision: str, subject: int | None) -> bool:
+        return self.truth(rule, decision, subject).holds
+
 
 class ReferenceBackend:
     name = NAME

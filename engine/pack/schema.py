@@ -82,7 +82,7 @@ def _cite_list(value: Any) -> Any:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True, defer_build=True)
 
 
 class Text(Model):
@@ -570,6 +570,6 @@ class CaseFile(Model):
     cases: list[Case] = Field(min_length=1, description="The cases.")
 
 
-InputDecl.model_rebuild()
-ParamDecl.model_rebuild()
-ParamAlternative.model_rebuild()
+# InputDecl: built on first use (defer_build)
+# ParamDecl: built on first use (defer_build)
+# ParamAlternative: built on first use (defer_build)

@@ -22,6 +22,7 @@ from ..pack.schema import InputDecl
 MAX_TEXT = 10_000
 MAX_ITEMS = 10_000
 _PERCENT_TEXT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[%％]\s*$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would match other scripts)
 
 
 class ValueProblem(ValueError):
@@ -125,8 +126,14 @@ def number_json_schema(decl: InputDecl) -> dict:
 
 
 def _date(value: Any) -> dt.date:
+    """A date as the YAML loader gives it, or as JSON carries it: text that is exactly YYYY-MM-DD."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:  # 2024-02-30, 2024-13-01: the shape of a date, but no such day
+            pass
     raise ValueProblem("not a date")
 
 

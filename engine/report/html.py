@@ -12,8 +12,9 @@ import math
 from importlib import resources
 
 from .. import __version__
-from .labels import DEMOTION, LABELS, SEVERITY, pick
-from .model import PackResult, Report, TableOut
+from .labels import DEMOTION, GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
+from .model import Comparison, PackComparison, PackResult, Report, TableOut
+from .review_text import applied_text, pack_comparison, signed
 from .sheet import COLUMNS, header, score_sheet
 from .table import truncate
 from .text import _next_grade, cell_text, num, outcome_word, pct
@@ -54,14 +55,16 @@ def context(report: Report, lang: str) -> dict:
         "name": name,
         "profile": report.profile,
         "backend": report.engine.backend,
-        "packs": [_pack(result, lang) for result in report.results],
+        "packs": [_pack(result, lang, pack_comparison(report.baseline, result.pack.id)) for result in report.results],
+        "baseline": _baseline(report.baseline, lang),
         "warnings": [f"{w.file}:{w.line}:{w.col}: {w.severity}[{w.code}]: {w.message}" for w in report.warnings],
         "sep": "：" if lang == "zh" else ": ",
     }
 
 
-def _pack(result: PackResult, lang: str) -> dict:
+def _pack(result: PackResult, lang: str, comparison: PackComparison | None = None) -> dict:
     groups, closing = score_sheet(result, lang)
+    titles = {f.rule: f.title.get(lang) for f in result.findings}
     return {
         "title": result.pack.title.get(lang),
         "id": result.pack.id,
@@ -100,6 +103,56 @@ def _pack(result: PackResult, lang: str) -> dict:
         "not_assessed": [{"rule": n.rule, "title": n.title.get(lang), "params": ", ".join(n.params)}
                          for n in result.not_assessed],
         "outcomes": {f.rule: outcome_word(f, lang) for f in result.findings},
+        "waivers": [{"rule": w.rule, "title": titles.get(w.rule, ""), "before": pick(OUTCOMES, w.outcome, lang),
+                     "justification": w.justification, "approver": w.approver, "expires": w.expires,
+                     "source": w.source} for w in result.waivers],
+        "adjustments": [{"rule": a.rule, "title": titles.get(a.rule, ""), "computed": num(a.computed),
+                         "change": applied_text(a, lang), "adjusted": num(a.adjusted), "reviewer": a.reviewer,
+                         "reason": a.reason, "source": a.source} for a in result.adjustments],
+        "comparison": _pack_comparison(comparison, titles, lang) if comparison is not None else None,
+    }
+
+
+def _baseline(baseline: Comparison | None, lang: str) -> dict | None:
+    """What the report is compared with (shown under the heading), and the notes on the comparison."""
+    if baseline is None:
+        return None
+    period = f" {baseline.period_start} {pick(LABELS, 'to', lang)} {baseline.period_end}" \
+        if baseline.period_start else ""
+    return {"who": (baseline.profile or "") + period, "file": baseline.file,
+            "notes": [n.get(lang) for n in baseline.notes], "regression": baseline.regression}
+
+
+def _pack_comparison(pack: PackComparison, titles: dict[str, str], lang: str) -> dict:
+    """The comparison of one pack's result with the baseline: totals, grades, dimensions, rules."""
+    def outcome(value: str | None) -> str:
+        return pick(OUTCOMES, value, lang) if value else "—"
+
+    def trend(delta: float | None) -> str:
+        return "" if not delta else ("up" if delta > 0 else "down")
+
+    def named(rules: list[str]) -> list[str]:
+        return [f"{rule} {titles[rule]}" if rule in titles else rule for rule in rules]
+
+    lists = [(key, named(items)) for key, items in (
+        ("new_vetoes", pack.new_vetoes), ("cleared_vetoes", pack.cleared_vetoes),
+        ("new_findings", pack.new_findings), ("cleared_findings", pack.cleared_findings)) if items]
+    return {
+        "total_before": num(pack.total_before), "total_after": num(pack.total_after), "delta": signed(pack.delta),
+        "trend": trend(pack.delta),
+        "grade_before": pack.grade_before_title.get(lang) if pack.grade_before_title else pack.grade_before,
+        "grade_after": pack.grade_after_title.get(lang) if pack.grade_after_title else pack.grade_after,
+        "grade_change": pick(GRADE_CHANGE, pack.grade_change, lang), "regression": pack.regression,
+        "versions": None if pack.version_before == pack.version_after else
+        f"{pack.version_before} → {pack.version_after}",
+        "dimensions": [{"name": d.id + (f" {d.title.get(lang)}" if d.title else ""), "before": num(d.before),
+                        "after": num(d.after), "delta": signed(d.delta), "trend": trend(d.delta)}
+                       for d in pack.dimensions],
+        "lists": [{"label": pick(LABELS, key, lang), "key": key, "items": items} for key, items in lists],
+        "rules": [{"rule": r.rule, "title": r.title.get(lang) if r.title else titles.get(r.rule, ""),
+                   "before": outcome(r.before), "after": outcome(r.after), "points_before": num(r.points_before),
+                   "points_after": num(r.points_after), "delta": signed(r.delta), "trend": trend(r.delta)}
+                  for r in pack.rules],
     }
 
 

@@ -5,6 +5,12 @@ veto that applied and a deduction made are failures; a rule that does not
 apply, that is not assessed (a parameter is not set) or that is waived is
 skipped; a bonus not earned passes (it is no fault). Each failure names the
 profile position of the value the rule read, as `file:line:col`.
+
+Review: a waived rule's skip message gives the waiver (justification,
+approver, expiry) and its text where the waiver is written; a rule a reviewer
+adjusted has the audit trail of each adjustment in its failure text, or in
+its `system-out` when it passes. With a baseline, the suite's properties and
+output give the comparison: totals, grades, findings new and cleared.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from .labels import label, pick
-from .model import FindingOut, PackResult, Report
+from .labels import GRADE_CHANGE, OUTCOMES, label, pick
+from .model import FindingOut, PackComparison, PackResult, Report
+from .review_text import adjustment_note, pack_comparison, signed, waiver_note
 from .sheet import summary
 from .text import num, outcome_word, pct
 
@@ -63,8 +70,16 @@ def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
                        ("grade", result.grade.title.get(lang)), ("coverage", pct(result.coverage)),
                        ("vetoes", ", ".join(v.rule for v in result.vetoes)), ("backend", report.engine.backend)):
         ET.SubElement(props, "property", name=key, value=_x(value))
+    comparison = pack_comparison(report.baseline, pack.id)
+    if comparison is not None:
+        for key, value in _baseline_properties(report.baseline.file, comparison, lang):
+            ET.SubElement(props, "property", name=key, value=_x(value))
     titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
     recs = {r.rule: r.text.get(lang) for r in result.recommendations}
+    waivers = {w.rule: w for w in result.waivers}
+    audits: dict[str, list[str]] = {}
+    for step in result.adjustments:
+        audits.setdefault(step.rule, []).append(f"{adjustment_note(step, lang)} — {step.source}")
     counts = {"failure": 0, "skipped": 0, "passed": 0}
     for f in result.findings:
         case = ET.SubElement(suite, "testcase", name=_x(f"{f.rule} {f.title.get(lang)}"),
@@ -72,11 +87,19 @@ def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
                              file=_x(report.profile.file))
         kind = verdict(f)
         counts[kind] += 1
+        audit = audits.get(f.rule, [])
         if kind == "failure":
             failure = ET.SubElement(case, "failure", type=f.outcome, message=_x(summary(f, lang, titles, recs)))
-            failure.text = _x(_details(f, lang))
+            failure.text = _x("\n".join(part for part in (_details(f, lang), *audit) if part))
+        elif kind == "skipped" and f.rule in waivers:
+            waiver = waivers[f.rule]
+            skipped = ET.SubElement(case, "skipped", message=_x(f"{outcome_word(f, lang)}{_sep(lang)}"
+                                                                f"{waiver_note(waiver, lang, prefix=False)}"))
+            skipped.text = _x(f"{pick(OUTCOMES, waiver.outcome, lang)} → {outcome_word(f, lang)} — {waiver.source}")
         elif kind == "skipped":
             ET.SubElement(case, "skipped", message=_x(outcome_word(f, lang)))
+        if audit and kind != "failure":  # a failure gives it in its text
+            ET.SubElement(case, "system-out").text = _x("\n".join(audit))
     suite.set("tests", str(len(result.findings)))
     suite.set("failures", str(counts["failure"]))
     suite.set("errors", "0")
@@ -84,8 +107,28 @@ def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
     suite.set("time", "0")
     summary_line = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}  "
                     f"{label('grade', lang)} {result.grade.title.get(lang)}")
+    if comparison is not None:
+        summary_line += (f"\n{label('baseline', lang)}{_sep(lang)}{label('total', lang)} "
+                         f"{num(comparison.total_before)} → {num(comparison.total_after)} ({signed(comparison.delta)})"
+                         + (f"  [{label('regression', lang)}]" if comparison.regression else ""))
     ET.SubElement(suite, "system-out").text = _x(summary_line)
     return suite
+
+
+def _baseline_properties(file: str, pack: PackComparison, lang: str) -> list[tuple[str, str]]:
+    before = pack.grade_before_title.get(lang) if pack.grade_before_title else pack.grade_before
+    after = pack.grade_after_title.get(lang) if pack.grade_after_title else pack.grade_after
+    return [("baseline", file), ("baseline_total", num(pack.total_before)), ("total_change", signed(pack.delta)),
+            ("baseline_grade", before),
+            ("grade_change", f"{before} → {after} ({pick(GRADE_CHANGE, pack.grade_change, lang)})"),
+            ("regression", "true" if pack.regression else "false"),
+            ("new_findings", ", ".join(pack.new_findings)), ("cleared_findings", ", ".join(pack.cleared_findings)),
+            ("new_vetoes", ", ".join(pack.new_vetoes)), ("cleared_vetoes", ", ".join(pack.cleared_vetoes)),
+            ("changed_rules", ", ".join(f"{r.rule} {signed(r.delta)}" for r in pack.rules))]
+
+
+def _sep(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
 
 
 def _details(f: FindingOut, lang: str) -> str:

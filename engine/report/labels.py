@@ -71,6 +71,24 @@ LABELS = {
     "cleared_vetoes": ("已消除的一票否决", "Vetoes cleared"),
     "changed_rules": ("变化的项目", "Rules that changed"),
     "regression": ("退步", "regression"),
+    # column heads and sheet names of the review blocks in the HTML, Excel and Markdown reports
+    "justification": ("豁免理由", "Justification"),
+    "approver_col": ("批准人", "Approver"),
+    "expires_col": ("有效期至", "Expires"),
+    "outcome_replaced": ("原结果", "Outcome before"),
+    "asked": ("申请调整", "Asked"),
+    "why": ("理由", "Reason"),
+    "written_at": ("出处", "Written at"),
+    "review_sheet": ("审核调整", "Review"),
+    "baseline_sheet": ("同比", "Baseline"),
+    "baseline_report": ("基线报告", "Baseline report"),
+    "grade_change": ("等次变化", "Grade change"),
+    "outcome_before": ("基线结果", "Outcome before"),
+    "outcome_after": ("本次结果", "Outcome now"),
+    "points_before": ("基线得分", "Points before"),
+    "points_after": ("本次得分", "Points now"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
 }
 
 GRADE_CHANGE = {"up": ("上升", "up"), "down": ("下降", "down"), "same": ("不变", "unchanged")}

@@ -1,9 +1,13 @@
-"""Text blocks for the review workflows: waivers, the adjustment audit trail, the comparison with a baseline."""
+"""Text blocks for the review workflows: waivers, the adjustment audit trail, the comparison with a baseline.
+
+The sentences here (a waiver's note, an adjustment's audit line, a change in signed points) are shared by
+every human format: the text report, the score sheet of the HTML and Excel reports, Markdown, SARIF, JUnit.
+"""
 
 from __future__ import annotations
 
 from .labels import GRADE_CHANGE, OUTCOMES, label, pick
-from .model import Comparison, PackComparison, PackResult
+from .model import AdjustmentOut, Comparison, PackComparison, PackResult, WaiverOut
 from .table import render_table
 
 
@@ -13,7 +17,8 @@ def _num(value) -> str:
     return num(value)
 
 
-def _signed(value) -> str:
+def signed(value) -> str:
+    """A change in points: '+2', '-3', '0'; '—' when there is none to give."""
     if value is None:
         return "—"
     text = _num(value)
@@ -24,6 +29,13 @@ def _sep(lang: str) -> str:
     return "：" if lang == "zh" else ": "
 
 
+def pack_comparison(baseline: Comparison | None, pack_id: str) -> PackComparison | None:
+    """The comparison of one pack's result with the baseline, if the report has one for that pack."""
+    if baseline is None:
+        return None
+    return next((p for p in baseline.packs if p.pack == pack_id), None)
+
+
 def finding_notes(result: PackResult, lang: str) -> dict[str, str]:
     """Per rule, what the findings table adds to its reason: the waiver, the adjustments."""
     notes: dict[str, list[str]] = {}
@@ -31,9 +43,48 @@ def finding_notes(result: PackResult, lang: str) -> dict[str, str]:
         notes.setdefault(waiver.rule, []).append(f"{label('waived_by', lang)}{_sep(lang)}{waiver.justification}")
     for step in result.adjustments:
         notes.setdefault(step.rule, []).append(
-            f"{label('adjusted', lang)} {_signed(step.applied)}（{step.reviewer}）" if lang == "zh"
-            else f"{label('adjusted', lang)} {_signed(step.applied)} ({step.reviewer})")
+            f"{label('adjusted', lang)} {signed(step.applied)}（{step.reviewer}）" if lang == "zh"
+            else f"{label('adjusted', lang)} {signed(step.applied)} ({step.reviewer})")
     return {rule: "; ".join(parts) for rule, parts in notes.items()}
+
+
+def applied_text(step: AdjustmentOut, lang: str) -> str:
+    """What an adjustment changed: '-3', or '+10 (+20, bounded by the rule's points)' when it was bounded."""
+    change = signed(step.applied)
+    if step.applied != step.points:
+        change += f" ({signed(step.points)}, {label('bounded', lang)})"
+    return change
+
+
+def waiver_note(waiver: WaiverOut, lang: str, prefix: bool = True) -> str:
+    """'豁免：理由（批准人 X，有效期至 Y）': a waived rule's note in a score sheet or a machine format
+    (without '豁免：' when `prefix` is False)."""
+    head = f"{label('waived_by', lang)}{_sep(lang)}" if prefix else ""
+    if lang == "zh":
+        return (f"{head}{waiver.justification}（{label('approver', lang)} {waiver.approver}，"
+                f"{label('expires', lang)} {waiver.expires}）")
+    return (f"{head}{waiver.justification} ({label('approver', lang)} {waiver.approver}, "
+            f"{label('expires', lang)} {waiver.expires})")
+
+
+def adjustment_note(step: AdjustmentOut, lang: str) -> str:
+    """One adjustment's audit trail in a line: the change, the computed and the final score, who and why."""
+    computed = f"{label('computed', lang)} {_num(step.computed)} → {_num(step.adjusted)}"
+    if lang == "zh":
+        return (f"{label('adjusted', lang)} {applied_text(step, lang)}（{computed}；"
+                f"{label('reviewer', lang)} {step.reviewer}：{step.reason}）")
+    return (f"{label('adjusted', lang)} {applied_text(step, lang)} ({computed.lower()}; "
+            f"{label('reviewer', lang).lower()} {step.reviewer}: {step.reason})")
+
+
+def review_notes(result: PackResult, lang: str) -> dict[str, list[str]]:
+    """Per rule, the full notes of its waiver and adjustments (for the 扣分原因 of a score sheet)."""
+    notes: dict[str, list[str]] = {}
+    for waiver in result.waivers:
+        notes.setdefault(waiver.rule, []).append(waiver_note(waiver, lang))
+    for step in result.adjustments:
+        notes.setdefault(step.rule, []).append(adjustment_note(step, lang))
+    return notes
 
 
 def review_block(result: PackResult, lang: str) -> str:
@@ -57,10 +108,8 @@ def review_block(result: PackResult, lang: str) -> str:
                    label("reviewer", lang), label("reason", lang)]
         rows = []
         for step in result.adjustments:
-            change = _signed(step.applied)
-            if step.applied != step.points:
-                change += f" ({_signed(step.points)}, {label('bounded', lang)})"
-            rows.append([step.rule, _num(step.computed), change, _num(step.adjusted), step.reviewer, step.reason])
+            rows.append([step.rule, _num(step.computed), applied_text(step, lang), _num(step.adjusted), step.reviewer,
+                         step.reason])
         out.append(render_table(headers, rows, ["left", "right", "right", "right", "left", "left"],
                                 [None, None, None, None, 24, 48]))
     return "\n".join(out)
@@ -85,9 +134,9 @@ def _pack_block(pack: PackComparison, lang: str) -> str:
     after = pack.grade_after_title.get(lang) if pack.grade_after_title else pack.grade_after
     flag = f"  [{label('regression', lang)}]" if pack.regression else ""
     lines = [f"  {pack.pack}: {label('total', lang)} {_num(pack.total_before)} → {_num(pack.total_after)} "
-             f"({_signed(pack.delta)}); {label('grade', lang)} {before} → {after} "
+             f"({signed(pack.delta)}); {label('grade', lang)} {before} → {after} "
              f"({pick(GRADE_CHANGE, pack.grade_change, lang)}){flag}"]
-    rows = [[d.id + (f" {d.title.get(lang)}" if d.title else ""), _num(d.before), _num(d.after), _signed(d.delta)]
+    rows = [[d.id + (f" {d.title.get(lang)}" if d.title else ""), _num(d.before), _num(d.after), signed(d.delta)]
             for d in pack.dimensions]
     if rows:
         table = render_table([label("dimension", lang), label("before", lang), label("after", lang),
@@ -101,9 +150,9 @@ def _pack_block(pack: PackComparison, lang: str) -> str:
         lines.append(f"    {label('changed_rules', lang)}:")
         rows = [[r.rule, (r.title.get(lang) if r.title else ""), pick(OUTCOMES, r.before, lang) if r.before else "—",
                  pick(OUTCOMES, r.after, lang) if r.after else "—", _num(r.points_before), _num(r.points_after),
-                 _signed(r.delta)] for r in pack.rules]
-        headers = ["编号", "项目", "基线结果", "本次结果", "基线得分", "本次得分", "增减"] if lang == "zh" else \
-            ["Rule", "Item", "Outcome before", "Outcome now", "Points before", "Points now", "Change"]
+                 signed(r.delta)] for r in pack.rules]
+        headers = [label(key, lang) for key in ("rule", "item", "outcome_before", "outcome_after", "points_before",
+                                                "points_after", "delta")]
         table = render_table(headers, rows,
                              ["left", "left", "left", "left", "right", "right", "right"],
                              [None, 24, None, None, None, None, None])

@@ -7,6 +7,15 @@ parent key), with the other values it read as related locations. The rules
 carry their help text (title, standard, scoring method, evidence) and their
 citations. Columns count Unicode code points (`columnKind`), as the engine's
 positions do.
+
+Review: a waived rule that would have been a result is still one, at the
+level its outcome before the waiver had, with a `suppressions` entry (kind
+`external`, status `accepted`, the justification, located where the waiver
+is written); an expired waiver waives nothing, so suppresses nothing. A
+result whose rule a reviewer adjusted carries the audit trail in its message
+and its `adjustments` property. With a baseline, each result has its
+`baselineState` (new, updated or unchanged), and the run's properties hold
+the comparison, the waivers and the adjustments.
 """
 
 from __future__ import annotations
@@ -17,8 +26,9 @@ from pathlib import PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
 from .. import __version__
-from .labels import label, pick
-from .model import FindingOut, PackResult, ProfileLocation, Report
+from .labels import OUTCOMES, label, pick
+from .model import FindingOut, PackComparison, PackResult, ProfileLocation, Report, WaiverOut
+from .review_text import adjustment_note, pack_comparison, waiver_note
 from .sheet import summary
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -40,8 +50,12 @@ def render_sarif(report: Report, lang: str = "zh") -> str:
 
 
 def level(finding: FindingOut) -> str | None:
-    """The SARIF level of a finding, or None when it is no result (met, not applicable, not assessed)."""
-    outcome, kind = finding.outcome, finding.kind
+    """The SARIF level of a finding, or None when it is no result (met, not applicable, not assessed, waived)."""
+    return level_of(finding.kind, finding.outcome)
+
+
+def level_of(kind: str, outcome: str) -> str | None:
+    """The SARIF level of a rule of this kind with this outcome, or None when that is no result."""
     if outcome == "missing_data":
         return "note" if kind == "bonus" else "warning"
     if kind == "bonus":
@@ -66,11 +80,38 @@ def _run(report: Report, result: PackResult, lang: str) -> dict:
     index = {f.rule: i for i, f in enumerate(findings)}
     titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
     recs = {r.rule: r.text.get(lang) for r in result.recommendations}
+    waivers = {w.rule: w for w in result.waivers}
+    comparison = pack_comparison(report.baseline, result.pack.id)
     results = []
     for finding in findings:
-        found = level(finding)
+        waiver = waivers.get(finding.rule) if finding.outcome == "waived" else None
+        found = level_of(finding.kind, waiver.outcome) if waiver is not None else level(finding)
         if found is not None:
-            results.append(_result(report, result, finding, found, index[finding.rule], lang, titles, recs))
+            out = _result(report, result, finding, found, index[finding.rule], lang, titles, recs)
+            if waiver is not None:
+                _suppress(out, finding, waiver, lang)
+            _audit(out, result, finding, lang)
+            if comparison is not None:
+                out["baselineState"] = _baseline_state(finding, comparison)
+            results.append(out)
+    properties = {
+        "profile": report.profile.model_dump(exclude_none=True),
+        "pack": {"id": result.pack.id, "version": result.pack.version, "edition": result.pack.edition.model_dump(),
+                 "title": result.pack.title.get(lang)},
+        "backend": report.engine.backend,
+        "total": result.total, "maxTotal": result.max_total,
+        "grade": result.grade.id, "gradeTitle": result.grade.title.get(lang),
+        "coverage": result.coverage, "awardsBarred": result.awards_barred,
+        "vetoes": [v.rule for v in result.vetoes],
+    }
+    if result.waivers:
+        properties["waivers"] = [w.model_dump() for w in result.waivers]
+    if result.adjustments:
+        properties["adjustments"] = [a.model_dump() for a in result.adjustments]
+    if comparison is not None:
+        properties["baseline"] = {"file": report.baseline.file, "profile": report.baseline.profile,
+                                  "notes": [n.get(lang) for n in report.baseline.notes],
+                                  **comparison.model_dump(exclude_none=True)}
     return {
         "tool": {"driver": {"name": TOOL, "version": __version__, "semanticVersion": __version__,
                             "rules": [_rule(f, lang) for f in findings]}},
@@ -83,17 +124,51 @@ def _run(report: Report, result: PackResult, lang: str) -> dict:
              "descriptor": {"id": w.code},
              "locations": [_location(w.file, w.line, w.col)]} for w in report.warnings]}],
         "results": results,
-        "properties": {
-            "profile": report.profile.model_dump(exclude_none=True),
-            "pack": {"id": result.pack.id, "version": result.pack.version, "edition": result.pack.edition.model_dump(),
-                     "title": result.pack.title.get(lang)},
-            "backend": report.engine.backend,
-            "total": result.total, "maxTotal": result.max_total,
-            "grade": result.grade.id, "gradeTitle": result.grade.title.get(lang),
-            "coverage": result.coverage, "awardsBarred": result.awards_barred,
-            "vetoes": [v.rule for v in result.vetoes],
-        },
+        "properties": properties,
     }
+
+
+def _suppress(out: dict, f: FindingOut, waiver: WaiverOut, lang: str) -> None:
+    """A waived rule's result: its outcome before the waiver, and the waiver as an accepted external suppression."""
+    was = pick(OUTCOMES, waiver.outcome, lang)
+    out["message"]["text"] = (f"[{was} → {pick(OUTCOMES, 'waived', lang)}] {f.title.get(lang)}{_sep(lang)}"
+                              f"{waiver_note(waiver, lang, prefix=False)}")
+    out["properties"]["outcomeBeforeWaiver"] = waiver.outcome
+    file, line, col = _position(waiver.source)
+    out["suppressions"] = [{
+        "kind": "external", "status": "accepted", "justification": waiver.justification,
+        "location": _location(file, line, col),
+        "properties": {"approver": waiver.approver, "expires": waiver.expires, "source": waiver.source},
+    }]
+
+
+def _audit(out: dict, result: PackResult, f: FindingOut, lang: str) -> None:
+    """The adjustments of the result's rule: in its message and, in full, in its properties."""
+    steps = [a for a in result.adjustments if a.rule == f.rule]
+    if not steps:
+        return
+    joiner = "；" if lang == "zh" else "; "
+    out["message"]["text"] += joiner + joiner.join(adjustment_note(step, lang) for step in steps)
+    out["properties"]["adjustments"] = [step.model_dump() for step in steps]
+
+
+def _baseline_state(f: FindingOut, comparison: PackComparison) -> str:
+    """new: no result in the baseline; updated: a result there too, with another outcome or score; unchanged."""
+    delta = next((r for r in comparison.rules if r.rule == f.rule), None)
+    if delta is None:
+        return "unchanged"  # same outcome and points as in the baseline
+    if delta.before is None or level_of(f.kind, delta.before) is None:
+        return "new"
+    return "updated"
+
+
+def _position(at: str) -> tuple[str, int, int]:
+    """'file:line:col' (the file may hold colons, e.g. a Windows drive) → its parts."""
+    file, line, col = at.rsplit(":", 2)
+    try:
+        return file, int(line), int(col)
+    except ValueError:
+        return at, 1, 1
 
 
 def _rule(f: FindingOut, lang: str) -> dict:

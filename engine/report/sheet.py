@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .labels import DEMOTION, SEVERITY, label, pick
 from .model import FindingOut, PackResult
+from .review_text import review_notes
 from .text import num, outcome_word, pct
 
 COLUMNS = ("dimension", "item", "standard", "points", "method", "score", "reason", "basis", "evidence", "outcome",
@@ -82,13 +83,18 @@ class Group:
 
 
 def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetRow]]:
-    """The groups of rows (per dimension, then bonus, other deductions, vetoes) and the closing rows."""
+    """The groups of rows (per dimension, then bonus, other deductions, vetoes) and the closing rows.
+
+    A waived rule's 扣分原因 gives the waiver (justification, approver, expiry); an adjusted rule's gives
+    each adjustment's audit trail (computed score, change, result, reviewer and reason).
+    """
     recs = {r.rule: r.text.get(lang) for r in result.recommendations}
     titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    reviewed = review_notes(result, lang)
     groups: list[Group] = []
     for dim in result.dimensions:
         group = Group(f"{dim.id} {dim.title.get(lang)}")
-        group.rows = [_row(f, lang, recs, titles) for f in result.findings
+        group.rows = [_row(f, lang, recs, titles, reviewed) for f in result.findings
                       if f.dimension == dim.id and f.kind in ("item", "penalty")]
         notes = []
         if dim.available != dim.declared and dim.counted:
@@ -102,7 +108,7 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
     bonus = [f for f in result.findings if f.kind == "bonus"]
     if bonus:
         over = result.bonus.cap is not None and result.bonus.raw > result.bonus.awarded
-        groups.append(Group(label("bonus", lang), [_row(f, lang, recs, titles) for f in bonus],
+        groups.append(Group(label("bonus", lang), [_row(f, lang, recs, titles, reviewed) for f in bonus],
                             SheetRow("subtotal", word("subtotal", lang), points=result.bonus.cap,
                                      score=result.bonus.awarded,
                                      reason=word("over_cap", lang, raw=num(result.bonus.raw),
@@ -111,13 +117,13 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
     other = [f for f in result.findings if f.kind == "penalty" and f.dimension not in dims]
     if other:
         over = result.deductions.total_raw > result.deductions.total
-        groups.append(Group(word("other_deductions", lang), [_row(f, lang, recs, titles) for f in other],
+        groups.append(Group(word("other_deductions", lang), [_row(f, lang, recs, titles, reviewed) for f in other],
                             SheetRow("subtotal", word("subtotal", lang), score=-result.deductions.total,
                                      reason=word("over_cap", lang, raw=num(result.deductions.total_raw),
                                                  cap=num(result.deductions.total)) if over else "")))
     vetoes = [f for f in result.findings if f.kind == "veto"]
     if vetoes:
-        groups.append(Group(label("vetoes", lang), [_row(f, lang, recs, titles) for f in vetoes]))
+        groups.append(Group(label("vetoes", lang), [_row(f, lang, recs, titles, reviewed) for f in vetoes]))
     return groups, _closing(result, lang)
 
 
@@ -137,7 +143,8 @@ def _closing(result: PackResult, lang: str) -> list[SheetRow]:
     return rows
 
 
-def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str]) -> SheetRow:
+def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str],
+         reviewed: dict[str, list[str]]) -> SheetRow:
     row = SheetRow(f.kind, f.title.get(lang), rule=f.rule,
                    standard=f.description.get(lang) if f.description else "",
                    method=f.method.get(lang) if f.method else "",
@@ -151,7 +158,8 @@ def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str])
     else:
         row.points = f.points
         row.score = f.earned
-    row.reason = _reason_text(f, lang, recs, titles)
+    # the waiver and each adjustment on a line of their own, after the reason the engine gives
+    row.reason = "\n".join(part for part in (_reason_text(f, lang, recs, titles), *reviewed.get(f.rule, ())) if part)
     return row
 
 

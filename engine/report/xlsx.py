@@ -1,8 +1,11 @@
 """The Excel score sheet (`--format xlsx`): what officials file, opened in Excel or WPS.
 
 Per pack: the score sheet (考核评分表) grouped by dimension with subtotals,
-bonus, deductions, vetoes, total and grade; a sheet per per-person table;
-the recommendations with the path to the next grade; the data to supply.
+bonus, deductions, vetoes, total and grade (a waived rule's 扣分原因 gives the
+waiver, an adjusted rule's the adjustment); the review record (审核调整:
+waivers, and the audit trail of every adjustment) and the comparison with a
+baseline (同比), when there are any; a sheet per per-person table; the
+recommendations with the path to the next grade; the data to supply.
 
 No cell can be read as a formula: every text is stored as a string cell, and
 a text that starts like a formula (= + - @, a tab or line break, or their
@@ -20,8 +23,9 @@ import re
 import zipfile
 
 from .. import __version__
-from .labels import label, pick
-from .model import PackResult, Report, TableOut
+from .labels import GRADE_CHANGE, OUTCOMES, label, pick
+from .model import Comparison, PackComparison, PackResult, Report, TableOut
+from .review_text import pack_comparison
 from .sheet import COLUMNS, Group, SheetRow, header, score_sheet, word
 from .table import width
 from .text import _next_grade, cell_text, num, outcome_word
@@ -60,6 +64,12 @@ def render_xlsx(report: Report, lang: str = "zh") -> bytes:
         suffix = f" {result.pack.id}" if several else ""
         _score_sheet(book.create_sheet(_sheet_name(word("score_sheet", lang) + suffix, names)), report, result,
                      lang, styles)
+        if result.waivers or result.adjustments:
+            _review_sheet(book.create_sheet(_sheet_name(label("review_sheet", lang) + suffix, names)), result, lang,
+                          styles)
+        if report.baseline is not None:  # the comparison of this pack, or the notes saying why there is none
+            _baseline_sheet(book.create_sheet(_sheet_name(label("baseline_sheet", lang) + suffix, names)),
+                            report.baseline, pack_comparison(report.baseline, result.pack.id), result, lang, styles)
         for table in result.tables:
             _table_sheet(book.create_sheet(_sheet_name(table.title.get(lang) + suffix, names)), table, lang, styles)
         _recommendations_sheet(book.create_sheet(_sheet_name(pick(SHEETS, "recommendations", lang) + suffix,
@@ -241,6 +251,131 @@ def _recommendations_sheet(ws, result: PackResult, lang: str, styles: _Styles) -
     _page(ws, "2:2", landscape=True)
 
 
+SIGNED = "+0.00;-0.00;0.00"  # a change in points: the sign shown
+
+
+def _heads(ws, row: int, heads: list[tuple[str, float]], styles: _Styles) -> None:
+    for col, (text, size) in enumerate(heads, 1):
+        put(ws, row, col, text, styles.head)
+        current = ws.column_dimensions[_letter(col)].width or 0
+        ws.column_dimensions[_letter(col)].width = max(current, size)
+
+
+def _review_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
+    """审核调整: the waivers (what each replaced, why, who approved it, until when, where it is written) and the
+    audit trail of the adjustments (computed score, asked, applied, result, who and why, where it is written)."""
+    titles = {f.rule: f.title.get(lang) for f in result.findings}
+    put(ws, 1, 1, f"{label('review_sheet', lang)} — {result.pack.title.get(lang)}", styles.title)
+    row = 2
+    if result.waivers:
+        put(ws, row, 1, label("waivers", lang), styles.info)
+        row += 1
+        _heads(ws, row, [(label("rule", lang), 14), (label("item", lang), 24), (label("outcome_replaced", lang), 10),
+                         (label("justification", lang), 40), (label("approver_col", lang), 18),
+                         (label("expires_col", lang), 12), (label("written_at", lang), 24)], styles)
+        row += 1
+        for w in result.waivers:
+            for col, value in enumerate((w.rule, titles.get(w.rule, ""), pick(OUTCOMES, w.outcome, lang),
+                                         w.justification, w.approver, w.expires, w.source), 1):
+                put(ws, row, col, value, styles.cell)
+            row += 1
+        row += 1
+    if result.adjustments:
+        put(ws, row, 1, label("adjustments", lang), styles.info)
+        row += 1
+        _heads(ws, row, [(label("rule", lang), 14), (label("item", lang), 24), (label("computed", lang), 10),
+                         (label("asked", lang), 10), (label("adjustment", lang), 10), (label("final", lang), 10),
+                         (label("reviewer", lang), 18), (label("why", lang), 36), (label("written_at", lang), 24)],
+               styles)
+        row += 1
+        for a in result.adjustments:
+            values = (a.rule, titles.get(a.rule, ""), a.computed, a.points, a.applied, a.adjusted, a.reviewer,
+                      a.reason, a.source)
+            for col, value in enumerate(values, 1):
+                put(ws, row, col, value, styles.cell, SIGNED if col in (4, 5) else None)
+            row += 1
+    _page(ws, "2:2", landscape=True, repeat=False)  # two tables: no one header row to repeat
+
+
+def _baseline_sheet(ws, baseline: Comparison, pack: PackComparison | None, result: PackResult, lang: str,
+                    styles: _Styles) -> None:
+    """同比: totals and grades before and now, the dimensions, the findings new and cleared, the rules that changed
+    (only the baseline and its notes when the baseline has no result of this pack)."""
+    titles = {f.rule: f.title.get(lang) for f in result.findings}
+    sep = "：" if lang == "zh" else ": "
+    put(ws, 1, 1, f"{label('baseline', lang)} — {result.pack.title.get(lang)}", styles.title)
+    who = baseline.profile or ""
+    if baseline.period_start:
+        who += f" {baseline.period_start} {label('to', lang)} {baseline.period_end}"
+    info = [f"{label('baseline_report', lang)}{sep}{baseline.file}", who.strip()]
+    if pack is not None and pack.version_before != pack.version_after:
+        info.append(f"{label('pack', lang)} {pack.pack} {pack.version_before} → {pack.version_after}")
+    put(ws, 2, 1, "    ".join(part for part in info if part), styles.info)
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
+    row = 3
+    for note in baseline.notes:
+        put(ws, row, 1, note.get(lang), styles.info)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=7)
+        row += 1
+    if pack is None:
+        _page(ws, "2:2", landscape=False, repeat=False)
+        return
+    row += 1
+    head_row = row
+    _heads(ws, row, [(label("item", lang), 16), (label("before", lang), 26), (label("after", lang), 12),
+                     (label("delta", lang), 12)], styles)
+    row += 1
+    grade_before = pack.grade_before_title.get(lang) if pack.grade_before_title else pack.grade_before
+    grade_after = pack.grade_after_title.get(lang) if pack.grade_after_title else pack.grade_after
+    for values, fmt, style in (
+            ((label("total", lang), pack.total_before, pack.total_after, pack.delta), SIGNED, styles.cell),
+            ((label("grade", lang), grade_before, grade_after, pick(GRADE_CHANGE, pack.grade_change, lang)), None,
+             styles.cell),
+            ((label("regression", lang), "", "", label("yes" if pack.regression else "no", lang)), None,
+             styles.lost if pack.regression else styles.cell)):
+        for col, value in enumerate(values, 1):
+            put(ws, row, col, value, style, fmt if col == 4 else None)
+        row += 1
+    row += 1
+    _heads(ws, row, [(label("dimension", lang), 16), (label("before", lang), 10), (label("after", lang), 10),
+                     (label("delta", lang), 10)], styles)
+    row += 1
+    for d in pack.dimensions:
+        name = d.id + (f" {d.title.get(lang)}" if d.title else "")
+        for col, value in enumerate((name, d.before, d.after, d.delta), 1):
+            put(ws, row, col, "—" if value is None else value, styles.cell, SIGNED if col == 4 else None)
+        row += 1
+    lists = [(key, items) for key, items in (("new_vetoes", pack.new_vetoes), ("cleared_vetoes", pack.cleared_vetoes),
+                                             ("new_findings", pack.new_findings),
+                                             ("cleared_findings", pack.cleared_findings)) if items]
+    if lists:
+        row += 1
+    for key, items in lists:
+        put(ws, row, 1, label(key, lang), styles.group)
+        named = "\n".join(f"{rule} {titles[rule]}" if rule in titles else rule for rule in items)
+        put(ws, row, 2, named, styles.lost if key in ("new_vetoes", "new_findings") else styles.cell)
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=7)
+        row += 1
+    if pack.rules:
+        row += 1
+        put(ws, row, 1, label("changed_rules", lang), styles.info)
+        row += 1
+        _heads(ws, row, [(label(key, lang), size) for key, size in (
+            ("rule", 16), ("item", 26), ("outcome_before", 12), ("outcome_after", 12), ("points_before", 10),
+            ("points_after", 10), ("delta", 10))], styles)
+        row += 1
+        for r in pack.rules:
+            values = (r.rule, r.title.get(lang) if r.title else titles.get(r.rule, ""),
+                      pick(OUTCOMES, r.before, lang) if r.before else "—",
+                      pick(OUTCOMES, r.after, lang) if r.after else "—",
+                      "—" if r.points_before is None else r.points_before,
+                      "—" if r.points_after is None else r.points_after, "—" if r.delta is None else r.delta)
+            for col, value in enumerate(values, 1):
+                put(ws, row, col, value, styles.cell, SIGNED if col == 7 and r.delta is not None else None)
+            row += 1
+    _page(ws, f"{head_row}:{head_row}", landscape=False, repeat=False)  # several tables, one below the other
+
+
 def _missing_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
     put(ws, 1, 1, label("missing_inputs", lang), styles.title)
     heads = [pick(SHEETS, "path", lang), pick(SHEETS, "title", lang), label("rules", lang),
@@ -257,11 +392,13 @@ def _missing_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
 
 # -- workbook -----------------------------------------------------------------
 
-def _page(ws, title_rows: str, landscape: bool) -> None:
+def _page(ws, title_rows: str, landscape: bool, repeat: bool = True) -> None:
+    """Page set-up; `repeat`: freeze the header row and print it on every page (a sheet of one table)."""
     header_row = int(title_rows.split(":")[0])
     _fit_rows(ws, header_row)
-    ws.freeze_panes = f"A{int(title_rows.split(':')[0]) + 1}"
-    ws.print_title_rows = title_rows  # the header row repeats on every printed page
+    if repeat:
+        ws.freeze_panes = f"A{header_row + 1}"
+        ws.print_title_rows = title_rows  # the header row repeats on every printed page
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1

@@ -6,17 +6,20 @@
 # Needs only POSIX sh, git and the installed `assess` command. BASE is the commit or branch the
 # change is compared with (default: $ASSESS_BASE, else origin/main); profiles are the .yaml/.yml
 # files under $ASSESS_PROFILES (default: profiles) added, copied, modified or renamed since the
-# merge base. Settings, all optional:
+# merge base. They are assessed in one batch call of `assess` (worker processes, the packs
+# compiled once per worker), which writes each profile's Markdown report; the comment is those
+# reports, then what `assess` said about the profiles that failed. Settings, all optional:
 #
 #   ASSESS_COMMENT      the Markdown file to write (default: assess-comment.md)
 #   ASSESS_LANG         zh (default) or en
 #   ASSESS_FAIL_UNDER   a total below this fails the job (assess --fail-under)
-#   ASSESS_ARGS         more options for assess, e.g. "--pack rules/community --fail-on-veto"
+#   ASSESS_ARGS         more options for assess, e.g. "--pack rules/community --fail-on-veto --jobs 2"
 #
-# Exit status: 0 every changed profile was assessed (and none fell below the threshold);
-# 1 a profile fell below --fail-under (or a veto applied with --fail-on-veto);
-# 2 a profile could not be assessed (invalid profile or pack: the comment shows why);
-# 3 the job itself went wrong (no git repository, unknown BASE, assess not installed).
+# Exit status, that of the batch (the most severe wins): 0 every changed profile was assessed (and
+# none fell below the threshold); 1 a profile fell below --fail-under (or a veto applied with
+# --fail-on-veto); 2 a profile could not be assessed (invalid profile or pack: the comment shows
+# why, file:line:col); 3 a profile crashed or hung the engine, or the job itself went wrong (no
+# git repository, unknown BASE, assess not installed).
 #
 # Posting the comment is up to the CI platform, e.g. on GitHub (see github-actions.yml beside
 # this script):  gh pr comment "$PR_NUMBER" --edit-last --body-file assess-comment.md
@@ -46,16 +49,19 @@ changed=$(git -c core.quotePath=false diff --name-only --diff-filter=ACMR "$base
 if [ "$lang" = en ]; then
   title="Assessment of the changed profiles"
   none="No profile changed."
-  failed_word="could not be assessed"
-  below_word="below the threshold"
+  heading_1="Profiles below the threshold"
+  heading_2="Profiles that could not be assessed"
+  heading_3="The assessment went wrong"
+  heading_0="Messages"
 else
   title="变更档案的考核评估"
   none="没有变更的档案。"
-  failed_word="无法评估"
-  below_word="低于要求分数"
+  heading_1="低于要求的档案"
+  heading_2="无法评估的档案"
+  heading_3="评估出错"
+  heading_0="提示"
 fi
 
-status=0
 mkdir "$work" || exit 3
 trap 'rm -rf "$work"' EXIT HUP INT TERM
 
@@ -65,49 +71,49 @@ trap 'rm -rf "$work"' EXIT HUP INT TERM
   echo
 } > "$work/comment"
 
+status=0
 if [ -z "$changed" ]; then
   echo "$none" >> "$work/comment"
 else
+  # the changed files become the arguments, one per line of $changed (no globbing of their names)
+  set -f
   old_ifs=$IFS
   IFS='
 '
-  for profile in $changed; do
-    IFS=$old_ifs
-    set -- "$profile" --format markdown --lang "$lang" --output "$work/report.md"
-    if [ -n "${ASSESS_FAIL_UNDER:-}" ]; then
-      set -- "$@" --fail-under "$ASSESS_FAIL_UNDER"
-    fi
-    # ASSESS_ARGS is split into words on purpose (several options)
-    # shellcheck disable=SC2086
-    assess "$@" ${ASSESS_ARGS:-} 2> "$work/errors"
-    code=$?
-    case $code in
-      0|1)
-        cat "$work/report.md" >> "$work/comment"
-        if [ "$code" -eq 1 ]; then
-          printf '\n**%s** `%s`\n' "$below_word" "$profile" >> "$work/comment"
-          [ "$status" -lt 1 ] && status=1
-        fi
-        ;;
-      *)
-        {
-          printf '### `%s` %s\n\n' "$profile" "$failed_word"
-          echo '```text'
-          cat "$work/errors"
-          echo '```'
-        } >> "$work/comment"
-        if [ "$code" -eq 2 ]; then
-          [ "$status" -lt 2 ] && status=2
-        else
-          status=3
-        fi
-        ;;
-    esac
-    cat "$work/errors" >&2
-    rm -f "$work/report.md"
+  # shellcheck disable=SC2086
+  set -- $changed
+  IFS=$old_ifs
+  set +f
+  # one batch: every profile's Markdown report in $work/reports, the ranked summary in $work/summary
+  set -- "$@" --lang "$lang" --format markdown --output-dir "$work/reports" --output "$work/summary"
+  if [ -n "${ASSESS_FAIL_UNDER:-}" ]; then
+    set -- "$@" --fail-under "$ASSESS_FAIL_UNDER"
+  fi
+  # ASSESS_ARGS is split into words on purpose (several options)
+  # shellcheck disable=SC2086
+  assess "$@" ${ASSESS_ARGS:-} 2> "$work/errors"
+  status=$?
+  for report in "$work/reports"/*.md; do
+    [ -f "$report" ] || continue
+    cat "$report" >> "$work/comment"
     echo >> "$work/comment"
   done
-  IFS=$old_ifs
+  if [ -s "$work/errors" ]; then
+    case $status in
+      0) heading=$heading_0 ;;
+      1) heading=$heading_1 ;;
+      2) heading=$heading_2 ;;
+      *) heading=$heading_3 ;;
+    esac
+    {
+      printf '### %s\n\n' "$heading"
+      echo '```text'
+      cat "$work/errors"
+      echo '```'
+    } >> "$work/comment"
+    cat "$work/errors" >&2
+  fi
+  [ -f "$work/summary" ] && cat "$work/summary" >&2
 fi
 
 mv "$work/comment" "$out" || exit 3
