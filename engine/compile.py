@@ -110,7 +110,7 @@ class _Conjunct:
                     self.add_attr(operand.name)
                 else:
                     self.note_field(operand.name)
-            if atom.op in ("member", "not member", "any", "matches") and atom.left.kind == "attr":
+            if atom.op in ("member", "not member", "any") and atom.left.kind == "attr":
                 self.add_attr(atom.left.name)
         self.attr_tests = dict(sorted(self.attr_tests.items()))
         for atom in atoms:
@@ -148,9 +148,6 @@ class _Conjunct:
                 alternatives.append(tests[0] if len(tests) == 1 else {"$and": tests})
             condition = alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
             self.tests_of(left).append({"$iany": {"v": condition}})
-            return
-        if op == "matches":
-            self.tests_of(left).append({"$mt": {_path(left): atom.regex.durable}})
             return
         # a comparison
         if right.kind == "const":

@@ -148,3 +148,11 @@ def test_missing_file_and_missing_pack():
 def test_usage_errors_exit_2():
     assert runner.invoke(app, [STRONG, "--lang", "fr"]).exit_code == 2
     assert runner.invoke(app, [STRONG, "--backend", "jess"]).exit_code == 2
+
+
+def test_pack_compile_shows_every_construct_of_the_constructs_pack():
+    result = run("pack", "compile", str(ROOT / "tests" / "packs" / "constructs"))
+    assert result.exit_code == 0, result.stdout
+    assert "date_lt require: d < params.day" in result.stdout
+    assert "[0] d < date('2024-06-30')" in result.stdout  # the parameter folded in
+    assert "matches_attr require: matches(t, '甲.*')" in result.stdout

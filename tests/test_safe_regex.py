@@ -283,9 +283,15 @@ def test_generated_patterns_round_trip_through_the_durable_form():
         assert safe_regex._to_durable(alts) == rx.durable, pattern
 
 
+@pytest.mark.slow
 @needs_durable
 def test_differential_against_durable():
-    """2,000 seeded patterns x their texts: durable's $mt agrees with re.fullmatch everywhere."""
+    """2,000 seeded patterns x their texts: durable's $mt against re.fullmatch.
+
+    A characterisation, run with -m slow: the dialect's restrictions make durable agree
+    on a quiet machine, but under load it has given a different answer for the same
+    pattern and text (seen: '区{1}b|.*|...' with ignore_case). That is why the engine
+    matches patterns in Python and never sends them to durable's $mt."""
     all_cases = cases(2024, 2000)
     assert len({c[0] for c in all_cases}) > 1500  # diverse
     total, mismatches, failures = 0, [], []

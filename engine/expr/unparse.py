@@ -6,6 +6,7 @@ Used as the identity of derived values (two rules computing the same
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from . import ast
@@ -53,5 +54,9 @@ def _literal(node: ast.Literal) -> str:
         if node.percent:
             return format_number(value, percent=True)
         return format_number(value)
+    if isinstance(value, dt.date):  # a date parameter folded into a condition
+        return f"date('{value.isoformat()}')"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(ast.Literal(node.start, node.end, v)) for v in value) + "]"
     escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t")
     return f"'{escaped}'"
