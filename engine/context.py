@@ -53,6 +53,7 @@ class Context:
         self.why: dict[str, frozenset] = {}
         self.period = profile.period
         self.outcomes: dict[str, str] = {}
+        self.location_cache: dict = {}  # report positions of inputs, filled as findings are reported
         self._compute_derived()
 
     def env(self) -> Env:

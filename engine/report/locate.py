@@ -56,8 +56,16 @@ def profile_locations(inputs: list[str], finding, context) -> list[M.ProfileLoca
     missing = [(name, None) for name in sorted(finding.missing) if name not in covered] + per_element
     named = {name for name, _ in missing}
     file = context.profile.file
-    first = [_locate(source, file, name, subject) for name, subject in dict.fromkeys(missing)]
-    reads = [_locate(source, file, name, None) for name in inputs if name not in named]
+    cache = context.location_cache  # several findings read the same inputs: locate each once per profile
+
+    def locate(name: str, subject: int | None) -> M.ProfileLocation:
+        key = (name, subject)
+        if key not in cache:
+            cache[key] = _locate(source, file, name, subject)
+        return cache[key]
+
+    first = [locate(name, subject) for name, subject in dict.fromkeys(missing)]
+    reads = [locate(name, None) for name in inputs if name not in named]
     return first + [loc for loc in reads if loc.present] + [loc for loc in reads if not loc.present]
 
 
