@@ -112,7 +112,8 @@ def _pack(result: PackResult, lang: str) -> str:
         out.append("")
         out.append(f"{label('not_assessed', lang)}:")
         for item in result.not_assessed:
-            out.append(f"  - [{item.rule}] {item.title.get(lang)} — params: {', '.join(item.params)}")
+            out.append(f"  - [{item.rule}] {item.title.get(lang)} — "
+                       f"{'未设参数：' if lang == 'zh' else 'parameter not set: '}{', '.join(item.params)}")
     return "\n".join(out)
 
 
@@ -200,7 +201,7 @@ def _reason(finding: FindingOut, lang: str, titles: dict) -> str:
         shown = [titles.get(path, path) for path in finding.missing_inputs]
         parts.append(f"{label('missing_for', lang)}{_sep(lang)}{('、' if lang == 'zh' else ', ').join(shown)}")
     if finding.unset_params:
-        parts.append("params: " + ", ".join(finding.unset_params))
+        parts.append(("未设参数：" if lang == "zh" else "parameter not set: ") + ", ".join(finding.unset_params))
     if finding.share is not None and finding.subjects:
         parts.append(pct(finding.share))
     if finding.occurrences:
