@@ -21,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .dotted import set_dotted
 from .expr.values import MISSING, NA
 from .lowering import Atom, Decision, Operand, Program
 
@@ -203,18 +204,7 @@ def compile_program(program: Program) -> CompiledProgram:
 
 def item_fact(list_path: str, index: int, element: dict, fields: set[str], synth: dict) -> dict:
     """The fact for one element of a list: its matched fields nested by dotted path."""
-    nested: dict = {}
-    for name in fields:
-        if name.startswith("_d"):
-            continue
-        value = element.get(name)
-        if value is None or _unknown(value):
-            continue
-        node = nested
-        parts = name.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = encode(value)
+    nested = _element(element, fields)
     fact = {"k": ITEM, "l": list_path, "ix": index, "f": nested}
     if synth:
         fact["d"] = {name: encode(value) for name, value in synth.items() if not _unknown(value)}
@@ -234,16 +224,14 @@ def attr_fact(name: str, value, element_fields: set[str] | None = None) -> dict 
 
 
 def _element(element: dict, fields: set[str]) -> dict:
+    """An element's fields nested by dotted path (derived `_d` names travel separately)."""
     nested: dict = {}
     for name in fields:
-        value = element.get(name)
-        if value is None or _unknown(value):
+        if name.startswith("_d"):
             continue
-        node = nested
-        parts = name.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = encode(value)
+        value = element.get(name)
+        if value is not None and not _unknown(value):
+            set_dotted(nested, name, encode(value))
     return nested
 
 

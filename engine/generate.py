@@ -14,6 +14,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from .dotted import set_dotted
 from .expr import ast
 from .pack.model import Pack
 from .pack.schema import InputDecl
@@ -118,11 +119,7 @@ class ProfileGenerator:
         for path, spec in self.pack.inputs.items():
             if self.random.random() < self.absent:
                 continue
-            node = data
-            parts = path.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = self.value(spec.decl)
+            set_dotted(data, path, self.value(spec.decl))
         return data
 
     def profiles(self, count: int, start: int = 0) -> list[dict[str, Any]]:
@@ -194,9 +191,5 @@ class ProfileGenerator:
             value = self.value(field)
             if field.type == "string" and field.required:
                 value = f"{value}{index}"
-            node = out
-            parts = name.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = value
+            set_dotted(out, name, value)
         return out

@@ -136,7 +136,24 @@ class _TooComplex(Exception):
     pass
 
 
-class _Lowerer:
+class _NegationNormalForm:
+    """Pushes `not` down to the leaves; subclasses say what a leaf becomes."""
+
+    def nnf(self, node: ast.Node, negate: bool):
+        if isinstance(node, ast.Binary) and node.op in ("and", "or"):
+            op = node.op if not negate else ("or" if node.op == "and" else "and")
+            return (op, [self.nnf(node.left, negate), self.nnf(node.right, negate)])
+        if isinstance(node, ast.Unary) and node.op == "not":
+            return self.nnf(node.operand, not negate)
+        if isinstance(node, ast.Literal) and isinstance(node.value, bool):
+            return ("const", node.value != negate)
+        return self.leaf(node, negate)
+
+    def leaf(self, node: ast.Node, negate: bool):
+        raise NotImplementedError
+
+
+class _Lowerer(_NegationNormalForm):
     def __init__(self, pack: Pack):
         self.pack = pack
         self.synth: dict[str, SynthValue] = {}
@@ -174,14 +191,7 @@ class _Lowerer:
         return decision
 
     # -- negation normal form -------------------------------------------------------
-    def nnf(self, node: ast.Node, negate: bool):
-        if isinstance(node, ast.Binary) and node.op in ("and", "or"):
-            op = node.op if not negate else ("or" if node.op == "and" else "and")
-            return (op, [self.nnf(node.left, negate), self.nnf(node.right, negate)])
-        if isinstance(node, ast.Unary) and node.op == "not":
-            return self.nnf(node.operand, not negate)
-        if isinstance(node, ast.Literal) and isinstance(node.value, bool):
-            return ("const", node.value != negate)
+    def leaf(self, node: ast.Node, negate: bool):
         return ("atom", self.atom(node, negate))
 
     def atom(self, node: ast.Node, negate: bool):
@@ -327,21 +337,14 @@ class _NotElementLocal(Exception):
     pass
 
 
-class _Element:
+class _Element(_NegationNormalForm):
     """Lowers the condition inside any(list, ...) to tests on the element alone."""
 
     def __init__(self, outer: _Lowerer, depth: int):
         self.outer = outer
         self.depth = depth
 
-    def nnf(self, node: ast.Node, negate: bool):
-        if isinstance(node, ast.Binary) and node.op in ("and", "or"):
-            op = node.op if not negate else ("or" if node.op == "and" else "and")
-            return (op, [self.nnf(node.left, negate), self.nnf(node.right, negate)])
-        if isinstance(node, ast.Unary) and node.op == "not":
-            return self.nnf(node.operand, not negate)
-        if isinstance(node, ast.Literal) and isinstance(node.value, bool):
-            return ("const", node.value != negate)
+    def leaf(self, node: ast.Node, negate: bool):
         if isinstance(node, ast.Path) and node.type == T.BOOLEAN:
             return ("atom", Atom("==", self.operand(node), Operand("const", value=not negate)))
         if isinstance(node, ast.Binary) and node.op in FLIP and not (_is_null(node.left) or _is_null(node.right)):

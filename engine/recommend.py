@@ -179,7 +179,6 @@ def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrad
     gains = [(f, card.recoverable[f.rule.id]) for f in findings if f.rule.id in card.recoverable]
     gains.sort(key=lambda pair: -pair[1])
     chosen: list[tuple[Finding, Decimal]] = []
-    dimension_gain: dict[str, Decimal] = {}
     # per-dimension minimums first: lift each short dimension with its own largest items
     for dim in dimension_shortfalls(target, card.dimensions):
         need = target.requires.min_dimension_share * dim.dimension.weight - dim.score

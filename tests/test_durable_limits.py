@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.backends import durable_limits, durable_runtime
+from engine.backends import durable_runtime
 from engine.backends.durable_limits import check_fact, check_ruleset, fnv1a_32, harden_rules
 
 REPO = pathlib.Path(__file__).resolve().parents[1]

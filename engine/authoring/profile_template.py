@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..dotted import nest
 from ..pack.model import InputSpec, Pack
 from ..pack.schema import InputDecl
 from ..profile.fieldtypes import describe
@@ -94,25 +95,11 @@ def _flow(value: Any) -> str:
 
 
 def _tree(inputs: dict[str, InputSpec]) -> dict:
-    tree: dict = {}
-    for path, spec in inputs.items():
-        node = tree
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = spec.decl
-    return tree
+    return nest((path, spec.decl) for path, spec in inputs.items())
 
 
 def _field_tree(fields: dict[str, InputDecl]) -> dict:
-    tree: dict = {}
-    for path, decl in fields.items():
-        node = tree
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = decl
-    return tree
+    return nest(fields.items())
 
 
 def _emit(tree: dict, lang: str, indent: int, lines: list[str]) -> None:

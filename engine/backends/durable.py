@@ -13,7 +13,7 @@ from typing import Callable
 
 from ..compile import CompiledProgram, attr_fact, compile_program, item_fact
 from ..context import Context, Truth
-from ..expr.runtime import WHY, Env
+from ..expr.runtime import WHY
 from ..expr.values import MISSING, NA
 from ..lowering import Decision, Program, lower_pack
 from ..pack.model import Pack, RuleSpec

@@ -13,12 +13,11 @@ failed a threshold (engine/cli/run.py).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 from typer.core import TyperGroup

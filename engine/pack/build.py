@@ -10,7 +10,6 @@ are collected and raised together as one PackError.
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError

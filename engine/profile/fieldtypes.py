@@ -13,8 +13,9 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr, WithJsonSchema, create_model
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema, create_model
 
+from ..dotted import nest
 from ..expr import types as T
 from ..expr.values import NumberOutOfRange, to_number
 from ..pack.schema import InputDecl
@@ -149,14 +150,7 @@ def annotation(decl: InputDecl, name: str = "Item"):
 
 def object_model(fields: dict[str, InputDecl], name: str):
     """A model for an object whose fields may have dotted names (nested mappings)."""
-    tree: dict[str, Any] = {}
-    for path, decl in fields.items():
-        node = tree
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = decl
-    return _model_from_tree(tree, name)
+    return _model_from_tree(nest(fields.items()), name)
 
 
 def _model_from_tree(tree: dict, name: str):

@@ -20,6 +20,7 @@ from ..errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, d
 from ..pack.model import InputSpec, Pack
 from ..pack.schema import InputDecl
 from ..source import Document
+from ..dotted import nest
 from ..validation import located
 from .fieldtypes import annotation, describe
 
@@ -101,13 +102,7 @@ class ProfileSchema:
         self.model = self._model()
 
     def _model(self) -> type[BaseModel]:
-        tree: dict[str, Any] = {}
-        for path, spec in self.inputs.items():
-            node = tree
-            parts = path.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = spec.decl
+        tree = nest((path, spec.decl) for path, spec in self.inputs.items())
         return _build(tree, "Profile", root=True)
 
     # -- validation -------------------------------------------------------------
@@ -145,7 +140,6 @@ class ProfileSchema:
     def _diagnostic(self, item: dict, file: str, source, base: tuple = ()) -> Diagnostic:
         loc = tuple(p for p in item.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
         kind = item.get("type", "")
-        dotted = ".".join(str(p) for p in loc if not isinstance(p, int))
         shown = _loc_text(loc)
         if kind == "extra_forbidden":
             line, col = located(source, base + loc, key=True)
