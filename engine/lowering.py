@@ -264,7 +264,7 @@ class _Lowerer(_NegationNormalForm):
             self.met_rules.add(rule_id)
             return Atom("met", Operand("const"), rule=rule_id, met=not negate)
         # matches() is not sent to durable's $mt: its regex engine gives wrong and, under load,
-        # varying answers (tests/test_safe_regex.py); the interpreter matches and the network compares.
+        # varying answers; the interpreter matches (engine/expr/safe_regex.py) and the network compares.
         if node.name == "any" and not negate and len(node.args) == 2:
             return self.any_atom(node)
         return None

@@ -24,8 +24,8 @@ session. Every workaround of DURABLE_RULES.md §8/§12 lives here or in
 - numbers    our own encoder: never an exponent, exact Decimals, no NaN, ints within
              +-2**62, None dropped, strings <= 65,535 UTF-8 bytes, and the characters
              JSON escapes (quote, backslash, controls) mapped to private code points
-             (safe_regex.DURABLE_CHAR_MAP) so durable compares and regex-matches the
-             real text rather than its escaped form; the C json encoder does the
+             (durable_limits.DURABLE_CHAR_MAP) so durable compares the real text
+             rather than its escaped form; the C json encoder does the
              common case;
 - ids        explicit ids from a table whose 32-bit FNV-1a hashes (as durable computes
              them: bytes as signed char) are distinct, extended lazily, never equal to
@@ -60,9 +60,8 @@ import threading
 from typing import Callable
 
 from . import durable_limits
-from .durable_limits import (LimitProblem, RulesetLimitError, SENTINEL_KIND, SENTINEL_RULE, check_ruleset,
-                             fnv1a_32)
-from .safe_regex import DURABLE_CHAR_MAP
+from .durable_limits import (DURABLE_CHAR_MAP, LimitProblem, RulesetLimitError, SENTINEL_KIND, SENTINEL_RULE,
+                             check_ruleset, fnv1a_32)
 
 try:
     import durable_rules_engine as _dre

@@ -16,7 +16,7 @@ def _check_matches(checker, call, scope):
     _arity(call, 2)
     _expect(checker, call.args[0], scope, T.STRING, "the text of matches()")
     pattern = _literal_string(call.args[1], "the pattern of matches()")
-    from ...backends import safe_regex
+    from .. import safe_regex
 
     try:
         call.args[1].regex = safe_regex.parse(pattern)  # type: ignore[attr-defined]
