@@ -138,3 +138,14 @@ def test_compare_two_saved_reports_without_reassessing(tmp_path, engine):
     assert runner.invoke(app, ["compare", str(now), str(before), "--fail-on-regression"]).exit_code == 0
     as_json = json.loads(runner.invoke(app, ["compare", str(before), str(now), "--format", "json"]).stdout)
     assert as_json["baseline"]["packs"][0]["delta"] == -2
+
+
+@pytest.mark.parametrize("fmt", ["junit", "sarif", "markdown", "text", "html"])
+def test_a_baseline_without_the_pack_says_so_in_every_format(tmp_path, engine, fmt):
+    other = json.loads(render(engine.assess_file(STRONG), "json", "en"))
+    other["results"][0]["pack"]["id"] = "another-pack"
+    report = engine.assess_file(STRONG)
+    report.baseline = compare(report, record_of_report(other, "other.json"))
+    assert report.baseline.packs == []
+    out = render(report, fmt, "en")
+    assert "The baseline has no result of pack demo." in out

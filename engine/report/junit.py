@@ -10,7 +10,8 @@ Review: a waived rule's skip message gives the waiver (justification,
 approver, expiry) and its text where the waiver is written; a rule a reviewer
 adjusted has the audit trail of each adjustment in its failure text, or in
 its `system-out` when it passes. With a baseline, the suite's properties and
-output give the comparison: totals, grades, findings new and cleared.
+output give the comparison: totals, grades, findings new and cleared, and the
+comparison's notes (another profile, another pack version, no result there).
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
     if comparison is not None:
         for key, value in _baseline_properties(report.baseline.file, comparison, lang):
             ET.SubElement(props, "property", name=key, value=_x(value))
+    notes = [note.get(lang) for note in report.baseline.notes] if report.baseline is not None else []
+    for note in notes:  # e.g. the baseline has no result of this pack: said, not left to be guessed
+        ET.SubElement(props, "property", name="baseline_note", value=_x(note))
     titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
     recs = {r.rule: r.text.get(lang) for r in result.recommendations}
     waivers = {w.rule: w for w in result.waivers}
@@ -111,6 +115,7 @@ def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
         summary_line += (f"\n{label('baseline', lang)}{_sep(lang)}{label('total', lang)} "
                          f"{num(comparison.total_before)} → {num(comparison.total_after)} ({signed(comparison.delta)})"
                          + (f"  [{label('regression', lang)}]" if comparison.regression else ""))
+    summary_line += "".join(f"\n{note}" for note in notes)
     ET.SubElement(suite, "system-out").text = _x(summary_line)
     return suite
 

@@ -108,10 +108,10 @@ def _run(report: Report, result: PackResult, lang: str) -> dict:
         properties["waivers"] = [w.model_dump() for w in result.waivers]
     if result.adjustments:
         properties["adjustments"] = [a.model_dump() for a in result.adjustments]
-    if comparison is not None:
+    if report.baseline is not None:  # notes too when the baseline has no result of this pack
         properties["baseline"] = {"file": report.baseline.file, "profile": report.baseline.profile,
                                   "notes": [n.get(lang) for n in report.baseline.notes],
-                                  **comparison.model_dump(exclude_none=True)}
+                                  **(comparison.model_dump(exclude_none=True) if comparison is not None else {})}
     return {
         "tool": {"driver": {"name": TOOL, "version": __version__, "semanticVersion": __version__,
                             "rules": [_rule(f, lang) for f in findings]}},
