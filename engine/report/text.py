@@ -112,8 +112,9 @@ def _pack(result: PackResult, lang: str) -> str:
         out.append("")
         out.append(f"{label('not_assessed', lang)}:")
         for item in result.not_assessed:
-            out.append(f"  - [{item.rule}] {item.title.get(lang)} — "
-                       f"{'未设参数：' if lang == 'zh' else 'parameter not set: '}{', '.join(item.params)}")
+            flags = " ".join(f"--set {name}=…" for name in item.params)
+            how = f"用 {flags} 设定" if lang == "zh" else f"set with {flags}"
+            out.append(f"  - [{item.rule}] {item.title.get(lang)} — {how}")
     return "\n".join(out)
 
 
