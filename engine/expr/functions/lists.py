@@ -35,8 +35,7 @@ def _check_count(checker, call, scope):
     _arity(call, 1, 2)
     list_type = _expect_list(checker, call.args[0], scope, "the first argument of count()")
     if len(call.args) == 2:
-        inner = _item_scope(list_type, scope, call.args[0])
-        call.item_type = inner[-1]
+        inner = _item_scope(call, list_type, scope)
         _expect(checker, call.args[1], inner, T.BOOLEAN, "the condition of count()")
     return T.INTEGER
 
@@ -69,8 +68,7 @@ function("count", "(list[, condition])",
 def _check_filter(checker, call, scope):
     _arity(call, 2)
     list_type = _expect_list(checker, call.args[0], scope, "the first argument of filter()")
-    inner = _item_scope(list_type, scope, call.args[0])
-    call.item_type = inner[-1]
+    inner = _item_scope(call, list_type, scope)
     _expect(checker, call.args[1], inner, T.BOOLEAN, "the condition of filter()")
     return list_type
 
@@ -95,8 +93,7 @@ function("filter", "(list, condition)", "the elements for which the condition ho
 def _check_collect(checker, call, scope):
     _arity(call, 2)
     list_type = _expect_list(checker, call.args[0], scope, "the first argument of collect()")
-    inner = _item_scope(list_type, scope, call.args[0])
-    call.item_type = inner[-1]
+    inner = _item_scope(call, list_type, scope)
     item_type = checker.check(call.args[1], inner)
     if isinstance(item_type, (T.ListType, T.ObjectType)):
         raise ExprError("expr-type", "collect() gathers single values", call.args[1].start, call.args[1].end)
@@ -132,10 +129,9 @@ def _check_any_all(checker, call, scope):
         if not T.accepts(T.BOOLEAN, list_type.item):
             raise ExprError("expr-type", f"{call.name}(list) needs a list of booleans; add a condition",
                             call.start, call.end, hint=f"{call.name}(list, condition)")
-        call.item_type = _item_scope(list_type, scope, call.args[0])[-1]
+        _item_scope(call, list_type, scope)
         return T.BOOLEAN
-    inner = _item_scope(list_type, scope, call.args[0])
-    call.item_type = inner[-1]
+    inner = _item_scope(call, list_type, scope)
     _expect(checker, call.args[1], inner, T.BOOLEAN, f"the condition of {call.name}()")
     return T.BOOLEAN
 
@@ -189,11 +185,10 @@ def _check_aggregate(checker, call, scope):
     _arity(call, 1, 2)
     list_type = _expect_list(checker, call.args[0], scope, f"the first argument of {name}()")
     if len(call.args) == 2:
-        inner = _item_scope(list_type, scope, call.args[0])
-        call.item_type = inner[-1]
+        inner = _item_scope(call, list_type, scope)
         element = checker.check(call.args[1], inner)
     else:
-        call.item_type = _item_scope(list_type, scope, call.args[0])[-1]
+        _item_scope(call, list_type, scope)
         element = list_type.item
     allowed = T.is_numeric(element) or (name in ("min", "max") and element == T.DATE) or element == T.ANY
     if not allowed:

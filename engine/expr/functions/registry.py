@@ -66,12 +66,15 @@ def _literal_string(node: ast.Node, what: str) -> str:
     return node.value
 
 
-def _item_scope(list_type: T.ListType, scope, list_node: ast.Node):
-    """The scope a per-element argument is checked in."""
+def _item_scope(call, list_type: T.ListType, scope):
+    """The scope a per-element argument of `call` (over its first argument) is checked in;
+    records the element type on the call for the evaluator."""
     item = list_type.item
     if not isinstance(item, T.ObjectType):
+        list_node = call.args[0]
         path = list_node.dotted if isinstance(list_node, ast.Path) else "list"
         item = T.ObjectType("object", (("it", item),), path)
+    call.item_type = item
     return scope + (item,)
 
 
