@@ -128,10 +128,7 @@ _BAD_CHARS = re.compile("[\ud800-\udfff\U00100000-\U0010005f]")
 
 
 def _utf8_len(text: str) -> int:
-    return len(text.translate(_MAP_TABLE).encode("utf-8", "surrogatepass"))
-
-
-_MAP_TABLE = dict(DURABLE_CHAR_MAP)
+    return len(text.translate(DURABLE_CHAR_MAP).encode("utf-8", "surrogatepass"))
 
 
 def _check_property(name, where: str, *, element: bool = False) -> None:
