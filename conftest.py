@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 def _installed() -> bool:
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         return False
-    return any(ep.value == "engine.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return any(ep.value == "engine.testing.pytest_plugin" for ep in entry_points(group="pytest11"))
 
 
-pytest_plugins = [] if _installed() else ["engine.pytest_plugin"]
+pytest_plugins = [] if _installed() else ["engine.testing.pytest_plugin"]

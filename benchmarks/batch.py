@@ -4,7 +4,7 @@
     python benchmarks/batch.py --count 2000 --jobs 1 2 4 --pack rules/community
 
 What is measured, for each number of workers (the same files each time, through the library call
-`engine.batch.run_batch` that `assess DIR --jobs N` makes):
+`engine.batch.run.run_batch` that `assess DIR --jobs N` makes):
 
 - wall        from the call to the summary: worker start-up (a fresh interpreter each, packs compiled
               once per worker), the assessments, the ranking;
@@ -149,8 +149,8 @@ class Sampler(threading.Thread):
 
 
 def run(files: list[str], pack: str, backend: str, jobs: int) -> dict:
-    from engine.batch import BatchOptions, run_batch
-    from engine.report.summary import render_summary
+    from engine.batch.run import BatchOptions, run_batch
+    from engine.report.summary.render import render_summary
 
     arrivals: list[float] = []
     sampler = Sampler()

@@ -2,7 +2,7 @@
 
     python benchmarks/generate.py 2000 /tmp/demo-profiles [--seed 7] [--pack tests/packs/demo] [--check 200]
 
-The profiles come from the engine's own generator (`engine.generate.ProfileGenerator`), with the
+The profiles come from the engine's own generator (`engine.profile.generate.ProfileGenerator`), with the
 pack's test-case profiles as realistic bases to mutate (half of the profiles), as in the
 differential tests. Values are written as plain YAML: Decimal as a number, dates as YYYY-MM-DD, so
 both the engine's loader and `yaml.CSafeLoader` read them back. `--check K` reloads the first K
@@ -50,15 +50,15 @@ def plain(value):
 
 def case_profiles(pack_dir: Path) -> list[dict]:
     """The inline profiles of the pack's test cases: the bases the generator mutates."""
-    from engine.casetest import case_files, load_cases
+    from engine.testing.cases import case_files, load_cases
 
     return [loaded.case.profile for path in case_files(pack_dir) for loaded in load_cases(path)
             if loaded.case.profile is not None]
 
 
 def generate(count: int, outdir: Path, *, seed: int = DEFAULT_SEED, pack_dir: Path = DEFAULT_PACK) -> list[Path]:
-    from engine.generate import ProfileGenerator
-    from engine.pack import load_pack
+    from engine.pack.build import load_pack
+    from engine.profile.generate import ProfileGenerator
 
     pack = load_pack(pack_dir)
     generator = ProfileGenerator(pack, seed=seed, bases=case_profiles(pack_dir))
@@ -78,8 +78,8 @@ def check_round_trip(paths: list[Path], *, seed: int = DEFAULT_SEED, pack_dir: P
 
     Returns the number of files whose values differ (0 expected). The generator is re-run from the
     same seed, so this also checks that generation is deterministic."""
-    from engine.assess import Engine
-    from engine.generate import ProfileGenerator
+    from engine.api.engine import Engine
+    from engine.profile.generate import ProfileGenerator
 
     engine = Engine.from_dirs([pack_dir], backend="reference")
     generator = ProfileGenerator(engine.packs[0], seed=seed, bases=case_profiles(pack_dir))

@@ -202,7 +202,7 @@ def median_ratio(times: dict, a: str, b: str) -> tuple[float, float, float]:
 
 
 def throughput(args) -> dict:
-    from engine.assess import Engine
+    from engine.api.engine import Engine
     from engine.report import render
 
     paths = profile_paths(args.count, args.seed, args.dir)
@@ -403,7 +403,7 @@ def oneshot(profile: Path, runs: int) -> tuple[list[str], dict]:
 # -- memory --------------------------------------------------------------------------------------
 
 def memory(args) -> None:
-    from engine.assess import Engine
+    from engine.api.engine import Engine
 
     paths = profile_paths(args.count, args.seed, args.dir)
     engine = Engine.from_dirs([PACK_DIR], backend=args.memory_backend)
@@ -469,29 +469,29 @@ class PhaseTimer:
 
 
 PHASES = [  # (module, owner name or None for a module function, attribute, phase)
-    ("engine.assess", None, "load_yaml", "1 load: read + parse YAML (engine loader)"),
+    ("engine.api.engine", None, "load_yaml", "1 load: read + parse YAML (engine loader)"),
     ("engine.profile.validate", "ProfileSchema", "validate", "2 validate: pydantic + flatten"),
-    ("engine.context", "Context", "__init__", "3 derived values (Context)"),
-    ("engine.backends.durable", "DurableBackend", "synthetic", "4 synthetic values (durable)"),
-    ("engine.backends.durable", "DurableBackend", "facts", "5 fact building (durable)"),
-    ("engine.backends.durable_runtime", "_Session", "assert_batch", "6 session: encode + assert facts"),
-    ("engine.backends.durable_runtime", "_Session", "drain", "6 session: drain activations"),
-    ("engine.backends.durable_runtime", "_Session", "close", "6 session: delete state"),
-    ("engine.backends.durable_runtime", "CompiledRuleset", "run", "6 session: rest (lock, ids, sid)"),
-    ("engine.backends.durable", "DurableBackend", "run", "6 session: rest (lock, ids, sid)"),
-    ("engine.findings", "RuleEvaluator", "evaluate", "7 outcome logic (findings.py + oracle)"),
-    ("engine.backends.durable", "DurableOracle", "explain", "7b oracle: explain unknowns (interpreter)"),
-    ("engine.assess", None, "score", "8 scoring"),
-    ("engine.assess", None, "recommendations", "9 recommendations"),
-    ("engine.assess", None, "next_grade", "9 recommendations"),
-    ("engine.assess", None, "pack_result", "10 report: the rest (pack_result, Report)"),
+    ("engine.evaluation.context", "Context", "__init__", "3 derived values (Context)"),
+    ("engine.backends.durable.backend", "DurableBackend", "synthetic", "4 synthetic values (durable)"),
+    ("engine.backends.durable.backend", "DurableBackend", "facts", "5 fact building (durable)"),
+    ("engine.backends.durable.runtime", "_Session", "assert_batch", "6 session: encode + assert facts"),
+    ("engine.backends.durable.runtime", "_Session", "drain", "6 session: drain activations"),
+    ("engine.backends.durable.runtime", "_Session", "close", "6 session: delete state"),
+    ("engine.backends.durable.runtime", "CompiledRuleset", "run", "6 session: rest (lock, ids, sid)"),
+    ("engine.backends.durable.backend", "DurableBackend", "run", "6 session: rest (lock, ids, sid)"),
+    ("engine.evaluation.findings", "RuleEvaluator", "evaluate", "7 outcome logic (findings.py + oracle)"),
+    ("engine.backends.durable.backend", "DurableOracle", "explain", "7b oracle: explain unknowns (interpreter)"),
+    ("engine.api.engine", None, "score", "8 scoring"),
+    ("engine.api.engine", None, "recommendations", "9 recommendations"),
+    ("engine.api.engine", None, "next_grade", "9 recommendations"),
+    ("engine.api.engine", None, "pack_result", "10 report: the rest (pack_result, Report)"),
     ("engine.report.build", None, "finding_out", "10a report: findings (finding_out)"),
     ("engine.report.build", None, "profile_locations", "10b report: profile locations (source map)"),
     ("engine.report.build", None, "tables", "10c report: per-element tables"),
     ("engine.report.build", None, "_rendered", "10d report: note and consequence texts"),
-    ("engine.assess", "Engine", "assess", "10 report: the rest (pack_result, Report)"),
-    ("engine.assess", "PackAssessor", "assess", "10 report: the rest (pack_result, Report)"),
-    ("engine.assess", "PackAssessor", "findings", "7 outcome logic (findings.py + oracle)"),
+    ("engine.api.engine", "Engine", "assess", "10 report: the rest (pack_result, Report)"),
+    ("engine.api.engine", "PackAssessor", "assess", "10 report: the rest (pack_result, Report)"),
+    ("engine.api.engine", "PackAssessor", "findings", "7 outcome logic (findings.py + oracle)"),
     ("engine.report", None, "render", "11 render JSON"),
 ]
 
@@ -557,7 +557,7 @@ def cprofile_summary(engine, profiles: list, backend: str, top: int) -> str:
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    out.write(f"cProfile of evaluation alone (engine.assess on {len(profiles)} validated profiles), "
+    out.write(f"cProfile of evaluation alone (Engine.assess on {len(profiles)} validated profiles), "
               f"{backend} backend; times include the profiler's overhead\n")
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
@@ -573,11 +573,11 @@ import sys, time
 t = [time.perf_counter()]
 def mark(): t.append(time.perf_counter())
 import engine.cli; mark()                       # typer, click, rich
-import engine.assess; mark()                    # pydantic, the pack and expression modules
-import engine.backends.durable; mark()          # durable_rules_engine, lowering, compiler
+import engine.api.engine; mark()                    # pydantic, the pack and expression modules
+import engine.backends.durable.backend; mark()          # durable_rules_engine, lowering, compiler
 from engine.pack import load_pack
 pack = load_pack(sys.argv[2]); mark()
-from engine.assess import Engine
+from engine.api.engine import Engine
 engine = Engine([pack], backend="durable"); mark()
 profile = engine.load_profile(sys.argv[1]); mark()
 report = engine.assess(profile); mark()
@@ -588,7 +588,7 @@ print(" ".join(f"{(b - a) * 1e3:.1f}" for a, b in zip(t, t[1:])))
 
 
 def oneshot_phases(profile: Path, runs: int) -> list[str]:
-    names = ["import engine.cli (typer, click, rich)", "import engine.assess (pydantic, pack, expressions)",
+    names = ["import engine.cli (typer, click, rich)", "import engine.api.engine (pydantic, pack, expressions)",
              "import the durable backend (+ lowering, compiler)", "load + check the pack",
              "Engine(): lower, compile, register ruleset, schema", "load + validate the profile", "assess",
              "render text (zh)"]
@@ -636,7 +636,7 @@ FLOOR_COMMANDS = [
     ("import typer, pydantic + model, yaml", ("import typer, yaml, pydantic\n"
                                              "class M(pydantic.BaseModel):\n    x: int = 0\nM(x=1)")),
     ("import durable_rules_engine", "import durable_rules_engine"),
-    ("import engine.cli, engine.assess", "import engine.cli, engine.assess"),
+    ("import engine.cli, engine.api.engine", "import engine.cli, engine.api.engine"),
 ]
 
 
@@ -654,7 +654,7 @@ def dependency_floor(runs: int) -> list[str]:
 
 
 def where_time_goes(args) -> None:
-    from engine.assess import Engine
+    from engine.api.engine import Engine
 
     paths = profile_paths(args.count, args.seed, args.dir)
     for backend in args.backends:

@@ -1,5 +1,5 @@
 """`python -m engine` is the `assess` command."""
 
-from .cli import entry
+from engine.cli import entry
 
 entry()

@@ -10,8 +10,10 @@ of a file at once, in the `file:line:col: severity[code]: message` form
 from __future__ import annotations
 
 import difflib
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
@@ -113,3 +115,18 @@ def did_you_mean(name: str, candidates: Iterable[str], *, cutoff: float = 0.6) -
     """A 'did you mean ...?' hint for a misspelt name, or None."""
     matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=cutoff)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it: as written when relative, else relative to the
+    working directory when inside it (not from the filesystem root), else absolute."""
+    path = Path(path)
+    if not path.is_absolute():
+        return os.path.normpath(path)
+    cwd = Path.cwd()
+    try:
+        if cwd != Path(cwd.anchor) and path.is_relative_to(cwd):
+            return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        pass
+    return str(path)

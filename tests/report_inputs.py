@@ -4,10 +4,10 @@ formulas, markup and control characters (in the profile and in a rule title of a
 from __future__ import annotations
 
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from engine.assess import Engine
+from engine.api.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PACK = ROOT / "tests" / "packs" / "demo"
@@ -65,7 +65,7 @@ def assess(pack: Path, profile: Path):
     return Engine.from_dirs([pack], backend="reference").assess_file(profile)
 
 
-@lru_cache(maxsize=None)
+@cache
 def demo_report():
     return assess(DEMO_PACK, DEMO_PROFILE)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.assess import Engine
-from engine.casetest import CaseRunner
+from engine.api.engine import Engine
+from engine.authoring.checking import check_pack
 from engine.cli import app
-from engine.inspect import check_pack
-from engine.pack import load_pack
-from engine.source import load_yaml
+from engine.pack.build import load_pack
+from engine.source.load import load_yaml
+from engine.testing.cases import CaseRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "tests" / "packs" / "demo"

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from engine.assess import Engine
-from engine.baseline import Baseline, compare, record_of_report
+from engine.api.engine import Engine
 from engine.cli import app
 from engine.report import render
-from engine.source import load_yaml
+from engine.review.baseline import Baseline, compare, record_of_report
+from engine.source.load import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "tests" / "packs" / "demo"

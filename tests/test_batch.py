@@ -14,12 +14,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from engine.batch import BatchOptions, find_profiles, report_stems, run_batch
+from engine.batch.run import BatchOptions, find_profiles, report_stems, run_batch
 from engine.cli import app
 from engine.errors import UsageError
 from engine.report.load import load_report
-from engine.report.summary import render_summary
-from engine.source import load_yaml
+from engine.report.summary.render import render_summary
+from engine.source.load import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = str(ROOT / "tests" / "packs" / "demo")
@@ -211,7 +211,7 @@ def test_one_profile_stays_in_process():
     code = ("import sys; from engine.cli import app\n"
             "try:\n    app([sys.argv[1], '--pack', sys.argv[2], '--backend', 'reference'])\n"
             "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "bad = [m for m in ('multiprocessing', 'engine.batch', 'engine.workers', 'rich') if m in sys.modules]\n"
+            "bad = [m for m in ('multiprocessing', 'engine.batch.run', 'engine.batch.workers', 'rich') if m in sys.modules]\n"
             "assert not bad, bad\n")
     done = subprocess.run([sys.executable, "-c", code, str(STRONG), DEMO], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr

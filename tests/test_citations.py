@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.pack import load_pack
-from engine.quotes import SOURCE_PATH_ENV, locate_source, quote_found
+from engine.pack.build import load_pack
+from engine.pack.quotes import SOURCE_PATH_ENV, locate_source, quote_found
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

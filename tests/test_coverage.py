@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.pack import load_pack
+from engine.pack.build import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ROOT.parent / "shared" / "DOMAIN.md"

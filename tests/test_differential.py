@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.assess import Engine
+from engine.api.engine import Engine
 from engine.backends import durable_available
-from engine.generate import ProfileGenerator
-from engine.pack import load_pack
+from engine.pack.build import load_pack
+from engine.profile.generate import ProfileGenerator
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_PACKS = sorted(p for p in (ROOT / "tests" / "packs").iterdir() if (p / "pack.yaml").is_file())
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(not durable_available()[0], reason="durable-rule
 
 def case_profiles(pack_dir: Path) -> list[dict]:
     """The inline profiles of a pack's cases: realistic bases for mutation."""
-    from engine.casetest import case_files, load_cases
+    from engine.testing.cases import case_files, load_cases
 
     return [loaded.case.profile for path in case_files(pack_dir) for loaded in load_cases(path)
             if loaded.case.profile is not None]
@@ -95,7 +95,7 @@ def example_profiles():
 
 @pytest.mark.parametrize("profile_path", example_profiles(), ids=lambda p: p.name)
 def test_backends_agree_on_example_profiles(profile_path):
-    from engine.pack import packs_for_profile
+    from engine.pack.discovery import packs_for_profile
 
     dirs = [ROOT / "tests" / "packs" / "demo"] if "demo" in profile_path.name else packs_for_profile(profile_path)
     reference = Engine.from_dirs(dirs, backend="reference")

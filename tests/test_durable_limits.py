@@ -17,8 +17,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.backends import durable_runtime
-from engine.backends.durable_limits import check_fact, check_ruleset, fnv1a_32, harden_rules
+from engine.backends.durable import runtime as durable_runtime
+from engine.backends.durable.limits import check_fact, check_ruleset, fnv1a_32, harden_rules
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 needs_durable = pytest.mark.skipif(not durable_runtime.AVAILABLE,
@@ -55,7 +55,7 @@ def joining(n_cross: int, groups: int = 0) -> dict:
 
 _CHILD = textwrap.dedent("""
     import json, sys
-    from engine.backends import durable_runtime as R
+    from engine.backends.durable import runtime as R
     R._DISABLED = frozenset({"limits", "fact_check"})
     spec = json.loads(sys.stdin.read())
     try:

@@ -19,7 +19,8 @@ from decimal import Decimal
 
 import pytest
 
-from engine.backends import durable_limits, durable_runtime as R
+from engine.backends.durable import limits as durable_limits
+from engine.backends.durable import runtime as R
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 needs_durable = pytest.mark.skipif(not R.AVAILABLE, reason=f"durable-rules unavailable: {R.UNAVAILABLE_REASON}")
@@ -64,7 +65,7 @@ def test_modules_import_where_durable_cannot():
     python = _python313()
     if python is None:
         pytest.skip("no Python 3.13 interpreter here")
-    code = ("from engine.backends import durable_runtime as R, durable_limits as L;"
+    code = ("from engine.backends.durable import runtime as R, limits as L;"
             "from engine.expr import safe_regex as S;"
             "print(R.AVAILABLE, bool(R.UNAVAILABLE_REASON), L.check_ruleset({'r': {'all': [{'m': {'k': 'a'}}]}}),"
             "S.parse('.*养老.*').python.pattern)")
@@ -312,7 +313,7 @@ def test_fnv_is_the_one_durable_computes():
     assert durable_limits.fnv1a_32(a) == durable_limits.fnv1a_32(b)
     done = child("""
         import json
-        from engine.backends import durable_runtime as R
+        from engine.backends.durable import runtime as R
         h = R._dre.create_ruleset("fnv", json.dumps({"r": {"all": [{"m": {"k": "a"}}]}}))
         for ids in (%r, ["staff:512789", "staff:749192"], ["a", "b"]):
             code, off = R._dre.assert_facts(h, json.dumps([{"id": i, "sid": "1", "k": "a"} for i in ids],
@@ -345,7 +346,7 @@ def test_probe_success_is_cached(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("*.ok"))) == 1
     done = child("""
         import sys, pathlib, subprocess
-        from engine.backends import durable_runtime as R
+        from engine.backends.durable import runtime as R
         def refuse(*a, **k):
             raise AssertionError("probed again")
         subprocess.run = refuse
@@ -479,7 +480,7 @@ SWITCHES = {  # what the negative control switches off (the defences that would 
 
 
 def scenario(name: str, disabled=frozenset()) -> subprocess.CompletedProcess:
-    code = "import random\nfrom engine.backends import durable_runtime as R\n" \
+    code = "import random\nfrom engine.backends.durable import runtime as R\n" \
            f"R._DISABLED = frozenset({sorted(disabled)!r})\n" + textwrap.dedent(SCENARIOS[name])
     return child(code, timeout=180)
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from report_inputs import DEMO_PACK, DEMO_PROFILE, ROOT
 
 SCRIPT = ROOT / "examples" / "ci" / "assess-changed.sh"

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from engine import fsutil
-from engine.fsutil import atomic_write_bytes, atomic_write_text
+from engine.report import output as fsutil
+from engine.report.output import atomic_write_bytes, atomic_write_text
 
 
 def _leftovers(directory) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.assess import Engine
+from engine.api.engine import Engine
 from engine.report import render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +30,7 @@ OUTPUTS = [("text", "zh", "zh.txt"), ("text", "en", "en.txt"), ("json", "en", "j
 @pytest.mark.parametrize("name, packs, profile", cases(), ids=[c[0] for c in cases()])
 @pytest.mark.parametrize("fmt, lang, suffix", OUTPUTS, ids=[o[2] for o in OUTPUTS])
 def test_golden(name, packs, profile, fmt, lang, suffix, request, monkeypatch):
-    from engine.pack import packs_for_profile
+    from engine.pack.discovery import packs_for_profile
 
     monkeypatch.chdir(ROOT)  # reports show paths relative to the working directory
     dirs = packs or packs_for_profile(Path(profile))

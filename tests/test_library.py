@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.assess import Engine
-from engine.errors import InputError
-from engine.findings import OUTCOMES
-from engine.report import render
+from engine import Engine, InputError, Report, render
+from engine.evaluation.findings import OUTCOMES
 from engine.report.load import parse_report
-from engine.report.model import Report
-from engine.source import load_yaml
+from engine.source.load import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMUNITY = ROOT / "rules" / "community"
@@ -106,7 +103,7 @@ def test_the_package_is_typed():
 def test_evaluate_gives_the_report_scores_without_the_report():
     from pathlib import Path
 
-    from engine.assess import Engine
+    from engine.api.engine import Engine
 
     root = Path(__file__).resolve().parent.parent
     engine = Engine.from_dirs([root / "tests" / "packs" / "demo"], backend="reference")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.assess import Engine
+from engine.api.engine import Engine
 from engine.cli import app
 from engine.errors import PackError
-from engine.pack import load_pack
+from engine.pack.build import load_pack
 from engine.report import render
 
 ROOT = Path(__file__).resolve().parent.parent

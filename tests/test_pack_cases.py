@@ -13,7 +13,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from engine.casetest import case_files, load_cases
+from engine.testing.cases import case_files, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = sorted(p for base in (ROOT / "tests" / "packs", ROOT / "rules") if base.is_dir()
@@ -23,8 +23,8 @@ PACKS = sorted(p for base in (ROOT / "tests" / "packs", ROOT / "rules") if base.
 def plugin_args() -> list[str]:
     """Load the plugin explicitly only where it is not installed as an entry point (never twice)."""
     installed = not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") and any(
-        ep.value == "engine.pytest_plugin" for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", "engine.pytest_plugin"]
+        ep.value == "engine.testing.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", "engine.testing.pytest_plugin"]
 
 
 def pytest_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

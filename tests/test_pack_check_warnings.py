@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from engine.authoring.checking import check_pack
 from engine.cli import app
-from engine.inspect import check_pack
-from engine.quotes import SOURCE_PATH_ENV
+from engine.pack.quotes import SOURCE_PATH_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import PackError, UsageError
-from engine.pack import load_pack
+from engine.pack.build import load_pack
 
 MANIFEST = """\
 pack:

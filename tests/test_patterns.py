@@ -11,7 +11,6 @@ import pytest
 from engine.expr import safe_regex
 from engine.expr.safe_regex import Glushkov, RegexError, parse
 
-
 # ---- translation ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("pattern, yes, no", [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.assess import Engine
+from engine.api.engine import Engine
 from engine.errors import InputError
-from engine.pack import load_pack
+from engine.pack.build import load_pack
 
 DEMO = Path(__file__).parent / "packs" / "demo"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from engine.batch.ranking import Quota, apply_quotas, check_quotas, parse_quota, rank
 from engine.errors import UsageError
-from engine.ranking import Quota, apply_quotas, check_quotas, parse_quota, rank
 from engine.report.model import Text
-from engine.report.summary_model import GroupGrade, SummaryGroup, SummaryRow
+from engine.report.summary.model import GroupGrade, SummaryGroup, SummaryRow
 
 GRADES = [("excellent", "优秀"), ("good", "良好"), ("pass", "合格"), ("fail", "不合格")]
 

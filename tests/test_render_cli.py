@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from report_inputs import DEMO_PACK, DEMO_PROFILE, ROOT
 from typer.testing import CliRunner
 
 from engine.cli import app
 from engine.report import FORMATS
 from engine.report.load import JsonPositions
-from report_inputs import DEMO_PACK, DEMO_PROFILE, ROOT
 
 runner = CliRunner()
 CASES = [(str(DEMO_PROFILE), ["--pack", str(DEMO_PACK)])] + [
@@ -128,7 +128,7 @@ def test_text_assessment_does_not_import_report_libraries():
         f"result = CliRunner().invoke(app, [{str(DEMO_PROFILE)!r}, '--pack', {str(DEMO_PACK)!r}, "
         "'--backend', 'reference'])\n"
         "assert result.exit_code == 0, result.output\n"
-        "print(sorted(m for m in ('openpyxl', 'jinja2', 'engine.report.xlsx', 'engine.report.html') "
+        "print(sorted(m for m in ('openpyxl', 'jinja2', 'engine.report.formats.xlsx', 'engine.report.formats.html') "
         "if m in sys.modules))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -8,9 +8,10 @@ import pytest
 
 pytest.importorskip("jinja2")
 
-from engine.report import render  # noqa: E402
-from engine.report.html import chart  # noqa: E402
 from report_inputs import RULE_TITLE, SCRIPT, demo_report, hostile_report  # noqa: E402
+
+from engine.report import render  # noqa: E402
+from engine.report.formats.html import chart  # noqa: E402
 
 
 class Tags(HTMLParser):

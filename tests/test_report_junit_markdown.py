@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from engine.report import render
-from engine.report.markdown import md
 from report_inputs import SCRIPT, demo_report, hostile_report
+
+from engine.report import render
+from engine.report.formats.markdown import md
 
 
 def cases(xml: str) -> dict:

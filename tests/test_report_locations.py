@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from engine.assess import Engine
-from engine.report.locate import _locate, data_path
-from engine.source import load_yaml_bytes
 from report_inputs import DEMO_PACK, DEMO_PROFILE, demo_report
+
+from engine.api.engine import Engine
+from engine.report.locate import _locate, data_path
+from engine.source.load import load_yaml_bytes
 
 
 def finding(report, rule):
@@ -24,7 +25,7 @@ def test_derived_values_are_located_at_the_inputs_they_compute_from():
 
 
 def test_absent_and_period_inputs_point_at_the_nearest_key():
-    source = load_yaml_bytes("profile:\n  name: 甲\n  year: 2024\nvenue:\n  homes: []\n".encode("utf-8"),
+    source = load_yaml_bytes("profile:\n  name: 甲\n  year: 2024\nvenue:\n  homes: []\n".encode(),
                              "p.yaml").source
     year = _locate(source, "p.yaml", "period.start", None)
     assert (year.line, year.col, year.end_col, year.present) == (3, 9, 13, True)

@@ -11,16 +11,16 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
+from report_inputs import DEMO_PACK, DEMO_PROFILE, demo_report
 
-from engine.adjustments import AdjustmentSet
-from engine.assess import Engine
-from engine.baseline import compare, record_of_report
+from engine.api.engine import Engine
 from engine.report import render
 from engine.report.load import parse_report
-from engine.review import Review
-from engine.source import load_yaml
-from engine.waivers import WaiverSet
-from report_inputs import DEMO_PACK, DEMO_PROFILE, demo_report
+from engine.review.adjustments import AdjustmentSet
+from engine.review.apply import Review
+from engine.review.baseline import compare, record_of_report
+from engine.review.waivers import WaiverSet
+from engine.source.load import load_yaml
 
 HOSTILE = '=HYPERLINK("http://evil") <script>x</script> | *b* [l](u)'  # a justification that tries everything
 MEETINGS = "旧城改造，活动场所临时过渡（区委组织部批复〔2024〕12号）"

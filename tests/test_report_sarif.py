@@ -7,12 +7,12 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-
-from engine.assess import Engine
-from engine.report import render
-from engine.report.model import DiagnosticOut
-from engine.report.sarif import uri
 from report_inputs import DEMO_PACK, DEMO_PROFILE, ROOT, demo_report, hostile_report
+
+from engine.api.engine import Engine
+from engine.report import render
+from engine.report.formats.sarif import uri
+from engine.report.model import DiagnosticOut
 
 UNICOM = "profiles/zhejiang-unicom-2001.yaml"
 
@@ -31,7 +31,7 @@ def sarif(report, lang="zh") -> dict:
 
 
 def unicom_report(monkeypatch):
-    from engine.pack import packs_for_profile
+    from engine.pack.discovery import packs_for_profile
 
     monkeypatch.chdir(ROOT)
     return Engine.from_dirs(packs_for_profile(Path(UNICOM)), backend="reference").assess_file(UNICOM)

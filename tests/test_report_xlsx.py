@@ -11,9 +11,10 @@ import pytest
 
 openpyxl = pytest.importorskip("openpyxl")
 
-from engine.report import render  # noqa: E402
-from engine.report.xlsx import FORMULA_STARTS, _sheet_name  # noqa: E402
 from report_inputs import FORMULAS, RULE_TITLE, demo_report, hostile_report  # noqa: E402
+
+from engine.report import render  # noqa: E402
+from engine.report.formats.xlsx import FORMULA_STARTS, sheet_name  # noqa: E402
 
 ZH_HEADERS = ["维度", "项目", "标准及要求", "分值", "评分办法", "得分", "扣分原因", "依据", "佐证材料", "结果", "编号"]
 
@@ -125,9 +126,9 @@ def test_libreoffice_evaluates_nothing(tmp_path):
 
 def test_sheet_names_follow_excel_rules():
     used: set[str] = set()
-    assert _sheet_name("a/b:c*d?[e]\\f", used) == "a_b_c_d__e__f"
+    assert sheet_name("a/b:c*d?[e]\\f", used) == "a_b_c_d__e__f"
     long = "很长的表名" * 10
-    first, second = _sheet_name(long, used), _sheet_name(long, used)
+    first, second = sheet_name(long, used), sheet_name(long, used)
     assert len(first) <= 31 and len(second) <= 31 and first != second and second.endswith("(2)")
 
 

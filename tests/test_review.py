@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine.adjustments import AdjustmentSet
-from engine.assess import Engine
+from engine.api.engine import Engine
 from engine.cli import app
 from engine.errors import InputError
-from engine.review import Review
-from engine.source import load_yaml
-from engine.waivers import WaiverSet
+from engine.review.adjustments import AdjustmentSet
+from engine.review.apply import Review
+from engine.review.waivers import WaiverSet
+from engine.source.load import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "tests" / "packs" / "demo"

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from engine.authoring.schemas import cases_schema, pack_schema, profile_schema
 from engine.cli import app
-from engine.pack import load_pack, packs_for_profile
-from engine.source import load_yaml
+from engine.pack.build import load_pack
+from engine.pack.discovery import packs_for_profile
+from engine.source.load import load_yaml
 
 jsonschema = pytest.importorskip("jsonschema")  # a test dependency only
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engine import docsgen
+from engine.authoring import docs as docsgen
 from engine.authoring.scoresheet import render_scoresheet, source_coverage
 from engine.authoring.wording import generated_method, method_text, readable
 from engine.cli import app
-from engine.pack import load_pack
+from engine.pack.build import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "tests" / "packs" / "demo"
@@ -100,7 +100,7 @@ def test_the_command_writes_and_checks(tmp_path):
 def test_shipped_score_sheets_and_generated_docs_are_current():
     stale = docsgen.stale()
     assert not stale, ("generated files are stale: " + ", ".join(str(p.relative_to(ROOT)) for p in stale)
-                       + "; run `python -m engine.docsgen`")
+                       + "; run `python -m engine.authoring.docs`")
 
 
 def test_every_shipped_pack_has_a_score_sheet():

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.assess import Engine
-from engine.pack import load_pack
+from engine.api.engine import Engine
+from engine.pack.build import load_pack
 
 PACK = """\
 pack: {id: s, version: 1, title: 计分, subject: community, edition: test}

@@ -23,9 +23,11 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from engine import source
 from engine.errors import EngineError, InputError, PackError
-from engine.source import DEFAULT_LIMITS, Document, Limits, Span, load_yaml, load_yaml_bytes
+from engine.source import load as source
+from engine.source.limits import DEFAULT_LIMITS, Limits
+from engine.source.load import Document, load_yaml, load_yaml_bytes
+from engine.source.spans import Span
 
 
 def load(text: str, **kwargs) -> Document:

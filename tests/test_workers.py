@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
+from engine.batch.workers import Failure, SetupFailed, WorkerPool, exit_reason
 from engine.errors import Diagnostic, PackError
-from engine.workers import Failure, SetupFailed, WorkerPool, exit_reason
 
 
 def setup(offset: int) -> dict:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ERROR, WARNING, Diagnostic, EngineError, did_you_mean
-from ..pack.loader import Origin
-from ..pack.model import Pack, RuleSpec
-from .lint import diagnostic_at
+from engine.errors import ERROR, WARNING, Diagnostic, EngineError, did_you_mean
+from engine.pack.model import Pack, RuleSpec
+from engine.pack.origins import Origin, diagnostic_at
 
 
 def own_rule(pack: Pack, rule: RuleSpec) -> bool:
     """A rule this pack (not its base) defines or changes: its tests are this pack's job."""
-    from ..pack.overlay import LayeredOrigin
+    from engine.pack.origins import LayeredOrigin
 
     if pack.base is None or isinstance(rule.origin, LayeredOrigin):
         return True
@@ -25,7 +24,7 @@ def own_rule(pack: Pack, rule: RuleSpec) -> bool:
 
 def case_problems(pack: Pack) -> list[Diagnostic]:
     """Case files that do not load, cases naming what the pack lacks, rules no case tests."""
-    from ..casetest import case_files, load_cases
+    from engine.testing.cases import case_files, load_cases
 
     found: list[Diagnostic] = []
     tested: set[str] = set()
@@ -64,7 +63,7 @@ def case_problems(pack: Pack) -> list[Diagnostic]:
 
 def _own_origin(rule: RuleSpec) -> Origin:
     """Where this pack says something about the rule: its id, or the overlay's change of it."""
-    from ..pack.overlay import LayeredOrigin
+    from engine.pack.origins import LayeredOrigin
 
     if isinstance(rule.origin, LayeredOrigin) and rule.origin.patched:
         return rule.origin.patched[0][1]

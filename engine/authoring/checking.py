@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ERROR, INFO, WARNING, Diagnostic
-from ..pack.loader import display_path
-from ..pack.model import Pack
+from engine.authoring.lint import authoring_warnings
+from engine.backends.durable.pack_limits import limit_problems
+from engine.errors import ERROR, INFO, WARNING, Diagnostic, PackError, display_path
+from engine.pack.build import load_pack
+from engine.pack.model import Pack
 
 
 @dataclass
@@ -20,9 +22,40 @@ class PackCheck:
         return sum(1 for d in self.diagnostics if d.severity == severity)
 
 
-def check_packs(dirs: list[Path]) -> list[PackCheck]:
-    from ..inspect import check_pack
+def check_pack(path: str | Path, *, authoring: bool = True) -> tuple[Pack | None, list[Diagnostic]]:
+    """Every problem of a pack: load errors, type errors, rules the matching core could not hold,
+    and (with `authoring`) the warnings of `authoring.lint` and the problems of its test cases."""
+    try:
+        pack = load_pack(path)
+    except PackError as exc:
+        return None, list(exc.diagnostics)
+    diagnostics = list(pack.warnings)
+    diagnostics += limit_problems(pack)
+    if authoring:
+        diagnostics += authoring_warnings(pack)
+        if pack.base is not None:
+            diagnostics = _without_inherited(pack, diagnostics)
+    return pack, sorted(set(diagnostics), key=Diagnostic.sort_key)
 
+
+def _without_inherited(pack: Pack, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """An overlay's check shows what the overlay causes: its base's own warnings are not repeated."""
+    try:
+        base = load_pack(pack.base.root)
+    except PackError:
+        return diagnostics
+    # the same code at the same place: the base's own (an overlay may only have softened its wording)
+    inherited = {(d.file, d.line, d.col, d.code) for d in list(base.warnings) + authoring_warnings(base)
+                 if d.severity != ERROR}
+    kept = [d for d in diagnostics if d.severity == ERROR or (d.file, d.line, d.col, d.code) not in inherited]
+    dropped = len(diagnostics) - len(kept)
+    if dropped:
+        kept.append(Diagnostic(display_path(Path(pack.root) / "pack.yaml"), 1, 1, INFO, "inherited", f"{dropped} warning(s) and note(s) of the base pack "
+                               f"{pack.base.id} are not repeated here", hint=f"assess pack check {pack.base.shown}"))
+    return kept
+
+
+def check_packs(dirs: list[Path]) -> list[PackCheck]:
     checks = []
     for directory in dirs:
         pack, diagnostics = check_pack(directory)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..errors import Diagnostic, UsageError, did_you_mean
-from ..pack.model import Pack, RuleSpec
-from .lint import pack_reads
-from .wording import method_text, param_value, readable
+from engine.authoring.lint import pack_reads
+from engine.authoring.wording import method_text, param_value, readable
+from engine.errors import Diagnostic, UsageError, did_you_mean
+from engine.pack.model import Pack, RuleSpec
 
 
 @dataclass
@@ -46,15 +46,15 @@ def _text(value, lang: str) -> str | None:
 
 
 def _num(value) -> str:
-    from .wording import number
+    from engine.authoring.wording import number
 
     return number(value) if isinstance(value, (int, Decimal)) else str(value)
 
 
 def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
     """What is known about a rule without a profile."""
-    from ..inspect import rule_compiled_lines, rule_synth
-    from ..lowering import lower_pack
+    from engine.authoring.compiled import rule_compiled_lines, rule_synth
+    from engine.backends.durable.lowering import lower_pack
 
     program = lower_pack(pack)
     line, col = rule.origin.position()
@@ -112,8 +112,8 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
 
 def values_read(pack: Pack, rule: RuleSpec, profile) -> dict[str, Any]:
     """The profile values a rule reads, directly or through derived values (lists of objects by size)."""
-    from ..context import Context
-    from ..report.build import plain
+    from engine.evaluation.context import Context
+    from engine.report.build import plain
 
     context = Context(pack, profile)
     values = {}

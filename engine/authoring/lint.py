@@ -13,33 +13,22 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from ..errors import INFO, WARNING, Diagnostic
-from ..expr import ast
-from ..pack.loader import Origin
-from ..pack.model import Pack, RuleSpec
+from engine.authoring.casecheck import case_problems
+from engine.authoring.quotecheck import quote_problems
+from engine.errors import INFO, WARNING, Diagnostic
+from engine.expr import ast
+from engine.pack.model import Pack, RuleSpec
+from engine.pack.origins import Origin, diagnostic_at
 
 DEFAULT_TOTAL = Decimal(100)
 
 
 def authoring_warnings(pack: Pack) -> list[Diagnostic]:
-    from .casecheck import case_problems
-    from .quotecheck import quote_problems
-
     found: list[Diagnostic] = []
     for check in (weight_problems, unreachable_grades, unread_names, unset_parameters, quote_problems,
                   case_problems):
         found += check(pack)
     return found
-
-
-def diagnostic_at(origin: Origin | None, severity: str, code: str, message: str, *parts,
-                  hint: str | None = None, key: bool = False) -> Diagnostic:
-    """A diagnostic at a part of the pack (an overlay's change of a base part is located in the overlay)."""
-    if origin is None:
-        return Diagnostic("", 0, 0, severity, code, message, hint)
-    where = origin.child(*parts) if parts else origin
-    line, col = where.position(key=key)
-    return Diagnostic(where.file, line, col, severity, code, message, hint)
 
 
 def _num(value: Decimal) -> str:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..dotted import nest
-from ..pack.model import InputSpec, Pack
-from ..pack.schema import InputDecl
-from ..profile.fieldtypes import describe
+from engine.pack.fieldtypes import describe
+from engine.pack.model import InputSpec, Pack
+from engine.pack.paths import nest
+from engine.pack.schema import InputDecl
 
 HEAD = {
     "zh": ["{packs} 的考核档案模板（assess profile init 生成）。",
@@ -58,7 +58,7 @@ def describe_zh(decl: InputDecl) -> str:
 
 
 def _num(value) -> str:
-    from ..expr.values import format_number
+    from engine.expr.values import format_number
 
     return format_number(value)
 
@@ -131,8 +131,8 @@ def _emit_element(tree: dict, lang: str, lines: list[str], indent: int = 0) -> N
 
 
 def profile_template(packs: list[Pack], lang: str = "zh", schema_ref: str | None = None) -> str:
-    from ..profile.validate import ProfileSchema
-    from .schemas import modeline
+    from engine.authoring.schemas import modeline
+    from engine.profile.validate import ProfileSchema
 
     inputs = ProfileSchema(packs).inputs  # the union, checked for conflicts
     names = ", ".join(f"{p.id} {p.version}" for p in packs)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import INFO, WARNING, Diagnostic
-from ..pack.loader import Origin
-from ..pack.model import Pack
-from ..quotes import SOURCE_PATH_ENV, locate_source, quote_found
-from .lint import diagnostic_at
+from engine.errors import INFO, WARNING, Diagnostic
+from engine.pack.model import Pack
+from engine.pack.origins import Origin, diagnostic_at
+from engine.pack.quotes import SOURCE_PATH_ENV, locate_source, quote_found
 
 
 def citations(pack: Pack):

@@ -1,19 +1,20 @@
 """Reference tables generated from the code: every pack key (from the pydantic models and their
 `Field(description=…)`) and every expression function (from the function registry).
 
-`python -m engine.docsgen` writes them into docs/reference.md; the test suite
+`python -m engine.authoring.docs` writes them into docs/reference.md; the test suite
 fails when the page is stale, so the reference cannot drift from the models.
 """
 
 from __future__ import annotations
 
+import types
 import typing
 from decimal import Decimal
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..pack import schema as S
+from engine.pack import schema as S
 
 SECTION_NAMES = {
     S.PackFile: "any pack file",
@@ -64,7 +65,7 @@ def type_words(annotation, metadata=()) -> str:
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
         return type_words(args[0], args[1:])
-    if origin is typing.Union:
+    if origin is typing.Union or origin is types.UnionType:  # Optional[X] and X | None alike
         options = [a for a in args if a is not type(None)]
         return " or ".join(type_words(a) for a in options)
     if origin is list:
@@ -154,7 +155,7 @@ def case_keys() -> str:
 
 
 def function_reference() -> str:
-    from ..expr.functions import REGISTRY
+    from engine.expr.functions import REGISTRY
 
     lines = []
     for name in sorted(REGISTRY):

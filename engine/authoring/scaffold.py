@@ -15,9 +15,8 @@ import re
 from pathlib import Path
 from string import Template
 
-from ..errors import Diagnostic, UsageError
-from ..pack.loader import display_path
-from ..pack.schema import PACK_ID_PATTERN
+from engine.errors import Diagnostic, UsageError, display_path
+from engine.pack.schema import PACK_ID_PATTERN
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
 
@@ -28,8 +27,8 @@ def _fail(path: Path, code: str, message: str, hint: str | None = None) -> None:
 
 def new_pack(target: Path, *, title: str | None = None, extends: str | None = None) -> list[Path]:
     """Write a new pack (or overlay) at target; returns the files written."""
-    from ..fsutil import atomic_write_text
-    from .schemas import cases_schema, dumps, pack_schema
+    from engine.authoring.schemas import cases_schema, dumps, pack_schema
+    from engine.report.output import atomic_write_text
 
     target = Path(target)
     pack_id = target.name
@@ -66,8 +65,8 @@ def _base_values(extends: str, target: Path) -> dict[str, str]:
     """What the overlay skeleton names from its base: ids of a rule, a dimension, a parameter, a grade."""
     import os
 
-    from ..pack import load_pack
-    from ..pack.overlay import resolve_base
+    from engine.pack.build import load_pack
+    from engine.pack.overlay import resolve_base
 
     parent = target.parent
     base_dir = resolve_base(extends, parent) if ("/" in extends or extends.startswith(".")) else \
@@ -97,7 +96,7 @@ def _base_values(extends: str, target: Path) -> dict[str, str]:
 def _fit_first_case(target: Path, values: dict[str, str]) -> None:
     """The overlay's first case states what an empty profile gives; drop a claim the base does not bear out
     (e.g. a base whose first item is not applicable without data)."""
-    from ..casetest import CaseRunner, case_files, load_cases
+    from engine.testing.cases import CaseRunner, case_files, load_cases
 
     path = case_files(target)[0]
     runner = CaseRunner(target, ("reference",))

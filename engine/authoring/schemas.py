@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..pack.model import Pack
-from ..pack.schema import CaseFile, PackFile
+from engine.pack.model import Pack
+from engine.pack.schema import CaseFile, PackFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 PROFILE_META = {
@@ -48,7 +48,7 @@ def cases_schema() -> dict:
 
 
 def profile_schema(packs: list[Pack], lang: str = "zh") -> dict:
-    from ..profile.validate import ProfileSchema
+    from engine.profile.validate import ProfileSchema
 
     validator = ProfileSchema(packs)
     schema = validator.model.model_json_schema()
@@ -102,7 +102,7 @@ def _property(schema: dict, defs: dict, parts: list[str]) -> dict | None:
 
 
 def _describe(node: dict, decl, lang: str) -> None:
-    from ..profile.fieldtypes import describe
+    from engine.pack.fieldtypes import describe
 
     title = decl.title.get(lang) if decl.title is not None else None
     unit = decl.unit.get(lang) if decl.unit is not None else None

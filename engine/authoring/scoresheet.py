@@ -10,9 +10,8 @@ be compared with a fresh one (tests fail when it is stale).
 
 from __future__ import annotations
 
-
-from ..pack.model import Pack, RuleSpec
-from .wording import method_text, number, param_value
+from engine.authoring.wording import method_text, number, param_value
+from engine.pack.model import Pack, RuleSpec
 
 SHEET_FILES = {"zh": "SCORESHEET.md", "en": "SCORESHEET.en.md"}
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..expr import ast
-from ..expr.unparse import _literal
-from ..expr.values import format_number
-from ..pack.model import Expr, Pack, RuleSpec
+from engine.expr import ast
+from engine.expr.unparse import _literal
+from engine.expr.values import format_number
+from engine.pack.model import Expr, Pack, RuleSpec
 
 _OPS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "=", ">": ">", "<": "<", "+": "+", "-": "−", "*": "×", "/": "÷"}
 _WORDS = {

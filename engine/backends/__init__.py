@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..errors import Diagnostic, UsageError
+from engine.errors import Diagnostic, UsageError
 
 CHOICES = ("auto", "durable", "reference")
 
 
 def durable_available() -> tuple[bool, str | None]:
-    from . import durable_runtime
+    from engine.backends.durable import runtime as durable_runtime
 
     return durable_runtime.AVAILABLE, durable_runtime.UNAVAILABLE_REASON
 
@@ -31,9 +31,9 @@ def resolve_backend(name: str) -> str:
 
 def make_backend(name: str, pack):
     if name == "durable":
-        from .durable import DurableBackend
+        from engine.backends.durable.backend import DurableBackend
 
         return DurableBackend(pack)
-    from .reference import ReferenceBackend
+    from engine.backends.reference import ReferenceBackend
 
     return ReferenceBackend(pack)

@@ -6,10 +6,10 @@ where durable-rules cannot be installed (Python ≥ 3.13, no C compiler).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from ..context import Context, Truth
-from ..pack.model import Pack, RuleSpec
+from engine.evaluation.context import Context, Truth
+from engine.pack.model import Pack, RuleSpec
 
 NAME = "reference"
 

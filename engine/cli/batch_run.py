@@ -1,4 +1,4 @@
-"""A batch from the command line: options → engine.batch.run_batch → summary → exit code.
+"""A batch from the command line: options → engine.batch.run.run_batch → summary → exit code.
 
 Imported only for a batch, so `assess profile.yaml` never loads multiprocessing.
 """
@@ -11,30 +11,38 @@ from pathlib import Path
 
 import typer
 
-from . import EXIT_BELOW, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, parse_sets, write_output
-from .run import _usage, load_review
+from engine.cli.common import (
+    EXIT_BELOW,
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    load_review,
+    parse_sets,
+    usage_error,
+    write_output,
+)
 
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "text"}
 
 
 def assess_many(args: list[str], *, formats, lang, output, packs, sets, fail_under, fail_on_veto, fail_on_regression,
                 baseline, waivers, adjustments, backend, jobs, timeout, output_dir, summary_format, quotas) -> int:
-    from ..batch import BatchOptions, find_profiles, run_batch
-    from ..ranking import parse_quota
-    from ..report.summary import render_summary
+    from engine.batch.ranking import parse_quota
+    from engine.batch.run import BatchOptions, find_profiles, run_batch
+    from engine.report.summary.render import render_summary
 
     if fail_on_regression and baseline is None:
-        _usage("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
+        usage_error("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
     shape = summary_format or SUFFIX_FORMATS.get(Path(output).suffix.lower() if output else "", "text")
     if shape == "xlsx" and output is None:
-        _usage("--summary-format", "an xlsx summary is a binary file", hint="give the file: --output summary.xlsx")
+        usage_error("--summary-format", "an xlsx summary is a binary file", hint="give the file: --output summary.xlsx")
     parsed_quotas = [parse_quota(q) for q in quotas]
     files = find_profiles(args)
     params = parse_sets(sets or [])
     review = load_review(waivers, adjustments, _packs_to_check(packs)) if waivers or adjustments else None
     previous = None
     if baseline is not None:
-        from ..baseline import Baseline
+        from engine.review.baseline import Baseline
 
         previous = Baseline.load(baseline)
         for warning in previous.warnings:
@@ -58,13 +66,14 @@ def assess_many(args: list[str], *, formats, lang, output, packs, sets, fail_und
 
 def _packs_to_check(packs):
     """The packs waivers and adjustments may name: those given, else every shipped pack."""
-    from ..pack import load_pack, shipped_packs
+    from engine.pack.build import load_pack
+    from engine.pack.discovery import shipped_packs
 
     return [load_pack(p) for p in (packs or shipped_packs())]
 
 
 def _say_errors(summary) -> None:
-    from ..errors import Diagnostic
+    from engine.errors import Diagnostic
 
     for error in summary.errors:
         if error.diagnostics:
@@ -76,7 +85,7 @@ def _say_errors(summary) -> None:
 
 def _thresholds(summary, fail_under, fail_on_veto, fail_on_regression) -> bool:
     """Say on stderr which profiles fail the thresholds asked for; True if any does."""
-    from ..report.text import num
+    from engine.report.numbers import num
 
     failed = False
     for group in summary.groups:
@@ -104,8 +113,14 @@ def progress_bar(total: int):
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(TextColumn("assess"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:

@@ -6,11 +6,11 @@ Nothing is re-assessed: the later report is rendered with its comparison.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from . import EXIT_BELOW, Lang, ReportFormat, app, guarded, require_output, write_output
+from engine.cli.common import EXIT_BELOW, guarded, require_output, write_output
+from engine.cli.main import Lang, ReportFormat, app
 
 
 @app.command("compare", help="Compare a saved JSON report with an earlier one (e.g. last year's): the report, with "
@@ -20,16 +20,16 @@ def compare_command(
     report_file: Path = typer.Argument(..., metavar="REPORT.json", help="The later report."),
     fmt: ReportFormat = typer.Option(ReportFormat.text, "--format", help="Output format (xlsx needs --output)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 if the total or grade is lower, or a veto is new."),
 ) -> None:
     def action():
-        from ..baseline import Baseline
-        from ..pack.loader import display_path
-        from ..report import render
-        from ..report.load import load_report
-        from .run import compare_with
+        from engine.cli.run import compare_with
+        from engine.errors import display_path
+        from engine.report import render
+        from engine.report.load import load_report
+        from engine.review.baseline import Baseline
 
         require_output(fmt.value, output)
         report = load_report(report_file, display_path(report_file))

@@ -5,30 +5,31 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from . import BackendChoice, Format, Lang, app, guarded, parse_sets
+from engine.cli.common import guarded, parse_sets
+from engine.cli.main import BackendChoice, Format, Lang, app
 
 
 @app.command("explain", help="Explain a rule: its text, citation, compiled form and the inputs it reads; "
              "with --profile, the values it read and its outcome.")
 def explain(
     rule_id: str = typer.Argument(..., metavar="RULE", help="A rule id (R2.2), or PACK:RULE."),
-    profile: Optional[Path] = typer.Option(None, "--profile", help="Assess this profile and show what the rule "
+    profile: Path | None = typer.Option(None, "--profile", help="Assess this profile and show what the rule "
                                            "made of it."),
-    packs: Optional[List[Path]] = typer.Option(None, "--pack", help="A rule pack directory (repeatable). Default: "
+    packs: list[Path] | None = typer.Option(None, "--pack", help="A rule pack directory (repeatable). Default: "
                                                "the shipped packs (for the profile's subject with --profile)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language."),
     fmt: Format = typer.Option(Format.text, "--format", help="text or json."),
-    sets: Optional[List[str]] = typer.Option(None, "--set", help="Set a pack parameter: NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", help="Set a pack parameter: NAME=VALUE."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend", help="Matching backend."),
 ) -> None:
     def action():
-        from ..assess import Engine
-        from ..authoring.explain import explain_text, find_rule, profile_facts, rule_facts, values_read
-        from ..pack import load_pack, packs_for_profile, shipped_packs
+        from engine.api.engine import Engine
+        from engine.authoring.explain import explain_text, find_rule, profile_facts, rule_facts, values_read
+        from engine.pack.build import load_pack
+        from engine.pack.discovery import packs_for_profile, shipped_packs
 
         dirs = list(packs) if packs else (packs_for_profile(profile) if profile else shipped_packs())
         params = parse_sets(sets or [])
@@ -57,7 +58,7 @@ def explain(
 
 
 def _per_pack(params: dict, dirs: list) -> list:
-    from ..assess import split_overrides
+    from engine.api.engine import split_overrides
 
     overrides = split_overrides(params, dirs)
     return [overrides.get(index) for index in range(len(dirs))]

@@ -6,22 +6,22 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from ..errors import Diagnostic
-from . import EXIT_BELOW, EXIT_INVALID, Format, Lang, fail, guarded, pack_app, parse_sets, write_output
+from engine.cli.common import EXIT_BELOW, EXIT_INVALID, fail, guarded, parse_sets, write_output
+from engine.cli.main import Format, Lang, pack_app
+from engine.errors import Diagnostic
 
 
 @pack_app.command("check", help="Check rule packs: every problem with file:line:col, warnings for authors, "
                   "and what an overlay changes in its base.")
 def pack_check(
-    dirs: List[Path] = typer.Argument(..., help="Pack directories."),
+    dirs: list[Path] = typer.Argument(..., help="Pack directories."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or json for editors and CI."),
 ) -> None:
     def action():
-        from ..authoring.checking import check_json, check_packs, check_text
+        from engine.authoring.checking import check_json, check_packs, check_text
 
         checks = check_packs(dirs)
         if fmt == Format.json:
@@ -38,11 +38,12 @@ def pack_check(
 def pack_compile(
     directory: Path = typer.Argument(..., help="Pack directory."),
     show: bool = typer.Option(True, "--show/--quiet", help="Print the compiled form."),
-    sets: Optional[List[str]] = typer.Option(None, "--set", help="Set a parameter: NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", help="Set a parameter: NAME=VALUE."),
 ) -> None:
     def action():
-        from ..inspect import compiled_text, limit_problems
-        from ..pack import load_pack
+        from engine.authoring.compiled import compiled_text
+        from engine.backends.durable.pack_limits import limit_problems
+        from engine.pack.build import load_pack
 
         pack = load_pack(directory, parse_sets(sets or []))
         problems = limit_problems(pack)
@@ -66,15 +67,14 @@ def pack_test(
     directory: Path = typer.Argument(..., help="Pack directory."),
     backend: TestBackend = typer.Option(TestBackend.both, "--backend",
                                         help="both (durable where installed, and reference), durable or reference."),
-    case: Optional[str] = typer.Option(None, "--case", help="Run only the cases whose name contains this text."),
+    case: str | None = typer.Option(None, "--case", help="Run only the cases whose name contains this text."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or json for CI."),
 ) -> None:
     def action():
-        from ..authoring.packtest import failure_text, results_json, run_cases, select_backends, summary_text
-        from ..casetest import case_files
-        from ..errors import UsageError
-        from ..pack import load_pack
-        from ..pack.loader import display_path
+        from engine.errors import UsageError, display_path
+        from engine.pack.build import load_pack
+        from engine.testing.cases import case_files
+        from engine.testing.packtest import failure_text, results_json, run_cases, select_backends, summary_text
 
         load_pack(directory)  # pack errors first, with their positions
         if not case_files(directory):
@@ -105,14 +105,13 @@ def pack_test(
 def pack_doc(
     directory: Path = typer.Argument(..., help="Pack directory."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of the sheet."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (e.g. SCORESHEET.md)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (e.g. SCORESHEET.md)."),
     check: bool = typer.Option(False, "--check", help="Do not write: exit 1 if --output differs from a fresh sheet."),
 ) -> None:
     def action():
-        from ..authoring.scoresheet import render_scoresheet
-        from ..errors import UsageError
-        from ..pack import load_pack
-        from ..pack.loader import display_path
+        from engine.authoring.scoresheet import render_scoresheet
+        from engine.errors import UsageError, display_path
+        from engine.pack.build import load_pack
 
         text = render_scoresheet(load_pack(directory), lang.value, display_path(directory))
         if check:
@@ -134,13 +133,13 @@ def pack_doc(
                   "source text and first test cases (or, with --extends, an overlay of another pack).")
 def pack_new(
     directory: Path = typer.Argument(..., metavar="NAME", help="Directory to create; its name is the pack's id."),
-    title: Optional[str] = typer.Option(None, "--title", help="Title of the pack (default: its id)."),
-    extends: Optional[str] = typer.Option(None, "--extends", help="Make an overlay of this pack: a shipped pack's "
+    title: str | None = typer.Option(None, "--title", help="Title of the pack (default: its id)."),
+    extends: str | None = typer.Option(None, "--extends", help="Make an overlay of this pack: a shipped pack's "
                                           "id or a pack directory."),
 ) -> None:
     def action():
-        from ..authoring.scaffold import new_pack
-        from ..pack.loader import display_path
+        from engine.authoring.scaffold import new_pack
+        from engine.errors import display_path
 
         written = new_pack(directory, title=title, extends=extends)
         kind = "overlay" if extends else "pack"

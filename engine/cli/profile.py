@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from . import Lang, app, guarded, write_output
+from engine.cli.common import guarded, write_output
+from engine.cli.main import Lang, app
 
 profile_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Work with profiles.")
 app.add_typer(profile_app, name="profile")
@@ -17,22 +17,21 @@ app.add_typer(profile_app, name="profile")
 @profile_app.command("init", help="Write a profile template: every input of the packs with its title, unit, "
                      "allowed values and bounds as comments.")
 def profile_init(
-    packs: List[Path] = typer.Option(..., "--pack", help="A rule pack directory (repeatable)."),
+    packs: list[Path] = typer.Option(..., "--pack", help="A rule pack directory (repeatable)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of the comments."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the template to this file."),
-    schema: Optional[Path] = typer.Option(None, "--schema", help="Also write the profile's JSON Schema here and "
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the template to this file."),
+    schema: Path | None = typer.Option(None, "--schema", help="Also write the profile's JSON Schema here and "
                                           "point the template's yaml-language-server line at it (default with "
                                           "--output: profile.schema.json beside it)."),
     no_schema: bool = typer.Option(False, "--no-schema", help="Write no schema and no modeline."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
 ) -> None:
     def action():
-        from ..authoring.profile_template import profile_template
-        from ..authoring.schemas import dumps, profile_schema
-        from ..errors import Diagnostic, UsageError
-        from ..fsutil import atomic_write_text
-        from ..pack import load_pack
-        from ..pack.loader import display_path
+        from engine.authoring.profile_template import profile_template
+        from engine.authoring.schemas import dumps, profile_schema
+        from engine.errors import Diagnostic, UsageError, display_path
+        from engine.pack.build import load_pack
+        from engine.report.output import atomic_write_text
 
         if output is not None and output.exists() and not force:
             raise UsageError([Diagnostic(display_path(output), 0, 0, "error", "file-exists",

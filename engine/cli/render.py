@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from . import Lang, ReportFormat, app, guarded, require_output, write_output
+from engine.cli.common import guarded, require_output, write_output
+from engine.cli.main import Lang, ReportFormat, app
 
 
 @app.command("render", help="Render a saved JSON report (from --format json) in another format or language.")
@@ -15,12 +15,12 @@ def render_command(
     report_file: Path = typer.Argument(..., metavar="REPORT.json", help="A report written by --format json."),
     fmt: ReportFormat = typer.Option(ReportFormat.text, "--format", help="Output format (xlsx needs --output)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
     def action():
-        from ..pack.loader import display_path
-        from ..report import render
-        from ..report.load import load_report
+        from engine.errors import display_path
+        from engine.report import render
+        from engine.report.load import load_report
 
         require_output(fmt.value, output)
         report = load_report(report_file, display_path(report_file))

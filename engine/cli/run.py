@@ -18,12 +18,20 @@ import glob
 import os
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from . import (EXIT_BELOW, EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, BackendChoice, Lang, ReportFormat, app, guarded,
-               parse_sets, require_output, write_output)
+from engine.cli.common import (
+    EXIT_BELOW,
+    EXIT_OK,
+    guarded,
+    load_review,
+    parse_sets,
+    require_output,
+    usage_error,
+    write_output,
+)
+from engine.cli.main import BackendChoice, Lang, ReportFormat, app
 
 
 class SummaryFormat(str, Enum):
@@ -36,48 +44,48 @@ class SummaryFormat(str, Enum):
 @app.command("run", help="Assess a profile (the default command: `assess profile.yaml`), or many profiles — files, "
                          "directories, globs — into a ranked summary.")
 def run(
-    profiles: List[Path] = typer.Argument(..., help="Profiles (YAML): files, directories or globs."),
+    profiles: list[Path] = typer.Argument(..., help="Profiles (YAML): files, directories or globs."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
-    fmt: Optional[List[ReportFormat]] = typer.Option(
+    fmt: list[ReportFormat] | None = typer.Option(
         None, "--format", help="Report format (xlsx needs --output). In a batch, the format(s) of the reports "
                                "written to --output-dir (repeatable)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o",
+    output: Path | None = typer.Option(None, "--output", "-o",
                                           help="Write the report (in a batch: the summary) to this file."),
-    packs: Optional[List[Path]] = typer.Option(None, "--pack", help="A rule pack directory (repeatable). "
+    packs: list[Path] | None = typer.Option(None, "--pack", help="A rule pack directory (repeatable). "
                                                "Default: the shipped packs for the profile's subject."),
-    sets: Optional[List[str]] = typer.Option(None, "--set",
+    sets: list[str] | None = typer.Option(None, "--set",
                                              help="Set a pack parameter: NAME=VALUE or PACK:NAME=VALUE."),
-    fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Exit 1 if a total is below this."),
+    fail_under: float | None = typer.Option(None, "--fail-under", help="Exit 1 if a total is below this."),
     fail_on_veto: bool = typer.Option(False, "--fail-on-veto", help="Exit 1 if a veto applies."),
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 if a total or grade is lower than in --baseline, or a "
                                                  "veto is new."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="An earlier JSON report (or batch summary, or "
+    baseline: Path | None = typer.Option(None, "--baseline", help="An earlier JSON report (or batch summary, or "
                                             "a directory of them) to compare with: per-rule and per-dimension "
                                             "deltas, findings new or cleared, grade change."),
-    waivers: Optional[List[Path]] = typer.Option(None, "--waivers", help="A waiver file (YAML; repeatable)."),
-    adjustments: Optional[List[Path]] = typer.Option(None, "--adjustments",
+    waivers: list[Path] | None = typer.Option(None, "--waivers", help="A waiver file (YAML; repeatable)."),
+    adjustments: list[Path] | None = typer.Option(None, "--adjustments",
                                                      help="A file of reviewer adjustments, 酌情扣分/加分 (YAML; "
                                                           "repeatable)."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend",
                                           help="Matching backend: durable (default where installed) or reference."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1,
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,
                                        help="Batch: worker processes. Default: the CPUs available."),
     timeout: float = typer.Option(60.0, "--timeout", min=0,
                                   help="Batch: seconds allowed per profile before its worker is killed (0: none)."),
-    output_dir: Optional[Path] = typer.Option(None, "--output-dir",
+    output_dir: Path | None = typer.Option(None, "--output-dir",
                                               help="Batch: write each profile's report here, in each --format."),
-    summary_format: Optional[SummaryFormat] = typer.Option(
+    summary_format: SummaryFormat | None = typer.Option(
         None, "--summary-format", help="Batch: the summary as text, csv (UTF-8 with BOM), json or xlsx. Default: "
                                        "from the --output extension, else text."),
-    quota: Optional[List[str]] = typer.Option(None, "--quota", help="Batch: at most this share (or number) of the "
+    quota: list[str] | None = typer.Option(None, "--quota", help="Batch: at most this share (or number) of the "
                                               "ranked profiles in a grade, e.g. excellent=30% (repeatable)."),
 ) -> None:
     formats = [f.value for f in fmt or []]
     if not _is_batch(profiles, output_dir, summary_format, quota):
         def single():
             if len(formats) > 1:
-                _usage("--format", "one profile has one report: give one --format",
+                usage_error("--format", "one profile has one report: give one --format",
                        hint="for several formats, write a batch: --output-dir DIR")
             fmt_one = formats[0] if formats else ReportFormat.text.value
             require_output(fmt_one, output)
@@ -90,10 +98,10 @@ def run(
         return
 
     def many():
-        from .batch_run import assess_many
+        from engine.cli.batch_run import assess_many
 
         if formats and output_dir is None:
-            _usage("--format", "in a batch, --format is the format of the per-profile reports written to --output-dir",
+            usage_error("--format", "in a batch, --format is the format of the per-profile reports written to --output-dir",
                    hint="give --output-dir DIR, or choose the summary's format with --summary-format")
         code = assess_many(
             [str(p) for p in profiles], formats=formats or ["text"], lang=lang.value, output=output, packs=packs,
@@ -114,26 +122,20 @@ def _is_batch(profiles: list[Path], output_dir, summary_format, quota) -> bool:
     return not os.path.isfile(only) and (os.path.isdir(only) or glob.has_magic(only))
 
 
-def _usage(option: str, message: str, hint: str | None = None):
-    from ..errors import Diagnostic, UsageError
-
-    raise UsageError([Diagnostic(option, 0, 0, "error", "usage", message, hint=hint)])
-
-
 def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_under, fail_on_veto,
                 fail_on_regression, baseline, waivers, adjustments, backend) -> int:
-    from ..assess import Engine
-    from ..pack import packs_for_profile
-    from ..report import render
+    from engine.api.engine import Engine
+    from engine.pack.discovery import packs_for_profile
+    from engine.report import render
 
     if fail_on_regression and baseline is None:
-        _usage("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
+        usage_error("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
     dirs = list(packs) if packs else packs_for_profile(profile)
     engine = Engine.from_dirs(dirs, params=parse_sets(sets or []), backend=backend)
     review = load_review(waivers, adjustments, engine.packs)
     previous = None
     if baseline is not None:
-        from ..baseline import Baseline
+        from engine.review.baseline import Baseline
 
         previous = Baseline.load(baseline)
     report = engine.assess_file(profile, review=review)
@@ -146,24 +148,8 @@ def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_un
     return EXIT_BELOW if below or vetoed or regressed else EXIT_OK
 
 
-def load_review(waivers, adjustments, packs):
-    """The waivers and adjustments given, checked against the packs (unknown rules: exit 2); expiries said once."""
-    if not waivers and not adjustments:
-        return None
-    from ..adjustments import AdjustmentSet
-    from ..review import Review
-    from ..waivers import WaiverSet
-
-    review = Review(waivers=WaiverSet.load(waivers) if waivers else None,
-                    adjustments=AdjustmentSet.load(adjustments) if adjustments else None)
-    review.check(packs)
-    for warning in review.expired():
-        typer.echo(warning.format(), err=True)
-    return review
-
-
 def compare_with(report, previous) -> None:
-    from ..baseline import compare
+    from engine.review.baseline import compare
 
     record = previous.only() or previous.find(report)
     if record is None:
@@ -173,4 +159,4 @@ def compare_with(report, previous) -> None:
     report.baseline = compare(report, record)
 
 
-__all__ = ["run", "EXIT_INTERNAL", "EXIT_INVALID", "load_review", "compare_with"]
+__all__ = ["run", "compare_with"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from . import Lang, app, guarded, write_output
+from engine.cli.common import guarded, write_output
+from engine.cli.main import Lang, app
 
 schema_app = typer.Typer(add_completion=False, no_args_is_help=True,
                          help="JSON Schemas for editors (point a '# yaml-language-server: $schema=FILE' line at one).")
@@ -15,9 +15,9 @@ app.add_typer(schema_app, name="schema")
 
 
 @schema_app.command("pack", help="The JSON Schema of rule-pack files (pack.yaml, inputs, rules, overlays).")
-def schema_pack(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
+def schema_pack(output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
     def action():
-        from ..authoring.schemas import dumps, pack_schema
+        from engine.authoring.schemas import dumps, pack_schema
 
         write_output(dumps(pack_schema()), output)
 
@@ -25,9 +25,9 @@ def schema_pack(output: Optional[Path] = typer.Option(None, "--output", "-o", he
 
 
 @schema_app.command("cases", help="The JSON Schema of a pack's test-case files (tests/*.yaml).")
-def schema_cases(output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
+def schema_cases(output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
     def action():
-        from ..authoring.schemas import cases_schema, dumps
+        from engine.authoring.schemas import cases_schema, dumps
 
         write_output(dumps(cases_schema()), output)
 
@@ -36,13 +36,13 @@ def schema_cases(output: Optional[Path] = typer.Option(None, "--output", "-o", h
 
 @schema_app.command("profile", help="The JSON Schema of profiles for the given packs (their inputs).")
 def schema_profile(
-    packs: List[Path] = typer.Option(..., "--pack", help="A rule pack directory (repeatable)."),
+    packs: list[Path] = typer.Option(..., "--pack", help="A rule pack directory (repeatable)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of titles and descriptions."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
 ) -> None:
     def action():
-        from ..authoring.schemas import dumps, profile_schema
-        from ..pack import load_pack
+        from engine.authoring.schemas import dumps, profile_schema
+        from engine.pack.build import load_pack
 
         write_output(dumps(profile_schema([load_pack(p) for p in packs], lang.value)), output)
 

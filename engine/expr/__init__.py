@@ -5,14 +5,14 @@ grammar (parser.py), checked against declared inputs and parameters
 (checker.py), and compiled into closures (evaluator.py).
 """
 
-from . import types
-from .checker import Checker, Ref, Symbol
-from .errors import ExprError
-from .evaluator import compile_expr
-from .functions import REGISTRY as FUNCTIONS
-from .parser import parse
-from .runtime import Env
-from .values import MISSING, NA, is_unknown
+from engine.expr import types
+from engine.expr.checker import Checker, Ref, Symbol
+from engine.expr.errors import ExprError
+from engine.expr.evaluator import compile_expr
+from engine.expr.functions import REGISTRY as FUNCTIONS
+from engine.expr.parser import parse
+from engine.expr.runtime import Env
+from engine.expr.values import MISSING, NA, is_unknown
 
 __all__ = [
     "Checker", "Env", "ExprError", "FUNCTIONS", "MISSING", "NA", "Ref", "Symbol",

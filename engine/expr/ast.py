@@ -16,7 +16,7 @@ class Node:
     start: int
     end: int
 
-    def children(self) -> tuple["Node", ...]:
+    def children(self) -> tuple[Node, ...]:
         return ()
 
 

@@ -9,15 +9,16 @@ did-you-mean hint.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
-from ..errors import did_you_mean
-from . import ast
-from . import types as T
-from .errors import MAX_ITERATION_NESTING, MAX_NUMBER, ExprError
-from .functions import REGISTRY
+from engine.errors import did_you_mean
+from engine.expr import ast
+from engine.expr import types as T
+from engine.expr.errors import MAX_ITERATION_NESTING, MAX_NUMBER, ExprError
+from engine.expr.functions import REGISTRY
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ Nothing here calls eval/exec: each node becomes a small nested function.
 from __future__ import annotations
 
 import operator
-from typing import Callable
+from collections.abc import Callable
 
-from . import ast
-from . import values as V
-from .runtime import Env
+from engine.expr import ast
+from engine.expr import values as V
+from engine.expr.runtime import Env
 
 Thunk = Callable[[Env], object]
 

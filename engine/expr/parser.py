@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import ast
-from .errors import (
+from engine.expr import ast
+from engine.expr.errors import (
     MAX_DEPTH,
     MAX_LIST_ITEMS,
     MAX_NODES,

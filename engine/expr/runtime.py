@@ -9,7 +9,7 @@ apply; both feed the rule outcome (missing data / not applicable).
 
 from __future__ import annotations
 
-from .values import MISSING, NA
+from engine.expr.values import MISSING, NA
 
 WHY = "__why__"  # key, in an element dict, of the causes of its missing derived fields
 

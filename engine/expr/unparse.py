@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import ast
-from .values import format_number
+from engine.expr import ast
+from engine.expr.values import format_number
 
 _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "in": 4,
                "not in": 4, "+": 5, "-": 5, "*": 6, "/": 6}

@@ -10,24 +10,37 @@ are collected and raised together as one PackError.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..errors import ERROR, WARNING, Diagnostic, DiagnosticSink, PackError, UsageError, did_you_mean
-from ..expr import ast
-from ..expr import types as T
-from ..expr.checker import Checker, Symbol
-from ..expr.errors import ExprError
-from ..expr.evaluator import compile_expr
-from ..expr.parser import parse
-from ..profile.fieldtypes import annotation, describe, expr_type
-from .loader import Origin, RawPack
-from .model import (
-    BandSpec, DerivedSpec, Expr, InputSpec, NoteSpec, OccurrenceSpec, Pack, ParamSpec, RuleSpec, Template, TierSpec,
+from engine.errors import ERROR, WARNING, Diagnostic, DiagnosticSink, PackError, UsageError, did_you_mean
+from engine.expr import ast
+from engine.expr import types as T
+from engine.expr.checker import Checker, Symbol
+from engine.expr.errors import ExprError
+from engine.expr.evaluator import compile_expr
+from engine.expr.parser import parse
+from engine.pack.fieldtypes import annotation, describe, expr_type
+from engine.pack.model import (
+    BandSpec,
+    DerivedSpec,
+    Expr,
+    InputSpec,
+    NoteSpec,
+    OccurrenceSpec,
+    Pack,
+    ParamSpec,
+    RuleSpec,
+    Template,
+    TierSpec,
 )
-from .schema import NAME_RE, RESERVED_ROOTS, InputDecl, ParamDecl, Rule
-from .templates import parse_template
+from engine.pack.origins import Origin
+from engine.pack.overlay import read_pack_dir
+from engine.pack.raw import RawPack
+from engine.pack.schema import NAME_RE, RESERVED_ROOTS, InputDecl, ParamDecl, Rule
+from engine.pack.templates import parse_template
 
 PERIOD_SYMBOLS = {"period.start": T.DATE, "period.end": T.DATE, "period.year": T.INTEGER}
 RULE_SYMBOLS = {"rule.points": T.NUMBER, "rule.earned": T.NUMBER, "rule.recoverable": T.NUMBER}
@@ -614,3 +627,8 @@ def _shift(tree, offset: int) -> None:
 
 def build_pack(raw: RawPack, overrides: dict[str, Any] | None = None) -> Pack:
     return _Builder(raw, dict(overrides or {})).build()
+
+
+def load_pack(path: str | Path, overrides: dict[str, Any] | None = None) -> Pack:
+    """Read, validate and check a pack directory; raises PackError with every problem found."""
+    return build_pack(read_pack_dir(path), overrides)

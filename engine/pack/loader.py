@@ -13,93 +13,22 @@ and the two are merged (`pack.overlay`), so callers always get one RawPack.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import DiagnosticSink, PackError
-from ..source import SourceMap, load_yaml
-from ..validation import diagnostics_from, located
-from .schema import DerivedDecl, Dimension, InputDecl, PackFile, PackMeta, ParamDecl, Rule, Scoring
+from engine.errors import DiagnosticSink, PackError, display_path
+from engine.pack.origins import Origin
+from engine.pack.raw import OverlayParts, RawPack
+from engine.pack.schema import PackFile
+from engine.source.load import load_yaml
+from engine.source.validation_errors import diagnostics_from, located
 
 MANIFEST = "pack.yaml"
 MANIFEST_ONLY = ("pack", "dimensions", "scoring")
 OVERLAY_SECTIONS = ("parameters", "dimensions", "rules", "scoring")
 SKIPPED_DIRS = {"tests", "__pycache__"}
-
-
-def display_path(path: Path) -> str:
-    """A path as users should see it: as written when relative, else relative to the
-    working directory when inside it (not from the filesystem root), else absolute."""
-    path = Path(path)
-    if not path.is_absolute():
-        return os.path.normpath(path)
-    cwd = Path.cwd()
-    try:
-        if cwd != Path(cwd.anchor) and path.is_relative_to(cwd):
-            return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        pass
-    return str(path)
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a part of a pack was written: file and path inside the YAML document."""
-
-    file: str
-    source: SourceMap | None
-    path: tuple = ()
-
-    def child(self, *parts) -> "Origin":
-        return Origin(self.file, self.source, self.path + tuple(parts))
-
-    def position(self, *parts, key: bool = False) -> tuple[int, int]:
-        return located(self.source, self.path + tuple(parts), key=key)
-
-    def position_in(self, parts: tuple, offset: int) -> tuple[int, int]:
-        """File position of character `offset` inside the scalar at parts."""
-        if self.source is None:
-            return 0, 0
-        full = self.path + tuple(parts)
-        if self.source.value(full) is None:
-            return self.position(*parts)
-        return self.source.locate(full, offset)
-
-
-@dataclass
-class OverlayParts:
-    """What an overlay's `overrides:` sections say, by target, with where they say it."""
-
-    parameters: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    dimensions: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    rules: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    scoring: tuple[Any, Origin] | None = None
-    first: Origin | None = None  # the first `overrides:` key (for errors about the section as a whole)
-
-
-@dataclass
-class RawPack:
-    root: Path
-    meta: PackMeta | None = None
-    meta_origin: Origin | None = None
-    scoring: Scoring | None = None
-    scoring_origin: Origin | None = None
-    dimensions: list[tuple[Dimension, Origin]] = field(default_factory=list)
-    parameters: dict[str, tuple[ParamDecl, Origin]] = field(default_factory=dict)
-    inputs: dict[str, tuple[InputDecl, Origin]] = field(default_factory=dict)
-    derived: dict[str, tuple[DerivedDecl, Origin]] = field(default_factory=dict)
-    rules: list[tuple[Rule, Origin]] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    paths: list[Path] = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    extends: str | None = None
-    parts: OverlayParts = field(default_factory=OverlayParts)
-    layers: list = field(default_factory=list)  # overlay.Layer, the base first
-    changes: list = field(default_factory=list)  # overlay.Change, what an overlay changes in its base
-    problems: list = field(default_factory=list)  # errors found merging an overlay, raised by the builder
 
 
 def pack_files(root: Path) -> list[Path]:
@@ -113,13 +42,6 @@ def pack_files(root: Path) -> list[Path]:
     manifest = root / MANIFEST
     others = sorted((p for p in found if p != manifest), key=lambda p: p.relative_to(root).as_posix())
     return ([manifest] if manifest.exists() else []) + others
-
-
-def read_pack_dir(root: Path | str) -> RawPack:
-    """A pack directory as one RawPack; an overlay is merged with its base (read first)."""
-    from .overlay import read_layers
-
-    return read_layers(Path(root), read_one_dir)
 
 
 def read_one_dir(root: Path | str) -> RawPack:

@@ -14,13 +14,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import DiagnosticSink, did_you_mean
-from ..expr import ast
-from ..expr.errors import ExprError
-from ..expr.parser import parse
-from .loader import Origin, RawPack
-from .overlay import Layer, LayeredOrigin, _error, _layered, _Renamed
-from .schema import Dimension, PerOccurrence, Rule, Scoring
+from engine.errors import DiagnosticSink, did_you_mean
+from engine.expr import ast
+from engine.expr.errors import ExprError
+from engine.expr.parser import parse
+from engine.pack.origins import LayeredOrigin, Origin, RenamedOrigin, error_at, layered_origin
+from engine.pack.raw import Layer, RawPack
+from engine.pack.schema import Dimension, PerOccurrence, Rule, Scoring
 
 RULE_EXPRESSION_KEYS = ("applies_when", "where", "require", "partial", "trigger")
 
@@ -98,7 +98,7 @@ class _Merger:
         known = {source.id for source in base.sources}
         for index, source in enumerate(overlay.sources):
             if source.id in known:
-                _error(self.sink, self.overlay.meta_origin, ("sources", index, "id"), "pack-duplicate",
+                error_at(self.sink, self.overlay.meta_origin, ("sources", index, "id"), "pack-duplicate",
                        f"source '{source.id}' is already declared by the base pack", hint="use another id")
             else:
                 self.changes.append(Change(f"source {source.id}", "added", None, source.title.zh,
@@ -128,7 +128,7 @@ class _Merger:
         try:
             scoring = Scoring.model_validate(data)
         except ValidationError as exc:
-            _error(self.sink, origin, (), "pack-schema", f"the changed scoring is not valid: {_first(exc)}")
+            error_at(self.sink, origin, (), "pack-schema", f"the changed scoring is not valid: {_first(exc)}")
             return base, self.base.scoring_origin
         patched = tuple((key, origin) for key in given)
         return scoring, LayeredOrigin(self.base.scoring_origin.file, self.base.scoring_origin.source,
@@ -149,14 +149,14 @@ class _Merger:
                 self.changes.append(Change(f"dimension {dimension.id}", key, _text(getattr(dimension, key)),
                                            _text(getattr(patch, key)), patch_origin.child(key)))
             changed = Dimension.model_validate({**dimension.model_dump(), **{k: getattr(patch, k) for k in given}})
-            out.append((changed, _layered(origin, patch_origin, given)))
+            out.append((changed, layered_origin(origin, patch_origin, given)))
         known = {d.id for d, _ in self.base.dimensions}
         for dim_id, (_, patch_origin) in patches.items():
-            _error(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no dimension '{dim_id}'",
+            error_at(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no dimension '{dim_id}'",
                    key=True, hint=did_you_mean(dim_id, known) or "declared: " + ", ".join(sorted(known)))
         for dimension, origin in self.overlay.dimensions:
             if dimension.id in known:
-                _error(self.sink, origin, ("id",), "pack-duplicate",
+                error_at(self.sink, origin, ("id",), "pack-duplicate",
                        f"dimension '{dimension.id}' is already declared by the base pack",
                        hint=f"change it under overrides.dimensions.{dimension.id}")
                 continue
@@ -171,7 +171,7 @@ class _Merger:
                             hint="give it a new default under overrides.parameters")
         for name, (value, origin) in self.overlay.parts.parameters.items():
             if name not in merged:
-                _error(self.sink, origin, (), "pack-overlay-unknown", f"no parameter '{name}' to set", key=True,
+                error_at(self.sink, origin, (), "pack-overlay-unknown", f"no parameter '{name}' to set", key=True,
                        hint=did_you_mean(name, merged) or "parameters: " + ", ".join(sorted(merged)))
                 continue
             decl, decl_origin = merged[name]
@@ -179,14 +179,14 @@ class _Merger:
             patch_origin = Origin(origin.file, origin.source, origin.path[:-1])  # 'default' → the value
             merged[name] = (decl.model_copy(update={"default": value}),
                             LayeredOrigin(decl_origin.file, decl_origin.source, decl_origin.path,
-                                          (("default", _Renamed(patch_origin, name)),)))
+                                          (("default", RenamedOrigin(patch_origin, name)),)))
         return merged
 
     def added(self, base: dict, overlay: dict, what: str, hint: str | None = None) -> dict:
         merged = dict(base)
         for name, (value, origin) in overlay.items():
             if name in merged:
-                _error(self.sink, origin, (), "pack-duplicate", f"{what} '{name}' is already declared by the base "
+                error_at(self.sink, origin, (), "pack-duplicate", f"{what} '{name}' is already declared by the base "
                        "pack", key=True, hint=hint)
                 continue
             merged[name] = (value, origin)
@@ -212,14 +212,14 @@ class _Merger:
                 continue
             changed = self.patch_rule(rule, patch, patch_origin)
             given = [k for k in patch.model_dump(exclude_unset=True) if k not in ("disabled", "reason")]
-            out.append((changed, _layered(origin, patch_origin, given)))
+            out.append((changed, layered_origin(origin, patch_origin, given)))
         for rule_id, (_, patch_origin) in patches.items():
-            _error(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no rule '{rule_id}'",
+            error_at(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no rule '{rule_id}'",
                    key=True, hint=did_you_mean(rule_id, known))
         ids = set(known)
         for rule, origin in self.overlay.rules:
             if rule.id in ids:
-                _error(self.sink, origin, ("id",), "pack-duplicate", f"rule id '{rule.id}' is already used by the "
+                error_at(self.sink, origin, ("id",), "pack-duplicate", f"rule id '{rule.id}' is already used by the "
                        "base pack", hint=f"change it under overrides.rules.{rule.id}, or disable it there and "
                        "add a rule with another id")
                 continue
@@ -242,20 +242,20 @@ class _Merger:
             before = getattr(rule, key)
             if key in ("deduct", "award"):
                 if before is None:
-                    _error(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} has no '{key}' to change",
+                    error_at(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} has no '{key}' to change",
                            key=True)
                     continue
                 changes = {k: getattr(value, k) for k in value.model_dump(exclude_unset=True)}
                 try:
                     value = PerOccurrence.model_validate({**before.model_dump(), **changes})
                 except ValidationError as exc:
-                    _error(self.sink, origin, (key,), "pack-schema", f"{key}: {_first(exc)}")
+                    error_at(self.sink, origin, (key,), "pack-schema", f"{key}: {_first(exc)}")
                     continue
                 for sub, new in changes.items():
                     self.changes.append(Change(f"rule {rule.id}", f"{key}.{sub}", getattr(before, sub), new,
                                                origin.child(key, sub), reason))
             elif key == "tiers" and rule.tiers is None:
-                _error(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} does not score by tiers",
+                error_at(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} does not score by tiers",
                        key=True, hint="disable it and add a rule of your own to change how it scores")
                 continue
             else:
@@ -270,7 +270,7 @@ class _Merger:
         for rule, _ in rules:
             for rule_id in sorted(_met_ids(rule) & set(disabled)):
                 needed.add(rule_id)
-                _error(self.sink, disabled[rule_id], (), "pack-overlay-dependency",
+                error_at(self.sink, disabled[rule_id], (), "pack-overlay-dependency",
                        f"rule {rule_id} cannot be disabled: rule {rule.id} reads met('{rule_id}')", key=True,
                        hint=f"disable {rule.id} too, or keep {rule_id}")
         return sorted(needed, key=[r.id for r, _ in self.base.rules].index)

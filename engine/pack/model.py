@@ -8,15 +8,16 @@ profiles are assessed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from ..expr import ast
-from ..expr import types as T
-from .loader import Origin
-from .schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text
+from engine.expr import ast
+from engine.expr import types as T
+from engine.pack.origins import Origin
+from engine.pack.schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text
 
 
 @dataclass(eq=False)
@@ -52,7 +53,7 @@ class InputSpec:
     decl: InputDecl
     type: T.Type
     origin: Origin
-    fields: dict[str, "InputSpec"] = field(default_factory=dict)
+    fields: dict[str, InputSpec] = field(default_factory=dict)
 
     @property
     def is_object_list(self) -> bool:

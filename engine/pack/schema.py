@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
-from typing_extensions import Annotated
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 PACK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
@@ -91,7 +90,7 @@ class Text(Model):
     model_config = ConfigDict(json_schema_extra=_text_or_plain)
 
     zh: str = Field(min_length=1, description="Chinese text.")
-    en: Optional[str] = Field(default=None, description="English text (the Chinese is used when absent).")
+    en: str | None = Field(default=None, description="English text (the Chinese is used when absent).")
 
     @model_validator(mode="before")
     @classmethod
@@ -120,13 +119,13 @@ class Source(Model):
 
     id: str = Field(pattern=ID_PATTERN, description="Identifier that citations use (`cite: {source: ID}`).")
     title: Text = Field(description="Title of the document.")
-    file: Optional[str] = Field(default=None, description="File name of the document's text. Looked up in the pack, "
+    file: str | None = Field(default=None, description="File name of the document's text. Looked up in the pack, "
                                 "its `sources/` folder and the folders of ASSESS_SOURCE_PATH; when found, "
                                 "`assess pack check` verifies every quote against it.")
-    date: Optional[str] = Field(default=None, description="Date or year of the document.")
-    url: Optional[str] = Field(default=None, description="Where the document is published.")
-    publisher: Optional[Text] = Field(default=None, description="Who issued it (e.g. 中共XX区委组织部).")
-    note: Optional[Text] = Field(default=None, description="Remarks on the document (condition of the text, era).")
+    date: str | None = Field(default=None, description="Date or year of the document.")
+    url: str | None = Field(default=None, description="Where the document is published.")
+    publisher: Text | None = Field(default=None, description="Who issued it (e.g. 中共XX区委组织部).")
+    note: Text | None = Field(default=None, description="Remarks on the document (condition of the text, era).")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -146,12 +145,12 @@ class PackMeta(Model):
                          "packs that apply.")
     edition: Text = Field(description="The edition or year of the standard the pack encodes (text, or zh/en).")
     format: Literal[1] = Field(default=1, description="Version of the pack format.")
-    extends: Optional[str] = Field(default=None, description="Makes this pack an overlay of another: a path "
+    extends: str | None = Field(default=None, description="Makes this pack an overlay of another: a path "
                                    "(relative to this pack) or the id of a shipped pack. The overlay keeps "
                                    "everything of its base and adds or changes what its own files say.")
-    description: Optional[Text] = Field(default=None, description="What the pack assesses, for readers of reports "
+    description: Text | None = Field(default=None, description="What the pack assesses, for readers of reports "
                                         "and score sheets.")
-    defaults_note: Optional[Text] = Field(default=None, description="Printed on every report: say which values are "
+    defaults_note: Text | None = Field(default=None, description="Printed on every report: say which values are "
                                           "engine defaults rather than taken from the sources.")
     sources: list[Source] = Field(default_factory=list, description="The documents the rules cite. An overlay adds "
                                   "its sources to its base's.")
@@ -171,25 +170,25 @@ class InputDecl(Model):
     type: InputTypeName = Field(description="integer, number, percent (98 or 98% → 0.98), ratio (0..1), boolean, "
                                 "string, date (YYYY-MM-DD), enum (with `values`), list (with `items`); object only "
                                 "as the items of a list.")
-    title: Optional[Text] = Field(default=None, description="What the value is, as the profile's author reads it.")
-    description: Optional[Text] = Field(default=None, description="Longer explanation (how to count, what qualifies).")
-    unit: Optional[Text] = Field(default=None, description="Unit of a number (名, 户, 万元); a profile writes the "
+    title: Text | None = Field(default=None, description="What the value is, as the profile's author reads it.")
+    description: Text | None = Field(default=None, description="Longer explanation (how to count, what qualifies).")
+    unit: Text | None = Field(default=None, description="Unit of a number (名, 户, 万元); a profile writes the "
                                  "number alone.")
-    min: Optional[Number] = Field(default=None, description="Smallest allowed value (numbers; percents in percent).")
-    max: Optional[Number] = Field(default=None, description="Largest allowed value (numbers; percents in percent).")
-    values: Optional[list[str]] = Field(default=None, description="The allowed values of an enum.")
-    items: Optional["InputDecl"] = Field(default=None, description="The type of the elements of a list.")
-    fields: Optional[dict[str, "InputDecl"]] = Field(default=None, description="The fields of an object (the items "
+    min: Number | None = Field(default=None, description="Smallest allowed value (numbers; percents in percent).")
+    max: Number | None = Field(default=None, description="Largest allowed value (numbers; percents in percent).")
+    values: list[str] | None = Field(default=None, description="The allowed values of an enum.")
+    items: InputDecl | None = Field(default=None, description="The type of the elements of a list.")
+    fields: dict[str, InputDecl] | None = Field(default=None, description="The fields of an object (the items "
                                                      "of a list of objects); dotted names are nested mappings.")
-    label: Optional[str] = Field(default=None, description="The field that names an element of a list of objects "
+    label: str | None = Field(default=None, description="The field that names an element of a list of objects "
                                  "in reports (e.g. `name`).")
     required: bool = Field(default=False, description="A field every element of a list of objects must give.")
-    max_items: Optional[int] = Field(default=None, ge=1, le=100_000, description="Most elements a list may have "
+    max_items: int | None = Field(default=None, ge=1, le=100_000, description="Most elements a list may have "
                                      "(default 10,000).")
     example: Any = Field(default=None, description="An example value, shown in profile templates.")
 
     @model_validator(mode="after")
-    def _shape(self) -> "InputDecl":
+    def _shape(self) -> InputDecl:
         kind = self.type
         if kind == "enum" and not self.values:
             raise ValueError("an enum input needs 'values'")
@@ -218,7 +217,7 @@ class Citation(Model):
     source: str = Field(description="The id of a source declared under `pack.sources`.")
     quote: str = Field(min_length=1, description="The exact words of the source the rule rests on; ` … ` separates "
                        "fragments that follow each other. Checked against the source file when it is available.")
-    note: Optional[Text] = Field(default=None, description="How the quote is read (an interpretation, a "
+    note: Text | None = Field(default=None, description="How the quote is read (an interpretation, a "
                                  "mis-conversion in the text).")
 
 
@@ -230,7 +229,7 @@ class ParamAlternative(Model):
 
     value: Any = Field(description="The other value.")
     title: Text = Field(description="What it means.")
-    cite: Optional[Citations] = Field(default=None, json_schema_extra=_one_or_many,
+    cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="Where that value is documented (one citation or a list).")
 
 
@@ -242,15 +241,15 @@ class ParamDecl(Model):
     default: Any = Field(default=None, description="The value used unless a run (`--set`) or an overlay sets "
                          "another. null: the source gives none, and every rule that reads it is *not assessed*.")
     title: Text = Field(description="What the parameter is.")
-    description: Optional[Text] = Field(default=None, description="Why it has this default; what else it could be.")
-    unit: Optional[Text] = Field(default=None, description="Unit of a number.")
-    min: Optional[Number] = Field(default=None, description="Smallest allowed value.")
-    max: Optional[Number] = Field(default=None, description="Largest allowed value.")
-    values: Optional[list[str]] = Field(default=None, description="The allowed values of an enum.")
-    items: Optional[InputDecl] = Field(default=None, description="The type of the elements of a list.")
-    cite: Optional[Citations] = Field(default=None, json_schema_extra=_one_or_many,
+    description: Text | None = Field(default=None, description="Why it has this default; what else it could be.")
+    unit: Text | None = Field(default=None, description="Unit of a number.")
+    min: Number | None = Field(default=None, description="Smallest allowed value.")
+    max: Number | None = Field(default=None, description="Largest allowed value.")
+    values: list[str] | None = Field(default=None, description="The allowed values of an enum.")
+    items: InputDecl | None = Field(default=None, description="The type of the elements of a list.")
+    cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="Where the default comes from (one citation or a list).")
-    alternatives: Optional[list[ParamAlternative]] = Field(default=None, description="Other documented values.")
+    alternatives: list[ParamAlternative] | None = Field(default=None, description="Other documented values.")
 
 
 class DerivedDecl(Model):
@@ -258,10 +257,10 @@ class DerivedDecl(Model):
 
     expr: Expression = Field(description="The expression; under a list of objects (`staff.composite`) it is "
                              "computed for each element and reads the element's fields by name.")
-    title: Optional[Text] = Field(default=None, description="What the value is (shown in reports and tables).")
-    description: Optional[Text] = Field(default=None, description="Longer explanation.")
-    format: Optional[Literal["number", "integer", "percent"]] = Field(default=None, description="How reports show it.")
-    unit: Optional[Text] = Field(default=None, description="Unit of the value.")
+    title: Text | None = Field(default=None, description="What the value is (shown in reports and tables).")
+    description: Text | None = Field(default=None, description="Longer explanation.")
+    format: Literal["number", "integer", "percent"] | None = Field(default=None, description="How reports show it.")
+    unit: Text | None = Field(default=None, description="Unit of the value.")
 
     _expr_text = field_validator("expr", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
@@ -273,14 +272,14 @@ class Dimension(Model):
     title: Text = Field(description="Title of the dimension.")
     weight: Number = Field(gt=0, description="Its share of the total (分值). A dimension's score is "
                            "weight × earned / available points of its rules.")
-    description: Optional[Text] = Field(default=None, description="What the dimension covers.")
+    description: Text | None = Field(default=None, description="What the dimension covers.")
 
 
 class GradeRequires(Model):
     """Conditions a grade needs beyond its bounds."""
 
     no_veto: bool = Field(default=False, description="No veto may apply.")
-    min_dimension_share: Optional[Share] = Field(default=None, ge=0, le=1, description="Every dimension must reach "
+    min_dimension_share: Share | None = Field(default=None, ge=0, le=1, description="Every dimension must reach "
                                                  "this share of its weight (0.6 or 60%).")
 
 
@@ -289,18 +288,18 @@ class Grade(Model):
 
     id: str = Field(pattern=ID_PATTERN, description="Identifier (`excellent`), used in test cases.")
     title: Text = Field(description="Name of the grade (优秀).")
-    at_least: Optional[Number] = Field(default=None, description="Inclusive lower bound (以上, 含).")
-    above: Optional[Number] = Field(default=None, description="Exclusive lower bound (超过).")
-    below: Optional[Number] = Field(default=None, description="Exclusive upper bound (不满); must equal the next "
+    at_least: Number | None = Field(default=None, description="Inclusive lower bound (以上, 含).")
+    above: Number | None = Field(default=None, description="Exclusive lower bound (超过).")
+    below: Number | None = Field(default=None, description="Exclusive upper bound (不满); must equal the next "
                                     "higher grade's `at_least`.")
-    at_most: Optional[Number] = Field(default=None, description="Inclusive upper bound; must equal the next higher "
+    at_most: Number | None = Field(default=None, description="Inclusive upper bound; must equal the next higher "
                                       "grade's `above`.")
     requires: GradeRequires = Field(default_factory=GradeRequires, description="Conditions beyond the total.")
-    description: Optional[Text] = Field(default=None, description="The grade as the score sheet words it.")
+    description: Text | None = Field(default=None, description="The grade as the score sheet words it.")
     top: bool = Field(default=False, description="Informational; the first grade is the top grade.")
 
     @model_validator(mode="after")
-    def _bounds(self) -> "Grade":
+    def _bounds(self) -> Grade:
         if self.at_least is not None and self.above is not None:
             raise ValueError("give either 'at_least' (inclusive) or 'above' (exclusive), not both")
         if self.below is not None and self.at_most is not None:
@@ -314,15 +313,15 @@ class Scoring(Model):
     not_applicable: Literal["exclude", "zero", "full"] = Field(default="exclude", description="How rules that do "
                                                                "not apply count: leave the denominator (exclude), "
                                                                "stay with 0 points (zero) or earn full points (full).")
-    bonus_cap: Optional[Number] = Field(default=None, ge=0, description="Cap of all bonus points (加分项); none "
+    bonus_cap: Number | None = Field(default=None, ge=0, description="Cap of all bonus points (加分项); none "
                                         "when absent.")
-    penalty_cap: Optional[Number] = Field(default=None, ge=0, description="Cap of the deductions from the total.")
+    penalty_cap: Number | None = Field(default=None, ge=0, description="Cap of the deductions from the total.")
     grades: list[Grade] = Field(min_length=1, description="The grades, from the highest to the lowest.")
     rounding: int = Field(default=2, ge=0, le=4, description="Decimals of the total as shown and graded.")
-    total: Optional[Number] = Field(default=None, gt=0, description="The total the score sheet states (满分, "
+    total: Number | None = Field(default=None, gt=0, description="The total the score sheet states (满分, "
                                     "default 100); `assess pack check` warns when the dimension weights add up "
                                     "to something else.")
-    min_coverage: Optional[Share] = Field(default=None, ge=0, le=1, description="Withhold the grade (暂不评定) "
+    min_coverage: Share | None = Field(default=None, ge=0, le=1, description="Withhold the grade (暂不评定) "
                                           "when less than this share of the points could be assessed, e.g. 50%: "
                                           "a grade on mostly missing data says little. None: always grade.")
 
@@ -331,15 +330,15 @@ class Tier(Model):
     """One level of a tiered rule: the first tier whose condition holds gives the points."""
 
     when: Expression = Field(description="The condition of the tier.")
-    points: Optional[Number] = Field(default=None, ge=0, description="Points of the tier.")
-    credit: Optional[Share] = Field(default=None, ge=0, le=1, description="Or: a share of the rule's points "
+    points: Number | None = Field(default=None, ge=0, description="Points of the tier.")
+    credit: Share | None = Field(default=None, ge=0, le=1, description="Or: a share of the rule's points "
                                     "(50%).")
-    label: Optional[Text] = Field(default=None, description="How reports and score sheets name the tier (达到98%).")
+    label: Text | None = Field(default=None, description="How reports and score sheets name the tier (达到98%).")
 
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
     @model_validator(mode="after")
-    def _one_amount(self) -> "Tier":
+    def _one_amount(self) -> Tier:
         if (self.points is None) == (self.credit is None):
             raise ValueError("a tier gives either 'points' or 'credit' (a share of the rule's points)")
         return self
@@ -348,13 +347,13 @@ class Tier(Model):
 class PerOccurrence(Model):
     """Points per occurrence, with a cap; `per` and `cap` may be numbers or expressions (e.g. a parameter)."""
 
-    count: Optional[Expression] = Field(default=None, description="The number of occurrences (an expression). "
+    count: Expression | None = Field(default=None, description="The number of occurrences (an expression). "
                                         "Without it, a for_each rule counts its failing (deduct) or meeting "
                                         "(award) elements.")
-    per: Union[Number, Expression] = Field(description="Points per occurrence.")
-    cap: Optional[Union[Number, Expression]] = Field(default=None, description="Most points in all; a deduction "
+    per: Number | Expression = Field(description="Points per occurrence.")
+    cap: Number | Expression | None = Field(default=None, description="Most points in all; a deduction "
                                                      "defaults to the rule's points (扣完为止).")
-    unit: Optional[Text] = Field(default=None, description="What one occurrence is called in reports, e.g. "
+    unit: Text | None = Field(default=None, description="What one occurrence is called in reports, e.g. "
                                  "{zh: 项, en: honour} or {zh: 起, en: case}; default 次/time.")
 
     _count_text = field_validator("count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
@@ -373,7 +372,7 @@ class Band(Model):
     id: str = Field(pattern=ID_PATTERN, description="Identifier, used in test cases as `band:ID`.")
     label: Text = Field(description="Name of the band.")
     when: Expression = Field(description="Condition on the element; the first band that holds applies.")
-    consequences: Optional[Text] = Field(default=None, description="What the band means for the element "
+    consequences: Text | None = Field(default=None, description="What the band means for the element "
                                          "(评优优先, 不予留用); may hold {placeholders}.")
 
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
@@ -396,39 +395,39 @@ class Rule(Model):
     kind: Literal["item", "bonus", "penalty", "veto"] = Field(default="item", description="item: points in a "
                                                               "dimension; bonus: points in the bonus pool; "
                                                               "penalty: deduction; veto: grade override.")
-    dimension: Optional[str] = Field(default=None, description="The dimension of an item (or of a penalty that "
+    dimension: str | None = Field(default=None, description="The dimension of an item (or of a penalty that "
                                      "deducts from a dimension); defaults to the file's `dimension:`.")
-    points: Optional[Number] = Field(default=None, gt=0, description="Points at stake (分值).")
-    description: Optional[Text] = Field(default=None, description="The standard in full (标准及要求), for score "
+    points: Number | None = Field(default=None, gt=0, description="Points at stake (分值).")
+    description: Text | None = Field(default=None, description="The standard in full (标准及要求), for score "
                                         "sheets.")
-    method: Optional[Text] = Field(default=None, description="How it is scored, in words (评分办法); generated "
+    method: Text | None = Field(default=None, description="How it is scored, in words (评分办法); generated "
                                    "from the rule's shape when absent.")
-    applies_when: Optional[Expression] = Field(default=None, description="When false the rule is not applicable.")
-    for_each: Optional[str] = Field(default=None, description="A list of objects whose elements are checked one by "
+    applies_when: Expression | None = Field(default=None, description="When false the rule is not applicable.")
+    for_each: str | None = Field(default=None, description="A list of objects whose elements are checked one by "
                                     "one (each staff member).")
-    where: Optional[Expression] = Field(default=None, description="With for_each: the elements that qualify.")
-    require: Optional[Expression] = Field(default=None, description="Pass/fail condition (per element with "
+    where: Expression | None = Field(default=None, description="With for_each: the elements that qualify.")
+    require: Expression | None = Field(default=None, description="Pass/fail condition (per element with "
                                           "for_each).")
-    partial: Optional[Expression] = Field(default=None, description="A share 0..1 of the points (partial credit).")
-    tiers: Optional[list[Tier]] = Field(default=None, min_length=1, description="Levels; the first that holds "
+    partial: Expression | None = Field(default=None, description="A share 0..1 of the points (partial credit).")
+    tiers: list[Tier] | None = Field(default=None, min_length=1, description="Levels; the first that holds "
                                         "gives its points.")
-    deduct: Optional[PerOccurrence] = Field(default=None, description="Deduction per occurrence, capped, never "
+    deduct: PerOccurrence | None = Field(default=None, description="Deduction per occurrence, capped, never "
                                             "below zero (扣分).")
-    award: Optional[PerOccurrence] = Field(default=None, description="Bonus per occurrence, capped (加分).")
-    trigger: Optional[Expression] = Field(default=None, description="Veto or penalty: the condition that "
+    award: PerOccurrence | None = Field(default=None, description="Bonus per occurrence, capped (加分).")
+    trigger: Expression | None = Field(default=None, description="Veto or penalty: the condition that "
                                           "triggers it.")
-    severity: Optional[Literal["fail", "no_award"]] = Field(default=None, description="Veto: fail forces the "
+    severity: Literal["fail", "no_award"] | None = Field(default=None, description="Veto: fail forces the "
                                                             "lowest grade; no_award bars the top grade and awards.")
-    roll_up: Optional[Literal["all", "share", "any"]] = Field(default=None, description="With for_each: all "
+    roll_up: Literal["all", "share", "any"] | None = Field(default=None, description="With for_each: all "
                                                               "elements must pass (default), points by the share "
                                                               "that passes, or any one suffices.")
-    min_share: Optional[Share] = Field(default=None, gt=0, le=1, description="With roll_up all/share: met when at "
+    min_share: Share | None = Field(default=None, gt=0, le=1, description="With roll_up all/share: met when at "
                                        "least this share passes.")
-    bands: Optional[list[Band]] = Field(default=None, min_length=1, description="With for_each: a classification "
+    bands: list[Band] | None = Field(default=None, min_length=1, description="With for_each: a classification "
                                         "of each element.")
-    notes: Optional[list[Note]] = Field(default=None, description="Remarks shown when their condition holds.")
-    evidence: Optional[list[Text]] = Field(default=None, description="Supporting material to look at (佐证材料).")
-    recommend: Optional[Text] = Field(default=None, description="Recommendation when the rule is not met; "
+    notes: list[Note] | None = Field(default=None, description="Remarks shown when their condition holds.")
+    evidence: list[Text] | None = Field(default=None, description="Supporting material to look at (佐证材料).")
+    recommend: Text | None = Field(default=None, description="Recommendation when the rule is not met; "
                                       "{expression} placeholders show actual values.")
     cite: Citations = Field(default_factory=list, json_schema_extra=_one_or_many,
                             description="The source and exact words the rule rests on (依据); one or a list.")
@@ -444,17 +443,17 @@ class Rule(Model):
 class DimensionPatch(Model):
     """Changes to a dimension of the base pack."""
 
-    title: Optional[Text] = Field(default=None, description="New title.")
-    weight: Optional[Number] = Field(default=None, gt=0, description="New weight.")
-    description: Optional[Text] = Field(default=None, description="New description.")
+    title: Text | None = Field(default=None, description="New title.")
+    weight: Number | None = Field(default=None, gt=0, description="New weight.")
+    description: Text | None = Field(default=None, description="New description.")
 
 
 class OccurrencePatch(Model):
     """Changes to a rule's `deduct` or `award`; keys not given stay as in the base."""
 
-    count: Optional[Expression] = Field(default=None, description="New count expression.")
-    per: Optional[Union[Number, Expression]] = Field(default=None, description="New points per occurrence.")
-    cap: Optional[Union[Number, Expression]] = Field(default=None, description="New cap.")
+    count: Expression | None = Field(default=None, description="New count expression.")
+    per: Number | Expression | None = Field(default=None, description="New points per occurrence.")
+    cap: Number | Expression | None = Field(default=None, description="New cap.")
 
     _count_text = field_validator("count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
@@ -463,35 +462,35 @@ class RulePatch(Model):
     """Changes to a rule of the base pack. To change what a rule checks, disable it and add your own."""
 
     disabled: bool = Field(default=False, description="Remove the rule from this pack.")
-    reason: Optional[Text] = Field(default=None, description="Why the rule is changed or disabled (shown by "
+    reason: Text | None = Field(default=None, description="Why the rule is changed or disabled (shown by "
                                    "`assess pack check`).")
-    title: Optional[Text] = Field(default=None, description="New title.")
-    description: Optional[Text] = Field(default=None, description="New standard text (标准及要求).")
-    method: Optional[Text] = Field(default=None, description="New scoring method text (评分办法).")
-    dimension: Optional[str] = Field(default=None, description="Move the rule to another dimension.")
-    points: Optional[Number] = Field(default=None, gt=0, description="New points.")
-    tiers: Optional[list[Tier]] = Field(default=None, min_length=1, description="New tiers (replace the base's).")
-    deduct: Optional[OccurrencePatch] = Field(default=None, description="Changes to the deduction.")
-    award: Optional[OccurrencePatch] = Field(default=None, description="Changes to the award.")
-    min_share: Optional[Share] = Field(default=None, gt=0, le=1, description="New minimum share (for_each).")
-    severity: Optional[Literal["fail", "no_award"]] = Field(default=None, description="New veto severity.")
-    recommend: Optional[Text] = Field(default=None, description="New recommendation text.")
-    evidence: Optional[list[Text]] = Field(default=None, description="New supporting material (replaces).")
-    cite: Optional[Citations] = Field(default=None, json_schema_extra=_one_or_many,
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New standard text (标准及要求).")
+    method: Text | None = Field(default=None, description="New scoring method text (评分办法).")
+    dimension: str | None = Field(default=None, description="Move the rule to another dimension.")
+    points: Number | None = Field(default=None, gt=0, description="New points.")
+    tiers: list[Tier] | None = Field(default=None, min_length=1, description="New tiers (replace the base's).")
+    deduct: OccurrencePatch | None = Field(default=None, description="Changes to the deduction.")
+    award: OccurrencePatch | None = Field(default=None, description="Changes to the award.")
+    min_share: Share | None = Field(default=None, gt=0, le=1, description="New minimum share (for_each).")
+    severity: Literal["fail", "no_award"] | None = Field(default=None, description="New veto severity.")
+    recommend: Text | None = Field(default=None, description="New recommendation text.")
+    evidence: list[Text] | None = Field(default=None, description="New supporting material (replaces).")
+    cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="New citations (replace the base's).")
 
 
 class ScoringPatch(Model):
     """Changes to the base pack's scoring; keys not given stay as in the base."""
 
-    not_applicable: Optional[Literal["exclude", "zero", "full"]] = Field(default=None, description="New N/A policy.")
-    bonus_cap: Optional[Number] = Field(default=None, ge=0, description="New bonus cap (null: no cap).")
-    penalty_cap: Optional[Number] = Field(default=None, ge=0, description="New penalty cap (null: no cap).")
-    rounding: Optional[int] = Field(default=None, ge=0, le=4, description="New rounding.")
-    total: Optional[Number] = Field(default=None, gt=0, description="New stated total.")
-    min_coverage: Optional[Share] = Field(default=None, ge=0, le=1, description="New coverage threshold for "
+    not_applicable: Literal["exclude", "zero", "full"] | None = Field(default=None, description="New N/A policy.")
+    bonus_cap: Number | None = Field(default=None, ge=0, description="New bonus cap (null: no cap).")
+    penalty_cap: Number | None = Field(default=None, ge=0, description="New penalty cap (null: no cap).")
+    rounding: int | None = Field(default=None, ge=0, le=4, description="New rounding.")
+    total: Number | None = Field(default=None, gt=0, description="New stated total.")
+    min_coverage: Share | None = Field(default=None, ge=0, le=1, description="New coverage threshold for "
                                           "grading.")
-    grades: Optional[list[Grade]] = Field(default=None, min_length=1, description="New grades (replace the "
+    grades: list[Grade] | None = Field(default=None, min_length=1, description="New grades (replace the "
                                           "base's list).")
 
 
@@ -503,27 +502,27 @@ class Overrides(Model):
     dimensions: dict[str, DimensionPatch] = Field(default_factory=dict, description="Changes to dimensions, by id.")
     rules: dict[str, RulePatch] = Field(default_factory=dict, description="Changes to rules, by id; "
                                         "`{disabled: true}` removes one.")
-    scoring: Optional[ScoringPatch] = Field(default=None, description="Changes to scoring and grades.")
+    scoring: ScoringPatch | None = Field(default=None, description="Changes to scoring and grades.")
 
 
 class PackFile(Model):
     """Any YAML file of a pack. pack.yaml holds the manifest sections."""
 
-    pack: Optional[PackMeta] = Field(default=None, description="pack.yaml only: what the pack is.")
-    parameters: Optional[dict[str, ParamDecl]] = Field(default=None, description="Values a district sets, by name; "
+    pack: PackMeta | None = Field(default=None, description="pack.yaml only: what the pack is.")
+    parameters: dict[str, ParamDecl] | None = Field(default=None, description="Values a district sets, by name; "
                                                        "rules read them as `params.NAME`.")
-    dimensions: Optional[list[Dimension]] = Field(default=None, description="pack.yaml only: the dimensions and "
+    dimensions: list[Dimension] | None = Field(default=None, description="pack.yaml only: the dimensions and "
                                                   "their weights (in an overlay: dimensions added).")
-    scoring: Optional[Scoring] = Field(default=None, description="pack.yaml only: how points become a total and "
+    scoring: Scoring | None = Field(default=None, description="pack.yaml only: how points become a total and "
                                        "a grade (an overlay changes it under `overrides.scoring`).")
-    inputs: Optional[dict[str, InputDecl]] = Field(default=None, description="What a profile may say, by dotted "
+    inputs: dict[str, InputDecl] | None = Field(default=None, description="What a profile may say, by dotted "
                                                    "path (`party_members.total`).")
-    derived: Optional[dict[str, DerivedDecl]] = Field(default=None, description="Named values computed from the "
+    derived: dict[str, DerivedDecl] | None = Field(default=None, description="Named values computed from the "
                                                       "profile, by name.")
-    dimension: Optional[str] = Field(default=None, description="The default dimension of the item rules of this "
+    dimension: str | None = Field(default=None, description="The default dimension of the item rules of this "
                                      "file.")
-    rules: Optional[list[Rule]] = Field(default=None, description="The rules (score sheet items).")
-    overrides: Optional[Overrides] = Field(default=None, description="Overlays only: changes to the base pack.")
+    rules: list[Rule] | None = Field(default=None, description="The rules (score sheet items).")
+    overrides: Overrides | None = Field(default=None, description="Overlays only: changes to the base pack.")
 
 
 # -- test cases -------------------------------------------------------------------------------
@@ -534,11 +533,11 @@ Outcome = Literal["met", "partly_met", "not_met", "not_applicable", "missing_dat
 class CaseExpectation(Model):
     """What one rule must produce in a case."""
 
-    outcome: Optional[Outcome] = Field(default=None, description="The expected outcome.")
-    points: Optional[Number] = Field(default=None, description="Points earned (items, bonus) or deducted "
+    outcome: Outcome | None = Field(default=None, description="The expected outcome.")
+    points: Number | None = Field(default=None, description="Points earned (items, bonus) or deducted "
                                      "(penalties), compared at the precision written.")
-    vetoed: Optional[bool] = Field(default=None, description="Whether the veto applies.")
-    subjects: Optional[dict[str, str]] = Field(default=None, description="for_each rules: outcome per element "
+    vetoed: bool | None = Field(default=None, description="Whether the veto applies.")
+    subjects: dict[str, str] | None = Field(default=None, description="for_each rules: outcome per element "
                                                "label (`张三: met`, `李四: band:failed`).")
 
 
@@ -546,19 +545,19 @@ class Case(Model):
     """A test case: a profile and what the pack must make of it."""
 
     name: str = Field(min_length=1, description="What the case shows (the test id).")
-    description: Optional[str] = Field(default=None, description="Longer explanation.")
-    profile: Optional[dict[str, Any]] = Field(default=None, description="The profile, written inline.")
-    profile_file: Optional[str] = Field(default=None, description="Or: a profile file, relative to the case file.")
+    description: str | None = Field(default=None, description="Longer explanation.")
+    profile: dict[str, Any] | None = Field(default=None, description="The profile, written inline.")
+    profile_file: str | None = Field(default=None, description="Or: a profile file, relative to the case file.")
     params: dict[str, Any] = Field(default_factory=dict, description="Parameter values for this case.")
-    expect: dict[str, Union[CaseExpectation, Outcome]] = Field(
+    expect: dict[str, CaseExpectation | Outcome] = Field(
         default_factory=dict, description="Expected results by rule id: an outcome, or "
         "{outcome, points, vetoed, subjects}.")
-    total: Optional[Number] = Field(default=None, description="Expected total, compared at the precision written.")
-    grade: Optional[str] = Field(default=None, description="Expected grade id.")
-    vetoes: Optional[list[str]] = Field(default=None, description="Expected vetoes (rule ids); [] for none.")
+    total: Number | None = Field(default=None, description="Expected total, compared at the precision written.")
+    grade: str | None = Field(default=None, description="Expected grade id.")
+    vetoes: list[str] | None = Field(default=None, description="Expected vetoes (rule ids); [] for none.")
 
     @model_validator(mode="after")
-    def _one_profile(self) -> "Case":
+    def _one_profile(self) -> Case:
         if (self.profile is None) == (self.profile_file is None):
             raise ValueError("a case gives either 'profile' (inline) or 'profile_file'")
         return self

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..expr.errors import ExprError
-from ..expr.values import format_number, is_unknown
+from engine.expr.errors import ExprError
+from engine.expr.values import format_number, is_unknown
 
 FORMATS = ("percent", "number", "list")
 

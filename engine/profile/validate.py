@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from ..errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, did_you_mean
-from ..pack.model import InputSpec, Pack
-from ..pack.schema import InputDecl
-from ..source import Document
-from ..dotted import nest
-from ..validation import located
-from .fieldtypes import annotation, describe
+from engine.errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, did_you_mean
+from engine.pack.fieldtypes import annotation, describe
+from engine.pack.model import InputSpec, Pack
+from engine.pack.paths import nest
+from engine.pack.schema import InputDecl
+from engine.source.load import Document
+from engine.source.validation_errors import located
 
 META_KEY = "profile"
 
@@ -33,7 +34,7 @@ class Period(BaseModel):
     end: dt.date
 
     @model_validator(mode="after")
-    def _order(self) -> "Period":
+    def _order(self) -> Period:
         if self.end < self.start:
             raise ValueError("the period ends before it starts")
         return self
@@ -43,14 +44,14 @@ class ProfileMeta(BaseModel):
     """The `profile:` block: who is assessed, for which period."""
 
     model_config = ConfigDict(extra="forbid")
-    id: Optional[str] = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-    name: Optional[str] = Field(default=None, max_length=200)
-    subject: Optional[str] = None
-    year: Optional[int] = Field(default=None, ge=1949, le=2100)
-    period: Optional[Period] = None
-    packs: Optional[list[str]] = None
-    description: Optional[str] = Field(default=None, max_length=5000)
-    data_source: Optional[str] = Field(default=None, max_length=5000)
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    name: str | None = Field(default=None, max_length=200)
+    subject: str | None = None
+    year: int | None = Field(default=None, ge=1949, le=2100)
+    period: Period | None = None
+    packs: list[str] | None = None
+    description: str | None = Field(default=None, max_length=5000)
+    data_source: str | None = Field(default=None, max_length=5000)
 
     def resolved_period(self) -> tuple[dt.date, dt.date] | None:
         if self.period is not None:

@@ -7,7 +7,7 @@ BINARY_FORMATS = frozenset({"xlsx"})  # bytes, for a file: never written to a te
 
 # format -> (module, function); imported on use, so a text report never loads openpyxl or jinja2
 _RENDERERS = {
-    "text": ("text", "render_text"), "json": ("json_out", "render_json"), "xlsx": ("xlsx", "render_xlsx"),
+    "text": ("text", "render_text"), "json": ("json", "render_json"), "xlsx": ("xlsx", "render_xlsx"),
     "html": ("html", "render_html"), "sarif": ("sarif", "render_sarif"), "junit": ("junit", "render_junit"),
     "markdown": ("markdown", "render_markdown"),
 }
@@ -16,10 +16,10 @@ _RENDERERS = {
 def render(report, fmt: str, lang: str) -> str | bytes:
     """The report in a format: text for every format but those in BINARY_FORMATS (bytes)."""
     if fmt == "json":
-        from .json_out import render_json
+        from engine.report.formats.json import render_json
 
         return render_json(report)
     if fmt not in _RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; formats: {', '.join(FORMATS)}")
     module, function = _RENDERERS[fmt]
-    return getattr(import_module(f".{module}", __name__), function)(report, lang)
+    return getattr(import_module(f"engine.report.formats.{module}"), function)(report, lang)

@@ -6,16 +6,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ..context import Context
-from ..expr.values import is_unknown
-from ..findings import MISSING_DATA, NOT_ASSESSED, WAIVED, Finding
-from ..pack.model import Pack, RuleSpec
-from ..pack.schema import Text as PackText
-from ..recommend import NextGrade, Recommendation, render
-from ..scoring import Scorecard
-from . import model as M
-from .locate import input_reads, profile_locations
-from ..review import adjustments_out, waivers_out
+from engine.evaluation.context import Context
+from engine.evaluation.findings import MISSING_DATA, NOT_ASSESSED, WAIVED, Finding
+from engine.evaluation.recommendations import NextGrade, Recommendation, render
+from engine.evaluation.scoring import Scorecard
+from engine.expr.values import is_unknown
+from engine.pack.model import Pack, RuleSpec
+from engine.pack.schema import Text as PackText
+from engine.report import model as M
+from engine.report.locate import input_reads, profile_locations
+from engine.report.review_out import adjustments_out, waivers_out
 
 
 def text(value: PackText | None) -> M.Text | None:
@@ -53,7 +53,7 @@ class RuleStatics:
     """What a report says about a rule that does not depend on the profile (built once per pack)."""
 
     def __init__(self, pack: Pack, rule: RuleSpec):
-        from ..expr import ast
+        from engine.expr import ast
 
         self.title = text(rule.title)
         self.description = text(rule.description)

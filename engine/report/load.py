@@ -14,8 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import Diagnostic, InputError
-from .model import SCHEMA_VERSION, Report
+from engine.errors import Diagnostic, InputError
+from engine.report.model import SCHEMA_VERSION, Report
 
 REGENERATE = "re-create it with this engine: assess PROFILE --format json --output FILE"
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")

@@ -8,9 +8,9 @@ points at the place where the value should be written.
 
 from __future__ import annotations
 
-from ..expr import ast
-from ..pack.model import Pack
-from . import model as M
+from engine.expr import ast
+from engine.pack.model import Pack
+from engine.report import model as M
 
 PERIOD_KEYS = (("profile", "period"), ("profile", "year"))
 

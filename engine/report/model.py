@@ -7,7 +7,7 @@ numbers; texts that people read come in Chinese and English.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,7 +37,7 @@ class ProfileLocation(Out):
     position is that of its nearest existing parent key (or the document start)."""
 
     input: str
-    subject: Optional[int] = None
+    subject: int | None = None
     file: str
     line: int
     col: int
@@ -49,19 +49,19 @@ class ProfileLocation(Out):
 class Citation(Out):
     source: str
     title: Text
-    file: Optional[str] = None
-    date: Optional[str] = None
+    file: str | None = None
+    date: str | None = None
     quote: str
-    note: Optional[Text] = None
+    note: Text | None = None
 
 
 class SubjectOut(Out):
     index: int
     label: str
     outcome: str
-    band: Optional[str] = None
-    band_label: Optional[Text] = None
-    consequences: Optional[Text] = None
+    band: str | None = None
+    band_label: Text | None = None
+    consequences: Text | None = None
     notes: list[Text] = []
     missing_inputs: list[str] = []
 
@@ -69,30 +69,30 @@ class SubjectOut(Out):
 class FindingOut(Out):
     rule: str
     kind: str
-    dimension: Optional[str] = None
+    dimension: str | None = None
     title: Text
     outcome: str
-    points: Optional[float] = None
-    earned: Optional[float] = None
-    deducted: Optional[float] = None
+    points: float | None = None
+    earned: float | None = None
+    deducted: float | None = None
     vetoed: bool = False
-    severity: Optional[str] = None
-    tier: Optional[Text] = None
-    occurrences: Optional[int] = None
-    per: Optional[float] = None
-    unit: Optional[Text] = None  # what one occurrence is called (项, 起, 次)
-    share: Optional[float] = None
-    recoverable: Optional[float] = None
+    severity: str | None = None
+    tier: Text | None = None
+    occurrences: int | None = None
+    per: float | None = None
+    unit: Text | None = None  # what one occurrence is called (项, 起, 次)
+    share: float | None = None
+    recoverable: float | None = None
     missing_inputs: list[str] = []
     unset_params: list[str] = []
     values: dict[str, Any] = {}
     subjects: list[SubjectOut] = []
     notes: list[Text] = []
-    description: Optional[Text] = None
-    method: Optional[Text] = None
+    description: Text | None = None
+    method: Text | None = None
     evidence: list[Text] = []
     citations: list[Citation] = []
-    location: Optional[Location] = None
+    location: Location | None = None
     profile_locations: list[ProfileLocation] = []
 
 
@@ -101,7 +101,7 @@ class DimensionOut(Out):
     title: Text
     weight: float
     score: float
-    share: Optional[float] = None
+    share: float | None = None
     earned: float
     available: float
     declared: float
@@ -114,7 +114,7 @@ class DimensionOut(Out):
 class Demotion(Out):
     grade: str
     reason: str
-    title: Optional[Text] = None
+    title: Text | None = None
 
 
 class GradeOut(Out):
@@ -123,7 +123,7 @@ class GradeOut(Out):
     index: int
     demoted_from: list[Demotion] = []
     withheld: bool = False  # too little could be assessed: the grade is not given (暂不评定)
-    min_coverage: Optional[float] = None
+    min_coverage: float | None = None
 
 
 class VetoOut(Out):
@@ -139,7 +139,7 @@ class RecommendationOut(Out):
     outcome: str
     text: Text
     recoverable: float
-    dimension: Optional[str] = None
+    dimension: str | None = None
     citations: list[Citation] = []
 
 
@@ -156,12 +156,12 @@ class NextGradeOut(Out):
     reachable: bool
     blocked_by: list[str] = []
     items: list[NextGradeItem] = []
-    total_after: Optional[float] = None
+    total_after: float | None = None
 
 
 class MissingInputOut(Out):
     path: str
-    title: Optional[Text] = None
+    title: Text | None = None
     rules: list[str]
     points_at_stake: float
     also: list[str] = []  # 'bonus' / 'veto': what else the input decides besides points
@@ -183,7 +183,7 @@ class ParameterOut(Out):
 class Column(Out):
     key: str
     title: Text
-    format: Optional[str] = None
+    format: str | None = None
 
 
 class Row(Out):
@@ -194,7 +194,7 @@ class Row(Out):
 class TableOut(Out):
     list: str
     title: Text
-    label_title: Optional[Text] = None  # what names each row (姓名/工号)
+    label_title: Text | None = None  # what names each row (姓名/工号)
     columns: list[Column]
     rows: list[Row]
 
@@ -210,14 +210,14 @@ class PackInfo(Out):
     title: Text
     edition: Text
     subject: str
-    defaults_note: Optional[Text] = None
+    defaults_note: Text | None = None
     layers: list[PackLayer] = []  # every pack that contributed: the base first, this pack (an overlay) last
 
 
 class BonusOut(Out):
     raw: float
     awarded: float
-    cap: Optional[float] = None
+    cap: float | None = None
 
 
 class DeductionsOut(Out):
@@ -262,10 +262,10 @@ class PackResult(Out):
     grade: GradeOut
     awards_barred: bool
     vetoes: list[VetoOut]
-    coverage: Optional[float] = None
+    coverage: float | None = None
     findings: list[FindingOut]
     recommendations: list[RecommendationOut]
-    next_grade: Optional[NextGradeOut] = None
+    next_grade: NextGradeOut | None = None
     missing_inputs: list[MissingInputOut]
     not_assessed: list[NotAssessedOut]
     tables: list[TableOut]
@@ -275,11 +275,11 @@ class PackResult(Out):
 
 class ProfileInfo(Out):
     file: str
-    id: Optional[str] = None
-    name: Optional[str] = None
-    subject: Optional[str] = None
-    period_start: Optional[str] = None
-    period_end: Optional[str] = None
+    id: str | None = None
+    name: str | None = None
+    subject: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
 
 
 class EngineInfo(Out):
@@ -294,25 +294,25 @@ class DiagnosticOut(Out):
     severity: str
     code: str
     message: str
-    hint: Optional[str] = None
+    hint: str | None = None
 
 
 class DimensionDelta(Out):
     id: str
-    title: Optional[Text] = None
-    before: Optional[float] = None  # None: not counted (or absent) in that report
-    after: Optional[float] = None
-    delta: Optional[float] = None
+    title: Text | None = None
+    before: float | None = None  # None: not counted (or absent) in that report
+    after: float | None = None
+    delta: float | None = None
 
 
 class RuleDelta(Out):
     rule: str
-    title: Optional[Text] = None
-    before: Optional[str] = None  # outcome; None: the rule was not in that report
-    after: Optional[str] = None
-    points_before: Optional[float] = None  # earned (items, bonus) or −deducted (deductions)
-    points_after: Optional[float] = None
-    delta: Optional[float] = None
+    title: Text | None = None
+    before: str | None = None  # outcome; None: the rule was not in that report
+    after: str | None = None
+    points_before: float | None = None  # earned (items, bonus) or −deducted (deductions)
+    points_after: float | None = None
+    delta: float | None = None
 
 
 class PackComparison(Out):
@@ -323,9 +323,9 @@ class PackComparison(Out):
     total_after: float
     delta: float
     grade_before: str
-    grade_before_title: Optional[Text] = None
+    grade_before_title: Text | None = None
     grade_after: str
-    grade_after_title: Optional[Text] = None
+    grade_after_title: Text | None = None
     grade_change: str  # up | down | same
     dimensions: list[DimensionDelta] = []
     rules: list[RuleDelta] = []  # every rule whose outcome or points changed
@@ -340,9 +340,9 @@ class Comparison(Out):
     """This report beside a baseline (e.g. last year's report of the same community)."""
 
     file: str
-    profile: Optional[str] = None
-    period_start: Optional[str] = None
-    period_end: Optional[str] = None
+    profile: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
     packs: list[PackComparison] = []
     notes: list[Text] = []
     regression: bool = False
@@ -354,7 +354,7 @@ class Report(Out):
     profile: ProfileInfo
     results: list[PackResult]
     warnings: list[DiagnosticOut] = []
-    baseline: Optional[Comparison] = None
+    baseline: Comparison | None = None
 
     def worst_total(self) -> float | None:
         return min((r.total for r in self.results), default=None)

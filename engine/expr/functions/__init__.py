@@ -11,9 +11,8 @@ argument once per element, with the element pushed on `env.items`. The
 families live in their own modules; importing this package registers them all.
 """
 
-from . import checklists, choice, dates, lists, numbers, text  # noqa: F401  (each registers its functions)
-from .dates import period_buckets
-from .registry import UNITS
-from .registry import REGISTRY, Function
+from engine.expr.functions import checklists, choice, dates, lists, numbers, text  # noqa: F401  (each registers its functions)
+from engine.expr.functions.dates import period_buckets
+from engine.expr.functions.registry import REGISTRY, UNITS, Function
 
 __all__ = ["REGISTRY", "Function", "UNITS", "period_buckets"]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from .. import ast
-from .. import types as T
-from .. import values as V
-from ..errors import ExprError
-from .registry import (
-    _arity, _expect_list, function,
+from engine.expr import ast
+from engine.expr import types as T
+from engine.expr import values as V
+from engine.expr.errors import ExprError
+from engine.expr.functions.registry import (
+    _arity,
+    _expect_list,
+    function,
 )
-
 
 # -- checklists -------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def _check_enum_literals(node, item_type) -> None:
         for element in node.items:
             if isinstance(element, ast.Literal) and isinstance(element.value, str) \
                     and element.value not in item_type.values:
-                from ...errors import did_you_mean
+                from engine.errors import did_you_mean
                 raise ExprError("expr-enum", f"{element.value!r} is not one of the allowed values",
                                 element.start, element.end, hint=did_you_mean(element.value, item_type.values))
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from .. import types as T
-from .. import values as V
-from ..errors import ExprError
-from .registry import (
-    _arity, _expect, function,
+from engine.expr import types as T
+from engine.expr import values as V
+from engine.expr.errors import ExprError
+from engine.expr.functions.registry import (
+    _arity,
+    _expect,
+    function,
 )
-
 
 # -- unknowns and choice -------------------------------------------------------------
 

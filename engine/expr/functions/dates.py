@@ -6,15 +6,18 @@ import calendar
 import datetime as dt
 import functools
 
-from .. import ast
-from .. import types as T
-from .. import values as V
-from ..errors import ExprError
-from .registry import (
+from engine.expr import ast
+from engine.expr import types as T
+from engine.expr import values as V
+from engine.expr.errors import ExprError
+from engine.expr.functions.registry import (
     UNITS,
-    _arity, _expect, _expect_list, _literal_string, function,
+    _arity,
+    _expect,
+    _expect_list,
+    _literal_string,
+    function,
 )
-
 
 # -- dates and events ------------------------------------------------------------------
 
@@ -94,7 +97,7 @@ def _event_list(checker, call, scope) -> T.ListType:
 def _unit_arg(node: ast.Node) -> str:
     unit = _literal_string(node, "the period unit")
     if unit not in UNITS:
-        from ...errors import did_you_mean
+        from engine.errors import did_you_mean
         raise ExprError("expr-type", f"unknown period unit {unit!r}; use one of {', '.join(UNITS)}",
                         node.start, node.end, hint=did_you_mean(unit, UNITS))
     return unit

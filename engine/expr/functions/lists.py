@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from .. import types as T
-from .. import values as V
-from ..errors import ExprError
-from .registry import (
-    _arity, _elements, _expect, _expect_list, _item_scope, function,
+from engine.expr import types as T
+from engine.expr import values as V
+from engine.expr.errors import ExprError
+from engine.expr.functions.registry import (
+    _arity,
+    _elements,
+    _expect,
+    _expect_list,
+    _item_scope,
+    function,
 )
-
 
 # -- lists --------------------------------------------------------------------
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from .. import ast
-from .. import types as T
-from .. import values as V
-from ..errors import ExprError
-from .registry import (
-    _arity, _expect, function,
+from engine.expr import ast
+from engine.expr import types as T
+from engine.expr import values as V
+from engine.expr.errors import ExprError
+from engine.expr.functions.registry import (
+    _arity,
+    _expect,
+    function,
 )
-
 
 # -- numbers ----------------------------------------------------------------------
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from .. import ast
-from .. import types as T
-from ..errors import ExprError
+from engine.expr import ast
+from engine.expr import types as T
+from engine.expr.errors import ExprError
 
 UNITS = ("month", "quarter", "half", "year")
 

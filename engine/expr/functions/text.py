@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from .. import types as T
-from .. import values as V
-from ..errors import ExprError
-from .registry import (
-    _arity, _expect, _literal_string, function,
+from engine.expr import types as T
+from engine.expr import values as V
+from engine.expr.errors import ExprError
+from engine.expr.functions.registry import (
+    _arity,
+    _expect,
+    _literal_string,
+    function,
 )
-
 
 # -- text and chaining ---------------------------------------------------------------------
 
@@ -16,7 +18,7 @@ def _check_matches(checker, call, scope):
     _arity(call, 2)
     _expect(checker, call.args[0], scope, T.STRING, "the text of matches()")
     pattern = _literal_string(call.args[1], "the pattern of matches()")
-    from .. import safe_regex
+    from engine.expr import safe_regex
 
     try:
         call.args[1].regex = safe_regex.parse(pattern)  # type: ignore[attr-defined]

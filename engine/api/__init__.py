@@ -1,0 +1,1 @@
+"""The library facade: an Engine compiles packs once and assesses many profiles."""

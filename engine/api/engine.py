@@ -1,0 +1,164 @@
+"""Assess profiles: one pipeline per pack, compiled once, run for many profiles.
+
+    engine = Engine.from_dirs(["rules/community"])        # load, check, compile
+    report = engine.assess_file("profiles/fuxing.yaml")     # validate, match, score, report
+    scores = engine.evaluate(engine.load_profile(path))     # the same scores without the report's texts
+
+An Engine is not thread-safe (durable_rules sessions are per process and
+hold the GIL); use one Engine per worker process for parallel batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.backends import make_backend, resolve_backend
+from engine.errors import Diagnostic, InputError, UsageError, display_path
+from engine.evaluation.context import Context
+from engine.evaluation.findings import Finding, RuleEvaluator
+from engine.evaluation.recommendations import next_grade, recommendations
+from engine.evaluation.scoring import Scorecard, score
+from engine.pack.build import load_pack
+from engine.pack.model import Pack
+from engine.profile.validate import Profile, ProfileSchema
+from engine.report import model as M
+from engine.report.build import pack_result
+from engine.review.apply import ProfileReview, Review
+from engine.source.load import load_yaml
+from engine.version import __version__
+
+
+@dataclass
+class PackEvaluation:
+    """One pack's evaluation of a profile: findings and scores, before any report text is written."""
+
+    pack: Pack
+    context: Context
+    findings: list[Finding]
+    card: Scorecard
+
+    @property
+    def total(self):
+        return self.card.shown_total
+
+    @property
+    def grade(self):
+        return self.card.grade
+
+    def report(self) -> M.PackResult:
+        """The full result: recommendations, the path to the next grade, tables, texts."""
+        recs = recommendations(self.pack, self.findings, self.card, self.context)
+        path = next_grade(self.pack, self.findings, self.card)
+        return pack_result(self.pack, self.context, self.findings, self.card, recs, path)
+
+
+class PackAssessor:
+    """One pack with its backend: assesses a validated profile."""
+
+    def __init__(self, pack: Pack, backend: str):
+        self.pack = pack
+        self.backend = make_backend(backend, pack)
+        self.strata = max((rule.stratum for rule in pack.rules), default=0) + 1
+        self.by_stratum: dict[int, list] = {}
+        for rule in pack.rules:
+            self.by_stratum.setdefault(rule.stratum, []).append(rule)
+
+    def findings(self, profile: Profile) -> tuple[Context, list[Finding]]:
+        context = Context(self.pack, profile)
+        results: dict[str, Finding] = {}
+
+        def on_round(stratum: int, oracle) -> None:
+            evaluator = RuleEvaluator(context, oracle)
+            for rule in self.by_stratum.get(stratum, []):
+                finding = evaluator.evaluate(rule)
+                results[rule.id] = finding
+                context.outcomes[rule.id] = finding.outcome
+
+        self.backend.run(context, self.strata, on_round)
+        return context, [results[rule.id] for rule in self.pack.rules]
+
+    def evaluate(self, profile: Profile, review: ProfileReview | None = None) -> PackEvaluation:
+        context, findings = self.findings(profile)
+        if review is not None:  # waivers and reviewer adjustments, before scoring
+            findings = review.apply(self.pack, findings)
+        return PackEvaluation(self.pack, context, findings, score(self.pack, findings))
+
+    def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
+        return self.evaluate(profile, review).report()
+
+
+class Engine:
+    def __init__(self, packs: list[Pack], *, backend: str = "auto"):
+        if not packs:
+            raise UsageError([Diagnostic("", 0, 0, "error", "no-packs", "no rule packs selected")])
+        self.packs = packs
+        self.backend = resolve_backend(backend)
+        self.schema = ProfileSchema(packs)
+        self.assessors = [PackAssessor(pack, self.backend) for pack in packs]
+
+    @classmethod
+    def from_dirs(cls, dirs: Iterable[str | Path], *, params: dict[str, Any] | None = None,
+                  backend: str = "auto") -> Engine:
+        dirs = list(dirs)
+        overrides = split_overrides(params or {}, dirs)
+        packs = [load_pack(path, overrides.get(index)) for index, path in enumerate(dirs)]
+        return cls(packs, backend=backend)
+
+    def load_profile(self, path: str | Path) -> Profile:
+        shown = display_path(Path(path))
+        document = load_yaml(path, display_name=shown, error_class=InputError)
+        return self.schema.validate(document, shown)
+
+    def evaluate(self, profile: Profile, *, review: Review | None = None) -> list[PackEvaluation]:
+        """Findings and scores per pack, without the report: for callers that need totals and grades only."""
+        reviewed = review.for_profile(profile) if review is not None else None
+        return [assessor.evaluate(profile, reviewed) for assessor in self.assessors]
+
+    def assess(self, profile: Profile, *, review: Review | None = None) -> M.Report:
+        """The report of a validated profile; `review` applies waivers and reviewer adjustments."""
+        period = profile.period
+        reviewed = review.for_profile(profile) if review is not None else None
+        return M.Report(
+            engine=M.EngineInfo(version=__version__, backend=self.backend),
+            profile=M.ProfileInfo(file=profile.file, id=profile.meta.id, name=profile.meta.name,
+                                  subject=profile.meta.subject,
+                                  period_start=period[0].isoformat() if period else None,
+                                  period_end=period[1].isoformat() if period else None),
+            results=[assessor.assess(profile, reviewed) for assessor in self.assessors],
+            # after the results: applying the review may have added warnings (an adjustment ignored)
+            warnings=[M.DiagnosticOut(**d.to_dict())
+                      for d in profile.warnings + (reviewed.warnings if reviewed else [])],
+        )
+
+    def assess_file(self, path: str | Path, *, review: Review | None = None) -> M.Report:
+        return self.assess(self.load_profile(path), review=review)
+
+
+def split_overrides(params: dict[str, Any], dirs: list) -> dict[int, dict[str, Any]]:
+    """`name` or `pack_id:name` → the overrides of each pack (by position)."""
+    from engine.pack.overlay import read_pack_dir
+
+    raws = [read_pack_dir(path) for path in dirs] if params else []
+    out: dict[int, dict[str, Any]] = {}
+    for key, value in params.items():
+        pack_id, _, name = key.rpartition(":")
+        targets = [i for i, raw in enumerate(raws)
+                   if name in raw.parameters and (not pack_id or raw.meta.id == pack_id)]
+        if not targets:
+            known = sorted({f"{raw.meta.id}:{p}" for raw in raws for p in raw.parameters})
+            from engine.errors import did_you_mean
+
+            hint = did_you_mean(key, known + [k.split(":", 1)[1] for k in known])
+            raise UsageError([Diagnostic("--set", 0, 0, "error", "unknown-parameter",
+                                         f"no selected pack has a parameter '{key}'",
+                                         hint or ("parameters: " + ", ".join(known) if known else None))])
+        if len(targets) > 1 and not pack_id:
+            raise UsageError([Diagnostic("--set", 0, 0, "error", "ambiguous-parameter",
+                                         f"several packs have a parameter '{name}'",
+                                         hint="write PACK:NAME=VALUE, e.g. " + f"{raws[targets[0]].meta.id}:{name}")])
+        for index in targets:
+            out.setdefault(index, {})[name] = value
+    return out

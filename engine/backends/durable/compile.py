@@ -1,0 +1,242 @@
+"""Compile a lowered program into a durable_rules ruleset (JSON) and a fact plan.
+
+Facts (entity-attribute-value layout, as DURABLE_RULES.md §12 recommends):
+
+    {k: 'a', p: 'party_members.total', v: 78}              one per profile value matched
+    {k: 'a', p: 'venue.homes', v: ['党员之家', ...], n: 3}   a list value (n = its length)
+    {k: 'i', l: 'staff', ix: 4, f: {...fields}, d: {...}}  one per element of a list assessed for_each
+    {k: 'm', r: 'R3.2', v: true}                           whether a rule is met (asserted between strata)
+
+Durable rule names are `rule|decision|n`: decision `n`-th conjunct of its
+disjunctive normal form. A decision holds for a subject when any of its
+conjuncts fires for it (closed world: no activation means it does not hold).
+
+This module does not import durable; `backends/durable_runtime.py` registers
+the JSON (adding the workarounds) and runs sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from engine.backends.durable.lowering import Atom, Decision, Operand, Program
+from engine.expr.values import MISSING, NA
+from engine.pack.paths import set_dotted
+
+ATTR, ITEM, MET = "a", "i", "m"
+
+
+@dataclass
+class FactPlan:
+    """Which profile values become facts, and which fields of which list elements."""
+
+    attrs: set[str] = field(default_factory=set)
+    lists: dict[str, set[str]] = field(default_factory=dict)  # list path -> element fields matched in `any`
+    items: dict[str, set[str]] = field(default_factory=dict)  # list path -> fields of elements assessed for_each
+
+
+@dataclass
+class CompiledProgram:
+    program: Program
+    rules: dict[str, dict]
+    plan: FactPlan
+    names: dict[str, tuple[str, int]]  # durable rule name -> (decision key, conjunct index)
+
+
+def encode(value):
+    """A value as durable_rules compares it: dates as day numbers; decimals as floats (engine
+    numbers have at most 15 significant digits, so the float's shortest text is the decimal's
+    own, and the C JSON encoder can write the facts without a per-value hook)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.toordinal()
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    return value
+
+
+def _path(operand: Operand) -> str:
+    """Where an operand's value sits in its fact."""
+    if operand.kind == "attr":
+        return "v"
+    if operand.kind == "elem":
+        return "$i." + operand.name if operand.name else "$i"
+    if operand.name.startswith("_d"):
+        return "d." + operand.name
+    return "f." + operand.name
+
+
+def _test(op: str, path: str, value) -> dict:
+    if op == "==":
+        return {path: value}
+    return {{"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}[op]: {path: value}}
+
+
+def _in_test(path: str, consts: tuple, negate: bool) -> dict:
+    values = [encode(c) for c in consts]
+    if negate:
+        tests = [{"$neq": {path: v}} for v in values]
+        return tests[0] if len(tests) == 1 else {"$and": tests}
+    tests = [{path: v} for v in values]
+    return tests[0] if len(tests) == 1 else {"$or": tests}
+
+
+class _Conjunct:
+    """Builds the patterns of one durable rule."""
+
+    def __init__(self, decision: Decision, plan: FactPlan):
+        self.decision = decision
+        self.plan = plan
+        self.attr_tests: dict[str, list] = {}
+        self.item_tests: list = []
+        self.met: list[dict] = []
+
+    def alias(self, attr: str) -> str:
+        return "a" + str(list(self.attr_tests).index(attr))
+
+    def add_attr(self, name: str) -> None:
+        self.attr_tests.setdefault(name, [])
+        self.plan.attrs.add(name)
+
+    def note_field(self, name: str) -> None:
+        self.plan.items.setdefault(self.decision.list_path, set()).add(name)
+
+    def build(self, atoms: tuple[Atom, ...]) -> dict:
+        for atom in atoms:  # first pass: every attribute gets its alias, in sorted order
+            for operand in atom.operands():
+                if operand.kind == "attr":
+                    self.add_attr(operand.name)
+                else:
+                    self.note_field(operand.name)
+            if atom.op in ("member", "not member", "any") and atom.left.kind == "attr":
+                self.add_attr(atom.left.name)
+        self.attr_tests = dict(sorted(self.attr_tests.items()))
+        for atom in atoms:
+            self.place(atom)
+        patterns = list(self.met)
+        for name, tests in self.attr_tests.items():
+            patterns.append({self.alias(name): {"$and": [{"k": ATTR}, {"p": name}] + tests}})
+        if self.decision.list_path is not None:
+            patterns.append({"i": {"$and": [{"k": ITEM}, {"l": self.decision.list_path}] + self.item_tests}})
+        return {"all": patterns}
+
+    def place(self, atom: Atom) -> None:
+        op, left, right = atom.op, atom.left, atom.right
+        if op == "met":
+            alias = f"m{len(self.met)}"
+            self.met.append({alias: {"$and": [{"k": MET}, {"r": atom.rule}, {"v": atom.met}]}})
+            return
+        if op in ("in", "not in"):
+            self.tests_of(left).append(_in_test(_path(left), atom.consts, op == "not in"))
+            return
+        if op in ("member", "not member"):
+            element = encode(right.value)
+            if op == "member":
+                test = {"$iany": {_path(left): {"$i": element}}}
+            else:  # an empty list holds nothing; durable's $iall does not match []
+                test = {"$or": [{"n": 0}, {"$iall": {"v": {"$neq": {"$i": element}}}}]}
+            self.tests_of(left).append(test)
+            return
+        if op == "any":
+            self.plan.lists.setdefault(left.name, set()).update(
+                a.left.name for conjunct in atom.pred for a in conjunct)
+            alternatives = []
+            for conjunct in atom.pred:
+                tests = [self.element_test(a) for a in conjunct]
+                alternatives.append(tests[0] if len(tests) == 1 else {"$and": tests})
+            condition = alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
+            self.tests_of(left).append({"$iany": {"v": condition}})
+            return
+        # a comparison
+        if right.kind == "const":
+            self.tests_of(left).append(_test(op, _path(left), encode(right.value)))
+            return
+        if left.kind == "field" and right.kind == "field":
+            # durable matches a same-fact reference to an absent field: require it first
+            self.item_tests.append({"$ex": {_path(right): 1}})
+            self.item_tests.append(_test(op, _path(left), {"$m": _path(right)}))
+            return
+        if left.kind == "attr" and right.kind == "field":
+            left, right, op = right, left, _MIRROR[op]
+        if left.kind == "field":  # element field against a profile value: a join
+            self.item_tests.append(_test(op, _path(left), {self.alias(right.name): "v"}))
+            return
+        # two profile values: the later pattern refers to the earlier one
+        names = list(self.attr_tests)
+        if names.index(left.name) < names.index(right.name):
+            left, right, op = right, left, _MIRROR[op]
+        if left.name == right.name:
+            raise ValueError("self comparison should have been folded")
+        self.attr_tests[left.name].append(_test(op, "v", {self.alias(right.name): "v"}))
+
+    def tests_of(self, operand: Operand) -> list:
+        if operand.kind == "attr":
+            return self.attr_tests[operand.name]
+        return self.item_tests
+
+    @staticmethod
+    def element_test(atom: Atom) -> dict:
+        path = _path(atom.left)
+        if atom.op in ("in", "not in"):
+            return _in_test(path, atom.consts, atom.op == "not in")
+        return _test(atom.op, path, encode(atom.right.value))
+
+
+_MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def compile_program(program: Program) -> CompiledProgram:
+    plan = FactPlan()
+    rules: dict[str, dict] = {}
+    names: dict[str, tuple[str, int]] = {}
+    for key, decision in program.decisions.items():
+        if decision.list_path is not None:
+            plan.items.setdefault(decision.list_path, set())
+        for index, conjunct in enumerate(decision.conjuncts):
+            name = f"{key}|{index}"
+            rules[name] = _Conjunct(decision, plan).build(conjunct)
+            names[name] = (key, index)
+    return CompiledProgram(program, rules, plan, names)
+
+
+def item_fact(list_path: str, index: int, element: dict, fields: set[str], synth: dict) -> dict:
+    """The fact for one element of a list: its matched fields nested by dotted path."""
+    nested = _element(element, fields)
+    fact = {"k": ITEM, "l": list_path, "ix": index, "f": nested}
+    if synth:
+        fact["d"] = {name: encode(value) for name, value in synth.items() if not _unknown(value)}
+    return fact
+
+
+def attr_fact(name: str, value, element_fields: set[str] | None = None) -> dict | None:
+    if value is None or _unknown(value):
+        return None
+    if isinstance(value, list):
+        if element_fields is not None and value and isinstance(value[0], dict):
+            shown = [_element(element, element_fields) for element in value]
+        else:
+            shown = [encode(v) for v in value]
+        return {"k": ATTR, "p": name, "v": shown, "n": len(value)}
+    return {"k": ATTR, "p": name, "v": encode(value)}
+
+
+def _element(element: dict, fields: set[str]) -> dict:
+    """An element's fields nested by dotted path (derived `_d` names travel separately)."""
+    nested: dict = {}
+    for name in fields:
+        if name.startswith("_d"):
+            continue
+        value = element.get(name)
+        if value is not None and not _unknown(value):
+            set_dotted(nested, name, encode(value))
+    return nested
+
+
+def _unknown(value) -> bool:
+    return value is MISSING or value is NA
+
+
+__all__ = ["CompiledProgram", "FactPlan", "attr_fact", "compile_program", "encode", "item_fact", "Decimal"]

@@ -1,0 +1,1 @@
+"""Batches: many profiles in supervised worker processes, ranked, with quotas."""

@@ -1,0 +1,290 @@
+"""From condition truths to a rule's finding: outcome and points.
+
+Both backends answer the same question — does this condition hold for this
+subject, and if not, was data missing or did it not apply? — through an
+`oracle`. Everything after that (applicability, tiers, partial credit,
+per-element roll-up, deductions, bonus, vetoes) is this one shared module, so
+the backends can only differ in matching, which the differential tests check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from engine.evaluation.context import Context, Truth, classify
+from engine.expr.values import MISSING, NA, is_unknown
+from engine.pack.model import RuleSpec
+
+MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED = (
+    "met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed")
+WAIVED = "waived"  # set only by a reviewer's waiver (engine/review.py), never by evaluation
+OUTCOMES = (MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED, WAIVED)
+ZERO = Decimal(0)
+
+
+class Oracle(Protocol):
+    def truth(self, rule: RuleSpec, decision: str, subject: int | None) -> Truth: ...
+
+    def holds(self, rule: RuleSpec, decision: str, subject: int | None) -> bool:
+        """Only whether the condition holds (bands, notes): no explanation needed."""
+
+
+@dataclass
+class SubjectResult:
+    index: int
+    label: str
+    outcome: str
+    missing: frozenset = frozenset()
+    band: str | None = None
+    notes: list[int] = field(default_factory=list)  # indexes of the rule's notes that apply
+
+
+@dataclass
+class Finding:
+    rule: RuleSpec
+    outcome: str
+    earned: Decimal = ZERO  # item: points earned; bonus: points awarded
+    deducted: Decimal = ZERO  # penalty: points deducted
+    vetoed: bool = False
+    tier: int | None = None
+    occurrences: int | None = None
+    per: Decimal | None = None  # points per occurrence (deductions and awards)
+    share: Decimal | None = None
+    missing: frozenset = frozenset()
+    subjects: list[SubjectResult] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)
+    # set by the review step (engine/review.py) before scoring: the waiver applied, the adjustments made
+    waiver: object | None = None
+    adjustments: list = field(default_factory=list)
+
+    @property
+    def max_points(self) -> Decimal:
+        return self.rule.max_points
+
+
+def _number(value) -> Decimal | None:
+    if is_unknown(value) or value is None:
+        return None
+    return Decimal(value)
+
+
+def _from_truth(truth: Truth) -> str:
+    return MET if truth.holds else classify(truth)
+
+
+class RuleEvaluator:
+    def __init__(self, context: Context, oracle: Oracle):
+        self.context = context
+        self.oracle = oracle
+
+    def evaluate(self, rule: RuleSpec) -> Finding:
+        if rule.unset_params:
+            return Finding(rule, NOT_ASSESSED)
+        if rule.applies_when is not None:
+            truth = self.oracle.truth(rule, "applies_when", None)
+            if not truth.holds:
+                unknown = truth.missing and not truth.settled_false
+                return Finding(rule, MISSING_DATA if unknown else NA_OUTCOME, missing=truth.missing if unknown
+                               else frozenset())
+        if rule.for_each is not None:
+            finding = self.for_each(rule)
+        else:
+            finding = self.single(rule)
+        if rule.notes and rule.for_each is None:
+            finding.notes = [i for i in range(len(rule.notes))
+                             if self.oracle.holds(rule, f"note{i + 1}", None)]
+        return finding
+
+    # -- one subject: the profile ---------------------------------------------------------
+    def single(self, rule: RuleSpec) -> Finding:
+        kind = rule.kind
+        if kind == "veto":
+            truth = self.oracle.truth(rule, "trigger", None)
+            if truth.holds:
+                return Finding(rule, NOT_MET, vetoed=True)
+            if truth.settled_false:
+                return Finding(rule, MET)
+            return Finding(rule, classify(truth), missing=_unknown_reads(truth))
+        if rule.require is not None:
+            truth = self.oracle.truth(rule, "require", None)
+            if truth.holds:
+                points = rule.points or ZERO
+                return Finding(rule, MET, earned=points)
+            return Finding(rule, classify(truth), missing=_unknown_reads(truth))
+        if rule.tiers:
+            return self.tiers(rule)
+        if rule.partial is not None:
+            return self.partial(rule)
+        occurrence = rule.deduct if kind in ("item", "penalty") else rule.award
+        if occurrence is not None and occurrence.count is not None:
+            counted = self.context.evaluate(occurrence.count)
+            count = _number(counted.value)
+            if count is None:
+                outcome = MISSING_DATA if counted.missing else NA_OUTCOME
+                return Finding(rule, outcome, missing=counted.missing)
+            return self.occurrences(rule, max(ZERO, count))
+        raise AssertionError(f"rule {rule.id} has no way to score")  # the builder prevents this
+
+    def tiers(self, rule: RuleSpec) -> Finding:
+        missing: set = set()
+        na = False
+        for index, tier in enumerate(rule.tiers):
+            truth = self.oracle.truth(rule, f"tier{index + 1}", None)
+            if truth.holds:
+                points = tier.points_of(rule.points)
+                top = rule.max_points
+                outcome = MET if points >= top else (PARTLY if points > 0 else NOT_MET)
+                return Finding(rule, outcome, earned=points, tier=index)
+            if not truth.settled_false:  # an unknown tier might have held
+                missing |= truth.missing
+                na = na or truth.na
+        outcome = classify(Truth(False, frozenset(missing), na))
+        return Finding(rule, outcome, missing=frozenset(missing))
+
+    def partial(self, rule: RuleSpec) -> Finding:
+        result = self.context.evaluate(rule.partial)
+        share = _number(result.value)
+        if share is None:
+            outcome = MISSING_DATA if result.missing else NA_OUTCOME
+            return Finding(rule, outcome, missing=result.missing)
+        share = min(Decimal(1), max(ZERO, share))
+        earned = _round_points((rule.points or ZERO) * share)
+        outcome = MET if share >= 1 else (NOT_MET if share <= 0 else PARTLY)
+        return Finding(rule, outcome, earned=earned, share=share)
+
+    def amount(self, value) -> Decimal | None:
+        """A per-occurrence amount or cap: a number, or an expression evaluated for the profile."""
+        if value is None or isinstance(value, Decimal):
+            return value
+        result = _number(self.context.evaluate(value).value)
+        return max(ZERO, result) if result is not None else None
+
+    def occurrences(self, rule: RuleSpec, count: Decimal, *, missing: frozenset = frozenset()) -> Finding:
+        kind = rule.kind
+        occurrences = int(count) if count == int(count) else None
+        if kind == "bonus":
+            award = rule.award
+            amount = count * (self.amount(award.per) or ZERO)
+            cap = self.amount(award.cap)
+            if cap is not None:
+                amount = min(amount, cap)
+            outcome = MET if amount > 0 else NOT_MET
+            return Finding(rule, outcome if not missing else MISSING_DATA, earned=amount, occurrences=occurrences,
+                           missing=missing, per=self.amount(award.per))
+        deduct = rule.deduct
+        amount = count * (self.amount(deduct.per) or ZERO)
+        cap = self.amount(deduct.cap)
+        if cap is None and kind == "item":
+            cap = rule.points
+        if cap is not None:
+            amount = min(amount, cap)
+        if kind == "penalty":
+            outcome = MET if amount == 0 else NOT_MET
+            if missing:
+                outcome = MISSING_DATA
+            return Finding(rule, outcome, deducted=amount, occurrences=occurrences, missing=missing,
+                           per=self.amount(deduct.per))
+        points = rule.points or ZERO
+        earned = max(ZERO, points - amount)
+        outcome = MET if amount == 0 else (NOT_MET if earned == 0 else PARTLY)
+        if missing:
+            outcome = MISSING_DATA
+        return Finding(rule, outcome, earned=earned, occurrences=occurrences, missing=missing,
+                       per=self.amount(deduct.per))
+
+    # -- one subject per element of a list ----------------------------------------------------
+    def for_each(self, rule: RuleSpec) -> Finding:
+        elements = self.context.elements(rule.for_each)
+        if elements is MISSING:
+            return Finding(rule, MISSING_DATA, missing=frozenset({rule.for_each}))
+        subjects = [self.subject(rule, index, element) for index, element in enumerate(elements)]
+        applicable = [s for s in subjects if s.outcome != NA_OUTCOME]
+        if not applicable:
+            return Finding(rule, NA_OUTCOME, subjects=subjects)
+        missing = frozenset().union(*(s.missing for s in applicable))
+        met = sum(1 for s in applicable if s.outcome == MET)
+        failed = sum(1 for s in applicable if s.outcome == NOT_MET)
+        unknown = len(applicable) - met - failed
+        total = len(applicable)
+        kind = rule.kind
+        if kind == "veto":
+            triggered = failed  # for vetoes a subject 'fails' when the trigger holds
+            if triggered:
+                return Finding(rule, NOT_MET, vetoed=True, occurrences=triggered, subjects=subjects)
+            return Finding(rule, MISSING_DATA if unknown else MET, missing=missing, subjects=subjects)
+        if kind == "penalty" or rule.deduct is not None:
+            finding = self.occurrences(rule, Decimal(failed), missing=missing if unknown else frozenset())
+        elif rule.award is not None:
+            finding = self.occurrences(rule, Decimal(met), missing=missing if unknown else frozenset())
+        else:
+            finding = self.roll_up(rule, met, unknown, total, missing)
+        finding.subjects = subjects
+        finding.share = Decimal(met) / total if total else None
+        return finding
+
+    def roll_up(self, rule: RuleSpec, met: int, unknown: int, total: int, missing: frozenset) -> Finding:
+        points = rule.points or ZERO
+        if rule.roll_up == "any":
+            if met:
+                return Finding(rule, MET, earned=points)
+            return Finding(rule, MISSING_DATA if unknown else NOT_MET, missing=missing)
+        if rule.roll_up == "share" and rule.min_share is None:
+            share = Decimal(met) / total
+            earned = _round_points(points * share)
+            if unknown:
+                return Finding(rule, MISSING_DATA, earned=earned, missing=missing)
+            outcome = MET if met == total else (NOT_MET if met == 0 else PARTLY)
+            return Finding(rule, outcome, earned=earned)
+        threshold = rule.min_share if rule.min_share is not None else Decimal(1)
+        if Decimal(met) / total >= threshold:
+            return Finding(rule, MET, earned=points)
+        if Decimal(met + unknown) / total >= threshold:
+            return Finding(rule, MISSING_DATA, missing=missing)
+        return Finding(rule, NOT_MET)
+
+    def subject(self, rule: RuleSpec, index: int, element: dict) -> SubjectResult:
+        label = _label(element, rule.label_field, index)
+        if rule.where is not None:
+            truth = self.oracle.truth(rule, "where", index)
+            if not truth.holds:
+                unknown = truth.missing and not truth.settled_false
+                return SubjectResult(index, label, MISSING_DATA if unknown else NA_OUTCOME,
+                                     truth.missing if unknown else frozenset())
+        decision = "trigger" if rule.kind in ("veto", "penalty") and rule.trigger is not None else "require"
+        truth = self.oracle.truth(rule, decision, index)
+        if decision == "trigger":
+            # for penalties and vetoes a subject 'fails' (is counted) when the trigger holds
+            outcome = NOT_MET if truth.holds else (MET if truth.settled_false else classify(truth))
+        else:
+            outcome = _from_truth(truth)
+        result = SubjectResult(index, label, outcome, _unknown_reads(truth))
+        for band in rule.bands:
+            if self.oracle.holds(rule, f"band:{band.id}", index):
+                result.band = band.id
+                break
+        result.notes = [i for i in range(len(rule.notes))
+                        if self.oracle.holds(rule, f"note{i + 1}", index)]
+        return result
+
+
+def _unknown_reads(truth: Truth) -> frozenset:
+    """The inputs to supply: only when the answer depends on them."""
+    return truth.missing if not truth.holds and not truth.settled_false else frozenset()
+
+
+def _label(element: dict, label_field: str | None, index: int) -> str:
+    if label_field:
+        value = element.get(label_field)
+        if value is not None and not is_unknown(value):
+            return str(value)
+    return f"#{index + 1}"
+
+
+def _round_points(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.000001"))
+
+
+__all__ = ["Finding", "RuleEvaluator", "SubjectResult", "OUTCOMES", "NA", "MET", "PARTLY", "NOT_MET", "NA_OUTCOME",
+           "MISSING_DATA", "NOT_ASSESSED", "WAIVED"]

@@ -1,0 +1,219 @@
+"""Pure functions from findings to scores, grade and recoverable points.
+
+Dimension score = weight × earned / available, where `available` is the sum
+of the points of the dimension's rules that count: a not-applicable rule
+leaves the denominator (policy `exclude`), earns nothing but stays
+(`zero`) or earns its points (`full`); a rule whose parameter is not set
+leaves it; a rule with missing data stays and earns nothing. A waived rule
+(engine/review.py) is scored as the pack scores a not-applicable one. Dimension
+penalties are subtracted with a floor of zero (扣完为止). A dimension with
+nothing applicable is left out and the others are scaled to the pack total.
+Total = dimensions + bonus (capped) − total-level penalties (capped), ≥ 0.
+The grade is taken on the total rounded as it is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from engine.evaluation.findings import MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, WAIVED, Finding
+from engine.pack.model import Pack
+from engine.pack.schema import Dimension, Grade
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+
+@dataclass
+class DimensionScore:
+    dimension: Dimension
+    declared: Decimal = ZERO  # points of all its rules
+    available: Decimal = ZERO  # points counted in the denominator
+    earned: Decimal = ZERO
+    assessable: Decimal = ZERO  # points not lost to missing data or unset parameters
+    penalties: Decimal = ZERO
+    penalties_applied: Decimal = ZERO  # what the deductions actually took, after the floor at zero
+    score: Decimal = ZERO
+    counted: bool = True
+    scale: Decimal = ONE  # total points per earned point
+
+    @property
+    def share(self) -> Decimal | None:
+        return self.score / self.dimension.weight if self.counted else None
+
+
+@dataclass
+class Scorecard:
+    dimensions: list[DimensionScore]
+    base: Decimal
+    bonus_raw: Decimal
+    bonus: Decimal
+    bonus_cap: Decimal | None
+    penalty_raw: Decimal
+    penalty: Decimal
+    total: Decimal
+    shown_total: Decimal
+    grade: Grade
+    grade_index: int
+    demotions: list[tuple[str, str]]  # (grade id skipped, reason code)
+    vetoes: list[Finding]
+    awards_barred: bool
+    coverage: Decimal | None
+    withheld: bool = False  # coverage below the pack's min_coverage: the grade is not given
+    recoverable: dict[str, Decimal] = field(default_factory=dict)
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def score(pack: Pack, findings: list[Finding]) -> Scorecard:
+    policy = pack.scoring.not_applicable
+    by_dimension = {d.id: DimensionScore(d) for d in pack.dimensions}
+    bonus_raw = ZERO
+    total_penalty = ZERO
+    vetoes: list[Finding] = []
+    for finding in findings:
+        rule = finding.rule
+        if rule.kind == "item":
+            dim = by_dimension[rule.dimension]
+            points = rule.max_points
+            dim.declared += points
+            if finding.outcome not in (MISSING_DATA, NOT_ASSESSED):
+                dim.assessable += points
+            if finding.outcome == NOT_ASSESSED:
+                continue
+            if finding.outcome in (NA_OUTCOME, WAIVED):
+                if policy == "exclude":
+                    continue
+                dim.available += points
+                dim.earned += points if policy == "full" else ZERO
+                continue
+            dim.available += points
+            dim.earned += finding.earned
+        elif rule.kind == "bonus":
+            bonus_raw += finding.earned
+        elif rule.kind == "penalty":
+            if rule.dimension is not None:
+                by_dimension[rule.dimension].penalties += finding.deducted
+            else:
+                total_penalty += finding.deducted
+        elif rule.kind == "veto" and finding.vetoed:
+            vetoes.append(finding)
+
+    dimensions = list(by_dimension.values())
+    counted = [d for d in dimensions if d.available > 0]
+    total_weight = pack.total_weight
+    counted_weight = sum((d.dimension.weight for d in counted), ZERO)
+    rescale = total_weight / counted_weight if counted_weight else ZERO
+    base = ZERO
+    for dim in dimensions:
+        if dim.available <= 0:
+            dim.counted = False
+            dim.score = ZERO
+            continue
+        dim.scale = dim.dimension.weight / dim.available * rescale
+        raw = dim.dimension.weight * dim.earned / dim.available
+        dim.score = max(ZERO, raw - dim.penalties) * rescale
+        dim.penalties_applied = min(raw, dim.penalties) * rescale
+        base += dim.score
+    cap = pack.scoring.bonus_cap
+    bonus = min(bonus_raw, cap) if cap is not None else bonus_raw
+    penalty_cap = pack.scoring.penalty_cap
+    penalty = min(total_penalty, penalty_cap) if penalty_cap is not None else total_penalty
+    total = max(ZERO, base + bonus - penalty)
+    places = pack.scoring.rounding
+    shown_total = _round(total, places)
+    for dim in dimensions:
+        dim.score = _round(dim.score, 6)
+    grade_index, demotions, barred = choose_grade(pack, shown_total, dimensions, vetoes)
+    declared = sum((d.declared for d in dimensions), ZERO)
+    assessable = sum((d.assessable for d in dimensions), ZERO)
+    coverage = (assessable / declared) if declared else None
+    minimum = pack.scoring.min_coverage
+    card = Scorecard(
+        dimensions=dimensions, base=base, bonus_raw=bonus_raw, bonus=bonus, bonus_cap=cap,
+        penalty_raw=total_penalty, penalty=penalty, total=total, shown_total=shown_total,
+        grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=vetoes,
+        awards_barred=barred, coverage=coverage,
+        withheld=minimum is not None and coverage is not None and coverage < minimum,
+    )
+    card.recoverable = recoverable_points(pack, findings, card)
+    return card
+
+
+def lower_bound_met(grade: Grade, total: Decimal) -> bool:
+    if grade.at_least is not None:
+        return total >= grade.at_least
+    if grade.above is not None:
+        return total > grade.above
+    return True
+
+
+def dimension_shortfalls(grade: Grade, dimensions: list[DimensionScore]) -> list[DimensionScore]:
+    share = grade.requires.min_dimension_share
+    if share is None:
+        return []
+    return [d for d in dimensions if d.counted and d.score < share * d.dimension.weight]
+
+
+def choose_grade(pack: Pack, total: Decimal, dimensions: list[DimensionScore],
+                 vetoes: list[Finding]) -> tuple[int, list[tuple[str, str]], bool]:
+    """The highest grade whose lower bound and requirements hold; vetoes override."""
+    grades = pack.grades
+    last = len(grades) - 1
+    demotions: list[tuple[str, str]] = []
+    if any(v.rule.severity == "fail" for v in vetoes):
+        for grade in grades[:last]:
+            if lower_bound_met(grade, total):
+                demotions.append((grade.id, "veto_fail"))
+        return last, demotions, True
+    barred = any(v.rule.severity == "no_award" for v in vetoes)
+    for index, grade in enumerate(grades):
+        if not lower_bound_met(grade, total):
+            continue
+        if index == 0 and barred and index != last:
+            demotions.append((grade.id, "veto_no_award"))
+            continue
+        if grade.requires.no_veto and vetoes and index != last:
+            demotions.append((grade.id, "veto"))
+            continue
+        if dimension_shortfalls(grade, dimensions) and index != last:
+            demotions.append((grade.id, "dimension_minimum"))
+            continue
+        return index, demotions, barred
+    return last, demotions, barred
+
+
+def _item_gain(dim: DimensionScore, points: Decimal) -> Decimal:
+    """What `points` more earned in a dimension add to the total, after its deductions' floor at zero."""
+    if not dim.counted:
+        return ZERO
+    weight = dim.dimension.weight
+    rescale = dim.scale * dim.available / weight
+    raw = weight * dim.earned / dim.available
+    more = weight * (dim.earned + points) / dim.available
+    return (max(ZERO, more - dim.penalties) - max(ZERO, raw - dim.penalties)) * rescale
+
+
+def recoverable_points(pack: Pack, findings: list[Finding], card: Scorecard) -> dict[str, Decimal]:
+    """Points of the total each unmet rule would add if it were fully met."""
+    dimensions = {d.dimension.id: d for d in card.dimensions}
+    bonus_room = (card.bonus_cap - card.bonus) if card.bonus_cap is not None else None
+    found: dict[str, Decimal] = {}
+    for finding in findings:
+        rule = finding.rule
+        if finding.outcome not in (NOT_MET, PARTLY, MISSING_DATA):
+            continue
+        if rule.kind == "item":
+            gain = _item_gain(dimensions[rule.dimension], rule.max_points - finding.earned)
+        elif rule.kind == "bonus":
+            gain = rule.max_points - finding.earned
+            if bonus_room is not None:
+                gain = min(gain, max(ZERO, bonus_room))
+        else:
+            continue
+        if gain > 0:
+            found[rule.id] = _round(gain, 6)
+    return found

@@ -1,0 +1,151 @@
+"""JUnit XML (`--format junit`): a test case per rule, for CI test-report views.
+
+A test suite per rule pack. A rule not met, partly met or lacking data, a
+veto that applied and a deduction made are failures; a rule that does not
+apply, that is not assessed (a parameter is not set) or that is waived is
+skipped; a bonus not earned passes (it is no fault). Each failure names the
+profile position of the value the rule read, as `file:line:col`.
+
+Review: a waived rule's skip message gives the waiver (justification,
+approver, expiry) and its text where the waiver is written; a rule a reviewer
+adjusted has the audit trail of each adjustment in its failure text, or in
+its `system-out` when it passes. With a baseline, the suite's properties and
+output give the comparison: totals, grades, findings new and cleared, and the
+comparison's notes (another profile, another pack version, no result there).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from engine.report.formats.review_text import adjustment_note, pack_comparison, signed, waiver_note
+from engine.report.formats.sheet import summary
+from engine.report.formats.text import outcome_word
+from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
+from engine.report.model import FindingOut, PackComparison, PackResult, Report
+from engine.report.numbers import num, pct
+
+SKIPPED = ("not_applicable", "not_assessed", "waived")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
+
+WORDS = {
+    "at": ("位置", "at"),
+    "suite": ("考核评估", "assessment"),
+}
+
+
+def verdict(f: FindingOut) -> str:
+    """'failure', 'skipped' or 'passed'."""
+    if f.outcome in SKIPPED:
+        return "skipped"
+    if f.kind == "bonus":
+        return "skipped" if f.outcome == "missing_data" else "passed"
+    if f.outcome in ("not_met", "partly_met", "missing_data"):
+        return "failure"
+    return "passed"
+
+
+def render_junit(report: Report, lang: str = "zh") -> str:
+    name = report.profile.name or report.profile.id or report.profile.file
+    root = ET.Element("testsuites", name=_x(f"{pick(WORDS, 'suite', lang)}: {name}"))
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for result in report.results:
+        suite = _suite(report, result, lang)
+        root.append(suite)
+        for key in totals:
+            totals[key] += int(suite.get(key))
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("errors", "0")
+    root.set("time", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
+    pack = result.pack
+    suite = ET.Element("testsuite", name=_x(f"{pack.id} {pack.version}"))
+    props = ET.SubElement(suite, "properties")
+    for key, value in (("profile", report.profile.file), ("pack", pack.title.get(lang)),
+                       ("total", num(result.total)), ("max_total", num(result.max_total)),
+                       ("grade", result.grade.title.get(lang)), ("coverage", pct(result.coverage)),
+                       ("vetoes", ", ".join(v.rule for v in result.vetoes)), ("backend", report.engine.backend)):
+        ET.SubElement(props, "property", name=key, value=_x(value))
+    comparison = pack_comparison(report.baseline, pack.id)
+    if comparison is not None:
+        for key, value in _baseline_properties(report.baseline.file, comparison, lang):
+            ET.SubElement(props, "property", name=key, value=_x(value))
+    notes = [note.get(lang) for note in report.baseline.notes] if report.baseline is not None else []
+    for note in notes:  # e.g. the baseline has no result of this pack: said, not left to be guessed
+        ET.SubElement(props, "property", name="baseline_note", value=_x(note))
+    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    recs = {r.rule: r.text.get(lang) for r in result.recommendations}
+    waivers = {w.rule: w for w in result.waivers}
+    audits: dict[str, list[str]] = {}
+    for step in result.adjustments:
+        audits.setdefault(step.rule, []).append(f"{adjustment_note(step, lang)} — {step.source}")
+    counts = {"failure": 0, "skipped": 0, "passed": 0}
+    for f in result.findings:
+        case = ET.SubElement(suite, "testcase", name=_x(f"{f.rule} {f.title.get(lang)}"),
+                             classname=_x(f"{pack.id}.{f.dimension or f.kind}"), time="0",
+                             file=_x(report.profile.file))
+        kind = verdict(f)
+        counts[kind] += 1
+        audit = audits.get(f.rule, [])
+        if kind == "failure":
+            failure = ET.SubElement(case, "failure", type=f.outcome, message=_x(summary(f, lang, titles, recs)))
+            failure.text = _x("\n".join(part for part in (_details(f, lang), *audit) if part))
+        elif kind == "skipped" and f.rule in waivers:
+            waiver = waivers[f.rule]
+            skipped = ET.SubElement(case, "skipped", message=_x(f"{outcome_word(f, lang)}{_sep(lang)}"
+                                                                f"{waiver_note(waiver, lang, prefix=False)}"))
+            skipped.text = _x(f"{pick(OUTCOMES, waiver.outcome, lang)} → {outcome_word(f, lang)} — {waiver.source}")
+        elif kind == "skipped":
+            ET.SubElement(case, "skipped", message=_x(outcome_word(f, lang)))
+        if audit and kind != "failure":  # a failure gives it in its text
+            ET.SubElement(case, "system-out").text = _x("\n".join(audit))
+    suite.set("tests", str(len(result.findings)))
+    suite.set("failures", str(counts["failure"]))
+    suite.set("errors", "0")
+    suite.set("skipped", str(counts["skipped"]))
+    suite.set("time", "0")
+    summary_line = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}  "
+                    f"{label('grade', lang)} {result.grade.title.get(lang)}")
+    if comparison is not None:
+        summary_line += (f"\n{label('baseline', lang)}{_sep(lang)}{label('total', lang)} "
+                         f"{num(comparison.total_before)} → {num(comparison.total_after)} ({signed(comparison.delta)})"
+                         + (f"  [{label('regression', lang)}]" if comparison.regression else ""))
+    summary_line += "".join(f"\n{note}" for note in notes)
+    ET.SubElement(suite, "system-out").text = _x(summary_line)
+    return suite
+
+
+def _baseline_properties(file: str, pack: PackComparison, lang: str) -> list[tuple[str, str]]:
+    before = pack.grade_before_title.get(lang) if pack.grade_before_title else pack.grade_before
+    after = pack.grade_after_title.get(lang) if pack.grade_after_title else pack.grade_after
+    return [("baseline", file), ("baseline_total", num(pack.total_before)), ("total_change", signed(pack.delta)),
+            ("baseline_grade", before),
+            ("grade_change", f"{before} → {after} ({pick(GRADE_CHANGE, pack.grade_change, lang)})"),
+            ("regression", "true" if pack.regression else "false"),
+            ("new_findings", ", ".join(pack.new_findings)), ("cleared_findings", ", ".join(pack.cleared_findings)),
+            ("new_vetoes", ", ".join(pack.new_vetoes)), ("cleared_vetoes", ", ".join(pack.cleared_vetoes)),
+            ("changed_rules", ", ".join(f"{r.rule} {signed(r.delta)}" for r in pack.rules))]
+
+
+def _sep(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def _details(f: FindingOut, lang: str) -> str:
+    lines = []
+    for loc in f.profile_locations:
+        which = loc.input if loc.subject is None else f"{loc.input} #{loc.subject + 1}"
+        lines.append(f"{loc.file}:{loc.line}:{loc.col}: {which}")
+    for cite in f.citations:
+        lines.append(f"{label('basis', lang)}: {cite.title.get(lang)}「{cite.quote}」")
+    return "\n".join(lines)
+
+
+def _x(text: str) -> str:
+    return NOT_XML.sub("", text)

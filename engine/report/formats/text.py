@@ -1,0 +1,360 @@
+"""The text report: what a reviewer reads in a terminal, in Chinese or English."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from engine.report.formats.review_text import comparison_block, finding_notes, review_block
+from engine.report.labels import (
+    BLOCKED,
+    BONUS_OUTCOMES,
+    DEMOTION,
+    OUTCOMES,
+    PENALTY_OUTCOMES,
+    SEVERITY,
+    VETO_OUTCOMES,
+    label,
+    pick,
+)
+from engine.report.model import FindingOut, PackResult, Report
+from engine.report.numbers import num, pct
+from engine.report.table import render_table
+
+
+def outcome_word(finding: FindingOut, lang: str) -> str:
+    if finding.kind == "veto" and finding.outcome in VETO_OUTCOMES:
+        return pick(VETO_OUTCOMES, finding.outcome, lang)
+    if finding.kind == "penalty" and finding.outcome in PENALTY_OUTCOMES:
+        return pick(PENALTY_OUTCOMES, finding.outcome, lang)
+    if finding.kind == "bonus" and finding.outcome in BONUS_OUTCOMES:
+        return pick(BONUS_OUTCOMES, finding.outcome, lang)
+    return pick(OUTCOMES, finding.outcome, lang)
+
+
+def render_text(report: Report, lang: str = "zh") -> str:
+    blocks = [_header(report, lang)]
+    for result in report.results:
+        blocks.append(_pack(result, lang))
+    if report.baseline is not None:
+        blocks.append(comparison_block(report.baseline, lang))
+    if report.warnings:
+        lines = [f"{label('warnings', lang)}:"]
+        lines += [f"  {w.file}:{w.line}:{w.col}: {w.severity}[{w.code}]: {w.message}" for w in report.warnings]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks).rstrip() + "\n"
+
+
+def _header(report: Report, lang: str) -> str:
+    profile = report.profile
+    name = profile.name or profile.id or profile.file
+    lines = [f"{label('report', lang)}：{name}" if lang == "zh" else f"{label('report', lang)}: {name}"]
+    details = [profile.file]
+    if profile.period_start:
+        details.append(f"{label('period', lang)} {profile.period_start} {label('to', lang)} {profile.period_end}")
+    details.append(f"{label('backend', lang)} {report.engine.backend}")
+    lines.append("  ".join(details))
+    return "\n".join(lines)
+
+
+def _sep(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
+
+
+def _pack(result: PackResult, lang: str) -> str:
+    pack = result.pack
+    made_of = " ← ".join(f"{layer.id} {layer.version}" for layer in reversed(pack.layers)) \
+        if len(pack.layers) > 1 else f"{pack.id} {pack.version}"
+    out = [f"== {pack.title.get(lang)} ({made_of}, {label('edition', lang)} {pack.edition.get(lang)}) =="]
+    if pack.defaults_note:
+        out.append(f"{label('defaults_note', lang)}{_sep(lang)}{pack.defaults_note.get(lang)}")
+    summary = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
+               f"{label('grade', lang)}{_sep(lang)}{_grade_text(result, lang)}    "
+               f"{label('coverage', lang)} {pct(result.coverage)}")
+    out.append(summary)
+    for demotion in result.grade.demoted_from:
+        name = demotion.title.get(lang) if demotion.title else demotion.grade
+        out.append(f"  {label('demoted', lang)}{_sep(lang)}{name} ← {pick(DEMOTION, demotion.reason, lang)}")
+    for veto in result.vetoes:
+        who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
+        out.append(f"  {label('veto', lang)}{_sep(lang)}[{veto.rule}] {veto.title.get(lang)}{who} — "
+                   f"{pick(SEVERITY, veto.severity, lang)}")
+    if result.awards_barred and not result.vetoes:
+        out.append(f"  {label('awards_barred', lang)}")
+    out.append("")
+    out.append(_dimensions(result, lang))
+    out.append("")
+    out.append(_findings(result, lang))
+    reviewed = review_block(result, lang)
+    if reviewed:
+        out += ["", reviewed]
+    for table in result.tables:
+        out.append("")
+        out.append(_person_table(table, lang))
+    out.append("")
+    out.append(_recommendations(result, lang))
+    if result.next_grade is not None:
+        out.append("")
+        out.append(_next_grade(result, lang))
+    if result.missing_inputs:
+        out.append("")
+        out.append(f"{label('missing_inputs', lang)}:")
+        for item in result.missing_inputs:
+            title = f"（{item.title.get(lang)}）" if item.title and lang == "zh" else (
+                f" ({item.title.get(lang)})" if item.title else "")
+            out.append(f"  - {item.path}{title} — {label('rules', lang)} {', '.join(item.rules)}; "
+                       f"{_stake(item, lang)}")
+    if result.not_assessed:
+        out.append("")
+        out.append(f"{label('not_assessed', lang)}:")
+        for item in result.not_assessed:
+            flags = " ".join(f"--set {name}=…" for name in item.params)
+            how = f"用 {flags} 设定" if lang == "zh" else f"set with {flags}"
+            out.append(f"  - [{item.rule}] {item.title.get(lang)} — {how}")
+    return "\n".join(out)
+
+
+def _total_parts(result: PackResult, lang: str) -> str:
+    """What besides the dimensions makes the total: a total above the maximum needs saying why."""
+    parts = []
+    if result.bonus.awarded:
+        parts.append(f"含加分 {num(result.bonus.awarded)}" if lang == "zh" else f"bonus {num(result.bonus.awarded)}")
+    if result.deductions.total:
+        parts.append(f"扣分 {num(result.deductions.total)}" if lang == "zh" else
+                     f"deductions {num(result.deductions.total)}")
+    if not parts:
+        return ""
+    return f"（{'，'.join(parts)}）" if lang == "zh" else f" ({', '.join(parts)})"
+
+
+def _grade_text(result: PackResult, lang: str) -> str:
+    grade = result.grade
+    if not grade.withheld:
+        return grade.title.get(lang)
+    if lang == "zh":
+        return (f"暂不评定（可评定分值占比{pct(result.coverage)}，低于{pct(grade.min_coverage)}；"
+                f"按现有数据为{grade.title.zh}）")
+    return (f"not given (only {pct(result.coverage)} of the points could be assessed, below "
+            f"{pct(grade.min_coverage)}; on the data given: {grade.title.en})")
+
+
+def _stake(item, lang: str) -> str:
+    """What a missing input decides: points of the total, a bonus, a veto, a deduction."""
+    words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction")}
+    parts = []
+    if item.points_at_stake or not item.also:
+        parts.append(f"{label('at_stake', lang)} {num(item.points_at_stake)}")
+    parts += [words[kind][0 if lang == "zh" else 1] for kind in item.also]
+    return ("，" if lang == "zh" else ", ").join(parts)
+
+
+def _dimensions(result: PackResult, lang: str) -> str:
+    headers = [label("dimension", lang), label("weight", lang), label("score", lang), label("share", lang),
+               label("penalties", lang)]
+    rows = [[f"{d.id} {d.title.get(lang)}", num(d.weight), _dimension_score(d, lang), pct(d.share),
+             _penalty_cell(d, lang)] for d in result.dimensions]
+    table = render_table(headers, rows, ["left", "right", "right", "right", "right"])
+    extra = []
+    cap = ""
+    if result.bonus.cap is not None:
+        cap = f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh" else \
+            f" ({label('cap', lang)} {num(result.bonus.cap)})"
+    extra.append(f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap}")
+    applied = sum(d.penalties_applied for d in result.dimensions) + result.deductions.total
+    if result.deductions.total_raw or result.deductions.dimensions:
+        extra.append(f"{label('deductions', lang)} −{num(applied)}")
+    return f"{label('dimensions', lang)}:\n{table}\n{'    '.join(extra)}"
+
+
+def _dimension_score(dimension, lang: str) -> str:
+    if not dimension.counted:
+        return "—"
+    if dimension.declared and not dimension.assessable:  # nothing could be assessed: 0 means 'no data'
+        return f"{num(dimension.score)}（缺少数据）" if lang == "zh" else f"{num(dimension.score)} (no data)"
+    return num(dimension.score)
+
+
+def _penalty_cell(dimension, lang: str) -> str:
+    if not dimension.penalties:
+        return ""
+    if abs(dimension.penalties_applied - dimension.penalties) < 0.005:
+        return num(dimension.penalties)
+    # the floor at zero (扣完为止) took less than the deductions asked
+    return (f"{num(dimension.penalties_applied)}（应扣{num(dimension.penalties)}）" if lang == "zh"
+            else f"{num(dimension.penalties_applied)} (of {num(dimension.penalties)})")
+
+
+def _unit(finding: FindingOut, lang: str) -> str:
+    if finding.unit is not None:
+        return finding.unit.get(lang)
+    return "次" if lang == "zh" else "time"
+
+
+def _reason(finding: FindingOut, lang: str, titles: dict) -> str:
+    parts = []
+    if finding.tier is not None:
+        parts.append(finding.tier.get(lang))
+    if finding.missing_inputs:
+        shown = [titles.get(path, path) for path in finding.missing_inputs]
+        parts.append(f"{label('missing_for', lang)}{_sep(lang)}{('、' if lang == 'zh' else ', ').join(shown)}")
+    if finding.unset_params:
+        parts.append(("未设参数：" if lang == "zh" else "parameter not set: ") + ", ".join(finding.unset_params))
+    if finding.share is not None and finding.subjects:
+        parts.append(pct(finding.share))
+    if finding.occurrences:
+        parts.append(_occurrences(finding, lang))
+    parts += [note.get(lang) for note in finding.notes]
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _occurrences(finding: FindingOut, lang: str) -> str:
+    """'5次，扣2.5分' / '3 cases, 3 deducted': how many and what they cost or earned."""
+    count = finding.occurrences
+    unit = _unit(finding, lang)
+    if finding.kind == "bonus":
+        amount, verb_zh, verb_en = finding.earned, "加", "added"
+    elif finding.kind == "penalty":
+        amount, verb_zh, verb_en = finding.deducted, "扣", "deducted"
+    else:
+        amount = (finding.points or 0) - (finding.earned or 0)
+        verb_zh, verb_en = "扣", "deducted"
+    rate = f"×{num(finding.per)}分" if finding.per is not None and lang == "zh" else (
+        f" × {num(finding.per)}" if finding.per is not None else "")
+    if lang == "zh":
+        return f"{count}{unit}{rate}，{verb_zh}{num(amount)}分"
+    plural = unit if count == 1 or unit.endswith("s") else unit + "s"
+    return f"{count} {plural}{rate}, {num(amount)} {verb_en}"
+
+
+def _findings(result: PackResult, lang: str) -> str:
+    headers = [label("rule", lang), label("item", lang), label("points", lang), label("earned", lang),
+               label("outcome", lang), label("reason", lang)]
+    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    review_notes = finding_notes(result, lang)
+    rows = []
+    for f in result.findings:
+        if f.kind == "penalty":
+            points, earned = "", ("−" + num(f.deducted)) if f.deducted else "0"
+        elif f.kind == "veto":
+            points, earned = "", ""
+        elif f.kind == "bonus" and f.per is not None:
+            points = f"+{num(f.per)}/{_unit(f, lang)}" if lang == "zh" else f"+{num(f.per)} each"
+            if f.points:
+                points += f"，限{num(f.points)}" if lang == "zh" else f", max {num(f.points)}"
+            earned = num(f.earned) if f.earned is not None else "—"
+        else:
+            points = ("+" if f.kind == "bonus" else "") + num(f.points)
+            earned = num(f.earned) if f.earned is not None else "—"
+        reason = ("；" if lang == "zh" else "; ").join(
+            part for part in (_reason(f, lang, titles), review_notes.get(f.rule)) if part)
+        rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), reason])
+    table = render_table(headers, rows, ["left", "left", "right", "right", "left", "left"],
+                         [None, 30, None, None, None, 48])
+    return f"{label('findings', lang)}:\n{table}"
+
+
+def _person_table(table, lang: str) -> str:
+    columns = [c for c in table.columns if c.format != "texts"]  # notes go below the table, once each
+    first = table.label_title.get(lang) if table.label_title is not None else ""
+    headers = [first] + [c.title.get(lang) for c in columns]
+    fixed = {c.key for c in columns if _numeric(table, c) and _has_fraction(table, c)}
+    rows = []
+    for row in table.rows:
+        cells = [row.label]
+        for column in columns:
+            value = row.values.get(column.key)
+            if column.key in fixed and value is not None:
+                cells.append(f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}")
+            else:
+                cells.append(cell_text(value, column.format, lang))
+        rows.append(cells)
+    aligns = ["left"] + ["right" if c.format in (None, "percent", "number", "integer") and _numeric(table, c)
+                         else "left" for c in columns]
+    widths = [None] + [40 if c.format == "text" else None for c in columns]
+    out = f"{table.title.get(lang)}:\n" + render_table(headers, rows, aligns, widths)
+    notes = _table_notes(table, lang)
+    return out + ("\n" + notes if notes else "")
+
+
+def _has_fraction(table, column) -> bool:
+    """Show a column with two decimals throughout when any value has a fraction (90.00 beside 57.50)."""
+    return any(isinstance(v, float) and v != int(v) for v in (r.values.get(column.key) for r in table.rows))
+
+
+def _table_notes(table, lang: str) -> str:
+    """Each distinct note once, with the elements it applies to."""
+    by_text: dict[str, list[str]] = {}
+    for row in table.rows:
+        for note in row.values.get("notes") or []:
+            by_text.setdefault(note[lang], []).append(row.label)
+    if not by_text:
+        return ""
+    joiner = "、" if lang == "zh" else ", "
+    lines = [f"{label('notes', lang)}:"]
+    lines += [f"  {joiner.join(labels)}{_sep(lang)}{text}" for text, labels in by_text.items()]
+    return "\n".join(lines)
+
+
+def _numeric(table, column) -> bool:
+    return all(isinstance(r.values.get(column.key), (int, float, type(None))) and
+               not isinstance(r.values.get(column.key), bool) for r in table.rows)
+
+
+def cell_text(value, fmt: str | None, lang: str) -> str:
+    """One cell of a per-person table, as a reviewer reads it."""
+    if fmt == "outcome":
+        band = value.get("band")
+        return band[lang] if band else pick(OUTCOMES, value["outcome"], lang)
+    if fmt == "text":
+        return "" if value is None else value[lang]
+    if fmt == "texts":
+        return "；".join(v[lang] for v in value or []) if lang == "zh" else "; ".join(v[lang] for v in value or [])
+    if fmt == "percent":
+        return pct(value)
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        return num(value)
+    if isinstance(value, list):
+        return ("、" if lang == "zh" else ", ").join(cell_text(v, None, lang) for v in value) or "—"
+    return str(value)
+
+
+def _recommendations(result: PackResult, lang: str) -> str:
+    out = [f"{label('recommendations', lang)}:"]
+    if not result.recommendations:
+        out.append("  " + label("no_recommendations", lang))
+    for index, rec in enumerate(result.recommendations, 1):
+        gain = (f"总分可提高 {num(rec.recoverable)} 分" if lang == "zh"
+                else f"adds {num(rec.recoverable)} to the total")
+        out.append(f"{index:>3}. [{rec.rule}] {rec.title.get(lang)} — {gain}")
+        out.append(f"     {rec.text.get(lang)}")
+        for cite in rec.citations:
+            out.append(f"     {label('basis', lang)}{_sep(lang)}{cite.title.get(lang)}「{cite.quote}」")
+    return "\n".join(out)
+
+
+def _next_grade(result: PackResult, lang: str) -> str:
+    plan = result.next_grade
+    title = plan.target_title.get(lang)
+    if plan.blocked_by:
+        reasons = "; ".join(pick(BLOCKED, b, lang) for b in plan.blocked_by)
+        return f"{label('next_grade', lang)}{_sep(lang)}{title} — {reasons}"
+    if not plan.reachable:
+        if lang == "zh":
+            return f"{label('next_grade', lang)}：距“{title}”还差{num(plan.gap)}分，现有未达标项目全部达标仍不足。"
+        return f"{label('next_grade', lang)}: {num(plan.gap)} points short of {title}; all unmet items together " \
+               f"are not enough."
+    items = ", ".join(f"{i.rule} (+{num(i.recoverable)})" for i in plan.items)
+    outcomes = {f.rule: f.outcome for f in result.findings}
+    supply = any(outcomes.get(i.rule) == "missing_data" for i in plan.items)
+    n = len(plan.items)
+    if lang == "zh":
+        verb = "补充数据或达到" if supply else "达到"
+        return (f"{label('next_grade', lang)}：距“{title}”还差{num(plan.gap)}分；"
+                f"{verb}以下{n}项要求即可（预计{num(plan.total_after)}分）：{items}")
+    verb = "supplying the data for or meeting" if supply else "meeting"
+    what = "this item" if n == 1 else f"these {n} items"
+    return (f"{label('next_grade', lang)}: {num(plan.gap)} points short of {title}; {verb} {what} gets there "
+            f"(about {num(plan.total_after)}): {items}")

@@ -1,0 +1,19 @@
+"""Numbers as every human report format shows them: at most two places, half up, no trailing zeros."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def num(value, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format(rounded, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def pct(value) -> str:
+    return "—" if value is None else num(Decimal(str(value)) * 100, 1) + "%"

@@ -1,0 +1,62 @@
+"""Summary rows from reports, and the description of a pack's table (grades, dimensions)."""
+
+from __future__ import annotations
+
+from engine.report.build import number, text
+from engine.report.model import PackComparison, PackResult, Report
+from engine.report.summary.model import (
+    GroupDimension,
+    GroupGrade,
+    RowComparison,
+    RowDimension,
+    RowVeto,
+    SummaryGroup,
+    SummaryRow,
+)
+from engine.review.baseline import rule_points
+
+
+def group_of(pack) -> SummaryGroup:
+    """The empty table of a pack: its title, grades (best first) and dimensions."""
+    return SummaryGroup(pack=pack.id, title=text(pack.meta.title),
+                        grades=[GroupGrade(id=g.id, title=text(g.title)) for g in pack.grades],
+                        dimensions=[GroupDimension(id=d.id, title=text(d.title), weight=number(d.weight))
+                                    for d in pack.dimensions])
+
+
+def rows_of(report: Report, outputs: list[str] | None = None) -> list[tuple[str, SummaryRow]]:
+    """(pack id, row) for each pack result of a report."""
+    comparisons = {p.pack: p for p in report.baseline.packs} if report.baseline is not None else {}
+    return [(result.pack.id, row_of(report, result, comparisons.get(result.pack.id), outputs or []))
+            for result in report.results]
+
+
+def _grade_title(result: PackResult):
+    """A grade withheld for lack of data says so (its rank still follows the grade on the data given)."""
+    title = result.grade.title
+    if not result.grade.withheld:
+        return title
+    return type(title)(zh=f"暂不评定（{title.zh}）", en=f"not given ({title.en})")
+
+
+def row_of(report: Report, result: PackResult, comparison: PackComparison | None, outputs: list[str]) -> SummaryRow:
+    profile = report.profile
+    return SummaryRow(
+        file=profile.file, profile_id=profile.id, name=profile.name, period_start=profile.period_start,
+        period_end=profile.period_end, pack_version=result.pack.version, total=result.total,
+        max_total=result.max_total, grade=result.grade.id, grade_title=_grade_title(result),
+        grade_index=result.grade.index,
+        dimensions=[RowDimension(id=d.id, score=d.score if d.counted else None) for d in result.dimensions],
+        vetoes=[RowVeto(rule=v.rule, severity=v.severity) for v in result.vetoes], coverage=result.coverage,
+        waived=len(result.waivers), adjusted=len({a.rule for a in result.adjustments}),
+        warnings=len(report.warnings),
+        baseline=_comparison(comparison, report.baseline.file) if comparison is not None else None,
+        rules={f.rule: [f.kind, f.outcome, rule_points(f.kind, f.earned, f.deducted)] for f in result.findings},
+        outputs=list(outputs))
+
+
+def _comparison(pack: PackComparison, file: str) -> RowComparison:
+    return RowComparison(file=file, total_before=pack.total_before, delta=pack.delta, grade_before=pack.grade_before,
+                         grade_before_title=pack.grade_before_title, grade_change=pack.grade_change,
+                         new_findings=len(pack.new_findings), cleared_findings=len(pack.cleared_findings),
+                         new_vetoes=pack.new_vetoes, regression=pack.regression)

@@ -1,0 +1,157 @@
+"""Columns, words and cell values shared by every format of the batch summary."""
+
+from __future__ import annotations
+
+from engine.report.labels import pick
+from engine.report.numbers import num, pct
+from engine.report.summary.model import SummaryGroup, SummaryRow
+
+FORMULA_STARTS = tuple("=+-@\t\r\n＝＋－＠")
+
+WORDS = {
+    "title": ("排名汇总", "Ranking"),
+    "rank": ("名次", "Rank"),
+    "community": ("社区", "Community"),
+    "id": ("编号", "Id"),
+    "file": ("文件", "File"),
+    "pack": ("考核细则", "Pack"),
+    "total": ("总分", "Total"),
+    "max": ("满分", "Out of"),
+    "grade": ("等次", "Grade"),
+    "computed_grade": ("评定等次（比例调整前）", "Grade before quota"),
+    "vetoes": ("一票否决", "Vetoes"),
+    "coverage": ("可评定分值占比", "Assessable"),
+    "delta": ("同比增减", "Change"),
+    "grade_before": ("基线等次", "Grade before"),
+    "note": ("说明", "Note"),
+    "status": ("状态", "Status"),
+    "assessed": ("已评定", "assessed"),
+    "profiles": ("个档案", "profiles"),
+    "errors": ("未能评定", "Not assessed"),
+    "dimensions": ("维度", "Dimensions"),
+    "quota": ("等次比例", "Grade quota"),
+    "moved": ("由{frm}调为{to}（{grade}不超过{limit}：{n}个中至多{allowed}个{tie}）",
+              "moved from {frm} to {to} ({grade} at most {limit}: at most {allowed} of {n}{tie})"),
+    "tie": ("；同分并列整体调整", "; tied rows move together"),
+    "quota_line": ("{grade}不超过{limit}：{n}个中至多{allowed}个，调整{moved}个",
+                   "{grade} at most {limit}: at most {allowed} of {n}; {moved} moved down"),
+    "waived": ("豁免{n}项", "{n} waived"),
+    "adjusted": ("人工调整{n}项", "{n} adjusted"),
+    "regression": ("退步", "regression"),
+    "baseline": ("基线", "Baseline"),
+    "warnings": ("提示", "Warnings"),
+}
+STATUS = {"ok": ("已评定", "assessed"), "invalid": ("档案无效", "invalid"), "crashed": ("评定进程崩溃", "crashed"),
+          "timeout": ("超时", "timed out"), "error": ("内部错误", "internal error")}
+ARROWS = {"up": "↑", "down": "↓", "same": ""}
+
+
+def word(key: str, lang: str, **values) -> str:
+    text = pick(WORDS, key, lang)
+    return text.format(**values) if values else text
+
+
+# -- cells shared by every format ---------------------------------------------------------
+
+def percent(value) -> str:
+    return pct(value)
+
+
+def signed(value) -> str:
+    if value is None:
+        return ""
+    text = num(value)
+    return text if text.startswith("-") or text == "0" else "+" + text
+
+
+def located(d) -> str:
+    """A diagnostic's place and message: file:line:col when the line is known, else the file."""
+    where = f"{d.file}:{d.line}:{d.col}" if d.line else d.file
+    return f"{where}: {d.severity}[{d.code}]: {d.message}"
+
+
+def limit_text(limit: str, lang: str) -> str:
+    """'30%' as is; a count with its unit in Chinese ('3' → '3个')."""
+    return limit + "个" if limit.isdigit() and lang == "zh" else limit
+
+
+def note(row: SummaryRow, lang: str) -> str:
+    parts = []
+    if row.quota is not None:
+        q = row.quota
+        parts.append(word("moved", lang, frm=q.grade_from_title.get(lang), to=q.grade_to_title.get(lang),
+                          grade=q.grade_from_title.get(lang), limit=limit_text(q.limit, lang), n=q.population,
+                          allowed=q.allowed, tie=word("tie", lang) if q.tie else ""))
+    if row.waived:
+        parts.append(word("waived", lang, n=row.waived))
+    if row.adjusted:
+        parts.append(word("adjusted", lang, n=row.adjusted))
+    if row.baseline is not None and row.baseline.regression:
+        parts.append(word("regression", lang))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def change(row: SummaryRow) -> str:
+    if row.baseline is None:
+        return ""
+    return signed(row.baseline.delta) + ARROWS.get(row.baseline.grade_change, "")
+
+
+def columns(group: SummaryGroup, lang: str, with_baseline: bool) -> list[tuple[str, str]]:
+    """(key, header) of a group's table."""
+    cols = [("rank", word("rank", lang)), ("community", word("community", lang)), ("id", word("id", lang)),
+            ("total", word("total", lang)), ("grade", word("grade", lang))]
+    cols += [(f"dim:{d.id}", d.id) for d in group.dimensions]
+    cols += [("vetoes", word("vetoes", lang)), ("coverage", word("coverage", lang))]
+    if with_baseline:
+        cols.append(("delta", word("delta", lang)))
+    cols.append(("note", word("note", lang)))
+    return cols
+
+
+def cell(row: SummaryRow, key: str, lang: str):
+    """A cell as data: numbers stay numbers (the text and CSV renderers format them)."""
+    if key == "rank":
+        return row.rank
+    if key == "community":
+        return row.name or row.profile_id or row.file
+    if key == "id":
+        return row.profile_id or ""
+    if key == "total":
+        return row.total
+    if key == "grade":
+        return row.grade_title.get(lang)
+    if key.startswith("dim:"):
+        return next((d.score for d in row.dimensions if d.id == key[4:]), None)
+    if key == "vetoes":
+        return ", ".join(v.rule for v in row.vetoes)
+    if key == "coverage":
+        return row.coverage
+    if key == "delta":
+        return change(row)
+    if key == "note":
+        return note(row, lang)
+    raise KeyError(key)
+
+
+def shown(value, key: str) -> str:
+    if key == "coverage":
+        return percent(value)
+    if value is None:
+        return "—" if key.startswith("dim:") else ""
+    if isinstance(value, float) or isinstance(value, int) and key != "rank":
+        return num(value)
+    return str(value)
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet will not read as a formula: a leading = + - @ gets a quote mark."""
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
+
+
+def number(value):
+    """A number for a spreadsheet cell: rounded to 2 places, whole numbers as integers; None stays empty."""
+    if value is None:
+        return None
+    value = round(float(value), 2)
+    return int(value) if value == int(value) else value

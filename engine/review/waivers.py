@@ -1,0 +1,101 @@
+"""Waivers: a reviewer's approved exemption of a rule for some profiles, until a date.
+
+    waivers:
+      - rule: D3.venue_area            # a rule id of the selected packs
+        profile: fuxing-*              # a profile id, or a pattern (* ? [..]) over profile ids
+        pack: community                # optional: only this pack's rule
+        justification: 2024 年旧城改造，活动场所临时过渡（区委组织部批复〔2024〕12号）
+        approver: 西山区委组织部 张三
+        expires: 2025-06-30            # the last day the waiver holds
+
+A waived rule's finding becomes `waived`, carrying the justification; it is
+scored as the pack scores a not-applicable rule (see engine/review.py for
+why), a waived deduction deducts nothing and a waived veto does not apply.
+A waiver whose date has passed is ignored with a warning; one that names a
+rule no selected pack has is an error at its position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from engine.errors import WARNING, Diagnostic
+from engine.review.files import Located, check_rules, load_entries, matches, profile_keys
+
+
+class WaiverEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: str = Field(min_length=1)
+    profile: str = Field(min_length=1)
+    pack: str | None = None
+    justification: str
+    approver: str
+    expires: dt.date
+
+    @field_validator("justification", "approver")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty: a waiver states why and who approved it")
+        return value
+
+
+class WaiverFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    waivers: list[WaiverEntry]
+
+
+@dataclass(frozen=True)
+class Waiver:
+    entry: WaiverEntry
+    at: str  # file:line:col of the entry
+
+    @property
+    def rule(self) -> str:
+        return self.entry.rule
+
+
+class WaiverSet:
+    """The waivers of one or more files; which hold for a profile on a given day."""
+
+    def __init__(self, located: list[Located]):
+        self.located = located
+
+    @classmethod
+    def load(cls, paths: list[str | Path]) -> WaiverSet:
+        found: list[Located] = []
+        for path in paths:
+            found += load_entries(path, "waivers", WaiverFile, shown=str(path))
+        return cls(found)
+
+    def check(self, packs) -> None:
+        check_rules(self.located, packs, "waiver")
+
+    def for_profile(self, profile, today: dt.date) -> tuple[list[Waiver], list[Diagnostic]]:
+        """The waivers in force for the profile, and a warning for each matching one that has expired."""
+        keys = profile_keys(profile)
+        active, warnings = [], []
+        for item in self.located:
+            entry = item.entry
+            if not matches(entry.profile, keys):
+                continue
+            if entry.expires < today:
+                warnings.append(Diagnostic(item.at.file, item.at.line, item.at.col, WARNING, "waiver-expired",
+                                           f"the waiver of rule '{entry.rule}' expired on {entry.expires.isoformat()}"
+                                           f"; it is ignored", hint="renew it (a new expiry date and approval) or "
+                                                                    "remove it"))
+                continue
+            active.append(Waiver(entry, str(item.at)))
+        return active, warnings
+
+    def expired(self, today: dt.date) -> list[Diagnostic]:
+        """A warning per expired waiver, whatever profile it names (for a batch, said once)."""
+        return [Diagnostic(i.at.file, i.at.line, i.at.col, WARNING, "waiver-expired",
+                           f"the waiver of rule '{i.entry.rule}' for '{i.entry.profile}' expired on "
+                           f"{i.entry.expires.isoformat()}; it is ignored")
+                for i in self.located if i.entry.expires < today]

@@ -1,0 +1,476 @@
+"""YAML events → plain data + the node tree behind `SourceMap`.
+
+Only PyYAML's *event* parser is used (libyaml's CParser, or the pure-Python
+Reader/Scanner/Parser); no composer, no constructor, no implicit resolver, so
+no tag can construct anything and typing follows `_plain_value` alone.
+
+Depth: the node composers of PyYAML recurse, once per nesting level.
+Measured with PyYAML 6.0.3 on CPython 3.11: `yaml.load(..., CSafeLoader)`
+*segfaults* (C stack overflow in the Cython composer) on 100,000 nested
+`[` or `- `, and the pure-Python `SafeLoader` raises RecursionError past
+about 500 levels. libyaml's event parser is not recursive but is quadratic in flow
+nesting depth (about 37 s for 100,000 `[`). So the builder keeps its own stack
+and stops reading events as soon as `max_depth` is exceeded: a 100,000-deep
+file is rejected after parsing about `max_depth` events.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import gc
+import re
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.resolver import BaseResolver
+
+from engine.errors import ERROR, Diagnostic
+from engine.source.encodings import line_starts
+from engine.source.limits import Limits
+from engine.source.spans import AliasNode, MapNode, SeqNode
+
+
+# BaseResolver (no implicit resolvers) is mixed in as PyYAML's loaders do; as
+# only events are read, nothing is ever resolved by it.
+class _PureParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, BaseResolver):
+    def __init__(self, text: str):
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        BaseResolver.__init__(self)
+
+
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser as _CParser
+
+    class _LibyamlParser(_CParser, BaseResolver):
+        def __init__(self, text: str):
+            _CParser.__init__(self, text)
+            BaseResolver.__init__(self)
+
+
+# -- scalar values --------------------------------------------------------------
+
+_STR, _INT, _FLOAT, _BOOL, _NULL, _MAP, _SEQ, _MERGE_TAG = (
+    "tag:yaml.org,2002:" + n for n in ("str", "int", "float", "bool", "null", "map", "seq", "merge"))
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_PLAIN_WORDS: dict[str, Any] = {**dict.fromkeys(_NULLS), **_BOOLS}
+_NUMBER_START = frozenset("0123456789+-.")
+_INT_RE = re.compile(r"[-+]?[0-9]+")
+_DECIMAL_RE = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MAX_INT_DIGITS = 4000  # below CPython's int/str conversion limit (4300)
+_MISSING = object()
+
+
+def _plain_value(text: str) -> Any:
+    """Type of an untagged plain scalar: null, bool, int, Decimal, date, else str."""
+    found = _PLAIN_WORDS.get(text, _MISSING)
+    if found is not _MISSING:
+        return found
+    if text[0] in _NUMBER_START:
+        if _INT_RE.fullmatch(text):
+            return int(text) if len(text) <= _MAX_INT_DIGITS else text
+        if _DECIMAL_RE.fullmatch(text):
+            return decimal.Decimal(text)
+        if _DATE_RE.fullmatch(text):
+            try:
+                return datetime.date(int(text[:4]), int(text[5:7]), int(text[8:]))
+            except ValueError:
+                return text
+    return text
+
+
+def _tagged_value(tag: str, text: str) -> tuple[bool, Any]:
+    """(fits, value) of a scalar with an explicit standard tag."""
+    if tag == _STR:
+        return True, text
+    if tag == _INT and _INT_RE.fullmatch(text) and len(text) <= _MAX_INT_DIGITS:
+        return True, int(text)
+    if tag == _FLOAT and (_INT_RE.fullmatch(text) or _DECIMAL_RE.fullmatch(text)):
+        return True, decimal.Decimal(text)
+    if tag == _BOOL and text in _BOOLS:
+        return True, _BOOLS[text]
+    if tag == _NULL and text in _NULLS:
+        return True, None
+    return False, None
+
+
+def _quiet_value(event) -> Any:
+    """Value of a scalar without reporting tag problems (for an anchored key: already reported)."""
+    if event.tag is None:
+        return event.value if event.style else _plain_value(event.value)
+    fits, value = _tagged_value(event.tag, event.value)
+    return value if fits else event.value
+
+
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+# -- the builder ------------------------------------------------------------------
+
+_NO_KEY = object()  # a mapping frame waiting for a key
+_KEY_NODE = object()  # a mapping or list is being read as a key (rejected when it ends)
+_BAD_KEY = object()  # the key was rejected; drop its value
+_MERGE_KEY = object()  # '<<': merge the value in
+
+
+class _Stop(Exception):
+    """Stop reading events (the problem is already recorded)."""
+
+
+class _Frame:
+    __slots__ = ("is_map", "data", "node", "key", "key_event", "anchor", "count0", "height", "merges", "flow")
+
+    def __init__(self, is_map, data, node, anchor, count0, flow=False):
+        self.is_map = is_map
+        self.data = data
+        self.node = node
+        self.key = _NO_KEY
+        self.key_event = None
+        self.anchor = anchor
+        self.count0 = count0
+        self.height = 1
+        self.merges = None
+        self.flow = flow
+
+
+class Builder:
+    """Reads the events of one YAML text; afterwards: root, root_node, diagnostics."""
+
+    def __init__(self, text: str, file: str, limits: Limits, use_libyaml: bool = True):
+        self.use_libyaml = use_libyaml and yaml.__with_libyaml__
+        self.text = text
+        self.file = file
+        self.limits = limits
+        self.diagnostics: list[Diagnostic] = []
+        self.root: Any = None
+        self.root_node: Any = None
+        self.count = 0
+        self.anchors: dict[str, tuple] = {}  # name → (data, node, size, height)
+
+    def error(self, mark, code: str, message: str, hint: str | None = None) -> None:
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        self.diagnostics.append(Diagnostic(self.file, line, col, ERROR, code, message, hint))
+
+    def run(self) -> None:
+        parser = _LibyamlParser(self.text) if self.use_libyaml else _PureParser(self.text)
+        # The build makes no reference cycles; the cyclic GC would only rescan
+        # the growing tree (more than half the time on a file of 10^5 values).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._stream(parser)
+        except _Stop:
+            pass
+        except yaml.MarkedYAMLError as exc:
+            self._syntax_error(exc)
+        except yaml.YAMLError as exc:  # e.g. a ReaderError, which carries no mark
+            self.diagnostics.append(Diagnostic(self.file, 0, 0, ERROR, "yaml-syntax", str(exc)))
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+            dispose = getattr(parser, "dispose", None)
+            if dispose:
+                dispose()
+
+    def _stream(self, parser) -> None:
+        get_event = parser.get_event
+        get_event()  # StreamStartEvent
+        event = get_event()
+        if isinstance(event, StreamEndEvent):
+            return  # empty file, or only comments
+        self._document(get_event)
+        event = get_event()
+        if isinstance(event, DocumentStartEvent):
+            self.error(event.start_mark, "yaml-multiple-documents",
+                       "the file holds more than one YAML document ('---'); only one is allowed",
+                       "put each document in a file of its own")
+
+    def _document(self, get_event) -> None:
+        # The hot loop: one pass over the events, building data and nodes together.
+        root = _Frame(False, [], SeqNode(None), None, 0, True)
+        stack = [root]
+        top = root
+        max_nodes = self.limits.max_nodes
+        max_depth = self.limits.max_depth
+        anchors = self.anchors
+        while True:
+            event = get_event()
+            cls = event.__class__
+            if cls is ScalarEvent:
+                self.count += 1
+                if self.count > max_nodes:
+                    self._too_many(event)
+                if top.is_map and top.key is _NO_KEY:
+                    self._take_key(top, event, event.value)
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (_quiet_value(event), event, 1, 0)
+                    continue
+                tag = event.tag
+                if tag is None:
+                    value = _plain_value(event.value) if not event.style else event.value
+                else:
+                    value = self._tagged_scalar(event)
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, event, 1, 0)
+                node, height = event, 0
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if len(stack) > max_depth:
+                    self.error(event.start_mark, "too-deep",
+                               f"nesting is deeper than {max_depth} levels", "flatten the structure")
+                    raise _Stop
+                self.count += 1
+                if self.count > max_nodes:
+                    self._too_many(event)
+                if top.is_map and top.key is _NO_KEY:
+                    top.key = _KEY_NODE  # still build the key node, then reject it
+                    self.error(event.start_mark, "key-type", "a mapping key must be a plain text, not a "
+                               + ("mapping" if cls is MappingStartEvent else "list"))
+                self._check_collection_tag(event, _MAP if cls is MappingStartEvent else _SEQ)
+                is_map = cls is MappingStartEvent
+                node = MapNode(event.start_mark) if is_map else SeqNode(event.start_mark)
+                if event.anchor is not None:
+                    anchors.pop(event.anchor, None)  # a redefinition replaces the old one
+                top = _Frame(is_map, {} if is_map else [], node, event.anchor, self.count, event.flow_style)
+                stack.append(top)
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                frame = stack.pop()
+                top = stack[-1]
+                if frame.flow:  # a block collection's end is worked out from its last child
+                    frame.node.end = event.end_mark
+                if frame.merges:
+                    self._apply_merges(frame)
+                value, node, height = frame.data, frame.node, frame.height
+                if frame.anchor is not None:
+                    anchors[frame.anchor] = (value, node, self.count - frame.count0 + 1, height)
+            elif cls is AliasEvent:
+                found = self._alias(event, stack)
+                if found is None:
+                    value, node, height = None, None, 0
+                else:
+                    value, target, _, height = found
+                    node = AliasNode(event, target)
+                if top.is_map and top.key is _NO_KEY:
+                    if found is None:
+                        top.key, top.key_event = _BAD_KEY, event
+                    else:
+                        self._take_key(top, event, _alias_key_text(node))
+                    continue
+            elif cls is DocumentEndEvent:
+                self.root = root.data[0] if root.data else None
+                self.root_node = root.node.items[0] if root.node.items else None
+                if self.root is None and isinstance(self.root_node, ScalarEvent):
+                    self.root_node = None  # '---' alone: an empty document, like an empty file
+                return
+            else:  # pragma: no cover - the parser emits nothing else inside a document
+                continue
+            # deliver (value, node) to the enclosing collection
+            if height >= top.height:
+                top.height = height + 1
+            if top.is_map:
+                key = top.key
+                top.key = _NO_KEY
+                if key is _BAD_KEY:
+                    continue
+                if key is _KEY_NODE:  # that was a rejected key; its value comes next
+                    top.key = _BAD_KEY
+                    continue
+                if key is _MERGE_KEY:
+                    self._add_merge(top, value, node)
+                    continue
+                data = top.data
+                if key in data:
+                    self._duplicate(top, key)
+                    continue
+                data[key] = value
+                top.node.entries.append((key, top.key_event, node))
+            else:
+                top.data.append(value)
+                top.node.items.append(node)
+
+    # -- pieces of the loop ----------------------------------------------------
+
+    def _take_key(self, frame: _Frame, event, text) -> None:
+        frame.key_event = event
+        if text is None:
+            frame.key = _BAD_KEY
+            self.error(event.start_mark, "key-type", "a mapping key must be a plain text, not a list or mapping")
+            return
+        tag = getattr(event, "tag", None)
+        if tag is None and not getattr(event, "style", None):
+            if text in _NULLS:
+                frame.key = _BAD_KEY
+                self.error(event.start_mark, "key-type", "a mapping key must not be empty or null",
+                           "give the key a name, or quote it if the name really is 'null'")
+                return
+            if text == "<<" and isinstance(event, ScalarEvent):
+                frame.key = _MERGE_KEY
+                return
+        elif tag is not None and tag != "!":
+            if tag == _MERGE_TAG:
+                frame.key = _MERGE_KEY
+                return
+            fits, value = _tagged_value(tag, text)
+            if not fits:
+                self._check_scalar_tag(event, tag, fits)
+                frame.key = _BAD_KEY
+                return
+            if value is None:
+                frame.key = _BAD_KEY
+                self.error(event.start_mark, "key-type", "a mapping key must not be null")
+                return
+        frame.key = text
+
+    def _tagged_scalar(self, event) -> Any:
+        tag = event.tag
+        if tag == "!":  # the non-specific tag: a string
+            return event.value
+        fits, value = _tagged_value(tag, event.value)
+        self._check_scalar_tag(event, tag, fits)
+        return value
+
+    def _check_scalar_tag(self, event, tag: str, fits: bool) -> bool:
+        if fits:
+            return True
+        if tag in (_STR, _INT, _FLOAT, _BOOL, _NULL):
+            self.error(event.start_mark, "yaml-tag", f"'{event.value}' is not a valid {_tag_name(tag)}")
+        elif tag in (_MAP, _SEQ):
+            self.error(event.start_mark, "yaml-tag", f"{_tag_name(tag)} cannot tag a single value")
+        else:
+            self._unsupported_tag(event, tag)
+        return False
+
+    def _check_collection_tag(self, event, expected: str) -> None:
+        tag = event.tag
+        if tag is None or tag == "!" or tag == expected:
+            return
+        if tag in (_MAP, _SEQ, _STR, _INT, _FLOAT, _BOOL, _NULL):
+            kind = "mapping" if expected == _MAP else "list"
+            self.error(event.start_mark, "yaml-tag", f"{_tag_name(tag)} cannot tag a {kind}")
+        else:
+            self._unsupported_tag(event, tag)
+
+    def _unsupported_tag(self, event, tag: str) -> None:
+        self.error(event.start_mark, "yaml-tag", f"tag '{_tag_name(tag)}' is not supported",
+                   "remove the tag; only !!str !!int !!float !!bool !!null !!map !!seq are allowed")
+
+    def _alias(self, event, stack: list):
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            if any(frame.anchor == event.anchor for frame in stack):
+                self.error(event.start_mark, "yaml-alias",
+                           f"alias '*{event.anchor}' is used inside its own anchor '&{event.anchor}'",
+                           "a value cannot contain itself")
+            else:
+                self.error(event.start_mark, "yaml-alias",
+                           f"alias '*{event.anchor}' refers to no anchor '&{event.anchor}' defined before it")
+            return None
+        depth = len(stack) - 1
+        value, node, size, height = found
+        self.count += size
+        if self.count > self.limits.max_nodes:
+            self._too_many(event)
+        if depth + height > self.limits.max_depth:
+            self.error(event.start_mark, "too-deep",
+                       f"nesting is deeper than {self.limits.max_depth} levels once '*{event.anchor}' is expanded")
+            return None
+        return _copy(value), node, size, height
+
+    def _too_many(self, event) -> None:
+        self.error(event.start_mark, "too-many-nodes",
+                   f"the document has more than {self.limits.max_nodes} values once aliases are expanded",
+                   "too many aliases (a 'billion laughs' file?), or a file that is far too big")
+        raise _Stop
+
+    def _duplicate(self, frame: _Frame, key: str) -> None:
+        first = next(e for k, e, _ in frame.node.entries if k == key)
+        self.error(frame.key_event.start_mark, "duplicate-key", f"duplicate key '{key}' in this mapping",
+                   f"'{key}' is first given on line {first.start_mark.line + 1}; remove or rename one of them")
+
+    def _add_merge(self, frame: _Frame, value, node) -> None:
+        sources = [value] if isinstance(value, dict) else value if isinstance(value, list) else None
+        if not sources or not all(isinstance(s, dict) for s in sources):
+            self.error(frame.key_event.start_mark, "yaml-merge",
+                       "the merge key '<<' needs a mapping (such as *anchor) or a list of mappings")
+            return
+        if frame.merges is None:
+            frame.merges = []
+        elif frame.merges:
+            self.error(frame.key_event.start_mark, "duplicate-key", "duplicate merge key '<<' in this mapping",
+                       "merge several mappings with one key: '<<: [*a, *b]'")
+            return
+        frame.merges.append((len(frame.data), sources))
+        frame.node.merges.append((frame.key_event, node))
+
+    @staticmethod
+    def _apply_merges(frame: _Frame) -> None:
+        # Explicit keys win; among merged mappings the earlier wins (YAML merge semantics).
+        explicit = frame.data
+        position, sources = frame.merges[0]
+        merged: dict = {}
+        for source in sources:
+            for key, value in source.items():
+                if key not in merged and key not in explicit:
+                    merged[key] = value
+        items = list(explicit.items())
+        frame.data = dict(items[:position] + list(merged.items()) + items[position:])
+
+    def _syntax_error(self, exc: yaml.MarkedYAMLError) -> None:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        hint = None
+        if mark is not None and self._tab_near(mark):
+            hint = "YAML indentation uses spaces; replace the tab"
+        self.error(mark, "yaml-syntax", message, hint)
+
+    def _tab_near(self, mark) -> bool:
+        starts = line_starts(self.text)
+        line = min(mark.line, len(starts) - 1)
+        end = starts[line + 1] if line + 1 < len(starts) else len(self.text)
+        text = self.text[starts[line]:end]
+        return "\t" in text[: len(text) - len(text.lstrip(" \t"))] or "\t" in text[mark.column:mark.column + 1]
+
+
+def _alias_key_text(node) -> str | None:
+    """Text of an aliased key: the anchored scalar's source text; None for collections/unknown."""
+    target = node.target if isinstance(node, AliasNode) else None
+    return target.value if isinstance(target, ScalarEvent) else None
+
+
+def _copy(value):
+    """Deep copy of aliased containers, so that no two paths share a mutable object (no recursion)."""
+    if not isinstance(value, (dict, list)):
+        return value
+    result = {} if isinstance(value, dict) else []
+    work = [(value, result)]
+    while work:
+        source, target = work.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            if isinstance(item, (dict, list)):
+                copied = {} if isinstance(item, dict) else []
+                work.append((item, copied))
+                item = copied
+            if isinstance(target, dict):
+                target[key] = item
+            else:
+                target.append(item)
+    return result
