@@ -1,4 +1,4 @@
-"""docs/tutorial.md runs as written: its files are created and its commands run in an empty directory.
+"""docs/tutorials/overlay.md runs as written: its files are created and its commands run in an empty directory.
 
 Conventions of the tutorial's Markdown:
 - a ```sh block is run with bash (`assess` is this checkout's engine); its exit code must be 0, or the
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TUTORIAL = ROOT / "docs" / "tutorial.md"
+TUTORIAL = ROOT / "docs" / "tutorials" / "overlay.md"
 BLOCK = re.compile(r"((?:<!-- [a-z]+: .*? -->\n)*)```(\w*)\n(.*?)```", re.S)
 MARK = re.compile(r"<!-- ([a-z]+): (.*?) -->")
 
@@ -61,7 +61,7 @@ def test_the_tutorial_runs(tmp_path):
            "PYTHONPATH": str(ROOT), "ASSESS_RULES_DIR": str(ROOT / "rules")}
     env.pop("ASSESS_SOURCE_PATH", None)
     for step in steps(TUTORIAL.read_text(encoding="utf-8")):
-        where = f"docs/tutorial.md:{step['line']}"
+        where = f"docs/tutorials/overlay.md:{step['line']}"
         if step["file"]:
             path = work / step["file"]
             path.parent.mkdir(parents=True, exist_ok=True)

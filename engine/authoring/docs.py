@@ -1,6 +1,6 @@
 """Generate reference sections of the documentation, and the shipped packs' score sheets, from the code.
 
-`python -m engine.authoring.docs` rewrites the generated parts of docs/*.md (between
+`python -m engine.authoring.docs` rewrites the generated parts of docs/**/*.md (between
 `<!-- generated:NAME -->` and `<!-- end:NAME -->`) and each shipped pack's
 SCORESHEET.md / SCORESHEET.en.md; the test suite fails when any is stale.
 """
@@ -72,7 +72,7 @@ def score_sheets() -> dict[Path, str]:
 def stale() -> dict[Path, str]:
     """Generated files whose content differs from what the code generates now: path → new content."""
     found = {}
-    for path in sorted(DOCS.glob("*.md")):
+    for path in sorted(DOCS.rglob("*.md")):
         old = path.read_text(encoding="utf-8")
         new = regenerate(old)
         if new != old:

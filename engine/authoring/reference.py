@@ -1,7 +1,7 @@
 """Reference tables generated from the code: every pack key (from the pydantic models and their
 `Field(description=…)`) and every expression function (from the function registry).
 
-`python -m engine.authoring.docs` writes them into docs/reference.md; the test suite
+`python -m engine.authoring.docs` writes them into docs/reference/keys-and-functions.md; the test suite
 fails when the page is stale, so the reference cannot drift from the models.
 """
 
