@@ -65,14 +65,14 @@ def test_modules_import_where_durable_cannot():
     python = _python313()
     if python is None:
         pytest.skip("no Python 3.13 interpreter here")
+    # A bare interpreter, without the engine's dependencies (google-re2, which matches() needs, among
+    # them): CI runs the whole suite on 3.13 in a venv of its own, tests/test_patterns.py included.
     code = ("from engine.backends.durable import runtime as R, limits as L;"
-            "from engine.expr import safe_regex as S;"
-            "print(R.AVAILABLE, bool(R.UNAVAILABLE_REASON), L.check_ruleset({'r': {'all': [{'m': {'k': 'a'}}]}}),"
-            "S.parse('.*养老.*').python.pattern)")
+            "print(R.AVAILABLE, bool(R.UNAVAILABLE_REASON), L.check_ruleset({'r': {'all': [{'m': {'k': 'a'}}]}}))")
     done = subprocess.run([python, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(REPO), PYENV_VERSION="3.13.0"))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True", "[]", ".*养老.*"]
+    assert done.stdout.split() == ["False", "True", "[]"]
 
 
 # ---- results ---------------------------------------------------------------------------------

@@ -1,537 +1,452 @@
-r"""The safe pattern dialect of `matches(text, 'pattern')`.
+r"""Patterns of `matches(text, 'pattern')`: checked by a front end of ours, matched by RE2.
 
-A pattern is parsed into a small AST, checked, and written as a Python `re`
-pattern used with `fullmatch`. Python's matcher backtracks, so a careless
-pattern such as `(a+)+b` or `.*a.*b` can take exponential or quadratic time on
-a long text. The dialect admits only patterns that it can show run in time
-proportional to the text: the position (Glushkov) automaton of the pattern is
-deterministic (wherever the text can go on, at most one part of the pattern
-takes the next character), with one exception for `.*`/`.+`, which may run
-alongside one other part that is not a repetition. Every refusal says which
-character of the pattern is at fault.
+RE2 (the `google-re2` package) matches in time proportional to the text for
+every pattern it accepts, so `(a+)+b` or `.*养老.*服务` cost no more than a
+scan of the text. What RE2 cannot do (back-references, look-around) or what we
+do not allow is refused here first, with the offset of the character at fault
+and a hint; RE2's own errors carry no position, so the few that get past the
+front end are reported at the start of the pattern. Nothing is logged: RE2 is
+told not to write to stderr.
 
 durable_rules never sees these patterns: its own regex engine gave wrong and,
 under load, varying answers (tests/test_durable_runtime.py keeps the crashing
 and hanging patterns as probes), so `matches()` is computed in Python and
 reaches the network as a derived value.
 
-Semantics: the WHOLE text must match. Case-sensitive, unless
-`parse(..., ignore_case=True)`, which folds ASCII letters only.
+Semantics: the WHOLE text must match. Case-sensitive; `parse(...,
+ignore_case=True)` (not reachable from `matches()`) folds case as RE2 does,
+by Unicode simple case folding. `.` takes any character, newlines included.
 
-    a 社 …          a literal character
-    .               any one character (newlines included)
-    [abc] [a-z]     a class: characters, ranges, \d \w \s (and \D \W \S) and escaped characters
-    [^…]            a negated class: any character not listed
-    \d \w \s        ASCII digit [0-9]; word character [A-Za-z0-9_]; whitespace [ \t\n\v\f\r]
-    \D \W \S        any character that is not one of those
-    \n \t \r        newline, tab, carriage return
-    \. \\ \( …       a special character as itself: . [ ] { } ( ) | * + ? \ ^ $ - /
-    X* X+ X?        repetition of a character or class X
-    X{m} X{m,n}     1 <= n <= 100, m <= n; also after a group (…){m,n}, (…)?
-    (…|…)  a|b      alternatives, in a group or at the top level
+    社 a 50%        characters stand for themselves
+    . [abc] [^a-z]  any character; classes, ranges ([一-龥]) and negated classes
+    \d \w \s        ASCII only: [0-9]; [A-Za-z0-9_]; [ \t\n\f\r] (\D \W \S: the rest)
+    \p{Han} \pL     Unicode scripts and categories (\P{Han}: any other character)
+    [[:alpha:]]     ASCII POSIX classes inside a class
+    \n \t \x{4e00}  escapes of characters; \ before punctuation: \. \( \\ …
+    * + ? {m,n}     repetition, counts up to 1000 (lazy *? +? ?? {m,n}? allowed)
+    a|b (…) (?:…)   alternatives and groups, named groups (?P<name>…) too
+    \b \B           ASCII word boundaries
+    ^ $ \A \z       only as the very first (^ \A) or last ($ \z) character, where
+                    they change nothing: the whole text has to match anyway
 
-Not allowed, and why:
-- `^` `$`: the whole text always has to match (write `\^` `\$` for the characters);
-- `(…)*`, `(…)+`: a group repeated without bound is how patterns take exponential
-  time; use `(…){m,n}` or repeat a single character or class;
-- repeating a group that can match nothing, such as `(a?){2}`;
-- ambiguity: `养老|养护` must be written `养(老|护)`, `a+a` as `aa+`: two parts
-  that can take the same character make a backtracking matcher try both;
-- while `.*` or `.+` runs, more than one other part under way, a repetition right
-  after it, or a second `.*` that does not end the pattern: `.*养老.*` and
-  `.*(养老|托育).*` are fine, `.*a*b`, `.*[0-9]{3}.*` and `.*养老.*服务` are refused
-  (use `contains(text, '养老')` and test the parts in separate conditions);
-- patterns over 200 characters, groups nested over 4 deep, more than 300
-  characters or classes once repetitions are counted.
+Refused, each with its own message: back-references (\1, (?P=name), \k<n>),
+look-around ((?=, (?!, (?<=, (?<!), atomic groups and possessive repetition
+((?>…), a*+), inline flags ((?i) and the like), escapes RE2 lacks (\Z \u \G \Q
+…) and \C (one byte, which can split a character), octal escapes, a `{` that
+does not start a repetition, counts over 1000 (counts of nested repetitions
+multiply: (a{100}){20} is 2000), patterns over MAX_PATTERN characters, and
+patterns whose RE2 program is over MAX_PROGRAM instructions.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
-MAX_PATTERN = 200
-MAX_REPEAT = 100
-MAX_DEPTH = 4
-MAX_POSITIONS = 300
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
-_MAX_CP = 0x10FFFF
-_PY_CLASS_ESCAPE = set("\\]-^[")
+MAX_PATTERN = 300
+MAX_REPEAT = 1000  # RE2's limit, which it applies to the product of nested counts
+# Matching takes time proportional to the text times, at worst, the size of RE2's program (its
+# instructions, with repetitions counted out). `.{1000}` is about 7,000; `.*a.{999}` so takes about
+# 1.5 s on 100,000 characters, and a bigger program would take longer still.
+MAX_PROGRAM = 10_000
 
-Ranges = tuple[tuple[int, int], ...]
-
-# ---- AST ---------------------------------------------------------------------------------
-# atom: ("lit", cp) | ("dot",) | ("cls", ranges) | ("grp", alts)    (a negated class is stored
-#       as the ranges it admits)
-# item: (atom, low, high, offset)  high None = unbounded; offset = index in the source
-# alts: tuple of sequences (tuples of items)
+_DOCS = "see docs/expressions.md"
+_ESCAPE_LIST = ("escapes are \\d \\w \\s \\D \\W \\S \\p{Han} \\b \\B \\n \\t \\r \\f \\v \\a \\x{4e00}, "
+                "and \\ before punctuation such as \\. \\( \\\\")
+_CHAR_ESCAPES = {"a": 0x07, "f": 0x0C, "n": 0x0A, "r": 0x0D, "t": 0x09, "v": 0x0B}
+_COUNT = re.compile(r"\{([0-9]+)(?:,([0-9]*))?\}")
+_HEX = re.compile(r"x(?:([0-9A-Fa-f]{2})|\{([0-9A-Fa-f]{1,8})\})")
+_FLAGS = re.compile(r"\?(?=[-imsxnUJ])[imsxnUJ]*(?:-[imsxnUJ]*)?[:)]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RegexError(ValueError):
-    """A pattern outside the dialect; `offset` is the index of the offending character."""
+    """A refused pattern: `offset`..`end` are the offending characters of the pattern."""
 
-    def __init__(self, message: str, offset: int):
+    def __init__(self, message: str, offset: int, end: int | None = None, hint: str = _DOCS):
         super().__init__(message)
         self.message = message
         self.offset = offset
+        self.end = offset + 1 if end is None else end
+        self.hint = hint
 
     def __str__(self) -> str:
         return f"{self.message} (at character {self.offset + 1})"
 
 
+class _Compiled(Protocol):
+    @property
+    def programsize(self) -> int: ...
+
+    def fullmatch(self, text: str) -> object | None: ...
+
+
 @dataclass(frozen=True)
 class SafeRegex:
+    """A checked pattern and its RE2 form."""
+
     source: str
     ignore_case: bool
-    ast: tuple
-    python: re.Pattern
+    compiled: _Compiled
+
+    def fullmatch(self, text: str) -> bool:
+        """Whether the whole text matches."""
+        try:
+            return self.compiled.fullmatch(text) is not None
+        except UnicodeEncodeError:  # a lone surrogate (JSON allows them) has no UTF-8 form: one U+FFFD each
+            return self.compiled.fullmatch(_SURROGATE.sub("\ufffd", text)) is not None
 
 
-_ESCAPE_CLASSES: dict[str, Ranges] = {
-    "d": ((0x30, 0x39),),
-    "w": ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)),
-    "s": ((0x09, 0x0D), (0x20, 0x20)),
+# ---- escapes: shared by the pattern and its classes ----------------------------------------
+
+_BACK_REFERENCE = ("RE2 matches in linear time and cannot refer back to what a group matched; test the parts in "
+                   "separate conditions")
+_REFUSED_ESCAPES: dict[str, tuple[str, str]] = {
+    "Z": ("RE2 has no \\Z", "the whole text has to match anyway: leave it out"),
+    "k": ("back-references are not supported", _BACK_REFERENCE),
+    "g": ("back-references are not supported", _BACK_REFERENCE),
+    "Q": ("\\Q…\\E is not supported", "put \\ before each special character instead: a\\.b"),
+    "E": ("\\E without \\Q is not supported", "put \\ before each special character instead: a\\.b"),
+    "C": ("\\C (a single byte) is not allowed", "it can split a character in two; write . for any character"),
 }
-_ESCAPE_CHARS = {"n": 0x0A, "t": 0x09, "r": 0x0D}
-_LITERAL_ESCAPES = set(".[]{}()|*+?\\^$-/")
 
 
-def _normalise(ranges) -> Ranges:
-    out: list[list[int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], hi)
+def _escape(p: str, start: int) -> tuple[int, int | None]:
+    """The end of the escape at `start` and its code point (None for a class such as \\d)."""
+    if start + 1 >= len(p):
+        raise RegexError("the pattern ends with a lone '\\'", start, hint="write \\\\ for the character '\\'")
+    c = p[start + 1]
+    if not c.isascii():
+        raise RegexError(f"'\\{c}' is not an escape", start, start + 2, hint=f"write the character {c} itself")
+    if not c.isalnum():  # escaped punctuation stands for itself
+        return start + 2, ord(c)
+    if c in _CHAR_ESCAPES:
+        return start + 2, _CHAR_ESCAPES[c]
+    if c in "dDsSwW":
+        return start + 2, None
+    if c == "x":
+        return _hex(p, start)
+    if c in "pP":
+        return _unicode_class(p, start), None
+    raise _refused_escape(p, start)
+
+
+def _refused_escape(p: str, start: int) -> RegexError:
+    c = p[start + 1]
+    if c in "123456789":
+        return RegexError(f"back-references such as \\{c} are not supported", start, start + 2,
+                          hint=_BACK_REFERENCE)
+    if c == "0":
+        return RegexError("octal escapes are not supported", start, start + 2, hint="write \\x00 or \\x{0}")
+    if c in "uU":
+        digits = re.match(r"[0-9A-Fa-f]{1,8}", p[start + 2:])
+        example = digits.group() if digits else "4e00"
+        return RegexError(f"RE2 has no \\{c} escape", start, start + 2, hint=f"write \\x{{{example}}} instead")
+    if c in _REFUSED_ESCAPES:
+        message, hint = _REFUSED_ESCAPES[c]
+        return RegexError(message, start, start + 2, hint=hint)
+    return RegexError(f"unknown escape \\{c}", start, start + 2, hint=_ESCAPE_LIST)
+
+
+def _hex(p: str, start: int) -> tuple[int, int]:
+    found = _HEX.match(p, start + 1)
+    if found is None:
+        raise RegexError("\\x takes two hex digits or \\x{…}", start, start + 2, hint="write \\x41 or \\x{4e00}")
+    cp = int(found.group(1) or found.group(2), 16)
+    if cp > 0x10FFFF:
+        raise RegexError("no such character", start, found.end(), hint="characters go up to \\x{10FFFF}")
+    return found.end(), cp
+
+
+def _unicode_class(p: str, start: int) -> int:
+    """The end of \\pL or \\p{Name}; RE2 checks the name."""
+    after = start + 2
+    if after < len(p) and p[after] != "{":
+        return after + 1
+    close = p.find("}", after)
+    if after >= len(p) or close < 0:
+        raise RegexError(f"\\{p[start + 1]} needs a class name", start, start + 2,
+                         hint="write \\p{Han} (Chinese characters) or \\pL (letters)")
+    return close + 1
+
+
+# ---- classes -------------------------------------------------------------------------------
+
+def _class_char(p: str, j: int) -> tuple[int, int | None]:
+    """One member of a class at `j`: its end and its code point (None for \\d, \\p{…}, [:alpha:])."""
+    c = p[j]
+    if c == "\\":
+        if p[j + 1:j + 2] in ("b", "B", "A", "z"):
+            raise RegexError(f"\\{p[j + 1]} is not allowed inside […]", j, j + 2,
+                             hint="it marks a place, not a character: move it out of the class")
+        return _escape(p, j)
+    if p.startswith("[:", j):
+        close = p.find(":]", j + 2)
+        if close >= 0:
+            return close + 2, None
+    return j + 1, ord(c)
+
+
+def _class_member(p: str, j: int) -> int:
+    """A character, a class or a range lo-hi at `j`; returns its end."""
+    end, lo = _class_char(p, j)
+    if not (p.startswith("-", end) and end + 1 < len(p) and p[end + 1] != "]"):
+        return end
+    hi_end, hi = _class_char(p, end + 1)
+    if lo is None or hi is None:
+        raise RegexError("a range needs a character at each end", end,
+                         hint="write \\- for the character '-'")
+    if hi < lo:
+        raise RegexError("range out of order", j, hi_end, hint=f"write {p[end + 1:hi_end]}-{p[j:end]}")
+    return hi_end
+
+
+def _class_end(p: str, start: int) -> int:
+    """The end of the class `[…]` opening at `start`."""
+    j = start + 1
+    if p.startswith("^", j):
+        j += 1
+    if p.startswith("]", j):  # a ']' first stands for itself
+        j += 1
+    while j < len(p) and p[j] != "]":
+        j = _class_member(p, j)
+    if j >= len(p):
+        raise RegexError("missing ']'", start, hint="close the class, or write \\[ for the character '['")
+    return j + 1
+
+
+# ---- groups --------------------------------------------------------------------------------
+
+_LOOK = "RE2 has no look-around; write two conditions instead, e.g. matches(t, '.*甲.*') and not matches(t, '.*乙.*')"
+_NO_BACKTRACKING = "RE2 never backtracks, which is what atomic groups are for: write (?:…) instead"
+_REFUSED_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("?=", "look-ahead is not supported", _LOOK),
+    ("?!", "look-ahead is not supported", _LOOK),
+    ("?<=", "look-behind is not supported", _LOOK),
+    ("?<!", "look-behind is not supported", _LOOK),
+    ("?P=", "back-references are not supported", _BACK_REFERENCE),
+    ("?>", "atomic groups are not supported", _NO_BACKTRACKING),
+    ("?#", "comments (?#…) are not supported", "remove the comment"),
+)
+
+
+def _group_opener(p: str, start: int) -> int:
+    """The end of `(`, `(?:` or `(?P<name>` at `start`; refuses every other `(?`."""
+    if not p.startswith("?", start + 1):
+        return start + 1
+    if p.startswith("?:", start + 1):
+        return start + 3
+    for prefix, message, hint in _REFUSED_GROUPS:
+        if p.startswith(prefix, start + 1):
+            raise RegexError(message, start, start + 1 + len(prefix), hint=hint)
+    if p.startswith(("?P<", "?<"), start + 1):
+        close = p.find(">", start)
+        if close < 0:
+            raise RegexError("missing '>' after the group name", start, hint="write (?P<name>…)")
+        return close + 1
+    if _FLAGS.match(p, start + 1):
+        raise RegexError("inline flags are not supported", start, start + 2,
+                         hint="matching is case-sensitive; write both cases where either may occur, e.g. [Ww]i[Ff]i")
+    raise RegexError(f"'(?{p[start + 2:start + 3]}' is not a kind of group RE2 knows", start, start + 3,
+                     hint="groups are (…), (?:…) and (?P<name>…)")
+
+
+# ---- counts --------------------------------------------------------------------------------
+
+def _count(p: str, start: int) -> tuple[int, int]:
+    """The end of {m}, {m,} or {m,n} at `start`, and the count RE2 limits: n, or m when there is no n."""
+    found = _COUNT.match(p, start)
+    if found is None:
+        hint = "write {0,n}" if p.startswith("{,", start) else "write \\{ for the character '{'"
+        raise RegexError("'{' starts a repetition {m}, {m,} or {m,n}", start, hint=hint)
+    low = int(found.group(1))
+    high = int(found.group(2)) if found.group(2) else None
+    if max(low, high or 0) > MAX_REPEAT:
+        raise RegexError(f"at most {MAX_REPEAT} repetitions", start, found.end(),
+                         hint="RE2's limit: write a smaller count, or test the parts in separate conditions")
+    if high is not None and high < low:
+        raise RegexError("{m,n} needs m <= n", start, found.end(), hint=f"write {{{high},{low}}}")
+    return found.end(), low if high is None else high
+
+
+# ---- the front end -------------------------------------------------------------------------
+
+@dataclass
+class _Frame:
+    """An open group: where it opened, and the largest product of counts inside it."""
+
+    offset: int
+    inner: int = 1
+
+
+class _FrontEnd:
+    """Walks the pattern once, refusing what RE2 cannot do or we do not allow.
+
+    `last` is what came just before: 'none' (the start, '(' or '|'), 'anchor',
+    'atom' (something a repetition may follow), 'quant' or 'lazy' (after a repetition).
+    """
+
+    def __init__(self, pattern: str):
+        self.p = pattern
+        self.i = 0
+        self.last = "none"
+        self.frames = [_Frame(0)]
+        self.atom_product = 1  # product of the counts inside the last atom (1 unless a group)
+        self.last_repetition = 0  # where the last repetition operator starts
+
+    def run(self) -> None:
+        while self.i < len(self.p):
+            self.step(self.p[self.i])
+        if len(self.frames) > 1:
+            raise RegexError("missing ')'", self.frames[-1].offset, hint="close the group, or write \\( for the "
+                                                                         "character '('")
+
+    def step(self, c: str) -> None:
+        if c == "\\":
+            self.backslash()
+        elif c == "[":
+            self.i = _class_end(self.p, self.i)
+            self.atom(1)
+        elif c == "(":
+            self.frames.append(_Frame(self.i))
+            self.i = _group_opener(self.p, self.i)
+            self.last = "none"
+        elif c == ")":
+            self.close_group()
+        elif c in "*+?{":
+            self.repetition()
+        elif c in "^$|":
+            self.anchor_or_bar(c)
         else:
-            out.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in out)
+            self.i += 1
+            self.atom(1)
+
+    def atom(self, product: int) -> None:
+        self.last = "atom"
+        self.atom_product = product
+        self.frames[-1].inner = max(self.frames[-1].inner, product)
+
+    def backslash(self) -> None:
+        c = self.p[self.i + 1:self.i + 2]
+        if c in ("A", "z"):
+            self.anchor_at(self.i, self.i + 2, c == "A")
+        elif c in ("b", "B"):
+            self.i += 2
+            self.last = "anchor"
+        else:
+            self.i, _cp = _escape(self.p, self.i)
+            self.atom(1)
+
+    def anchor_or_bar(self, c: str) -> None:
+        if c == "|":
+            self.i += 1
+            self.last = "none"
+        else:
+            self.anchor_at(self.i, self.i + 1, c == "^")
+
+    def anchor_at(self, start: int, end: int, first: bool) -> None:
+        """^ and \\A as the first character, $ and \\z as the last: no-ops under a whole-text match."""
+        if (start != 0) if first else (end != len(self.p)):
+            where = "start" if first else "end"
+            written = self.p[start:end]
+            literal = f"; write \\{written} for the character" if written in "^$" else ""
+            raise RegexError(f"'{written}' is allowed only at the very {where} of the pattern", start, end,
+                             hint=f"the whole text always has to match, so leave it out{literal}")
+        self.i = end
+        self.last = "anchor"
+
+    def close_group(self) -> None:
+        if len(self.frames) == 1:
+            raise RegexError("unbalanced ')'", self.i, hint="remove it, or write \\) for the character ')'")
+        frame = self.frames.pop()
+        self.i += 1
+        self.atom(frame.inner)
+
+    def repetition(self) -> None:
+        start = self.i
+        end, count = self.repetition_end(start)
+        if self.last in ("none", "anchor"):
+            raise RegexError("nothing to repeat", start, end, hint=f"write \\{self.p[start]} for the character")
+        if self.last in ("quant", "lazy"):
+            self.repetition_after_repetition(start, end)
+            return
+        if count is not None:
+            self.count_product(start, end, count)
+        self.last_repetition = start
+        self.i = end
+        self.last = "quant"
+
+    def repetition_end(self, start: int) -> tuple[int, int | None]:
+        """The end of * + ? or {m,n} at `start`, and the count RE2 limits (None for * + ?)."""
+        if self.p[start] != "{":
+            return start + 1, None
+        return _count(self.p, start)
+
+    def repetition_after_repetition(self, start: int, end: int) -> None:
+        if self.last == "quant" and self.p[start] == "?":  # lazy: the same under a whole-text match
+            self.i = end
+            self.last = "lazy"
+            return
+        if self.last == "quant" and self.p[start] == "+":
+            before = self.p[self.last_repetition:start]
+            raise RegexError("possessive repetition is not supported", start, end,
+                             hint=f"RE2 never backtracks, which is what possessive forms are for: write {before} "
+                                  f"instead of {before}+")
+        raise RegexError("a repetition cannot be repeated directly", start, end,
+                         hint="put the repeated part in a group first: (a{2}){3}")
+
+    def count_product(self, start: int, end: int, count: int) -> None:
+        """RE2 refuses nested counts whose product is over its limit; say where, and why."""
+        product = max(count, 1) * self.atom_product
+        if product > MAX_REPEAT:
+            raise RegexError(f"repetitions nested in each other multiply: {product} is over {MAX_REPEAT}", start,
+                             end, hint="lower the counts, or test the parts in separate conditions")
+        self.atom_product = product
+        self.frames[-1].inner = max(self.frames[-1].inner, product)
 
 
-def _fold(ranges: Ranges) -> Ranges:
-    extra = []
-    for lo, hi in ranges:
-        for a, b, delta in ((0x41, 0x5A, 32), (0x61, 0x7A, -32)):
-            x, y = max(lo, a), min(hi, b)
-            if x <= y:
-                extra.append((x + delta, y + delta))
-    return _normalise(list(ranges) + extra)
+# ---- RE2 -----------------------------------------------------------------------------------
+
+def _options(ignore_case: bool) -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # errors become diagnostics; nothing on stderr
+    options.never_capture = True  # groups only group: the match needs no submatch engine
+    options.dot_nl = True
+    options.case_sensitive = not ignore_case
+    return options
 
 
-def _complement(ranges: Ranges) -> Ranges:
-    out, start = [], 0
-    for lo, hi in _normalise(ranges):
-        if lo > start:
-            out.append((start, lo - 1))
-        start = hi + 1
-    if start <= _MAX_CP:
-        out.append((start, _MAX_CP))
-    return tuple(out)
+def _compile(pattern: str, ignore_case: bool) -> _Compiled:
+    try:
+        compiled: _Compiled = re2.compile(pattern, _options(ignore_case))
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else "refused"
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise RegexError(f"RE2 cannot use this pattern: {text}", 0, len(pattern),
+                         hint="check the part RE2 names; " + _DOCS) from None
+    if compiled.programsize > MAX_PROGRAM:
+        raise RegexError(f"pattern too large once its repetitions are counted out ({compiled.programsize} steps "
+                         f"of RE2's program; at most {MAX_PROGRAM})", 0, len(pattern),
+                         hint="lower the counts, above all on . and \\p{…}, which take many steps each")
+    return compiled
 
 
-class _Parser:
-    def __init__(self, text: str, ignore_case: bool):
-        self.text = text
-        self.pos = 0
-        self.ignore_case = ignore_case
-
-    def error(self, message: str, offset: int | None = None):
-        raise RegexError(message, self.pos if offset is None else offset)
-
-    def peek(self) -> str | None:
-        return self.text[self.pos] if self.pos < len(self.text) else None
-
-    def parse(self) -> tuple:
-        alts = self.alternatives(0)
-        if self.pos < len(self.text):  # only a stray ')' stops the top level early
-            self.error("unbalanced ')'")
-        return alts
-
-    def alternatives(self, depth: int) -> tuple:
-        alts = [self.sequence(depth)]
-        while self.peek() == "|":
-            self.pos += 1
-            alts.append(self.sequence(depth))
-        return tuple(alts)
-
-    def sequence(self, depth: int) -> tuple:
-        items = []
-        start = self.pos
-        while self.peek() not in (None, "|", ")"):
-            items.append(self.item(depth))
-        if not items:
-            self.error("empty alternative (write the text it should match)", start)
-        return tuple(items)
-
-    def item(self, depth: int) -> tuple:
-        start = self.pos
-        atom = self.atom(depth)
-        low, high = self.quantifier()
-        if (low, high) != (1, 1):
-            if atom[0] == "grp" and high is None:
-                self.error("a group cannot repeat without a bound ((...)* or (...)+ can take exponential time); "
-                           "write (...){m,n} or repeat a single character or class", start)
-            if atom[0] == "grp" and _nullable(atom[1]):
-                self.error("a group that can match nothing cannot be repeated", start)
-            if self.peek() in ("*", "+", "?", "{"):
-                self.error("a repetition cannot be repeated")
-        return (atom, low, high, start)
-
-    def quantifier(self) -> tuple[int, int | None]:
-        c = self.peek()
-        if c == "*":
-            self.pos += 1
-            return 0, None
-        if c == "+":
-            self.pos += 1
-            return 1, None
-        if c == "?":
-            self.pos += 1
-            return 0, 1
-        if c != "{":
-            return 1, 1
-        start = self.pos
-        m = re.compile(r"\{(\d{1,3})(?:,(\d{1,3}))?\}").match(self.text, self.pos)
-        if not m:
-            self.error("a repetition is written {m} or {m,n} with numbers (write \\{ for the character)", start)
-        low = int(m.group(1))
-        high = int(m.group(2)) if m.group(2) is not None else low
-        if high > MAX_REPEAT:
-            self.error(f"at most {MAX_REPEAT} repetitions", start)
-        if low > high:
-            self.error("{m,n} needs m <= n", start)
-        if high == 0:
-            self.error("{0} repeats nothing; remove it", start)
-        self.pos = m.end()
-        return low, high
-
-    def atom(self, depth: int) -> tuple:
-        c = self.peek()
-        start = self.pos
-        if c == "(":
-            if depth >= MAX_DEPTH:
-                self.error(f"groups nest at most {MAX_DEPTH} deep")
-            self.pos += 1
-            if self.peek() == "?":
-                self.error("(?...) groups are not supported")
-            alts = self.alternatives(depth + 1)
-            if self.peek() != ")":
-                self.error("missing ')'", start)
-            self.pos += 1
-            return ("grp", alts)
-        if c == "[":
-            return self.klass()
-        if c == ".":
-            self.pos += 1
-            return ("dot",)
-        if c == "\\":
-            got = self.escape()
-            return ("cls", got) if isinstance(got, tuple) else self.literal(got)
-        if c in ("^", "$"):
-            self.error(f"'{c}' is not an anchor here: the whole text always has to match "
-                       f"(write \\{c} for the character)")
-        if c in ("*", "+", "?", "{"):
-            self.error("nothing to repeat")
-        if c in ("]", "}"):
-            self.error(f"write \\{c} for the character '{c}'")
-        self.pos += 1
-        return self.literal(ord(c))
-
-    def literal(self, cp: int) -> tuple:
-        if self.ignore_case and (0x41 <= cp <= 0x5A or 0x61 <= cp <= 0x7A):
-            return ("cls", _fold(((cp, cp),)))
-        return ("lit", cp)
-
-    def escape(self) -> int | Ranges:
-        """A code point, or the ranges of an escape class such as \\d or \\D."""
-        start = self.pos
-        self.pos += 1
-        c = self.peek()
-        if c is None:
-            self.error("pattern ends with a lone '\\'", start)
-        self.pos += 1
-        if c in _ESCAPE_CLASSES:
-            return _ESCAPE_CLASSES[c]
-        if c.isupper() and c.lower() in _ESCAPE_CLASSES:
-            return _complement(_ESCAPE_CLASSES[c.lower()])
-        if c in _ESCAPE_CHARS:
-            return _ESCAPE_CHARS[c]
-        if c in _LITERAL_ESCAPES:
-            return ord(c)
-        self.error(f"unknown escape \\{c}", start)
-
-    def klass(self) -> tuple:
-        start = self.pos
-        self.pos += 1
-        negated = self.peek() == "^"
-        if negated:
-            self.pos += 1
-        ranges: list[tuple[int, int]] = []
-        first = True
-        while True:
-            c = self.peek()
-            if c is None:
-                self.error("missing ']'", start)
-            if c == "]" and not first:
-                self.pos += 1
-                break
-            first = False
-            lo = self.class_char()
-            if isinstance(lo, tuple):  # an escape class such as \d
-                ranges.extend(lo)
-                continue
-            if self.peek() == "-" and self.pos + 1 < len(self.text) and self.text[self.pos + 1] != "]":
-                dash = self.pos
-                self.pos += 1
-                hi = self.class_char()
-                if isinstance(hi, tuple):
-                    self.error("a range must end with a character", dash)
-                if hi < lo:
-                    self.error("range out of order", dash)
-                ranges.append((lo, hi))
-            else:
-                ranges.append((lo, lo))
-        admitted = _normalise(ranges)
-        if self.ignore_case:
-            admitted = _fold(admitted)
-        if negated:
-            admitted = _complement(admitted)
-        if not admitted:
-            self.error("this class admits no character", start)
-        return ("cls", admitted)
-
-    def class_char(self) -> int | Ranges:
-        c = self.peek()
-        if c == "\\":
-            return self.escape()
-        if c == "[":
-            self.error("write \\[ for the character '[' inside a class")
-        self.pos += 1
-        return ord(c)
-
-
-def _nullable(alts: tuple) -> bool:
-    """Whether the alternatives can match the empty text."""
-    return any(all(low == 0 or (atom[0] == "grp" and _nullable(atom[1])) for atom, low, _h, _o in seq)
-               for seq in alts)
-
-
-# ---- the position automaton ----------------------------------------------------------------
-
-class _Position:
-    __slots__ = ("ranges", "dot", "loop", "offset")
-
-    def __init__(self, atom: tuple, loop: bool, offset: int):
-        self.dot = atom[0] == "dot"
-        self.ranges = ((atom[1], atom[1]),) if atom[0] == "lit" else (atom[1] if atom[0] == "cls" else ())
-        self.loop = loop
-        self.offset = offset
-
-    def covered(self) -> Ranges:
-        return ((0, _MAX_CP),) if self.dot else self.ranges
-
-    def takes(self, cp: int) -> bool:
-        return any(lo <= cp <= hi for lo, hi in self.covered())
-
-
-class Glushkov:
-    """first/last/follow sets of the position automaton of an AST.
-
-    X+ is built as X X*, and X{m,n} as n copies in a row of which the last n-m
-    may be left out (X X (X (X)?)?), so that every position is one character.
-    """
-
-    def __init__(self, alts: tuple):
-        self.positions: list[_Position] = []
-        self.follow: dict[int, set] = {}
-        self.nullable, self.first, self.last = self.alternatives(alts)
-
-    def alternatives(self, alts):
-        nullable, first, last = False, set(), set()
-        for seq in alts:
-            n, f, l = self.sequence(seq)
-            nullable, first, last = nullable or n, first | f, last | l
-        return nullable, first, last
-
-    def sequence(self, seq):
-        nullable, first, last = True, set(), set()
-        for atom, low, high, offset in seq:
-            n, f, l = self.item(atom, low, high, offset)
-            for p in last:
-                self.follow.setdefault(p, set()).update(f)
-            first = first | f if nullable else first
-            last = last | l if n else l
-            nullable = nullable and n
-        return nullable, first, last
-
-    def unit(self, atom, loop: bool, offset: int):
-        if atom[0] == "grp":
-            return self.alternatives(atom[1])
-        self.positions.append(_Position(atom, loop, offset))
-        p = len(self.positions) - 1
-        if loop:
-            self.follow.setdefault(p, set()).add(p)
-        return False, {p}, {p}
-
-    def item(self, atom, low, high, offset):
-        if high is None:  # X*: one looping position; X+: X X*
-            if low == 0:
-                _n, first, last = self.unit(atom, True, offset)
-                return True, first, last
-            _n, first, once = self.unit(atom, False, offset)
-            _n, loop, last = self.unit(atom, True, offset)
-            for p in once:
-                self.follow.setdefault(p, set()).update(loop)
-            return False, first, once | last
-        copies = [self.unit(atom, False, offset) for _ in range(high)]  # the parser refuses empty groups here
-        for (_n, _f, before), (_n2, after, _l) in zip(copies, copies[1:]):
-            for p in before:
-                self.follow.setdefault(p, set()).update(after)
-        last = set().union(*(l for i, (_n, _f, l) in enumerate(copies, 1) if i >= max(low, 1)))
-        return low == 0 or copies[0][0], copies[0][1], last
-
-    def accepts(self, text: str) -> bool:
-        """Simulates the automaton (the meaning of the AST, independent of `re`)."""
-        state: set | None = None  # None: before the first character
-        for c in text:
-            candidates = self.first if state is None else set().union(*(self.follow.get(p, ()) for p in state))
-            state = {q for q in candidates if self.positions[q].takes(ord(c))}
-            if not state:
-                return False
-        return self.nullable if state is None else bool(state & self.last)
-
-
-def _segments(candidates: list[_Position]) -> list[list[int]]:
-    """For each stretch of characters, which candidates take it (only stretches taken by >= 2)."""
-    cuts = set()
-    for q in candidates:
-        for lo, hi in q.covered():
-            cuts.update((lo, hi + 1))
-    points = sorted(cuts)
-    out = []
-    for lo, _next in zip(points, points[1:]):
-        takers = [i for i, q in enumerate(candidates) if q.takes(lo)]
-        if len(takers) >= 2:
-            out.append(takers)
-    return out
-
-
-def _dot_loop(p: _Position) -> bool:
-    return p.dot and p.loop
-
-
-def _check_time(alts: tuple) -> None:
-    """Refuses patterns a backtracking matcher could take more than linear time on.
-
-    Explores the subsets of positions the text can be in. Deterministic: at most
-    one position per subset. The exception, a '.*' loop, may run beside one other
-    position as long as that one is not a '.' and is not a loop that the '.*'
-    enters or leaves into directly: those pairs restart at every character
-    (`.*a*b`, `x*.*y`), which a backtracking matcher pays for quadratically.
-    """
-    g = Glushkov(alts)
-    positions = g.positions
-    if len(positions) > MAX_POSITIONS:
-        raise RegexError(f"pattern too long ({len(positions)} characters or classes once repetitions are "
-                         f"counted; at most {MAX_POSITIONS})", 0)
-    ends = set(g.last)
-    seen: set = set()
-    todo: list = [None]  # None: the start state, whose successors are `first`
-    while todo:
-        state = todo.pop()
-        candidates = sorted(g.first if state is None else set().union(*(g.follow.get(p, ()) for p in state)))
-        qs = [positions[q] for q in candidates]
-        groups = [[candidates[i] for i in takers] for takers in _segments(qs)] + [[q] for q in candidates]
-        for group in groups:
-            subset = frozenset(group)
-            if subset in seen:
-                continue
-            seen.add(subset)
-            loops = [p for p in subset if _dot_loop(positions[p])]
-            if any(p in ends for p in loops):
-                continue  # a trailing '.*': the rest of the text matches whatever it holds
-            others = [p for p in subset if not _dot_loop(positions[p])]
-            if len(loops) > 1 or len(others) > 1 or (loops and others and _restarts(g, loops[0], others[0])):
-                worst = max(subset, key=lambda p: positions[p].offset)
-                if loops:
-                    message = ("while '.*' or '.+' runs, only one other part of the pattern may be under way, "
-                               "and not a repetition next to it (.*[0-9]{3}.*, .*养老.*服务 or .*a*b can take "
-                               "time growing with the square of the text); use contains() and test the parts "
-                               "in separate conditions")
-                else:
-                    message = ("ambiguous: two parts of the pattern could take the same character; factor out "
-                               "the common part, e.g. 养(老|护) instead of 养老|养护")
-                raise RegexError(message, positions[worst].offset)
-            todo.append(subset)
-
-
-def _restarts(g: Glushkov, loop: int, other: int) -> bool:
-    """Whether `other`, under way beside the '.*' `loop`, can begin again at every character."""
-    q = g.positions[other]
-    return q.dot or (q.loop and (other in g.follow.get(loop, ()) or loop in g.follow.get(other, ())))
-
-
-# ---- translation to Python -------------------------------------------------------------------
-
-def _py_char(cp: int) -> str:
-    c = chr(cp)
-    if c.isalnum() and cp < 0x80 or (cp >= 0x80 and c.isprintable() and not c.isspace()):
-        return c
-    return "\\U%08x" % cp
-
-
-def _py_class_char(cp: int) -> str:
-    c = chr(cp)
-    if c in _PY_CLASS_ESCAPE:
-        return "\\" + c
-    return _py_char(cp) if not (0x20 < cp < 0x7F) else c
-
-
-def _to_python(alts: tuple) -> str:
-    return "|".join("".join(_py_item(item) for item in seq) for seq in alts)
-
-
-def _py_item(item: tuple) -> str:
-    atom, low, high = item[:3]
-    kind = atom[0]
-    if kind == "lit":
-        text = re.escape(chr(atom[1])) if 0x20 < atom[1] < 0x7F else _py_char(atom[1])
-    elif kind == "dot":
-        text = "."
-    elif kind == "cls":
-        text = "[" + "".join(_py_class_char(lo) if lo == hi else _py_class_char(lo) + "-" + _py_class_char(hi)
-                             for lo, hi in atom[1]) + "]"
-    else:
-        text = "(?:" + _to_python(atom[1]) + ")"
-    return text + _quant(low, high)
-
-
-def _quant(low: int, high: int | None) -> str:
-    if (low, high) == (1, 1):
-        return ""
-    if (low, high) == (0, None):
-        return "*"
-    if (low, high) == (1, None):
-        return "+"
-    if (low, high) == (0, 1):
-        return "?"
-    if low == high:
-        return "{%d}" % low
-    return "{%d,%d}" % (low, high)
-
-
-# ---- public API --------------------------------------------------------------------------
+# ---- public API ----------------------------------------------------------------------------
 
 def parse(pattern: str, *, ignore_case: bool = False) -> SafeRegex:
-    """Parse and check a pattern of the dialect; raises RegexError(message, offset)."""
+    """Check a pattern and compile it with RE2; raises RegexError(message, offset)."""
     if not isinstance(pattern, str):
         raise RegexError("a pattern is a string", 0)
     if not pattern:
-        raise RegexError("empty pattern", 0)
+        raise RegexError("empty pattern", 0, hint="to test for an empty text, write text == ''")
     if len(pattern) > MAX_PATTERN:
-        raise RegexError(f"patterns have at most {MAX_PATTERN} characters", MAX_PATTERN)
-    alts = _Parser(pattern, ignore_case).parse()
-    _check_time(alts)
-    return SafeRegex(pattern, ignore_case, alts, re.compile(_to_python(alts), re.DOTALL))
+        raise RegexError(f"patterns have at most {MAX_PATTERN} characters", MAX_PATTERN, len(pattern),
+                         hint="test the parts in separate conditions, or use contains()")
+    _FrontEnd(pattern).run()
+    return SafeRegex(pattern, ignore_case, _compile(pattern, ignore_case))
 
 
-__all__ = ["Glushkov", "RegexError", "SafeRegex", "parse", "MAX_PATTERN", "MAX_REPEAT", "MAX_DEPTH",
-           "MAX_POSITIONS"]
+__all__ = ["MAX_PATTERN", "MAX_PROGRAM", "MAX_REPEAT", "RegexError", "SafeRegex", "parse"]

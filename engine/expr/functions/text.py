@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from engine.expr import ast
 from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
-from engine.expr.functions.registry import (
-    _arity,
-    _expect,
-    _literal_string,
-    function,
-)
+from engine.expr.functions.registry import _arity, _expect, _literal_string, function
 
 # -- text and chaining ---------------------------------------------------------------------
 
@@ -23,19 +19,31 @@ def _check_matches(checker, call, scope):
     try:
         call.args[1].regex = safe_regex.parse(pattern)  # type: ignore[attr-defined]
     except safe_regex.RegexError as exc:
-        offset = call.args[1].start + 1 + exc.offset
-        raise ExprError("expr-regex", f"pattern not allowed: {exc}", offset, offset + 1,
-                        hint="patterns use a small safe dialect; see docs/expressions.md") from None
+        start = _in_expression(call.args[1], exc.offset)
+        end = max(_in_expression(call.args[1], exc.end), start + 1)
+        raise ExprError("expr-regex", f"pattern not allowed: {exc}", start, end, hint=exc.hint) from None
     return T.BOOLEAN
+
+
+# Characters of a string literal's value written as two-character escapes in the expression. A backslash is
+# always written \\, so a pattern's column is exact; tabs and newlines are taken to be written \t and \n.
+_ESCAPED = ("\\", "\n", "\t")
+
+
+def _in_expression(literal: ast.Literal, offset: int) -> int:
+    """The expression offset of character `offset` of a string literal's value (after its opening quote)."""
+    value: str = literal.value
+    written = offset + sum(value.count(c, 0, offset) for c in _ESCAPED)
+    return min(literal.start + 1 + written, literal.end - 1)
 
 
 def _build_matches(call, args):
     text_fn = args[0]
-    regex = call.args[1].regex.python
+    regex = call.args[1].regex
 
     def run(env):
         text = text_fn(env)
-        return text if V.is_unknown(text) else regex.fullmatch(text) is not None
+        return text if V.is_unknown(text) else regex.fullmatch(text)
 
     return run
 
