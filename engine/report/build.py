@@ -23,7 +23,7 @@ from engine.pack.model import BandSpec, Pack, RuleSpec, Template
 from engine.pack.schema import Grade
 from engine.pack.schema import Text as PackText
 from engine.report import model as M
-from engine.report.locate import input_reads, profile_locations
+from engine.report.locate import ProfileLocator, input_reads, profile_locations
 from engine.report.review_out import adjustments_out, waivers_out
 
 ZERO = Decimal(0)
@@ -210,7 +210,8 @@ def _subject_out(rule: RuleSpec, fixed: RuleStatics, subject: SubjectResult, con
         missing_inputs=sorted(subject.missing))
 
 
-def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context: Context) -> M.FindingOut:
+def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context: Context,
+                locator: ProfileLocator | None) -> M.FindingOut:
     rule = finding.rule
     fixed = statics.rules[rule.id]
     scored = rule.kind in SCORED
@@ -228,7 +229,7 @@ def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context
         subjects=[_subject_out(rule, fixed, subject, context) for subject in finding.subjects],
         notes=[_rendered(rule.notes[i].text, context) for i in finding.notes], description=fixed.description,
         method=fixed.method, evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
-        profile_locations=profile_locations(fixed.inputs, finding, context),
+        profile_locations=profile_locations(fixed.inputs, finding, locator),
     )
 
 
@@ -458,6 +459,7 @@ def _not_assessed(findings: list[Finding]) -> list[M.NotAssessedOut]:
 def pack_result(statics: PackStatics, context: Context, findings: list[Finding], card: Scorecard,
                 recs: list[Recommendation], path: NextGrade | None) -> M.PackResult:
     pack = statics.pack
+    locator = ProfileLocator.of(context.profile)
     return M.PackResult(
         pack=_pack_info(pack),
         parameters=_parameters(pack),
@@ -470,7 +472,7 @@ def pack_result(statics: PackStatics, context: Context, findings: list[Finding],
         grade=_grade(pack, card),
         awards_barred=card.awards_barred, vetoes=_vetoes(card),
         coverage=number(round(card.coverage, 6)) if card.coverage is not None else None,
-        findings=[finding_out(statics, f, card, context) for f in findings],
+        findings=[finding_out(statics, f, card, context, locator) for f in findings],
         recommendations=_recommendations(statics, recs),
         next_grade=_next_grade(pack, path),
         missing_inputs=missing_inputs(pack, findings, card),
