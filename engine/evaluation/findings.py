@@ -9,6 +9,7 @@ the backends can only differ in matching, which the differential tests check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -58,7 +59,7 @@ class Finding:
     # set by the review step (engine/review/apply.py) before scoring: the waiver applied, the adjustments made
     # (typed there: the review stage comes after this one)
     waiver: object | None = None
-    adjustments: list[object] = field(default_factory=list)
+    adjustments: Sequence[object] = field(default_factory=list)
 
     @property
     def max_points(self) -> Decimal:

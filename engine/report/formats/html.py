@@ -13,7 +13,7 @@ from importlib import resources
 
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
 from engine.report.formats.sheet import COLUMNS, header, score_sheet
-from engine.report.formats.text import _next_grade, cell_text, outcome_word
+from engine.report.formats.text import cell_text, next_grade_text, outcome_word
 from engine.report.labels import DEMOTION, GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num, pct
@@ -179,7 +179,7 @@ def _next(result: PackResult, lang: str) -> dict | None:
     plan = result.next_grade
     if plan is None:
         return None
-    sentence = _next_grade(result, lang)
+    sentence = next_grade_text(plan, result, lang)
     if plan.reachable and plan.items and not plan.blocked_by:
         sentence = pick(WORDS, "path", lang).format(target=plan.target_title.get(lang), gap=num(plan.gap),
                                                     n=len(plan.items), after=num(plan.total_after))

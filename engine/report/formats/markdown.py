@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
-from engine.report.formats.text import _next_grade, outcome_word
+from engine.report.formats.text import next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, SEVERITY, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
 from engine.report.numbers import num, pct
@@ -97,7 +97,7 @@ def _pack(report: Report, name: str, result: PackResult, lang: str, comparison: 
         out.append(pick(WORDS, "all_met", lang))
     out += _review(result, lang)
     if result.next_grade is not None:
-        out += ["", md(_next_grade(result, lang))]
+        out += ["", md(next_grade_text(result.next_grade, result, lang))]
     if result.missing_inputs:
         shown = [f"`{m.path.replace('`', '')}`" + (f" {md(m.title.get(lang))}" if m.title else "")
                  for m in result.missing_inputs[:MAX_MISSING]]

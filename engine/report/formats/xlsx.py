@@ -24,7 +24,7 @@ import zipfile
 
 from engine.report.formats.review_text import pack_comparison
 from engine.report.formats.sheet import COLUMNS, Group, SheetRow, header, score_sheet, word
-from engine.report.formats.text import _next_grade, cell_text, outcome_word
+from engine.report.formats.text import cell_text, next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num
@@ -57,7 +57,7 @@ def render_xlsx(report: Report, lang: str = "zh") -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the sheet a new workbook starts with: every sheet is made below
     styles = _Styles()
     names: set[str] = set()
     several = len(report.results) > 1
@@ -246,7 +246,7 @@ def _recommendations_sheet(ws, result: PackResult, lang: str, styles: _Styles) -
         row += 1
     if result.next_grade is not None:
         row += 1
-        put(ws, row, 1, _next_grade(result, lang), styles.info)
+        put(ws, row, 1, next_grade_text(result.next_grade, result, lang), styles.info)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(heads))
         ws.row_dimensions[row].height = 32
     _page(ws, "2:2", landscape=True)
