@@ -12,20 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from engine.backends import make_backend, resolve_backend
 from engine.errors import Diagnostic, InputError, UsageError, display_path
 from engine.evaluation.context import Context
-from engine.evaluation.findings import Finding, RuleEvaluator
+from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
 from engine.evaluation.scoring import Scorecard, score
 from engine.pack.build import load_pack
-from engine.pack.model import Pack
+from engine.pack.model import Pack, RuleSpec
+from engine.pack.raw import RawPack
+from engine.pack.schema import Grade
 from engine.profile.validate import Profile, ProfileSchema
 from engine.report import model as M
-from engine.report.build import pack_result
+from engine.report.build import PackStatics, pack_result
 from engine.review.apply import ProfileReview, Review
 from engine.source.load import load_yaml
 from engine.version import __version__
@@ -39,20 +42,21 @@ class PackEvaluation:
     context: Context
     findings: list[Finding]
     card: Scorecard
+    statics: PackStatics  # what the report says of the pack whatever the profile
 
     @property
-    def total(self):
+    def total(self) -> Decimal:
         return self.card.shown_total
 
     @property
-    def grade(self):
+    def grade(self) -> Grade:
         return self.card.grade
 
     def report(self) -> M.PackResult:
         """The full result: recommendations, the path to the next grade, tables, texts."""
         recs = recommendations(self.pack, self.findings, self.card, self.context)
         path = next_grade(self.pack, self.findings, self.card)
-        return pack_result(self.pack, self.context, self.findings, self.card, recs, path)
+        return pack_result(self.statics, self.context, self.findings, self.card, recs, path)
 
 
 class PackAssessor:
@@ -61,8 +65,9 @@ class PackAssessor:
     def __init__(self, pack: Pack, backend: str):
         self.pack = pack
         self.backend = make_backend(backend, pack)
+        self.statics = PackStatics.of(pack)  # built once here, used by the report of every profile
         self.strata = max((rule.stratum for rule in pack.rules), default=0) + 1
-        self.by_stratum: dict[int, list] = {}
+        self.by_stratum: dict[int, list[RuleSpec]] = {}
         for rule in pack.rules:
             self.by_stratum.setdefault(rule.stratum, []).append(rule)
 
@@ -70,7 +75,7 @@ class PackAssessor:
         context = Context(self.pack, profile)
         results: dict[str, Finding] = {}
 
-        def on_round(stratum: int, oracle) -> None:
+        def on_round(stratum: int, oracle: Oracle) -> None:
             evaluator = RuleEvaluator(context, oracle)
             for rule in self.by_stratum.get(stratum, []):
                 finding = evaluator.evaluate(rule)
@@ -84,7 +89,7 @@ class PackAssessor:
         context, findings = self.findings(profile)
         if review is not None:  # waivers and reviewer adjustments, before scoring
             findings = review.apply(self.pack, findings)
-        return PackEvaluation(self.pack, context, findings, score(self.pack, findings))
+        return PackEvaluation(self.pack, context, findings, score(self.pack, findings), self.statics)
 
     def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
         return self.evaluate(profile, review).report()
@@ -137,7 +142,7 @@ class Engine:
         return self.assess(self.load_profile(path), review=review)
 
 
-def split_overrides(params: dict[str, Any], dirs: list) -> dict[int, dict[str, Any]]:
+def split_overrides(params: dict[str, Any], dirs: list[str | Path]) -> dict[int, dict[str, Any]]:
     """`name` or `pack_id:name` → the overrides of each pack (by position)."""
     from engine.pack.overlay import read_pack_dir
 
@@ -146,9 +151,9 @@ def split_overrides(params: dict[str, Any], dirs: list) -> dict[int, dict[str, A
     for key, value in params.items():
         pack_id, _, name = key.rpartition(":")
         targets = [i for i, raw in enumerate(raws)
-                   if name in raw.parameters and (not pack_id or raw.meta.id == pack_id)]
+                   if name in raw.parameters and (not pack_id or _pack_id(raw) == pack_id)]
         if not targets:
-            known = sorted({f"{raw.meta.id}:{p}" for raw in raws for p in raw.parameters})
+            known = sorted({f"{_pack_id(raw)}:{p}" for raw in raws for p in raw.parameters})
             from engine.errors import did_you_mean
 
             hint = did_you_mean(key, known + [k.split(":", 1)[1] for k in known])
@@ -158,7 +163,12 @@ def split_overrides(params: dict[str, Any], dirs: list) -> dict[int, dict[str, A
         if len(targets) > 1 and not pack_id:
             raise UsageError([Diagnostic("--set", 0, 0, "error", "ambiguous-parameter",
                                          f"several packs have a parameter '{name}'",
-                                         hint="write PACK:NAME=VALUE, e.g. " + f"{raws[targets[0]].meta.id}:{name}")])
+                                         hint="write PACK:NAME=VALUE, e.g. " + f"{_pack_id(raws[targets[0]])}:{name}")])
         for index in targets:
             out.setdefault(index, {})[name] = value
     return out
+
+
+def _pack_id(raw: RawPack) -> str:
+    assert raw.meta is not None  # reading a pack directory names its layers by the meta it read
+    return raw.meta.id

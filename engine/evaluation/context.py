@@ -9,6 +9,7 @@ packs can assess the same profile without seeing each other's fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from engine.expr.runtime import WHY, Env
 from engine.expr.values import MISSING, NA, is_unknown
@@ -24,7 +25,7 @@ class Truth:
     `a and b` with `a` false is refuted even when `b` is missing."""
 
     holds: bool
-    missing: frozenset = frozenset()
+    missing: frozenset[str] = frozenset()
     na: bool = False
     refuted: bool = False
 
@@ -36,7 +37,7 @@ class Truth:
 @dataclass(frozen=True)
 class Valued:
     value: object
-    missing: frozenset = frozenset()
+    missing: frozenset[str] = frozenset()
     na: bool = False
 
 
@@ -47,13 +48,12 @@ class Context:
         self.values = dict(profile.values)
         # Per-element derived values are written into the elements: copy those lists only,
         # so several packs can assess one profile without seeing each other's fields.
-        for path in pack_element_lists(pack):
+        for path in element_lists(pack):
             if path in self.values:
                 self.values[path] = [dict(element) for element in self.values[path]]
-        self.why: dict[str, frozenset] = {}
+        self.why: dict[str, frozenset[str]] = {}
         self.period = profile.period
         self.outcomes: dict[str, str] = {}
-        self.location_cache: dict = {}  # report positions of inputs, filled as findings are reported
         self._compute_derived()
 
     def env(self) -> Env:
@@ -81,13 +81,15 @@ class Context:
                 if value is MISSING:
                     element.setdefault(WHY, {})[derived.field] = frozenset(env.missing)
 
-    def elements(self, list_path: str):
+    def elements(self, list_path: str) -> Any:
+        """The elements of a list (MISSING when the profile has none)."""
         return self.values.get(list_path, MISSING)
 
     def evaluate(self, expr: Expr, subject: int | None = None) -> Valued:
         """Value of an expression for the profile, or for one element of its list."""
         env = self.env()
         if subject is not None:
+            assert expr.list_path is not None  # only an expression over a list's elements has subjects
             env.push(expr.list_path, self.values[expr.list_path][subject])
         value = expr.thunk(env)
         return Valued(value, frozenset(env.missing), env.na or value is NA)
@@ -98,12 +100,10 @@ class Context:
         return Truth(result.value is True, result.missing, result.na, result.value is False)
 
 
-def pack_element_lists(pack: Pack) -> tuple[str, ...]:
-    cached = getattr(pack, "_element_lists", None)
-    if cached is None:
-        cached = tuple(dict.fromkeys(d.list_path for d in pack.derived if d.list_path is not None))
-        pack._element_lists = cached  # type: ignore[attr-defined]
-    return cached
+def element_lists(pack: Pack) -> list[str]:
+    """The lists whose elements get values derived for each of them (one walk over the derived values, far
+    cheaper than computing them: not worth keeping)."""
+    return list(dict.fromkeys(d.list_path for d in pack.derived if d.list_path is not None))
 
 
 def classify(truth: Truth) -> str:

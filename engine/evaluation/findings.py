@@ -9,13 +9,14 @@ the backends can only differ in matching, which the differential tests check.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from engine.evaluation.context import Context, Truth, classify
 from engine.expr.values import MISSING, NA, is_unknown
-from engine.pack.model import RuleSpec
+from engine.pack.model import Expr, OccurrenceSpec, RuleSpec
 
 MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED = (
     "met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed")
@@ -36,7 +37,7 @@ class SubjectResult:
     index: int
     label: str
     outcome: str
-    missing: frozenset = frozenset()
+    missing: frozenset[str] = frozenset()
     band: str | None = None
     notes: list[int] = field(default_factory=list)  # indexes of the rule's notes that apply
 
@@ -52,19 +53,20 @@ class Finding:
     occurrences: int | None = None
     per: Decimal | None = None  # points per occurrence (deductions and awards)
     share: Decimal | None = None
-    missing: frozenset = frozenset()
+    missing: frozenset[str] = frozenset()
     subjects: list[SubjectResult] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
-    # set by the review step (engine/review.py) before scoring: the waiver applied, the adjustments made
+    # set by the review step (engine/review/apply.py) before scoring: the waiver applied, the adjustments made
+    # (typed there: the review stage comes after this one)
     waiver: object | None = None
-    adjustments: list = field(default_factory=list)
+    adjustments: Sequence[object] = field(default_factory=list)
 
     @property
     def max_points(self) -> Decimal:
         return self.rule.max_points
 
 
-def _number(value) -> Decimal | None:
+def _number(value: Any) -> Decimal | None:
     if is_unknown(value) or value is None:
         return None
     return Decimal(value)
@@ -88,10 +90,7 @@ class RuleEvaluator:
                 unknown = truth.missing and not truth.settled_false
                 return Finding(rule, MISSING_DATA if unknown else NA_OUTCOME, missing=truth.missing if unknown
                                else frozenset())
-        if rule.for_each is not None:
-            finding = self.for_each(rule)
-        else:
-            finding = self.single(rule)
+        finding = self.for_each(rule, rule.for_each) if rule.for_each is not None else self.single(rule)
         if rule.notes and rule.for_each is None:
             finding.notes = [i for i in range(len(rule.notes))
                              if self.oracle.holds(rule, f"note{i + 1}", None)]
@@ -116,7 +115,7 @@ class RuleEvaluator:
         if rule.tiers:
             return self.tiers(rule)
         if rule.partial is not None:
-            return self.partial(rule)
+            return self.partial(rule, rule.partial)
         occurrence = rule.deduct if kind in ("item", "penalty") else rule.award
         if occurrence is not None and occurrence.count is not None:
             counted = self.context.evaluate(occurrence.count)
@@ -124,11 +123,11 @@ class RuleEvaluator:
             if count is None:
                 outcome = MISSING_DATA if counted.missing else NA_OUTCOME
                 return Finding(rule, outcome, missing=counted.missing)
-            return self.occurrences(rule, max(ZERO, count))
+            return self.occurrences(rule, occurrence, max(ZERO, count))
         raise AssertionError(f"rule {rule.id} has no way to score")  # the builder prevents this
 
     def tiers(self, rule: RuleSpec) -> Finding:
-        missing: set = set()
+        missing: set[str] = set()
         na = False
         for index, tier in enumerate(rule.tiers):
             truth = self.oracle.truth(rule, f"tier{index + 1}", None)
@@ -143,8 +142,8 @@ class RuleEvaluator:
         outcome = classify(Truth(False, frozenset(missing), na))
         return Finding(rule, outcome, missing=frozenset(missing))
 
-    def partial(self, rule: RuleSpec) -> Finding:
-        result = self.context.evaluate(rule.partial)
+    def partial(self, rule: RuleSpec, partial: Expr) -> Finding:
+        result = self.context.evaluate(partial)
         share = _number(result.value)
         if share is None:
             outcome = MISSING_DATA if result.missing else NA_OUTCOME
@@ -154,28 +153,28 @@ class RuleEvaluator:
         outcome = MET if share >= 1 else (NOT_MET if share <= 0 else PARTLY)
         return Finding(rule, outcome, earned=earned, share=share)
 
-    def amount(self, value) -> Decimal | None:
+    def amount(self, value: Decimal | Expr | None) -> Decimal | None:
         """A per-occurrence amount or cap: a number, or an expression evaluated for the profile."""
         if value is None or isinstance(value, Decimal):
             return value
         result = _number(self.context.evaluate(value).value)
         return max(ZERO, result) if result is not None else None
 
-    def occurrences(self, rule: RuleSpec, count: Decimal, *, missing: frozenset = frozenset()) -> Finding:
+    def occurrences(self, rule: RuleSpec, occurrence: OccurrenceSpec, count: Decimal, *,
+                    missing: frozenset[str] = frozenset()) -> Finding:
+        """A bonus awarded, or points deducted, per occurrence (`occurrence`: the rule's award or deduct)."""
         kind = rule.kind
         occurrences = int(count) if count == int(count) else None
         if kind == "bonus":
-            award = rule.award
-            amount = count * (self.amount(award.per) or ZERO)
-            cap = self.amount(award.cap)
+            amount = count * (self.amount(occurrence.per) or ZERO)
+            cap = self.amount(occurrence.cap)
             if cap is not None:
                 amount = min(amount, cap)
             outcome = MET if amount > 0 else NOT_MET
             return Finding(rule, outcome if not missing else MISSING_DATA, earned=amount, occurrences=occurrences,
-                           missing=missing, per=self.amount(award.per))
-        deduct = rule.deduct
-        amount = count * (self.amount(deduct.per) or ZERO)
-        cap = self.amount(deduct.cap)
+                           missing=missing, per=self.amount(occurrence.per))
+        amount = count * (self.amount(occurrence.per) or ZERO)
+        cap = self.amount(occurrence.cap)
         if cap is None and kind == "item":
             cap = rule.points
         if cap is not None:
@@ -185,25 +184,25 @@ class RuleEvaluator:
             if missing:
                 outcome = MISSING_DATA
             return Finding(rule, outcome, deducted=amount, occurrences=occurrences, missing=missing,
-                           per=self.amount(deduct.per))
+                           per=self.amount(occurrence.per))
         points = rule.points or ZERO
         earned = max(ZERO, points - amount)
         outcome = MET if amount == 0 else (NOT_MET if earned == 0 else PARTLY)
         if missing:
             outcome = MISSING_DATA
         return Finding(rule, outcome, earned=earned, occurrences=occurrences, missing=missing,
-                       per=self.amount(deduct.per))
+                       per=self.amount(occurrence.per))
 
     # -- one subject per element of a list ----------------------------------------------------
-    def for_each(self, rule: RuleSpec) -> Finding:
-        elements = self.context.elements(rule.for_each)
+    def for_each(self, rule: RuleSpec, list_path: str) -> Finding:
+        elements = self.context.elements(list_path)
         if elements is MISSING:
-            return Finding(rule, MISSING_DATA, missing=frozenset({rule.for_each}))
+            return Finding(rule, MISSING_DATA, missing=frozenset({list_path}))
         subjects = [self.subject(rule, index, element) for index, element in enumerate(elements)]
         applicable = [s for s in subjects if s.outcome != NA_OUTCOME]
         if not applicable:
             return Finding(rule, NA_OUTCOME, subjects=subjects)
-        missing = frozenset().union(*(s.missing for s in applicable))
+        missing: frozenset[str] = frozenset().union(*(s.missing for s in applicable))
         met = sum(1 for s in applicable if s.outcome == MET)
         failed = sum(1 for s in applicable if s.outcome == NOT_MET)
         unknown = len(applicable) - met - failed
@@ -214,17 +213,17 @@ class RuleEvaluator:
             if triggered:
                 return Finding(rule, NOT_MET, vetoed=True, occurrences=triggered, subjects=subjects)
             return Finding(rule, MISSING_DATA if unknown else MET, missing=missing, subjects=subjects)
-        if kind == "penalty" or rule.deduct is not None:
-            finding = self.occurrences(rule, Decimal(failed), missing=missing if unknown else frozenset())
+        if rule.deduct is not None:  # every penalty deducts (the pack's builder sees to it)
+            finding = self.occurrences(rule, rule.deduct, Decimal(failed), missing=missing if unknown else frozenset())
         elif rule.award is not None:
-            finding = self.occurrences(rule, Decimal(met), missing=missing if unknown else frozenset())
+            finding = self.occurrences(rule, rule.award, Decimal(met), missing=missing if unknown else frozenset())
         else:
             finding = self.roll_up(rule, met, unknown, total, missing)
         finding.subjects = subjects
         finding.share = Decimal(met) / total if total else None
         return finding
 
-    def roll_up(self, rule: RuleSpec, met: int, unknown: int, total: int, missing: frozenset) -> Finding:
+    def roll_up(self, rule: RuleSpec, met: int, unknown: int, total: int, missing: frozenset[str]) -> Finding:
         points = rule.points or ZERO
         if rule.roll_up == "any":
             if met:
@@ -244,7 +243,7 @@ class RuleEvaluator:
             return Finding(rule, MISSING_DATA, missing=missing)
         return Finding(rule, NOT_MET)
 
-    def subject(self, rule: RuleSpec, index: int, element: dict) -> SubjectResult:
+    def subject(self, rule: RuleSpec, index: int, element: dict[str, Any]) -> SubjectResult:
         label = _label(element, rule.label_field, index)
         if rule.where is not None:
             truth = self.oracle.truth(rule, "where", index)
@@ -269,12 +268,12 @@ class RuleEvaluator:
         return result
 
 
-def _unknown_reads(truth: Truth) -> frozenset:
+def _unknown_reads(truth: Truth) -> frozenset[str]:
     """The inputs to supply: only when the answer depends on them."""
     return truth.missing if not truth.holds and not truth.settled_false else frozenset()
 
 
-def _label(element: dict, label_field: str | None, index: int) -> str:
+def _label(element: dict[str, Any], label_field: str | None, index: int) -> str:
     if label_field:
         value = element.get(label_field)
         if value is not None and not is_unknown(value):

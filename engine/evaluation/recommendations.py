@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from engine.evaluation.context import Context
 from engine.evaluation.findings import MISSING_DATA, NOT_MET, PARTLY, Finding
 from engine.evaluation.scoring import Scorecard, _round, dimension_shortfalls, lower_bound_met
-from engine.pack.model import Pack, RuleSpec, Template
+from engine.pack.model import Expr, Pack, RuleSpec, Template
+from engine.pack.schema import Grade
 from engine.pack.templates import format_value
 
 ZERO = Decimal(0)
+Gain = tuple[Finding, Decimal]  # an unmet rule and the points of the total meeting it would add
 
 
 @dataclass
@@ -35,12 +38,12 @@ class NextGrade:
     gap: Decimal
     reachable: bool
     blocked_by: list[str] = field(default_factory=list)  # reason codes
-    items: list[tuple[Finding, Decimal]] = field(default_factory=list)
+    items: list[Gain] = field(default_factory=list)
     total_after: Decimal = ZERO
 
 
 def render(template: Template, lang: str, context: Context, subject: int | None = None,
-           extra: dict | None = None) -> str:
+           extra: dict[str, Any] | None = None) -> str:
     pieces = []
     saved = {}
     if extra:
@@ -54,10 +57,7 @@ def render(template: Template, lang: str, context: Context, subject: int | None 
                 continue
             expr, fmt = part
             value = context.evaluate(expr, subject).value
-            percent = getattr(expr, "percent_hint", None)
-            if percent is None:  # depends only on the pack: decided once per expression
-                percent = expr.percent_hint = _is_percent(expr, context.pack)
-            pieces.append(format_value(value, fmt, lang, percent_hint=percent))
+            pieces.append(format_value(value, fmt, lang, percent_hint=_is_percent(expr, context.pack)))
     finally:
         for key, value in saved.items():
             if value is None:
@@ -67,7 +67,7 @@ def render(template: Template, lang: str, context: Context, subject: int | None 
     return "".join(pieces)
 
 
-def _is_percent(expr, pack: Pack) -> bool:
+def _is_percent(expr: Expr, pack: Pack) -> bool:
     """A bare reference to a percent input or derived value is shown as a percentage."""
     from engine.expr import ast
 
@@ -92,8 +92,9 @@ def input_label(pack: Pack, path: str, lang: str) -> str:
         list_path, field = path.split("[].", 1)
         spec = pack.inputs.get(list_path)
         fields = (spec.decl.items.fields or {}) if spec is not None and spec.decl.items is not None else {}
-        if field in fields and fields[field].title is not None:
-            title = fields[field].title.get(lang)
+        field_title = fields[field].title if field in fields else None
+        if field_title is not None:
+            title = field_title.get(lang)
     elif path.startswith("period."):
         title = "考核期" if lang == "zh" else "assessment period"
         path = "profile.year"
@@ -155,15 +156,33 @@ def recommendations(pack: Pack, findings: list[Finding], card: Scorecard, contex
     return found
 
 
-def _rule_values(rule: RuleSpec, finding: Finding, gain: Decimal) -> dict:
+def _rule_values(rule: RuleSpec, finding: Finding, gain: Decimal) -> dict[str, Decimal]:
     return {"rule.points": rule.max_points, "rule.earned": finding.earned, "rule.recoverable": gain}
 
 
 def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrade | None:
+    """The path to the grade above: what blocks it, or the fewest unmet items that reach it."""
     if card.grade_index == 0:
         return None
     target_index = card.grade_index - 1
     target = pack.grades[target_index]
+    bound = target.at_least if target.at_least is not None else target.above
+    gap = max(ZERO, (bound or ZERO) - card.shown_total)
+    plan = NextGrade(target_index, _round(gap, 6), False, _blocked(target_index, target, card))
+    if plan.blocked_by:
+        return plan
+    gains = sorted(((f, card.recoverable[f.rule.id]) for f in findings if f.rule.id in card.recoverable),
+                   key=lambda pair: -pair[1])
+    lifted = _lift_dimensions(target, card, gains)
+    if lifted is None:
+        return plan  # a dimension cannot reach the minimum
+    plan.items, plan.total_after = _lift_total(target, pack, card.total, gains, lifted)
+    plan.reachable = _reaches(target, plan.total_after, pack)
+    return plan
+
+
+def _blocked(target_index: int, target: Grade, card: Scorecard) -> list[str]:
+    """Why no points can reach the target grade while the vetoes stand (reason codes)."""
     blocked: list[str] = []
     if any(v.rule.severity == "fail" for v in card.vetoes):
         blocked.append("veto_fail")
@@ -171,17 +190,18 @@ def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrad
         blocked.append("veto_no_award")
     if target.requires.no_veto and card.vetoes:
         blocked.append("veto")
-    bound = target.at_least if target.at_least is not None else target.above
-    gap = max(ZERO, (bound or ZERO) - card.shown_total)
-    plan = NextGrade(target_index, _round(gap, 6), False, blocked)
-    if blocked:
-        return plan
-    gains = [(f, card.recoverable[f.rule.id]) for f in findings if f.rule.id in card.recoverable]
-    gains.sort(key=lambda pair: -pair[1])
-    chosen: list[tuple[Finding, Decimal]] = []
-    # per-dimension minimums first: lift each short dimension with its own largest items
+    return blocked
+
+
+def _lift_dimensions(target: Grade, card: Scorecard, gains: list[Gain]) -> list[Gain] | None:
+    """Per-dimension minimums first: the items that lift each short dimension to the target's minimum share,
+    its own largest first; None when a dimension cannot reach it."""
+    chosen: list[Gain] = []
+    share = target.requires.min_dimension_share
+    if share is None:
+        return chosen
     for dim in dimension_shortfalls(target, card.dimensions):
-        need = target.requires.min_dimension_share * dim.dimension.weight - dim.score
+        need = share * dim.dimension.weight - dim.score
         for finding, gain in gains:
             if need <= 0:
                 break
@@ -189,22 +209,26 @@ def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrad
                 chosen.append((finding, gain))
                 need -= gain
         if need > 0:
-            return plan  # the dimension cannot reach the minimum
-    total = card.total + sum((g for _, g in chosen), ZERO)
+            return None
+    return chosen
+
+
+def _lift_total(target: Grade, pack: Pack, total: Decimal, gains: list[Gain], chosen: list[Gain]) \
+        -> tuple[list[Gain], Decimal]:
+    """The items chosen, then the largest others until the total reaches the target's bound; the total then."""
+    items = list(chosen)
+    total += sum((g for _, g in chosen), ZERO)
     for finding, gain in gains:
         if _reaches(target, total, pack):
             break
-        if (finding, gain) in chosen:
+        if (finding, gain) in items:
             continue
-        chosen.append((finding, gain))
+        items.append((finding, gain))
         total += gain
-    plan.items = chosen
-    plan.total_after = total
-    plan.reachable = _reaches(target, total, pack)
-    return plan
+    return items, total
 
 
-def _reaches(grade, total: Decimal, pack: Pack) -> bool:
+def _reaches(grade: Grade, total: Decimal, pack: Pack) -> bool:
     return lower_bound_met(grade, _round(total, pack.scoring.rounding))
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from engine.evaluation.findings import MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, WAIVED, Finding
-from engine.pack.model import Pack
+from engine.pack.model import Pack, RuleSpec
 from engine.pack.schema import Dimension, Grade
 
 ZERO = Decimal(0)
@@ -69,43 +69,77 @@ def _round(value: Decimal, places: int) -> Decimal:
 
 
 def score(pack: Pack, findings: list[Finding]) -> Scorecard:
-    policy = pack.scoring.not_applicable
-    by_dimension = {d.id: DimensionScore(d) for d in pack.dimensions}
-    bonus_raw = ZERO
-    total_penalty = ZERO
-    vetoes: list[Finding] = []
+    tally = _tally(pack, findings)
+    dimensions = list(tally.dimensions.values())
+    base = _score_dimensions(dimensions, pack.total_weight)
+    bonus = _capped(tally.bonus_raw, pack.scoring.bonus_cap)
+    penalty = _capped(tally.penalty_raw, pack.scoring.penalty_cap)
+    total = max(ZERO, base + bonus - penalty)
+    shown_total = _round(total, pack.scoring.rounding)
+    for dim in dimensions:
+        dim.score = _round(dim.score, 6)
+    grade_index, demotions, barred = choose_grade(pack, shown_total, dimensions, tally.vetoes)
+    coverage = _coverage(dimensions)
+    minimum = pack.scoring.min_coverage
+    card = Scorecard(
+        dimensions=dimensions, base=base, bonus_raw=tally.bonus_raw, bonus=bonus, bonus_cap=pack.scoring.bonus_cap,
+        penalty_raw=tally.penalty_raw, penalty=penalty, total=total, shown_total=shown_total,
+        grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=tally.vetoes,
+        awards_barred=barred, coverage=coverage,
+        withheld=minimum is not None and coverage is not None and coverage < minimum,
+    )
+    card.recoverable = recoverable_points(pack, findings, card)
+    return card
+
+
+@dataclass
+class _Tally:
+    """What the findings add up to before any scaling: per dimension, the bonus pool, total-level deductions."""
+
+    dimensions: dict[str, DimensionScore]
+    bonus_raw: Decimal = ZERO
+    penalty_raw: Decimal = ZERO  # deductions not charged to a dimension
+    vetoes: list[Finding] = field(default_factory=list)
+
+
+def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
+    tally = _Tally({d.id: DimensionScore(d) for d in pack.dimensions})
     for finding in findings:
         rule = finding.rule
         if rule.kind == "item":
-            dim = by_dimension[rule.dimension]
-            points = rule.max_points
-            dim.declared += points
-            if finding.outcome not in (MISSING_DATA, NOT_ASSESSED):
-                dim.assessable += points
-            if finding.outcome == NOT_ASSESSED:
-                continue
-            if finding.outcome in (NA_OUTCOME, WAIVED):
-                if policy == "exclude":
-                    continue
-                dim.available += points
-                dim.earned += points if policy == "full" else ZERO
-                continue
-            dim.available += points
-            dim.earned += finding.earned
+            _count_item(tally.dimensions[item_dimension(rule)], finding, pack.scoring.not_applicable)
         elif rule.kind == "bonus":
-            bonus_raw += finding.earned
+            tally.bonus_raw += finding.earned
+        elif rule.kind == "penalty" and rule.dimension is not None:
+            tally.dimensions[rule.dimension].penalties += finding.deducted
         elif rule.kind == "penalty":
-            if rule.dimension is not None:
-                by_dimension[rule.dimension].penalties += finding.deducted
-            else:
-                total_penalty += finding.deducted
+            tally.penalty_raw += finding.deducted
         elif rule.kind == "veto" and finding.vetoed:
-            vetoes.append(finding)
+            tally.vetoes.append(finding)
+    return tally
 
-    dimensions = list(by_dimension.values())
-    counted = [d for d in dimensions if d.available > 0]
-    total_weight = pack.total_weight
-    counted_weight = sum((d.dimension.weight for d in counted), ZERO)
+
+def _count_item(dim: DimensionScore, finding: Finding, policy: str) -> None:
+    """An item's points in its dimension: declared, assessable, counted in the denominator, earned."""
+    points = finding.rule.max_points
+    dim.declared += points
+    if finding.outcome not in (MISSING_DATA, NOT_ASSESSED):
+        dim.assessable += points
+    if finding.outcome == NOT_ASSESSED:
+        return
+    if finding.outcome in (NA_OUTCOME, WAIVED):  # as the pack's `not_applicable` policy says
+        if policy != "exclude":
+            dim.available += points
+            dim.earned += points if policy == "full" else ZERO
+        return
+    dim.available += points
+    dim.earned += finding.earned
+
+
+def _score_dimensions(dimensions: list[DimensionScore], total_weight: Decimal) -> Decimal:
+    """Each dimension's score, its deductions floored at zero, scaled so that the dimensions with anything
+    applicable make up the pack's total weight; the sum of the scores."""
+    counted_weight = sum((d.dimension.weight for d in dimensions if d.available > 0), ZERO)
     rescale = total_weight / counted_weight if counted_weight else ZERO
     base = ZERO
     for dim in dimensions:
@@ -118,29 +152,24 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
         dim.score = max(ZERO, raw - dim.penalties) * rescale
         dim.penalties_applied = min(raw, dim.penalties) * rescale
         base += dim.score
-    cap = pack.scoring.bonus_cap
-    bonus = min(bonus_raw, cap) if cap is not None else bonus_raw
-    penalty_cap = pack.scoring.penalty_cap
-    penalty = min(total_penalty, penalty_cap) if penalty_cap is not None else total_penalty
-    total = max(ZERO, base + bonus - penalty)
-    places = pack.scoring.rounding
-    shown_total = _round(total, places)
-    for dim in dimensions:
-        dim.score = _round(dim.score, 6)
-    grade_index, demotions, barred = choose_grade(pack, shown_total, dimensions, vetoes)
+    return base
+
+
+def item_dimension(rule: RuleSpec) -> str:
+    """The dimension of an item rule (the pack's builder gives every item rule one)."""
+    assert rule.dimension is not None
+    return rule.dimension
+
+
+def _capped(value: Decimal, cap: Decimal | None) -> Decimal:
+    return min(value, cap) if cap is not None else value
+
+
+def _coverage(dimensions: list[DimensionScore]) -> Decimal | None:
+    """The share of the declared points that could be assessed (None when nothing is declared)."""
     declared = sum((d.declared for d in dimensions), ZERO)
     assessable = sum((d.assessable for d in dimensions), ZERO)
-    coverage = (assessable / declared) if declared else None
-    minimum = pack.scoring.min_coverage
-    card = Scorecard(
-        dimensions=dimensions, base=base, bonus_raw=bonus_raw, bonus=bonus, bonus_cap=cap,
-        penalty_raw=total_penalty, penalty=penalty, total=total, shown_total=shown_total,
-        grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=vetoes,
-        awards_barred=barred, coverage=coverage,
-        withheld=minimum is not None and coverage is not None and coverage < minimum,
-    )
-    card.recoverable = recoverable_points(pack, findings, card)
-    return card
+    return (assessable / declared) if declared else None
 
 
 def lower_bound_met(grade: Grade, total: Decimal) -> bool:
@@ -207,7 +236,7 @@ def recoverable_points(pack: Pack, findings: list[Finding], card: Scorecard) -> 
         if finding.outcome not in (NOT_MET, PARTLY, MISSING_DATA):
             continue
         if rule.kind == "item":
-            gain = _item_gain(dimensions[rule.dimension], rule.max_points - finding.earned)
+            gain = _item_gain(dimensions[item_dimension(rule)], rule.max_points - finding.earned)
         elif rule.kind == "bonus":
             gain = rule.max_points - finding.earned
             if bonus_room is not None:

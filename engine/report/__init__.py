@@ -1,6 +1,13 @@
 """Report model and renderers (one module per output format)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.report.model import Report
 
 FORMATS = ("text", "json", "xlsx", "html", "sarif", "junit", "markdown")
 BINARY_FORMATS = frozenset({"xlsx"})  # bytes, for a file: never written to a terminal
@@ -13,7 +20,7 @@ _RENDERERS = {
 }
 
 
-def render(report, fmt: str, lang: str) -> str | bytes:
+def render(report: Report, fmt: str, lang: str) -> str | bytes:
     """The report in a format: text for every format but those in BINARY_FORMATS (bytes)."""
     if fmt == "json":
         from engine.report.formats.json import render_json
@@ -22,4 +29,5 @@ def render(report, fmt: str, lang: str) -> str | bytes:
     if fmt not in _RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; formats: {', '.join(FORMATS)}")
     module, function = _RENDERERS[fmt]
-    return getattr(import_module(f"engine.report.formats.{module}"), function)(report, lang)
+    renderer: Callable[[Report, str], str | bytes] = getattr(import_module(f"engine.report.formats.{module}"), function)
+    return renderer(report, lang)

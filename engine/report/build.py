@@ -1,30 +1,57 @@
-"""Assemble the Report model from findings, scores and recommendations."""
+"""Assemble the Report model from findings, scores and recommendations.
+
+What a report says of a pack whatever the profile (rule titles, citations, the
+inputs each rule reads, the layout of per-element tables) is worked out once
+per pack, as `PackStatics`; the Engine builds it when it loads the pack and
+passes it to `pack_result` with every profile's findings and scores.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from engine.evaluation.context import Context
-from engine.evaluation.findings import MISSING_DATA, NOT_ASSESSED, WAIVED, Finding
+from engine.evaluation.findings import MISSING_DATA, NOT_ASSESSED, WAIVED, Finding, SubjectResult
 from engine.evaluation.recommendations import NextGrade, Recommendation, render
-from engine.evaluation.scoring import Scorecard
+from engine.evaluation.scoring import DimensionScore, Scorecard
+from engine.expr import ast
 from engine.expr.values import is_unknown
-from engine.pack.model import Pack, RuleSpec
+from engine.pack.model import BandSpec, Pack, RuleSpec, Template
+from engine.pack.schema import Grade
 from engine.pack.schema import Text as PackText
 from engine.report import model as M
-from engine.report.locate import input_reads, profile_locations
+from engine.report.locate import ProfileLocator, input_reads, profile_locations
 from engine.report.review_out import adjustments_out, waivers_out
 
+ZERO = Decimal(0)
+SCORED = ("item", "bonus")  # rule kinds with points of their own (earned, at stake)
+NOTES_COLUMN = M.Column(key="notes", title=M.Text(zh="备注", en="Notes"), format="texts")
 
+
+# -- values as the report writes them -------------------------------------------------------------
+
+@overload
+def text(value: PackText) -> M.Text: ...
+@overload
+def text(value: None) -> None: ...
+@overload
+def text(value: PackText | None) -> M.Text | None: ...
 def text(value: PackText | None) -> M.Text | None:
     if value is None:
         return None
     return M.Text(zh=value.zh, en=value.en or value.zh)
 
 
-def number(value) -> float | None:
+@overload
+def number(value: Decimal | float) -> float: ...
+@overload
+def number(value: None) -> None: ...
+@overload
+def number(value: Decimal | float | None) -> float | None: ...
+def number(value: Decimal | float | None) -> float | None:
     if value is None:
         return None
     return float(Decimal(value).normalize()) if isinstance(value, Decimal) else float(value)
@@ -34,7 +61,7 @@ def plain(value: Any) -> Any:
     """A profile value as JSON: dates as ISO text, decimals as numbers."""
     if is_unknown(value):
         return None
-    if isinstance(value, bool) or isinstance(value, str) or value is None:
+    if isinstance(value, (bool, str)) or value is None:
         return value
     if isinstance(value, (int, Decimal)):
         return int(value) if value == int(value) else float(value)
@@ -45,46 +72,110 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def citations(pack: Pack, rule: RuleSpec) -> list[M.Citation]:
-    return statics(pack)[rule.id].citations
+def _rendered(template: Template, context: Context, subject: int | None = None) -> M.Text:
+    return M.Text.model_construct(zh=render(template, "zh", context, subject),
+                                  en=render(template, "en", context, subject))
 
 
+# -- what a report says of a pack whatever the profile --------------------------------------------
+
+@dataclass(frozen=True)
 class RuleStatics:
-    """What a report says about a rule that does not depend on the profile (built once per pack)."""
+    """What a report says about a rule that does not depend on the profile."""
 
-    def __init__(self, pack: Pack, rule: RuleSpec):
-        from engine.expr import ast
+    title: M.Text
+    description: M.Text | None
+    method: M.Text | None
+    evidence: list[M.Text]
+    citations: list[M.Citation]
+    location: M.Location
+    reads: list[str]  # the inputs and derived values its expressions read
+    inputs: list[str]  # the inputs behind them (derived values replaced by what they compute from)
+    tiers: list[M.Text | None]  # by tier index, as findings name them
+    bands: dict[str, M.Text]
+    points: float
+    unit: M.Text | None  # what one occurrence is called (项, 起, 次)
 
-        self.title = text(rule.title)
-        self.description = text(rule.description)
-        self.method = text(rule.method)
-        self.evidence = [text(e) for e in rule.evidence]
-        self.citations = [
-            M.Citation(source=c.source, title=text(pack.sources[c.source].title), file=pack.sources[c.source].file,
-                       date=pack.sources[c.source].date, quote=c.quote, note=text(c.note)) for c in rule.cite]
+    @classmethod
+    def of(cls, pack: Pack, rule: RuleSpec) -> RuleStatics:
         line, col = rule.origin.position()
-        self.location = M.Location(file=rule.origin.file, line=line, col=col)
-        reads = set()
-        for expr in rule.expressions():
-            for node in ast.walk(expr.tree):
-                if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind in ("input", "derived"):
-                    reads.add(node.ref.name)
-        self.reads = sorted(reads)
-        self.inputs = input_reads(pack, self.reads)
-        self.tiers = [text(tier.label) for tier in rule.tiers]
-        self.bands = {band.id: text(band.label) for band in rule.bands}
-        self.points = number(rule.max_points)
+        reads = _reads(rule)
         occurrence = rule.award or rule.deduct
-        self.unit = text(occurrence.unit) if occurrence is not None and occurrence.unit is not None else None
+        return cls(
+            title=text(rule.title), description=text(rule.description), method=text(rule.method),
+            evidence=[text(e) for e in rule.evidence], citations=_citations(pack, rule),
+            location=M.Location(file=rule.origin.file, line=line, col=col),
+            reads=reads, inputs=input_reads(pack, reads),
+            tiers=[text(tier.label) for tier in rule.tiers],
+            bands={band.id: text(band.label) for band in rule.bands},
+            points=number(rule.max_points),
+            unit=text(occurrence.unit) if occurrence is not None else None)
 
 
-def statics(pack: Pack) -> dict[str, RuleStatics]:
-    cached = getattr(pack, "_report_statics", None)
-    if cached is None:
-        cached = {rule.id: RuleStatics(pack, rule) for rule in pack.rules}
-        pack._report_statics = cached  # type: ignore[attr-defined]
-    return cached
+def _citations(pack: Pack, rule: RuleSpec) -> list[M.Citation]:
+    out = []
+    for cite in rule.cite:
+        source = pack.sources[cite.source]
+        out.append(M.Citation(source=cite.source, title=text(source.title), file=source.file, date=source.date,
+                              quote=cite.quote, note=text(cite.note)))
+    return out
 
+
+def _reads(rule: RuleSpec) -> list[str]:
+    """The inputs and derived values a rule's expressions read, sorted."""
+    reads = set()
+    for expr in rule.expressions():
+        for node in ast.walk(expr.tree):
+            if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind in ("input", "derived"):
+                reads.add(node.ref.name)
+    return sorted(reads)
+
+
+@dataclass(frozen=True)
+class ListLayout:
+    """The part of a per-element table that depends on the pack only: its title, what names each row, and a
+    column per field of the elements and per derived value computed for each element."""
+
+    title: M.Text
+    label_field: str | None
+    label_title: M.Text | None
+    fields: list[M.Column]
+
+    @classmethod
+    def of(cls, pack: Pack, list_path: str) -> ListLayout:
+        spec = pack.inputs[list_path]  # the pack's builder made sure for_each names a list of objects
+        fields = (spec.decl.items.fields if spec.decl.items is not None else None) or {}
+        columns = [M.Column(key=name, title=text(decl.title) or M.Text(zh=name, en=name),
+                            format="percent" if decl.type in ("percent", "ratio") else None)
+                   for name, decl in fields.items() if decl.type != "object" and name != spec.label]
+        columns += [M.Column(key=d.field, title=text(d.title) or M.Text(zh=d.field, en=d.field), format=d.format)
+                    for d in pack.derived if d.list_path == list_path]
+        label_decl = fields.get(spec.label) if spec.label else None
+        return cls(title=text(spec.decl.title) or M.Text(zh=list_path, en=list_path), label_field=spec.label,
+                   label_title=text(label_decl.title) if label_decl is not None else None, fields=columns)
+
+    def row_label(self, element: dict[str, Any], index: int) -> str:
+        """The element's label field, or its position ('#3') when it has none."""
+        value = element.get(self.label_field) if self.label_field else None
+        return str(value) if value is not None else f"#{index + 1}"
+
+
+@dataclass(frozen=True)
+class PackStatics:
+    """Everything a report says of a pack that no profile changes, built once per pack (`PackStatics.of`)."""
+
+    pack: Pack
+    rules: dict[str, RuleStatics]
+    lists: dict[str, ListLayout]  # by list path: the lists some rule assesses element by element
+
+    @classmethod
+    def of(cls, pack: Pack) -> PackStatics:
+        list_paths = dict.fromkeys(rule.for_each for rule in pack.rules if rule.for_each)
+        lists = {path: ListLayout.of(pack, path) for path in list_paths}
+        return cls(pack, {rule.id: RuleStatics.of(pack, rule) for rule in pack.rules}, lists)
+
+
+# -- findings ----------------------------------------------------------------------------------------
 
 def _values_read(names: list[str], context: Context) -> dict[str, Any]:
     """The profile values a rule's conditions read (for explanations and editors)."""
@@ -98,75 +189,95 @@ def _values_read(names: list[str], context: Context) -> dict[str, Any]:
     return read
 
 
-def finding_out(pack: Pack, finding: Finding, card: Scorecard, context: Context) -> M.FindingOut:
+def _band(rule: RuleSpec, band_id: str | None) -> BandSpec | None:
+    return next((b for b in rule.bands if b.id == band_id), None) if band_id else None
+
+
+def _consequences(rule: RuleSpec, subject: SubjectResult, context: Context) -> M.Text | None:
+    """What the subject's band means for it (结果运用), when the band says."""
+    band = _band(rule, subject.band)
+    if band is None or band.consequences is None:
+        return None
+    return _rendered(band.consequences, context, subject.index)
+
+
+def _subject_out(rule: RuleSpec, fixed: RuleStatics, subject: SubjectResult, context: Context) -> M.SubjectOut:
+    return M.SubjectOut.model_construct(
+        index=subject.index, label=subject.label, outcome=subject.outcome, band=subject.band,
+        band_label=fixed.bands.get(subject.band) if subject.band else None,
+        consequences=_consequences(rule, subject, context),
+        notes=[_rendered(rule.notes[i].text, context, subject.index) for i in subject.notes],
+        missing_inputs=sorted(subject.missing))
+
+
+def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context: Context,
+                locator: ProfileLocator | None) -> M.FindingOut:
     rule = finding.rule
-    fixed = statics(pack)[rule.id]
-    subjects = []
-    for subject in finding.subjects:
-        band = next((b for b in rule.bands if b.id == subject.band), None) if subject.band else None
-        consequences = None
-        if band is not None and band.consequences is not None:
-            consequences = _rendered(band.consequences, context, subject.index)
-        subjects.append(M.SubjectOut.model_construct(
-            index=subject.index, label=subject.label, outcome=subject.outcome, band=subject.band,
-            band_label=fixed.bands.get(subject.band) if subject.band else None, consequences=consequences,
-            notes=[_rendered(rule.notes[i].text, context, subject.index) for i in subject.notes],
-            missing_inputs=sorted(subject.missing)))
-    notes = [_rendered(rule.notes[i].text, context) for i in finding.notes]
-    is_item = rule.kind in ("item", "bonus")
+    fixed = statics.rules[rule.id]
+    scored = rule.kind in SCORED
     return M.FindingOut.model_construct(
         rule=rule.id, kind=rule.kind, dimension=rule.dimension, title=fixed.title, outcome=finding.outcome,
-        points=fixed.points if is_item else None,
-        earned=number(finding.earned) if is_item and finding.outcome not in (NOT_ASSESSED, WAIVED) else None,
+        points=fixed.points if scored else None,
+        earned=number(finding.earned) if scored and finding.outcome not in (NOT_ASSESSED, WAIVED) else None,
         deducted=number(finding.deducted) if rule.kind == "penalty" else None,
         vetoed=finding.vetoed, severity=rule.severity,
         tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
         per=number(finding.per), unit=fixed.unit,
         share=number(finding.share), recoverable=number(card.recoverable.get(rule.id)),
         missing_inputs=sorted(finding.missing), unset_params=list(rule.unset_params),
-        values=_values_read(fixed.reads, context), subjects=subjects, notes=notes, description=fixed.description,
+        values=_values_read(fixed.reads, context),
+        subjects=[_subject_out(rule, fixed, subject, context) for subject in finding.subjects],
+        notes=[_rendered(rule.notes[i].text, context) for i in finding.notes], description=fixed.description,
         method=fixed.method, evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
-        profile_locations=profile_locations(fixed.inputs, finding, context),
+        profile_locations=profile_locations(fixed.inputs, finding, locator),
     )
 
 
-def _rendered(template, context: Context, subject: int | None = None) -> M.Text:
-    return M.Text.model_construct(zh=render(template, "zh", context, subject), en=render(template, "en", context, subject))
+# -- data to supply ----------------------------------------------------------------------------------
+
+def _missing_paths(finding: Finding) -> set[str]:
+    paths = set(finding.missing)
+    for subject in finding.subjects:
+        paths |= subject.missing
+    return paths
+
+
+def _at_stake(related: list[Finding], scale: dict[str | None, Decimal]) -> tuple[Decimal, list[str]]:
+    """The points of the total that depend on an input, and what else it decides (a bonus, a veto, a deduction)."""
+    stake = ZERO
+    also = set()
+    for finding in related:
+        rule = finding.rule
+        if rule.kind == "item":
+            stake += (rule.max_points - finding.earned) * scale.get(rule.dimension, ZERO)
+        elif rule.kind == "bonus":
+            stake += rule.max_points
+            also.add("bonus")
+        elif rule.kind in ("veto", "penalty"):
+            also.add(rule.kind)
+    return stake, sorted(also)
 
 
 def missing_inputs(pack: Pack, findings: list[Finding], card: Scorecard) -> list[M.MissingInputOut]:
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        if finding.outcome != MISSING_DATA:
-            continue
-        paths = set(finding.missing)
-        for subject in finding.subjects:
-            paths |= subject.missing
-        for path in paths:
-            by_path.setdefault(path, []).append(finding)
+        if finding.outcome == MISSING_DATA:
+            for path in _missing_paths(finding):
+                by_path.setdefault(path, []).append(finding)
+    scale: dict[str | None, Decimal] = {d.dimension.id: d.scale for d in card.dimensions}
     out = []
-    scale = {d.dimension.id: d.scale for d in card.dimensions}
-    for path in by_path:
-        related = by_path[path]
-        stake = Decimal(0)
-        also = set()
-        for finding in related:
-            if finding.rule.kind == "item":
-                stake += (finding.rule.max_points - finding.earned) * scale.get(finding.rule.dimension, 0)
-            elif finding.rule.kind == "bonus":
-                stake += finding.rule.max_points
-                also.add("bonus")
-            elif finding.rule.kind in ("veto", "penalty"):
-                also.add(finding.rule.kind)
+    for path, related in by_path.items():
+        stake, also = _at_stake(related, scale)
         out.append(M.MissingInputOut(path=path, title=_input_title(pack, path), rules=[f.rule.id for f in related],
-                                     points_at_stake=round(float(stake), 6), also=sorted(also)))
+                                     points_at_stake=round(float(stake), 6), also=also))
     out.sort(key=lambda item: (-item.points_at_stake, item.path))  # what matters most first
     return out
 
 
 def _input_title(pack: Pack, path: str) -> M.Text | None:
     if path.startswith("period."):
-        return M.Text(zh="考核期（profile.year 或 profile.period）", en="assessment period (profile.year or profile.period)")
+        return M.Text(zh="考核期（profile.year 或 profile.period）",
+                      en="assessment period (profile.year or profile.period)")
     spec = pack.inputs.get(path)
     if spec is not None:
         return text(spec.decl.title)
@@ -180,119 +291,192 @@ def _input_title(pack: Pack, path: str) -> M.Text | None:
     return None
 
 
-def tables(pack: Pack, findings: list[Finding], context: Context) -> list[M.TableOut]:
+# -- per-element tables ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FieldColumn:
+    """An element's own field, or a value derived for each element: shown as it is."""
+
+    out: M.Column
+
+    def cell(self, element: dict[str, Any], index: int, context: Context) -> Any:
+        return plain(element.get(self.out.key))
+
+
+@dataclass(frozen=True)
+class OutcomeColumn:
+    """A rule's outcome for each element, with the label of the band the element falls in."""
+
+    out: M.Column
+    finding: Finding
+    bands: dict[str, M.Text]
+
+    def cell(self, element: dict[str, Any], index: int, context: Context) -> Any:
+        subject = self.finding.subjects[index]
+        band = self.bands.get(subject.band) if subject.band else None
+        return {"outcome": subject.outcome, "band": band.model_dump() if band else None}
+
+    def notes(self, index: int, context: Context) -> list[dict[str, Any]]:
+        """The rule's notes that apply to the element (they go in the row's notes column)."""
+        rule = self.finding.rule
+        return [_rendered(rule.notes[i].text, context, index).model_dump() for i in self.finding.subjects[index].notes]
+
+
+@dataclass(frozen=True)
+class ConsequencesColumn:
+    """What a rule's band means for each element (结果运用)."""
+
+    out: M.Column
+    finding: Finding
+
+    def cell(self, element: dict[str, Any], index: int, context: Context) -> Any:
+        consequences = _consequences(self.finding.rule, self.finding.subjects[index], context)
+        return consequences.model_dump() if consequences is not None else None
+
+
+TableColumn = FieldColumn | OutcomeColumn | ConsequencesColumn
+
+
+def _rule_columns(statics: PackStatics, finding: Finding) -> list[TableColumn]:
+    """The outcome column of a rule assessed element by element, and its consequences column when its bands
+    have consequences."""
+    rule = finding.rule
+    fixed = statics.rules[rule.id]
+    columns: list[TableColumn] = [
+        OutcomeColumn(M.Column(key=f"rule:{rule.id}", title=fixed.title, format="outcome"), finding, fixed.bands)]
+    if any(band.consequences is not None for band in rule.bands):
+        columns.append(ConsequencesColumn(M.Column(key=f"consequences:{rule.id}",
+                                                   title=M.Text(zh="结果运用", en="Consequences"), format="text"),
+                                          finding))
+    return columns
+
+
+def _row(layout: ListLayout, columns: list[TableColumn], element: dict[str, Any], index: int, context: Context,
+         with_notes: bool) -> M.Row:
+    values = {column.out.key: column.cell(element, index, context) for column in columns}
+    if with_notes:
+        values["notes"] = [note for column in columns if isinstance(column, OutcomeColumn)
+                           for note in column.notes(index, context)]
+    return M.Row.model_construct(label=layout.row_label(element, index), values=values)
+
+
+def _table(statics: PackStatics, list_path: str, related: list[Finding], context: Context) -> M.TableOut:
+    layout = statics.lists[list_path]
+    columns: list[TableColumn] = [FieldColumn(column) for column in layout.fields]
+    for finding in related:
+        columns += _rule_columns(statics, finding)
+    with_notes = any(subject.notes for finding in related for subject in finding.subjects)
+    elements = context.values.get(list_path) or []
+    return M.TableOut(list=list_path, title=layout.title, label_title=layout.label_title,
+                      columns=[column.out for column in columns] + ([NOTES_COLUMN] if with_notes else []),
+                      rows=[_row(layout, columns, element, index, context, with_notes)
+                            for index, element in enumerate(elements)])
+
+
+def tables(statics: PackStatics, findings: list[Finding], context: Context) -> list[M.TableOut]:
     """A table per list assessed element by element: inputs, derived values, outcomes, consequences, notes."""
-    out = []
     per_list: dict[str, list[Finding]] = {}
     for finding in findings:
         if finding.rule.for_each and finding.subjects:
             per_list.setdefault(finding.rule.for_each, []).append(finding)
-    for list_path, related in per_list.items():
-        spec = pack.inputs[list_path]
-        elements = context.values.get(list_path) or []
-        fields = spec.decl.items.fields or {}
-        columns = [M.Column(key=name, title=text(decl.title) or M.Text(zh=name, en=name),
-                            format="percent" if decl.type in ("percent", "ratio") else None)
-                   for name, decl in fields.items() if decl.type != "object" and name != spec.label]
-        derived = [d for d in pack.derived if d.list_path == list_path]
-        columns += [M.Column(key=d.field, title=text(d.title) or M.Text(zh=d.field, en=d.field), format=d.format)
-                    for d in derived]
-        for f in related:
-            columns.append(M.Column(key=f"rule:{f.rule.id}", title=statics(pack)[f.rule.id].title, format="outcome"))
-            if any(b.consequences is not None for b in f.rule.bands):
-                columns.append(M.Column(key=f"consequences:{f.rule.id}",
-                                        title=M.Text(zh="结果运用", en="Consequences"), format="text"))
-        has_notes = any(s.notes for f in related for s in f.subjects)
-        if has_notes:
-            columns.append(M.Column(key="notes", title=M.Text(zh="备注", en="Notes"), format="texts"))
-        rows = []
-        for index, element in enumerate(elements):
-            label = str(element.get(spec.label)) if spec.label and element.get(spec.label) is not None \
-                else f"#{index + 1}"
-            values: dict[str, Any] = {}
-            notes: list[dict] = []
-            for column in columns:
-                key = column.key
-                if column.format == "outcome":
-                    finding = next(f for f in related if f"rule:{f.rule.id}" == key)
-                    subject = finding.subjects[index]
-                    band = statics(pack)[finding.rule.id].bands.get(subject.band) if subject.band else None
-                    values[key] = {"outcome": subject.outcome, "band": band.model_dump() if band else None}
-                    notes += [_rendered(finding.rule.notes[i].text, context, index).model_dump()
-                              for i in subject.notes]
-                elif column.format == "text":
-                    finding = next(f for f in related if f"consequences:{f.rule.id}" == key)
-                    subject = finding.subjects[index]
-                    band = next((b for b in finding.rule.bands if b.id == subject.band), None)
-                    values[key] = _rendered(band.consequences, context, index).model_dump() \
-                        if band is not None and band.consequences is not None else None
-                elif column.format == "texts":
-                    continue
-                else:
-                    values[key] = plain(element.get(key))
-            if has_notes:
-                values["notes"] = notes
-            rows.append(M.Row.model_construct(label=label, values=values))
-        title = text(spec.decl.title) or M.Text(zh=list_path, en=list_path)
-        label_decl = fields.get(spec.label) if spec.label else None
-        label_title = text(label_decl.title) if label_decl is not None and label_decl.title is not None else None
-        out.append(M.TableOut(list=list_path, title=title, label_title=label_title, columns=columns, rows=rows))
+    return [_table(statics, list_path, related, context) for list_path, related in per_list.items()]
+
+
+# -- the pack's result ---------------------------------------------------------------------------------
+
+def _pack_info(pack: Pack) -> M.PackInfo:
+    meta = pack.meta
+    return M.PackInfo(id=pack.id, version=pack.version, title=text(meta.title), edition=text(meta.edition),
+                      subject=meta.subject, defaults_note=text(meta.defaults_note),
+                      layers=[M.PackLayer(id=layer.id, version=layer.version) for layer in pack.layers])
+
+
+def _parameters(pack: Pack) -> list[M.ParameterOut]:
+    return [M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(spec.value),
+                           source="set" if spec.overridden else "default")
+            for name, spec in sorted(pack.params.items())]
+
+
+def _dimension(d: DimensionScore) -> M.DimensionOut:
+    share = d.share
+    return M.DimensionOut(id=d.dimension.id, title=text(d.dimension.title), weight=number(d.dimension.weight),
+                          score=number(round(d.score, 6)), share=number(round(share, 6)) if share is not None else None,
+                          earned=number(d.earned), available=number(d.available), declared=number(d.declared),
+                          penalties=number(d.penalties), penalties_applied=number(round(d.penalties_applied, 6)),
+                          assessable=number(d.assessable), counted=d.counted)
+
+
+def _vetoes(card: Scorecard) -> list[M.VetoOut]:
+    out = []
+    for veto in card.vetoes:
+        rule = veto.rule
+        assert rule.severity is not None  # the pack's builder gives every veto rule a severity
+        out.append(M.VetoOut(rule=rule.id, title=text(rule.title), severity=rule.severity,
+                             subjects=[s.label for s in veto.subjects if s.outcome == "not_met"]))
     return out
 
 
-def _grade(pack: Pack, grade_id: str):
-    return next(g for g in pack.grades if g.id == grade_id)
+def _grade(pack: Pack, card: Scorecard) -> M.GradeOut:
+    def titled(grade_id: str) -> Grade:
+        return next(g for g in pack.grades if g.id == grade_id)
 
-
-def pack_result(pack: Pack, context: Context, findings: list[Finding], card: Scorecard,
-                recs: list[Recommendation], path: NextGrade | None) -> M.PackResult:
     grade = card.grade
-    dimensions = [M.DimensionOut(id=d.dimension.id, title=text(d.dimension.title), weight=number(d.dimension.weight),
-                                 score=number(round(d.score, 6)), share=number(round(d.share, 6)) if d.share is not None
-                                 else None, earned=number(d.earned), available=number(d.available),
-                                 declared=number(d.declared), penalties=number(d.penalties),
-                                 penalties_applied=number(round(d.penalties_applied, 6)),
-                                 assessable=number(d.assessable), counted=d.counted)
-                  for d in card.dimensions]
-    vetoes = [M.VetoOut(rule=v.rule.id, title=text(v.rule.title), severity=v.rule.severity,
-                        subjects=[s.label for s in v.subjects if s.outcome == "not_met"]) for v in card.vetoes]
-    next_out = None
-    if path is not None:
-        target = pack.grades[path.target_index]
-        next_out = M.NextGradeOut(
-            target=target.id, target_title=text(target.title), gap=number(path.gap), reachable=path.reachable,
-            blocked_by=path.blocked_by,
-            items=[M.NextGradeItem(rule=f.rule.id, title=text(f.rule.title), recoverable=number(g))
-                   for f, g in path.items],
-            total_after=number(round(path.total_after, pack.scoring.rounding)) if path.reachable else None)
+    return M.GradeOut(id=grade.id, title=text(grade.title), index=card.grade_index,
+                      demoted_from=[M.Demotion(grade=g, reason=r, title=text(titled(g).title))
+                                    for g, r in card.demotions],
+                      withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage))
+
+
+def _next_grade(pack: Pack, path: NextGrade | None) -> M.NextGradeOut | None:
+    if path is None:
+        return None
+    target = pack.grades[path.target_index]
+    return M.NextGradeOut(
+        target=target.id, target_title=text(target.title), gap=number(path.gap), reachable=path.reachable,
+        blocked_by=path.blocked_by,
+        items=[M.NextGradeItem(rule=f.rule.id, title=text(f.rule.title), recoverable=number(g))
+               for f, g in path.items],
+        total_after=number(round(path.total_after, pack.scoring.rounding)) if path.reachable else None)
+
+
+def _recommendations(statics: PackStatics, recs: list[Recommendation]) -> list[M.RecommendationOut]:
+    out = []
+    for rec in recs:
+        rule = rec.finding.rule
+        fixed = statics.rules[rule.id]
+        out.append(M.RecommendationOut.model_construct(
+            rule=rule.id, title=fixed.title, outcome=rec.finding.outcome,
+            text=M.Text.model_construct(zh=rec.text["zh"], en=rec.text["en"]), recoverable=number(rec.recoverable),
+            dimension=rule.dimension, citations=fixed.citations))
+    return out
+
+
+def _not_assessed(findings: list[Finding]) -> list[M.NotAssessedOut]:
+    return [M.NotAssessedOut(rule=f.rule.id, title=text(f.rule.title), params=list(f.rule.unset_params))
+            for f in findings if f.outcome == NOT_ASSESSED]
+
+
+def pack_result(statics: PackStatics, context: Context, findings: list[Finding], card: Scorecard,
+                recs: list[Recommendation], path: NextGrade | None) -> M.PackResult:
+    pack = statics.pack
+    locator = ProfileLocator.of(context.profile)
     return M.PackResult(
-        pack=M.PackInfo(id=pack.id, version=pack.version, title=text(pack.meta.title), edition=text(pack.meta.edition),
-                        subject=pack.meta.subject, defaults_note=text(pack.meta.defaults_note),
-                        layers=[M.PackLayer(id=layer.id, version=layer.version) for layer in pack.layers]),
-        parameters=[M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(spec.value),
-                                   source="set" if spec.overridden else "default")
-                    for name, spec in sorted(pack.params.items())],
-        dimensions=dimensions,
+        pack=_pack_info(pack),
+        parameters=_parameters(pack),
+        dimensions=[_dimension(d) for d in card.dimensions],
         base=number(round(card.base, 6)),
         bonus=M.BonusOut(raw=number(card.bonus_raw), awarded=number(card.bonus), cap=number(card.bonus_cap)),
-        deductions=M.DeductionsOut(dimensions=number(sum((d.penalties for d in card.dimensions), Decimal(0))),
+        deductions=M.DeductionsOut(dimensions=number(sum((d.penalties for d in card.dimensions), ZERO)),
                                    total_raw=number(card.penalty_raw), total=number(card.penalty)),
         total=number(card.shown_total), max_total=number(pack.total_weight),
-        grade=M.GradeOut(id=grade.id, title=text(grade.title), index=card.grade_index,
-                         demoted_from=[M.Demotion(grade=g, reason=r, title=text(_grade(pack, g).title))
-                                       for g, r in card.demotions],
-                         withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage)),
-        awards_barred=card.awards_barred, vetoes=vetoes,
+        grade=_grade(pack, card),
+        awards_barred=card.awards_barred, vetoes=_vetoes(card),
         coverage=number(round(card.coverage, 6)) if card.coverage is not None else None,
-        findings=[finding_out(pack, f, card, context) for f in findings],
-        recommendations=[M.RecommendationOut.model_construct(
-            rule=r.finding.rule.id, title=statics(pack)[r.finding.rule.id].title, outcome=r.finding.outcome,
-            text=M.Text.model_construct(**r.text), recoverable=number(r.recoverable),
-            dimension=r.finding.rule.dimension, citations=citations(pack, r.finding.rule)) for r in recs],
-        next_grade=next_out,
+        findings=[finding_out(statics, f, card, context, locator) for f in findings],
+        recommendations=_recommendations(statics, recs),
+        next_grade=_next_grade(pack, path),
         missing_inputs=missing_inputs(pack, findings, card),
-        not_assessed=[M.NotAssessedOut(rule=f.rule.id, title=text(f.rule.title), params=list(f.rule.unset_params))
-                      for f in findings if f.outcome == NOT_ASSESSED],
-        tables=tables(pack, findings, context),
+        not_assessed=_not_assessed(findings),
+        tables=tables(statics, findings, context),
         waivers=waivers_out(findings), adjustments=adjustments_out(findings),
     )

@@ -132,6 +132,9 @@ def label(key: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-def pick(table: dict, key: str, lang: str) -> str:
+Words = dict[str, tuple[str, str]]  # key -> (Chinese, English)
+
+
+def pick(table: Words, key: str, lang: str) -> str:
     zh, en = table.get(key, (key, key))
     return en if lang == "en" else zh

@@ -7,9 +7,9 @@ another schema version, a field the model does not accept.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from json.decoder import scanstring
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,8 +18,10 @@ from engine.errors import Diagnostic, InputError
 from engine.report.model import SCHEMA_VERSION, Report
 
 REGENERATE = "re-create it with this engine: assess PROFILE --format json --output FILE"
-_SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _BLANK = re.compile(r"[ \t\r\n]*")
+_DECODER = json.JSONDecoder()
+
+JsonPath = tuple[str | int, ...]  # keys and list indexes from the document's root
 
 
 def load_report(path: str | Path, shown: str | None = None) -> Report:
@@ -27,7 +29,8 @@ def load_report(path: str | Path, shown: str | None = None) -> Report:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError([Diagnostic(file, 0, 0, "error", "io", f"cannot read the report: {exc.strerror or exc}")])
+        raise InputError([Diagnostic(file, 0, 0, "error", "io", f"cannot read the report: {exc.strerror or exc}")]) \
+            from None
     return parse_report(data, file)
 
 
@@ -38,11 +41,12 @@ def parse_report(data: bytes, file: str) -> Report:
         before = data[:exc.start].decode("utf-8", "replace")
         line, col = _position(before, len(before))
         raise InputError([Diagnostic(file, line, col, "error", "encoding", "a JSON report is UTF-8 text",
-                                     hint=REGENERATE)])
+                                     hint=REGENERATE)]) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError([Diagnostic(file, exc.lineno, exc.colno, "error", "json", f"invalid JSON: {exc.msg}")])
+        raise InputError([Diagnostic(file, exc.lineno, exc.colno, "error", "json", f"invalid JSON: {exc.msg}")]) \
+            from None
     positions = JsonPositions(text)
     if not isinstance(document, dict) or "results" not in document:
         raise InputError([Diagnostic(file, *positions.at(()), "error", "not-a-report",
@@ -59,7 +63,7 @@ def parse_report(data: bytes, file: str) -> Report:
     except ValidationError as exc:
         diagnostics = []
         for error in exc.errors(include_url=False):
-            loc = tuple(error.get("loc", ()))
+            loc: JsonPath = tuple(error.get("loc", ()))
             shown = ".".join(str(p) for p in loc) or "(report)"
             diagnostics.append(Diagnostic(file, *positions.at(loc), "error", "report-invalid",
                                           f"{shown}: {error.get('msg', 'invalid')}"))
@@ -71,13 +75,11 @@ class JsonPositions:
 
     def __init__(self, text: str):
         self.text = text
-        self.offsets: dict[tuple, int] = {}
-        try:
-            self._value(_BLANK.match(text, 0).end(), ())
-        except (ValueError, IndexError, AttributeError):  # positions are a help: never fail on them
-            pass
+        self.offsets: dict[JsonPath, int] = {}
+        with contextlib.suppress(ValueError, IndexError):  # positions are a help: never fail on them
+            self._value(self._skip(0), ())
 
-    def at(self, path: tuple) -> tuple[int, int]:
+    def at(self, path: JsonPath) -> tuple[int, int]:
         path = tuple(path)
         for length in range(len(path), -1, -1):
             offset = self.offsets.get(path[:length])
@@ -85,30 +87,28 @@ class JsonPositions:
                 return _position(self.text, offset)
         return 1, 1
 
-    def _value(self, i: int, path: tuple) -> int:
+    def _value(self, i: int, path: JsonPath) -> int:
         self.offsets[path] = i
         c = self.text[i]
         if c == "{":
             return self._object(i + 1, path)
         if c == "[":
             return self._array(i + 1, path)
-        if c == '"':
-            return scanstring(self.text, i + 1)[1]
-        return _SCALAR.match(self.text, i).end()
+        return _DECODER.raw_decode(self.text, i)[1]  # a string, number, true, false or null: where it ends
 
-    def _object(self, i: int, path: tuple) -> int:
+    def _object(self, i: int, path: JsonPath) -> int:
         i = self._skip(i)
         if self.text[i] == "}":
             return i + 1
         while True:
-            key, i = scanstring(self.text, i + 1)
+            key, i = _DECODER.raw_decode(self.text, i)
             i = self._skip(self._skip(i) + 1)  # past ':'
             i = self._skip(self._value(i, path + (key,)))
             if self.text[i] == "}":
                 return i + 1
             i = self._skip(i + 1)  # past ','
 
-    def _array(self, i: int, path: tuple) -> int:
+    def _array(self, i: int, path: JsonPath) -> int:
         i = self._skip(i)
         if self.text[i] == "]":
             return i + 1
@@ -121,7 +121,8 @@ class JsonPositions:
             i = self._skip(i + 1)
 
     def _skip(self, i: int) -> int:
-        return _BLANK.match(self.text, i).end()
+        blank = _BLANK.match(self.text, i)  # always matches, if only the empty string
+        return blank.end() if blank is not None else i
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

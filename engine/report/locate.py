@@ -8,11 +8,16 @@ points at the place where the value should be written.
 
 from __future__ import annotations
 
+from engine.evaluation.findings import Finding
 from engine.expr import ast
 from engine.pack.model import Pack
+from engine.profile.validate import Profile
 from engine.report import model as M
+from engine.source.spans import SourceMap, Span
 
-PERIOD_KEYS = (("profile", "period"), ("profile", "year"))
+DataPath = tuple[str | int, ...]  # keys and list indexes from the document's root
+
+PERIOD_KEYS: tuple[DataPath, ...] = (("profile", "period"), ("profile", "year"))
 
 
 def input_reads(pack: Pack, names: list[str]) -> list[str]:
@@ -36,54 +41,64 @@ def input_reads(pack: Pack, names: list[str]) -> list[str]:
     return sorted(found)
 
 
-def data_path(name: str, subject: int | None = None) -> tuple:
+def data_path(name: str, subject: int | None = None) -> DataPath:
     """The data path of an input: `a.b` → ('a', 'b'); `a[].b.c` → ('a', i, 'b', 'c') for element i, else ('a',)."""
     head, sep, rest = name.partition("[].")
-    path: tuple = tuple(head.split("."))
+    path: DataPath = tuple(head.split("."))
     if sep and subject is not None:
         path += (subject,) + tuple(rest.split("."))
     return path
 
 
-def profile_locations(inputs: list[str], finding, context) -> list[M.ProfileLocation]:
+class ProfileLocator:
+    """Positions of inputs in one profile's source. Several findings read the same inputs: each is located once."""
+
+    def __init__(self, source: SourceMap, file: str):
+        self.source = source
+        self.file = file
+        self.found: dict[tuple[str, int | None], M.ProfileLocation] = {}
+
+    @classmethod
+    def of(cls, profile: Profile) -> ProfileLocator | None:
+        """The locator of a profile read from a file; None for one given as data, without positions."""
+        source = profile.source
+        return cls(source, profile.file) if source is not None else None
+
+    def locate(self, name: str, subject: int | None) -> M.ProfileLocation:
+        key = (name, subject)
+        if key not in self.found:
+            self.found[key] = _locate(self.source, self.file, name, subject)
+        return self.found[key]
+
+
+def profile_locations(inputs: list[str], finding: Finding, locator: ProfileLocator | None) \
+        -> list[M.ProfileLocation]:
     """Missing inputs first (the profile-level ones, then each element's), then the values read,
     present before absent."""
-    source = context.profile.source
-    if source is None:
+    if locator is None:
         return []
     per_element = [(name, subject.index) for subject in finding.subjects for name in sorted(subject.missing)]
     covered = {name for name, _ in per_element}
     missing = [(name, None) for name in sorted(finding.missing) if name not in covered] + per_element
     named = {name for name, _ in missing}
-    file = context.profile.file
-    cache = context.location_cache  # several findings read the same inputs: locate each once per profile
-
-    def locate(name: str, subject: int | None) -> M.ProfileLocation:
-        key = (name, subject)
-        if key not in cache:
-            cache[key] = _locate(source, file, name, subject)
-        return cache[key]
-
-    first = [locate(name, subject) for name, subject in dict.fromkeys(missing)]
-    reads = [locate(name, None) for name in inputs if name not in named]
+    first = [locator.locate(name, subject) for name, subject in dict.fromkeys(missing)]
+    reads = [locator.locate(name, None) for name in inputs if name not in named]
     return first + [loc for loc in reads if loc.present] + [loc for loc in reads if not loc.present]
 
 
-def _locate(source, file: str, name: str, subject: int | None) -> M.ProfileLocation:
+def _locate(source: SourceMap, file: str, name: str, subject: int | None) -> M.ProfileLocation:
     candidates = PERIOD_KEYS if name.startswith("period.") else (data_path(name, subject),)
     for path in candidates:
         span = source.value(path)
         if span is not None:  # an element's field named without its element: the list, not the value
             return _location(name, subject, file, span, "[]." not in name or subject is not None)
-    prefix, span = source.nearest(candidates[-1])
+    prefix, nearest = source.nearest(candidates[-1])
     key = source.key(prefix) if prefix else None
-    if key is not None:
-        span = key
-    else:  # a list element or the document itself: its first character
-        span = type(span)(span.line, span.col, span.line, span.col)
-    return _location(name, subject, file, span, False)
+    # at the key of the nearest parent; in a list element or the document itself, at its first character
+    at = key if key is not None else Span(nearest.line, nearest.col, nearest.line, nearest.col)
+    return _location(name, subject, file, at, False)
 
 
-def _location(name: str, subject: int | None, file: str, span, present: bool) -> M.ProfileLocation:
+def _location(name: str, subject: int | None, file: str, span: Span, present: bool) -> M.ProfileLocation:
     return M.ProfileLocation.model_construct(input=name, subject=subject, file=file, line=span.line, col=span.col,
                                              end_line=span.end_line, end_col=span.end_col, present=present)

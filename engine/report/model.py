@@ -7,6 +7,7 @@ numbers; texts that people read come in Chinese and English.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -192,11 +193,11 @@ class Row(Out):
 
 
 class TableOut(Out):
-    list: str
+    list: str  # the list's path; the field's name shadows `list` in this class, hence `builtins.list` below
     title: Text
     label_title: Text | None = None  # what names each row (姓名/工号)
-    columns: list[Column]
-    rows: list[Row]
+    columns: builtins.list[Column]
+    rows: builtins.list[Row]
 
 
 class PackLayer(Out):

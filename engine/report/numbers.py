@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+Number = Decimal | float  # an int is a float to the type checker
 
-def num(value, places: int = 2) -> str:
+
+def num(value: Number | None, places: int = 2) -> str:
     if value is None:
         return "—"
     rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -15,5 +17,5 @@ def num(value, places: int = 2) -> str:
     return "0" if text == "-0" else text
 
 
-def pct(value) -> str:
+def pct(value: Number | None) -> str:
     return "—" if value is None else num(Decimal(str(value)) * 100, 1) + "%"

@@ -7,20 +7,20 @@ import os
 import secrets
 
 
-def atomic_write_bytes(path, data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write `data` to `path` via a temporary file in the same directory, fsync, os.replace."""
-    path = os.fspath(path)
-    if os.path.islink(path):  # replace what the link points to, keep the link
-        path = os.path.realpath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temp = _create_temp(directory, os.path.basename(path))
+    target = os.fspath(path)
+    if os.path.islink(target):  # replace what the link points to, keep the link
+        target = os.path.realpath(target)
+    directory = os.path.dirname(os.path.abspath(target))
+    fd, temp = _create_temp(directory, os.path.basename(target))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        _keep_mode(path, temp)
-        os.replace(temp, path)
+        _keep_mode(target, temp)
+        os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
@@ -28,7 +28,7 @@ def atomic_write_bytes(path, data: bytes) -> None:
     _fsync_directory(directory)
 
 
-def atomic_write_text(path, text: str, encoding: str = "utf-8") -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     """Like `atomic_write_bytes`; the text is encoded first, so an encoding error writes nothing.
 
     Line endings are written as given (no newline translation).
@@ -60,8 +60,7 @@ def _fsync_directory(directory: str) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)

@@ -37,13 +37,13 @@ def render_table(headers: list[str], rows: list[list[str]], aligns: list[str] | 
                  max_widths: list[int | None] | None = None) -> str:
     aligns = aligns or ["left"] * len(headers)
     max_widths = max_widths or [None] * len(headers)
-    cells = [[truncate(c, m) if m else c for c, m in zip(row, max_widths)] for row in rows]
+    cells = [[truncate(c, m) if m else c for c, m in zip(row, max_widths, strict=True)] for row in rows]
     sizes = [width(h) for h in headers]
     for row in cells:
         for index, cell in enumerate(row):
             sizes[index] = max(sizes[index], width(cell))
     line = "  ".join("─" * size for size in sizes)
-    out = ["  ".join(pad(h, s, a) for h, s, a in zip(headers, sizes, aligns)).rstrip(), line]
+    out = ["  ".join(pad(h, s, a) for h, s, a in zip(headers, sizes, aligns, strict=True)).rstrip(), line]
     for row in cells:
-        out.append("  ".join(pad(c, s, a) for c, s, a in zip(row, sizes, aligns)).rstrip())
+        out.append("  ".join(pad(c, s, a) for c, s, a in zip(row, sizes, aligns, strict=True)).rstrip())
     return "\n".join(out)

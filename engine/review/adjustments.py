@@ -20,6 +20,7 @@ and a deduction's count is corrected in the profile.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.errors import ERROR, Diagnostic, InputError
 from engine.evaluation.findings import MET, NOT_MET, PARTLY, Finding
+from engine.pack.model import Pack
+from engine.profile.validate import Profile
 from engine.review.files import Located, check_rules, load_entries, matches, profile_keys
 
 ZERO = Decimal(0)
@@ -85,17 +88,17 @@ class Applied:
 
 
 class AdjustmentSet:
-    def __init__(self, located: list[Located]):
+    def __init__(self, located: list[Located[AdjustmentEntry]]):
         self.located = located
 
     @classmethod
     def load(cls, paths: list[str | Path]) -> AdjustmentSet:
-        found: list[Located] = []
+        found: list[Located[AdjustmentEntry]] = []
         for path in paths:
             found += load_entries(path, "adjustments", AdjustmentFile, shown=str(path))
         return cls(found)
 
-    def check(self, packs) -> None:
+    def check(self, packs: Sequence[Pack]) -> None:
         check_rules(self.located, packs, "adjustment")
         problems = []
         for item in self.located:
@@ -110,7 +113,7 @@ class AdjustmentSet:
         if problems:
             raise InputError(problems)
 
-    def for_profile(self, profile) -> list[Adjustment]:
+    def for_profile(self, profile: Profile) -> list[Adjustment]:
         keys = profile_keys(profile)
         return [Adjustment(i.entry, str(i.at)) for i in self.located if matches(i.entry.profile, keys)]
 

@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.errors import WARNING, Diagnostic
 from engine.evaluation.findings import NA_OUTCOME, NOT_ASSESSED, WAIVED, Finding
+from engine.pack.model import Pack
+from engine.profile.validate import Profile
 from engine.review.adjustments import ADJUSTABLE, Adjustment, AdjustmentSet, adjust, adjusted_outcome
 from engine.review.waivers import Waiver, WaiverSet
 
@@ -56,7 +59,7 @@ class Review:
     adjustments: AdjustmentSet | None = None
     today: dt.date = field(default_factory=dt.date.today)
 
-    def check(self, packs) -> None:
+    def check(self, packs: Sequence[Pack]) -> None:
         if self.waivers is not None:
             self.waivers.check(packs)
         if self.adjustments is not None:
@@ -65,7 +68,7 @@ class Review:
     def expired(self) -> list[Diagnostic]:
         return self.waivers.expired(self.today) if self.waivers is not None else []
 
-    def for_profile(self, profile) -> ProfileReview:
+    def for_profile(self, profile: Profile) -> ProfileReview:
         waivers, warnings = self.waivers.for_profile(profile, self.today) if self.waivers else ([], [])
         adjustments = self.adjustments.for_profile(profile) if self.adjustments else []
         return ProfileReview(waivers, adjustments, warnings)
@@ -77,7 +80,7 @@ class ProfileReview:
     adjustments: list[Adjustment]
     warnings: list[Diagnostic]
 
-    def apply(self, pack, findings: list[Finding]) -> list[Finding]:
+    def apply(self, pack: Pack, findings: list[Finding]) -> list[Finding]:
         out = []
         for finding in findings:
             rule_id = finding.rule.id
@@ -116,7 +119,3 @@ def waive(finding: Finding, waiver: Waiver) -> Finding:
 def _position(at: str) -> tuple[str, int, int]:
     file, line, col = at.rsplit(":", 2)
     return file, int(line), int(col)
-
-
-def _number(value: Decimal) -> float:
-    return float(value.normalize()) if value else 0.0

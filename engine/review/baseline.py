@@ -29,7 +29,7 @@ class PackState:
     version: str
     total: float
     grade: str
-    grade_title: dict | None
+    grade_title: dict[str, str] | None  # the grade's title as the report wrote it: {'zh': …, 'en': …}
     grade_index: int
     dimensions: dict[str, float | None]
     rules: dict[str, tuple[str, str, float | None]]  # id -> (kind, outcome, points)
@@ -55,7 +55,7 @@ def rule_points(kind: str, earned: float | None, deducted: float | None) -> floa
     return earned
 
 
-def record_of_report(data: dict, file: str) -> Record:
+def record_of_report(data: dict[str, Any], file: str) -> Record:
     """A record from a report as JSON data (a dict; KeyError/TypeError if it is not a report)."""
     profile = data["profile"]
     record = Record(file, profile.get("id"), Path(profile["file"]).stem, profile.get("period_start"),
@@ -72,7 +72,7 @@ def record_of_report(data: dict, file: str) -> Record:
     return record
 
 
-def records_of_summary(data: dict, file: str) -> list[Record]:
+def records_of_summary(data: dict[str, Any], file: str) -> list[Record]:
     by_file: dict[str, Record] = {}
     for group in data["groups"]:
         for row in group["rows"]:

@@ -9,14 +9,16 @@ problems (an unknown rule id, an expired waiver) point at it too.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import ERROR, Diagnostic, InputError, did_you_mean
+from engine.pack.model import Pack
+from engine.profile.validate import Profile
 from engine.source.load import load_yaml
 from engine.source.validation_errors import diagnostics_from, located
 
@@ -43,7 +45,7 @@ class Located(Generic[Entry]):
 
 
 def load_entries(path: str | Path, key: str, file_model: type[BaseModel], shown: str | None = None) \
-        -> list[Located]:
+        -> list[Located[Any]]:
     """The entries under `key` of a reviewer's file; raises InputError with every problem found."""
     file = shown or str(path)
     document = load_yaml(path, display_name=file, error_class=InputError)
@@ -66,7 +68,7 @@ def load_entries(path: str | Path, key: str, file_model: type[BaseModel], shown:
     return out
 
 
-def check_rules(entries: Iterable[Located], packs, what: str) -> None:
+def check_rules(entries: Iterable[Located[Any]], packs: Sequence[Pack], what: str) -> None:
     """Every entry names a rule of the selected packs (of its `pack:` if it gives one)."""
     problems = []
     for item in entries:
@@ -88,7 +90,7 @@ def check_rules(entries: Iterable[Located], packs, what: str) -> None:
         raise InputError(problems)
 
 
-def profile_keys(profile) -> tuple[str, ...]:
+def profile_keys(profile: Profile) -> tuple[str, ...]:
     """What a `profile:` pattern is matched against: the profile id, else its file name without extension."""
     if profile.meta.id:
         return (profile.meta.id,)

@@ -18,12 +18,15 @@ rule no selected pack has is an error at its position.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.errors import WARNING, Diagnostic
+from engine.pack.model import Pack
+from engine.profile.validate import Profile
 from engine.review.files import Located, check_rules, load_entries, matches, profile_keys
 
 
@@ -63,23 +66,24 @@ class Waiver:
 class WaiverSet:
     """The waivers of one or more files; which hold for a profile on a given day."""
 
-    def __init__(self, located: list[Located]):
+    def __init__(self, located: list[Located[WaiverEntry]]):
         self.located = located
 
     @classmethod
     def load(cls, paths: list[str | Path]) -> WaiverSet:
-        found: list[Located] = []
+        found: list[Located[WaiverEntry]] = []
         for path in paths:
             found += load_entries(path, "waivers", WaiverFile, shown=str(path))
         return cls(found)
 
-    def check(self, packs) -> None:
+    def check(self, packs: Sequence[Pack]) -> None:
         check_rules(self.located, packs, "waiver")
 
-    def for_profile(self, profile, today: dt.date) -> tuple[list[Waiver], list[Diagnostic]]:
+    def for_profile(self, profile: Profile, today: dt.date) -> tuple[list[Waiver], list[Diagnostic]]:
         """The waivers in force for the profile, and a warning for each matching one that has expired."""
         keys = profile_keys(profile)
-        active, warnings = [], []
+        active: list[Waiver] = []
+        warnings: list[Diagnostic] = []
         for item in self.located:
             entry = item.entry
             if not matches(entry.profile, keys):

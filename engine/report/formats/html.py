@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from importlib import resources
+from typing import Any
 
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
-from engine.report.formats.sheet import COLUMNS, header, score_sheet
-from engine.report.formats.text import _next_grade, cell_text, outcome_word
+from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
+from engine.report.formats.text import cell_text, next_grade_text, outcome_word
 from engine.report.labels import DEMOTION, GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num, pct
@@ -44,7 +45,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
     return env.from_string(source).render(**context(report, lang))
 
 
-def context(report: Report, lang: str) -> dict:
+def context(report: Report, lang: str) -> dict[str, Any]:
     """Everything the template shows, as plain strings and numbers (the template only lays it out)."""
     name = report.profile.name or report.profile.id or report.profile.file
     labels = {key: (en if lang == "en" else zh) for key, (zh, en) in LABELS.items()}
@@ -63,7 +64,7 @@ def context(report: Report, lang: str) -> dict:
     }
 
 
-def _pack(result: PackResult, lang: str, comparison: PackComparison | None = None) -> dict:
+def _pack(result: PackResult, lang: str, comparison: PackComparison | None = None) -> dict[str, Any]:
     groups, closing = score_sheet(result, lang)
     titles = {f.rule: f.title.get(lang) for f in result.findings}
     return {
@@ -114,7 +115,7 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
     }
 
 
-def _baseline(baseline: Comparison | None, lang: str) -> dict | None:
+def _baseline(baseline: Comparison | None, lang: str) -> dict[str, Any] | None:
     """What the report is compared with (shown under the heading), and the notes on the comparison."""
     if baseline is None:
         return None
@@ -124,7 +125,7 @@ def _baseline(baseline: Comparison | None, lang: str) -> dict | None:
             "notes": [n.get(lang) for n in baseline.notes], "regression": baseline.regression}
 
 
-def _pack_comparison(pack: PackComparison, titles: dict[str, str], lang: str) -> dict:
+def _pack_comparison(pack: PackComparison, titles: dict[str, str], lang: str) -> dict[str, Any]:
     """The comparison of one pack's result with the baseline: totals, grades, dimensions, rules."""
     def outcome(value: str | None) -> str:
         return pick(OUTCOMES, value, lang) if value else "—"
@@ -157,7 +158,7 @@ def _pack_comparison(pack: PackComparison, titles: dict[str, str], lang: str) ->
     }
 
 
-def _row(row) -> dict:
+def _row(row: SheetRow) -> dict[str, str]:
     score = row.score_text if row.score_text is not None else ("" if row.score is None else num(row.score))
     return {"kind": row.kind, "item": row.item, "rule": row.rule or "", "standard": row.standard,
             "points": "" if row.points is None else num(row.points), "method": row.method, "score": score,
@@ -165,7 +166,7 @@ def _row(row) -> dict:
             "outcome_key": row.outcome_key}
 
 
-def _table(table: TableOut, lang: str) -> dict:
+def _table(table: TableOut, lang: str) -> dict[str, Any]:
     return {"title": table.title.get(lang),
             "columns": [c.title.get(lang) for c in table.columns],
             "numeric": [c.format in (None, "percent") and all(
@@ -175,11 +176,11 @@ def _table(table: TableOut, lang: str) -> dict:
                                                   for c in table.columns]} for r in table.rows]}
 
 
-def _next(result: PackResult, lang: str) -> dict | None:
+def _next(result: PackResult, lang: str) -> dict[str, Any] | None:
     plan = result.next_grade
     if plan is None:
         return None
-    sentence = _next_grade(result, lang)
+    sentence = next_grade_text(plan, result, lang)
     if plan.reachable and plan.items and not plan.blocked_by:
         sentence = pick(WORDS, "path", lang).format(target=plan.target_title.get(lang), gap=num(plan.gap),
                                                     n=len(plan.items), after=num(plan.total_after))
@@ -189,16 +190,16 @@ def _next(result: PackResult, lang: str) -> dict | None:
                       for i in plan.items]}
 
 
-def chart(result: PackResult, lang: str) -> dict:
+def chart(result: PackResult, lang: str) -> dict[str, Any]:
     """Coordinates of the radar (three or more dimensions) or bars (fewer): shares of each dimension's weight."""
     dims = result.dimensions
     shares = [max(0.0, min(1.0, d.share or 0.0)) if d.counted else 0.0 for d in dims]
     labels = [f"{d.id} {truncate(d.title.get(lang), LABEL_WIDTH)} {pct(d.share) if d.counted else '—'}"
               for d in dims]
-    out = dict(RADAR, kind="radar" if len(dims) >= 3 else "bars", title=pick(WORDS, "radar", lang))
+    out: dict[str, Any] = dict(RADAR, kind="radar" if len(dims) >= 3 else "bars", title=pick(WORDS, "radar", lang))
     if out["kind"] == "bars":
         out["bars"] = [{"y": 40 + 60 * i, "width": _f(360 * s), "label": text} for i, (s, text)
-                       in enumerate(zip(shares, labels))]
+                       in enumerate(zip(shares, labels, strict=True))]
         out["height"] = 60 * max(1, len(dims)) + 40
         return out
     cx, cy, r = RADAR["cx"], RADAR["cy"], RADAR["r"]
@@ -207,11 +208,11 @@ def chart(result: PackResult, lang: str) -> dict:
                              for a in angles) for k in range(1, 6)]
     out["axes"] = [{"x": _f(cx + r * math.cos(a)), "y": _f(cy + r * math.sin(a))} for a in angles]
     out["shape"] = " ".join(f"{_f(cx + r * s * math.cos(a))},{_f(cy + r * s * math.sin(a))}"
-                            for a, s in zip(angles, shares))
+                            for a, s in zip(angles, shares, strict=True))
     out["points"] = [{"x": _f(cx + r * s * math.cos(a)), "y": _f(cy + r * s * math.sin(a))}
-                     for a, s in zip(angles, shares)]
+                     for a, s in zip(angles, shares, strict=True)]
     out["labels"] = []
-    for a, text in zip(angles, labels):
+    for a, text in zip(angles, labels, strict=True):
         x, y = cx + (r + 14) * math.cos(a), cy + (r + 14) * math.sin(a)
         anchor = "middle" if abs(math.cos(a)) < 0.2 else ("start" if math.cos(a) > 0 else "end")
         out["labels"].append({"x": _f(x), "y": _f(y + (4 if abs(math.sin(a)) < 0.9 else (14 if math.sin(a) > 0

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 from engine.report.formats.review_text import adjustment_note, pack_comparison, signed, waiver_note
 from engine.report.formats.sheet import summary
 from engine.report.formats.text import outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
-from engine.report.model import FindingOut, PackComparison, PackResult, Report
+from engine.report.model import FindingOut, PackComparison, PackResult, Report, WaiverOut
 from engine.report.numbers import num, pct
 
 SKIPPED = ("not_applicable", "not_assessed", "waived")
@@ -54,7 +55,7 @@ def render_junit(report: Report, lang: str = "zh") -> str:
         suite = _suite(report, result, lang)
         root.append(suite)
         for key in totals:
-            totals[key] += int(suite.get(key))
+            totals[key] += int(suite.get(key, "0"))
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")
@@ -64,61 +65,92 @@ def render_junit(report: Report, lang: str = "zh") -> str:
 
 
 def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
+    """A pack's test suite: its properties, a test case per rule, and a summary line as its output."""
     pack = result.pack
     suite = ET.Element("testsuite", name=_x(f"{pack.id} {pack.version}"))
-    props = ET.SubElement(suite, "properties")
-    for key, value in (("profile", report.profile.file), ("pack", pack.title.get(lang)),
-                       ("total", num(result.total)), ("max_total", num(result.max_total)),
-                       ("grade", result.grade.title.get(lang)), ("coverage", pct(result.coverage)),
-                       ("vetoes", ", ".join(v.rule for v in result.vetoes)), ("backend", report.engine.backend)):
-        ET.SubElement(props, "property", name=key, value=_x(value))
     comparison = pack_comparison(report.baseline, pack.id)
-    if comparison is not None:
-        for key, value in _baseline_properties(report.baseline.file, comparison, lang):
-            ET.SubElement(props, "property", name=key, value=_x(value))
+    # e.g. the baseline has no result of this pack: said, not left to be guessed
     notes = [note.get(lang) for note in report.baseline.notes] if report.baseline is not None else []
-    for note in notes:  # e.g. the baseline has no result of this pack: said, not left to be guessed
-        ET.SubElement(props, "property", name="baseline_note", value=_x(note))
-    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
-    recs = {r.rule: r.text.get(lang) for r in result.recommendations}
-    waivers = {w.rule: w for w in result.waivers}
-    audits: dict[str, list[str]] = {}
-    for step in result.adjustments:
-        audits.setdefault(step.rule, []).append(f"{adjustment_note(step, lang)} — {step.source}")
+    _properties(ET.SubElement(suite, "properties"), report, result, comparison, notes, lang)
+    texts = _CaseTexts.of(result, lang)
     counts = {"failure": 0, "skipped": 0, "passed": 0}
     for f in result.findings:
-        case = ET.SubElement(suite, "testcase", name=_x(f"{f.rule} {f.title.get(lang)}"),
-                             classname=_x(f"{pack.id}.{f.dimension or f.kind}"), time="0",
-                             file=_x(report.profile.file))
-        kind = verdict(f)
-        counts[kind] += 1
-        audit = audits.get(f.rule, [])
-        if kind == "failure":
-            failure = ET.SubElement(case, "failure", type=f.outcome, message=_x(summary(f, lang, titles, recs)))
-            failure.text = _x("\n".join(part for part in (_details(f, lang), *audit) if part))
-        elif kind == "skipped" and f.rule in waivers:
-            waiver = waivers[f.rule]
-            skipped = ET.SubElement(case, "skipped", message=_x(f"{outcome_word(f, lang)}{_sep(lang)}"
-                                                                f"{waiver_note(waiver, lang, prefix=False)}"))
-            skipped.text = _x(f"{pick(OUTCOMES, waiver.outcome, lang)} → {outcome_word(f, lang)} — {waiver.source}")
-        elif kind == "skipped":
-            ET.SubElement(case, "skipped", message=_x(outcome_word(f, lang)))
-        if audit and kind != "failure":  # a failure gives it in its text
-            ET.SubElement(case, "system-out").text = _x("\n".join(audit))
+        counts[_case(suite, report, result, f, texts, lang)] += 1
     suite.set("tests", str(len(result.findings)))
     suite.set("failures", str(counts["failure"]))
     suite.set("errors", "0")
     suite.set("skipped", str(counts["skipped"]))
     suite.set("time", "0")
-    summary_line = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}  "
-                    f"{label('grade', lang)} {result.grade.title.get(lang)}")
-    if comparison is not None:
-        summary_line += (f"\n{label('baseline', lang)}{_sep(lang)}{label('total', lang)} "
-                         f"{num(comparison.total_before)} → {num(comparison.total_after)} ({signed(comparison.delta)})"
-                         + (f"  [{label('regression', lang)}]" if comparison.regression else ""))
-    summary_line += "".join(f"\n{note}" for note in notes)
-    ET.SubElement(suite, "system-out").text = _x(summary_line)
+    ET.SubElement(suite, "system-out").text = _x(_summary_line(result, comparison, notes, lang))
     return suite
+
+
+def _properties(props: ET.Element, report: Report, result: PackResult, comparison: PackComparison | None,
+                notes: list[str], lang: str) -> None:
+    pack = result.pack
+    for key, value in (("profile", report.profile.file), ("pack", pack.title.get(lang)),
+                       ("total", num(result.total)), ("max_total", num(result.max_total)),
+                       ("grade", result.grade.title.get(lang)), ("coverage", pct(result.coverage)),
+                       ("vetoes", ", ".join(v.rule for v in result.vetoes)), ("backend", report.engine.backend)):
+        ET.SubElement(props, "property", name=key, value=_x(value))
+    if report.baseline is not None and comparison is not None:
+        for key, value in _baseline_properties(report.baseline.file, comparison, lang):
+            ET.SubElement(props, "property", name=key, value=_x(value))
+    for note in notes:
+        ET.SubElement(props, "property", name="baseline_note", value=_x(note))
+
+
+@dataclass(frozen=True)
+class _CaseTexts:
+    """What the test cases' messages draw on: input titles, recommendations, waivers, each rule's audit trail."""
+
+    titles: dict[str, str]
+    recs: dict[str, str]
+    waivers: dict[str, WaiverOut]
+    audits: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, result: PackResult, lang: str) -> _CaseTexts:
+        audits: dict[str, list[str]] = {}
+        for step in result.adjustments:
+            audits.setdefault(step.rule, []).append(f"{adjustment_note(step, lang)} — {step.source}")
+        return cls(titles={m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None},
+                   recs={r.rule: r.text.get(lang) for r in result.recommendations},
+                   waivers={w.rule: w for w in result.waivers}, audits=audits)
+
+
+def _case(suite: ET.Element, report: Report, result: PackResult, f: FindingOut, texts: _CaseTexts,
+          lang: str) -> str:
+    """A rule's test case: a failure, skipped (with the waiver when it is waived) or passed; its verdict."""
+    case = ET.SubElement(suite, "testcase", name=_x(f"{f.rule} {f.title.get(lang)}"),
+                         classname=_x(f"{result.pack.id}.{f.dimension or f.kind}"), time="0",
+                         file=_x(report.profile.file))
+    kind = verdict(f)
+    audit = texts.audits.get(f.rule, [])
+    if kind == "failure":
+        message = summary(f, lang, texts.titles, texts.recs)
+        failure = ET.SubElement(case, "failure", type=f.outcome, message=_x(message))
+        failure.text = _x("\n".join(part for part in (_details(f, lang), *audit) if part))
+    elif kind == "skipped" and f.rule in texts.waivers:
+        waiver = texts.waivers[f.rule]
+        skipped = ET.SubElement(case, "skipped", message=_x(f"{outcome_word(f, lang)}{_sep(lang)}"
+                                                            f"{waiver_note(waiver, lang, prefix=False)}"))
+        skipped.text = _x(f"{pick(OUTCOMES, waiver.outcome, lang)} → {outcome_word(f, lang)} — {waiver.source}")
+    elif kind == "skipped":
+        ET.SubElement(case, "skipped", message=_x(outcome_word(f, lang)))
+    if audit and kind != "failure":  # a failure gives it in its text
+        ET.SubElement(case, "system-out").text = _x("\n".join(audit))
+    return kind
+
+
+def _summary_line(result: PackResult, comparison: PackComparison | None, notes: list[str], lang: str) -> str:
+    line = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}  "
+            f"{label('grade', lang)} {result.grade.title.get(lang)}")
+    if comparison is not None:
+        line += (f"\n{label('baseline', lang)}{_sep(lang)}{label('total', lang)} "
+                 f"{num(comparison.total_before)} → {num(comparison.total_after)} ({signed(comparison.delta)})"
+                 + (f"  [{label('regression', lang)}]" if comparison.regression else ""))
+    return line + "".join(f"\n{note}" for note in notes)
 
 
 def _baseline_properties(file: str, pack: PackComparison, lang: str) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
-from engine.report.formats.text import _next_grade, outcome_word
+from engine.report.formats.text import next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, SEVERITY, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
 from engine.report.numbers import num, pct
@@ -57,21 +57,42 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
 
 
 def _pack(report: Report, name: str, result: PackResult, lang: str, comparison: PackComparison | None = None) -> str:
-    sep = "：" if lang == "zh" else ": "
-    out = [f"### {md(name)} — {md(result.pack.title.get(lang))}",
-           f"**{label('total', lang)} {num(result.total)} / {num(result.max_total)}** · "
-           f"{label('grade', lang)}{sep}**{md(result.grade.title.get(lang))}** · "
-           f"{label('coverage', lang)} {pct(result.coverage)} · `{report.profile.file.replace('`', '')}`", ""]
+    out = _heading(report, name, result, lang) + _vetoes(result, lang) + _dimensions(result, comparison, lang)
+    cap = "" if result.bonus.cap is None else (f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh"
+                                               else f" ({label('cap', lang)} {num(result.bonus.cap)})")
+    out += ["", f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap} · {label('deductions', lang)} "
+                f"−{num(result.deductions.total + result.deductions.dimensions)}", ""]
+    if comparison is not None:
+        out += _comparison(comparison, result, lang) + [""]
+    out += _unmet_table(result, lang) + _review(result, lang)
+    if result.next_grade is not None:
+        out += ["", md(next_grade_text(result.next_grade, result, lang))]
+    return "\n".join(out + _missing(result, lang))
+
+
+def _heading(report: Report, name: str, result: PackResult, lang: str) -> list[str]:
+    """The profile and the pack; the total, the grade, the assessable share and the profile's file."""
+    return [f"### {md(name)} — {md(result.pack.title.get(lang))}",
+            f"**{label('total', lang)} {num(result.total)} / {num(result.max_total)}** · "
+            f"{label('grade', lang)}{_sep(lang)}**{md(result.grade.title.get(lang))}** · "
+            f"{label('coverage', lang)} {pct(result.coverage)} · `{report.profile.file.replace('`', '')}`", ""]
+
+
+def _vetoes(result: PackResult, lang: str) -> list[str]:
+    out = []
     for veto in result.vetoes:
         who = f" ({md(', '.join(veto.subjects))})" if veto.subjects else ""
-        out.append(f"> **{label('veto', lang)}**{sep}{md(veto.rule)} {md(veto.title.get(lang))}{who} — "
+        out.append(f"> **{label('veto', lang)}**{_sep(lang)}{md(veto.rule)} {md(veto.title.get(lang))}{who} — "
                    f"{pick(SEVERITY, veto.severity, lang)}")
-    if result.vetoes:
-        out.append("")
+    return out + [""] if out else out
+
+
+def _dimensions(result: PackResult, comparison: PackComparison | None, lang: str) -> list[str]:
+    """The dimension table, with the change against the baseline when there is one."""
     deltas = {d.id: d for d in comparison.dimensions} if comparison is not None else None
-    out += [f"| {label('dimension', lang)} | {label('weight', lang)} | {label('score', lang)} | "
-            f"{label('share', lang)} |" + (f" {label('baseline_sheet', lang)} |" if deltas is not None else ""),
-            "|---|--:|--:|--:|" + ("--:|" if deltas is not None else "")]
+    out = [f"| {label('dimension', lang)} | {label('weight', lang)} | {label('score', lang)} | "
+           f"{label('share', lang)} |" + (f" {label('baseline_sheet', lang)} |" if deltas is not None else ""),
+           "|---|--:|--:|--:|" + ("--:|" if deltas is not None else "")]
     for d in result.dimensions:
         delta = ""
         if deltas is not None:
@@ -79,33 +100,37 @@ def _pack(report: Report, name: str, result: PackResult, lang: str, comparison: 
             delta = f" {signed(was.delta) if was is not None else '—'} |"
         out.append(f"| {md(d.id)} {md(d.title.get(lang))} | {num(d.weight)} | "
                    f"{num(d.score) if d.counted else '—'} | {pct(d.share)} |" + delta)
-    cap = "" if result.bonus.cap is None else (f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh"
-                                               else f" ({label('cap', lang)} {num(result.bonus.cap)})")
-    out += ["", f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap} · {label('deductions', lang)} "
-                f"−{num(result.deductions.total + result.deductions.dimensions)}", ""]
-    if comparison is not None:
-        out += _comparison(comparison, result, lang) + [""]
+    return out
+
+
+def _unmet_table(result: PackResult, lang: str) -> list[str]:
+    """The items not met with the points they would recover, or a line saying all are met."""
     items = unmet(result)
-    if items:
-        out += [f"**{pick(WORDS, 'unmet', lang)}** ({len(items)})", "",
-                f"| {label('rule', lang)} | {label('item', lang)} | {label('outcome', lang)} | "
-                f"{pick(WORDS, 'score', lang)} | {pick(WORDS, 'recover', lang)} |", "|---|---|---|--:|--:|"]
-        for f in items:
-            out.append(f"| {md(f.rule)} | {md(f.title.get(lang))} | {outcome_word(f, lang)} | {_score(f)} | "
-                       f"{num(f.recoverable) if f.recoverable else ''} |")
-    else:
-        out.append(pick(WORDS, "all_met", lang))
-    out += _review(result, lang)
-    if result.next_grade is not None:
-        out += ["", md(_next_grade(result, lang))]
-    if result.missing_inputs:
-        shown = [f"`{m.path.replace('`', '')}`" + (f" {md(m.title.get(lang))}" if m.title else "")
-                 for m in result.missing_inputs[:MAX_MISSING]]
-        rest = len(result.missing_inputs) - MAX_MISSING
-        if rest > 0:
-            shown.append(pick(WORDS, "more", lang).format(n=rest))
-        out += ["", f"{label('missing_inputs', lang)}{sep}" + ("；" if lang == "zh" else "; ").join(shown)]
-    return "\n".join(out)
+    if not items:
+        return [pick(WORDS, "all_met", lang)]
+    out = [f"**{pick(WORDS, 'unmet', lang)}** ({len(items)})", "",
+           f"| {label('rule', lang)} | {label('item', lang)} | {label('outcome', lang)} | "
+           f"{pick(WORDS, 'score', lang)} | {pick(WORDS, 'recover', lang)} |", "|---|---|---|--:|--:|"]
+    for f in items:
+        out.append(f"| {md(f.rule)} | {md(f.title.get(lang))} | {outcome_word(f, lang)} | {_score(f)} | "
+                   f"{num(f.recoverable) if f.recoverable else ''} |")
+    return out
+
+
+def _missing(result: PackResult, lang: str) -> list[str]:
+    """The data to supply, the first MAX_MISSING by name and the rest counted."""
+    if not result.missing_inputs:
+        return []
+    shown = [f"`{m.path.replace('`', '')}`" + (f" {md(m.title.get(lang))}" if m.title else "")
+             for m in result.missing_inputs[:MAX_MISSING]]
+    rest = len(result.missing_inputs) - MAX_MISSING
+    if rest > 0:
+        shown.append(pick(WORDS, "more", lang).format(n=rest))
+    return ["", f"{label('missing_inputs', lang)}{_sep(lang)}" + ("；" if lang == "zh" else "; ").join(shown)]
+
+
+def _sep(lang: str) -> str:
+    return "：" if lang == "zh" else ": "
 
 
 def _titles(result: PackResult, lang: str) -> dict[str, str]:

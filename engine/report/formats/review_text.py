@@ -12,7 +12,7 @@ from engine.report.numbers import num
 from engine.report.table import render_table
 
 
-def signed(value) -> str:
+def signed(value: float | None) -> str:
     """A change in points: '+2', '-3', '0'; '—' when there is none to give."""
     if value is None:
         return "—"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
 from urllib.parse import quote
 
 from engine.report.formats.review_text import adjustment_note, pack_comparison, waiver_note
@@ -33,6 +34,8 @@ from engine.version import __version__
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL = "community-assess"
+
+Json = dict[str, Any]  # a SARIF object, as json.dumps writes it
 
 WORDS = {
     "standard": ("标准及要求", "Standard and requirements"),
@@ -75,7 +78,7 @@ def uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/")
 
 
-def _run(report: Report, result: PackResult, lang: str) -> dict:
+def _run(report: Report, result: PackResult, lang: str) -> Json:
     findings = result.findings
     index = {f.rule: i for i, f in enumerate(findings)}
     titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
@@ -94,7 +97,7 @@ def _run(report: Report, result: PackResult, lang: str) -> dict:
             if comparison is not None:
                 out["baselineState"] = _baseline_state(finding, comparison)
             results.append(out)
-    properties = {
+    properties: Json = {
         "profile": report.profile.model_dump(exclude_none=True),
         "pack": {"id": result.pack.id, "version": result.pack.version, "edition": result.pack.edition.model_dump(),
                  "title": result.pack.title.get(lang)},
@@ -128,7 +131,7 @@ def _run(report: Report, result: PackResult, lang: str) -> dict:
     }
 
 
-def _suppress(out: dict, f: FindingOut, waiver: WaiverOut, lang: str) -> None:
+def _suppress(out: Json, f: FindingOut, waiver: WaiverOut, lang: str) -> None:
     """A waived rule's result: its outcome before the waiver, and the waiver as an accepted external suppression."""
     was = pick(OUTCOMES, waiver.outcome, lang)
     out["message"]["text"] = (f"[{was} → {pick(OUTCOMES, 'waived', lang)}] {f.title.get(lang)}{_sep(lang)}"
@@ -142,7 +145,7 @@ def _suppress(out: dict, f: FindingOut, waiver: WaiverOut, lang: str) -> None:
     }]
 
 
-def _audit(out: dict, result: PackResult, f: FindingOut, lang: str) -> None:
+def _audit(out: Json, result: PackResult, f: FindingOut, lang: str) -> None:
     """The adjustments of the result's rule: in its message and, in full, in its properties."""
     steps = [a for a in result.adjustments if a.rule == f.rule]
     if not steps:
@@ -171,7 +174,7 @@ def _position(at: str) -> tuple[str, int, int]:
         return at, 1, 1
 
 
-def _rule(f: FindingOut, lang: str) -> dict:
+def _rule(f: FindingOut, lang: str) -> Json:
     help_lines = [f.title.get(lang)]
     for key, value in (("standard", f.description), ("method", f.method)):
         if value is not None:
@@ -181,7 +184,7 @@ def _rule(f: FindingOut, lang: str) -> dict:
                           ("；" if lang == "zh" else "; ").join(e.get(lang) for e in f.evidence))
     for cite in f.citations:
         help_lines.append(f"{label('basis', lang)}{_sep(lang)}{cite.title.get(lang)}「{cite.quote}」")
-    rule = {
+    rule: Json = {
         "id": f.rule,
         "shortDescription": {"text": f.title.get(lang)},
         "fullDescription": {"text": (f.description or f.title).get(lang)},
@@ -205,7 +208,7 @@ def _rule(f: FindingOut, lang: str) -> dict:
 
 
 def _result(report: Report, result: PackResult, f: FindingOut, found: str, index: int, lang: str,
-            titles: dict, recs: dict) -> dict:
+            titles: dict[str, str], recs: dict[str, str]) -> Json:
     locations = [_profile_location(f, loc, lang, i) for i, loc in enumerate(f.profile_locations)]
     primary = locations[0] if locations else _location(report.profile.file, 1, 1)
     primary = {k: v for k, v in primary.items() if k != "id"}
@@ -224,8 +227,8 @@ def _result(report: Report, result: PackResult, f: FindingOut, found: str, index
     return out
 
 
-def _properties(f: FindingOut) -> dict:
-    props = {"outcome": f.outcome, "kind": f.kind}
+def _properties(f: FindingOut) -> Json:
+    props: Json = {"outcome": f.outcome, "kind": f.kind}
     for key, value in (("dimension", f.dimension), ("points", f.points), ("earned", f.earned),
                        ("deducted", f.deducted), ("recoverable", f.recoverable), ("occurrences", f.occurrences)):
         if value is not None:
@@ -239,7 +242,7 @@ def _properties(f: FindingOut) -> dict:
     return props
 
 
-def _profile_location(f: FindingOut, loc: ProfileLocation, lang: str, index: int) -> dict:
+def _profile_location(f: FindingOut, loc: ProfileLocation, lang: str, index: int) -> Json:
     missing = loc.subject is not None or loc.input in f.missing_inputs
     key = "parent_of" if not loc.present else ("missing_at" if missing else "read_at")
     name = loc.input if loc.subject is None else f"{loc.input} #{loc.subject + 1}"
@@ -249,8 +252,8 @@ def _profile_location(f: FindingOut, loc: ProfileLocation, lang: str, index: int
     return out
 
 
-def _location(file: str, line: int, col: int, end_line: int | None = None, end_col: int | None = None) -> dict:
-    region = {"startLine": max(1, line), "startColumn": max(1, col)}
+def _location(file: str, line: int, col: int, end_line: int | None = None, end_col: int | None = None) -> Json:
+    region: Json = {"startLine": max(1, line), "startColumn": max(1, col)}
     if end_line is not None and end_col is not None and (end_line, end_col) > (line, col):
         region["endLine"], region["endColumn"] = end_line, end_col
     return {"physicalLocation": {"artifactLocation": {"uri": uri(file)}, "region": region}}

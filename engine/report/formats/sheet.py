@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from engine.report.formats.review_text import review_notes
 from engine.report.formats.text import outcome_word
 from engine.report.labels import DEMOTION, SEVERITY, label, pick
-from engine.report.model import FindingOut, PackResult
+from engine.report.model import Citation, FindingOut, PackResult
 from engine.report.numbers import num, pct
 
 COLUMNS = ("dimension", "item", "standard", "points", "method", "score", "reason", "basis", "evidence", "outcome",
@@ -54,7 +54,7 @@ def header(key: str, lang: str) -> str:
     return pick(HEADERS, key, lang)
 
 
-def word(key: str, lang: str, **values) -> str:
+def word(key: str, lang: str, **values: object) -> str:
     text = pick(WORDS, key, lang)
     return text.format(**values) if values else text
 
@@ -194,7 +194,7 @@ def details(f: FindingOut, lang: str, titles: dict[str, str]) -> list[str]:
     return parts + [n.get(lang) for n in f.notes]
 
 
-def _citation(cite, lang: str) -> str:
+def _citation(cite: Citation, lang: str) -> str:
     text = f"《{cite.title.get(lang)}》「{cite.quote}」" if lang == "zh" else f"{cite.title.get(lang)}: “{cite.quote}”"
     if cite.note is not None:
         text += f"（{cite.note.get(lang)}）" if lang == "zh" else f" ({cite.note.get(lang)})"

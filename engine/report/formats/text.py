@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from engine.report.formats.review_text import comparison_block, finding_notes, review_block
 from engine.report.labels import (
@@ -16,7 +17,16 @@ from engine.report.labels import (
     label,
     pick,
 )
-from engine.report.model import FindingOut, PackResult, Report
+from engine.report.model import (
+    Column,
+    DimensionOut,
+    FindingOut,
+    MissingInputOut,
+    NextGradeOut,
+    PackResult,
+    Report,
+    TableOut,
+)
 from engine.report.numbers import num, pct
 from engine.report.table import render_table
 
@@ -61,16 +71,28 @@ def _sep(lang: str) -> str:
 
 
 def _pack(result: PackResult, lang: str) -> str:
+    """A pack's result: its sections one below the other, a blank line between them."""
+    sections = [_pack_heading(result, lang), _dimensions(result, lang), _findings(result, lang),
+                review_block(result, lang)]
+    sections += [_person_table(table, lang) for table in result.tables]
+    sections.append(_recommendations(result, lang))
+    if result.next_grade is not None:
+        sections.append(next_grade_text(result.next_grade, result, lang))
+    sections += [_missing_inputs(result, lang), _not_assessed(result, lang)]
+    return "\n\n".join(section for section in sections if section)
+
+
+def _pack_heading(result: PackResult, lang: str) -> str:
+    """The pack, the total and the grade, and what lowered the grade: demotions and vetoes."""
     pack = result.pack
     made_of = " ← ".join(f"{layer.id} {layer.version}" for layer in reversed(pack.layers)) \
         if len(pack.layers) > 1 else f"{pack.id} {pack.version}"
     out = [f"== {pack.title.get(lang)} ({made_of}, {label('edition', lang)} {pack.edition.get(lang)}) =="]
     if pack.defaults_note:
         out.append(f"{label('defaults_note', lang)}{_sep(lang)}{pack.defaults_note.get(lang)}")
-    summary = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
+    out.append(f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
                f"{label('grade', lang)}{_sep(lang)}{_grade_text(result, lang)}    "
                f"{label('coverage', lang)} {pct(result.coverage)}")
-    out.append(summary)
     for demotion in result.grade.demoted_from:
         name = demotion.title.get(lang) if demotion.title else demotion.grade
         out.append(f"  {label('demoted', lang)}{_sep(lang)}{name} ← {pick(DEMOTION, demotion.reason, lang)}")
@@ -80,36 +102,31 @@ def _pack(result: PackResult, lang: str) -> str:
                    f"{pick(SEVERITY, veto.severity, lang)}")
     if result.awards_barred and not result.vetoes:
         out.append(f"  {label('awards_barred', lang)}")
-    out.append("")
-    out.append(_dimensions(result, lang))
-    out.append("")
-    out.append(_findings(result, lang))
-    reviewed = review_block(result, lang)
-    if reviewed:
-        out += ["", reviewed]
-    for table in result.tables:
-        out.append("")
-        out.append(_person_table(table, lang))
-    out.append("")
-    out.append(_recommendations(result, lang))
-    if result.next_grade is not None:
-        out.append("")
-        out.append(_next_grade(result, lang))
-    if result.missing_inputs:
-        out.append("")
-        out.append(f"{label('missing_inputs', lang)}:")
-        for item in result.missing_inputs:
-            title = f"（{item.title.get(lang)}）" if item.title and lang == "zh" else (
-                f" ({item.title.get(lang)})" if item.title else "")
-            out.append(f"  - {item.path}{title} — {label('rules', lang)} {', '.join(item.rules)}; "
-                       f"{_stake(item, lang)}")
-    if result.not_assessed:
-        out.append("")
-        out.append(f"{label('not_assessed', lang)}:")
-        for item in result.not_assessed:
-            flags = " ".join(f"--set {name}=…" for name in item.params)
-            how = f"用 {flags} 设定" if lang == "zh" else f"set with {flags}"
-            out.append(f"  - [{item.rule}] {item.title.get(lang)} — {how}")
+    return "\n".join(out)
+
+
+def _missing_inputs(result: PackResult, lang: str) -> str:
+    """The data to supply, what each decides; '' when nothing is missing."""
+    if not result.missing_inputs:
+        return ""
+    out = [f"{label('missing_inputs', lang)}:"]
+    for item in result.missing_inputs:
+        title = f"（{item.title.get(lang)}）" if item.title and lang == "zh" else (
+            f" ({item.title.get(lang)})" if item.title else "")
+        out.append(f"  - {item.path}{title} — {label('rules', lang)} {', '.join(item.rules)}; "
+                   f"{_stake(item, lang)}")
+    return "\n".join(out)
+
+
+def _not_assessed(result: PackResult, lang: str) -> str:
+    """The rules not assessed for want of a parameter, and how to set it; '' when there are none."""
+    if not result.not_assessed:
+        return ""
+    out = [f"{label('not_assessed', lang)}:"]
+    for rule in result.not_assessed:
+        flags = " ".join(f"--set {name}=…" for name in rule.params)
+        how = f"用 {flags} 设定" if lang == "zh" else f"set with {flags}"
+        out.append(f"  - [{rule.rule}] {rule.title.get(lang)} — {how}")
     return "\n".join(out)
 
 
@@ -137,7 +154,7 @@ def _grade_text(result: PackResult, lang: str) -> str:
             f"{pct(grade.min_coverage)}; on the data given: {grade.title.en})")
 
 
-def _stake(item, lang: str) -> str:
+def _stake(item: MissingInputOut, lang: str) -> str:
     """What a missing input decides: points of the total, a bonus, a veto, a deduction."""
     words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction")}
     parts = []
@@ -165,7 +182,7 @@ def _dimensions(result: PackResult, lang: str) -> str:
     return f"{label('dimensions', lang)}:\n{table}\n{'    '.join(extra)}"
 
 
-def _dimension_score(dimension, lang: str) -> str:
+def _dimension_score(dimension: DimensionOut, lang: str) -> str:
     if not dimension.counted:
         return "—"
     if dimension.declared and not dimension.assessable:  # nothing could be assessed: 0 means 'no data'
@@ -173,7 +190,7 @@ def _dimension_score(dimension, lang: str) -> str:
     return num(dimension.score)
 
 
-def _penalty_cell(dimension, lang: str) -> str:
+def _penalty_cell(dimension: DimensionOut, lang: str) -> str:
     if not dimension.penalties:
         return ""
     if abs(dimension.penalties_applied - dimension.penalties) < 0.005:
@@ -189,7 +206,7 @@ def _unit(finding: FindingOut, lang: str) -> str:
     return "次" if lang == "zh" else "time"
 
 
-def _reason(finding: FindingOut, lang: str, titles: dict) -> str:
+def _reason(finding: FindingOut, lang: str, titles: dict[str, str]) -> str:
     parts = []
     if finding.tier is not None:
         parts.append(finding.tier.get(lang))
@@ -252,7 +269,7 @@ def _findings(result: PackResult, lang: str) -> str:
     return f"{label('findings', lang)}:\n{table}"
 
 
-def _person_table(table, lang: str) -> str:
+def _person_table(table: TableOut, lang: str) -> str:
     columns = [c for c in table.columns if c.format != "texts"]  # notes go below the table, once each
     first = table.label_title.get(lang) if table.label_title is not None else ""
     headers = [first] + [c.title.get(lang) for c in columns]
@@ -275,12 +292,12 @@ def _person_table(table, lang: str) -> str:
     return out + ("\n" + notes if notes else "")
 
 
-def _has_fraction(table, column) -> bool:
+def _has_fraction(table: TableOut, column: Column) -> bool:
     """Show a column with two decimals throughout when any value has a fraction (90.00 beside 57.50)."""
     return any(isinstance(v, float) and v != int(v) for v in (r.values.get(column.key) for r in table.rows))
 
 
-def _table_notes(table, lang: str) -> str:
+def _table_notes(table: TableOut, lang: str) -> str:
     """Each distinct note once, with the elements it applies to."""
     by_text: dict[str, list[str]] = {}
     for row in table.rows:
@@ -294,12 +311,12 @@ def _table_notes(table, lang: str) -> str:
     return "\n".join(lines)
 
 
-def _numeric(table, column) -> bool:
+def _numeric(table: TableOut, column: Column) -> bool:
     return all(isinstance(r.values.get(column.key), (int, float, type(None))) and
                not isinstance(r.values.get(column.key), bool) for r in table.rows)
 
 
-def cell_text(value, fmt: str | None, lang: str) -> str:
+def cell_text(value: Any, fmt: str | None, lang: str) -> str:
     """One cell of a per-person table, as a reviewer reads it."""
     if fmt == "outcome":
         band = value.get("band")
@@ -335,8 +352,8 @@ def _recommendations(result: PackResult, lang: str) -> str:
     return "\n".join(out)
 
 
-def _next_grade(result: PackResult, lang: str) -> str:
-    plan = result.next_grade
+def next_grade_text(plan: NextGradeOut, result: PackResult, lang: str) -> str:
+    """The path to the next grade in a sentence: what blocks it, or the items that reach it."""
     title = plan.target_title.get(lang)
     if plan.blocked_by:
         reasons = "; ".join(pick(BLOCKED, b, lang) for b in plan.blocked_by)

@@ -21,15 +21,21 @@ import datetime as dt
 import io
 import re
 import zipfile
+from typing import TYPE_CHECKING
 
 from engine.report.formats.review_text import pack_comparison
 from engine.report.formats.sheet import COLUMNS, Group, SheetRow, header, score_sheet, word
-from engine.report.formats.text import _next_grade, cell_text, outcome_word
+from engine.report.formats.text import cell_text, next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num
 from engine.report.table import width
 from engine.version import __version__
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is made
+    from openpyxl.cell.cell import Cell, MergedCell
+    from openpyxl.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook created/modified: fixed, so output is reproducible
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -57,7 +63,7 @@ def render_xlsx(report: Report, lang: str = "zh") -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the sheet a new workbook starts with: every sheet is made below
     styles = _Styles()
     names: set[str] = set()
     several = len(report.results) > 1
@@ -86,7 +92,8 @@ def render_xlsx(report: Report, lang: str = "zh") -> bytes:
 
 # -- cells --------------------------------------------------------------------
 
-def put(ws, row: int, col: int, value, style=None, number_format: str | None = None):
+def put(ws: Worksheet, row: int, col: int, value: object, style: _Style | None = None,
+        number_format: str | None = None) -> Cell | MergedCell:
     """Write one cell; a text is always a string cell and never a formula."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
@@ -111,7 +118,7 @@ def put(ws, row: int, col: int, value, style=None, number_format: str | None = N
 class _Styles:
     """Plain styles: bold headers on grey, thin borders, wrapped text aligned to the top."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
         thin = Side(style="thin", color="808080")
@@ -130,17 +137,17 @@ class _Styles:
 
 
 class _Style:
-    def __init__(self, **parts):
+    def __init__(self, **parts: object) -> None:
         self.parts = parts
 
-    def apply(self, cell) -> None:
+    def apply(self, cell: Cell | MergedCell) -> None:
         for name, value in self.parts.items():
             setattr(cell, name, value)
 
 
 # -- sheets -------------------------------------------------------------------
 
-def _heading(ws, report: Report, result: PackResult, lang: str, styles: _Styles, width: int) -> None:
+def _heading(ws: Worksheet, report: Report, result: PackResult, lang: str, styles: _Styles, width: int) -> None:
     name = report.profile.name or report.profile.id or report.profile.file
     sep = "：" if lang == "zh" else ": "
     put(ws, 1, 1, f"{label('report', lang)}{sep}{name} — {result.pack.title.get(lang)}", styles.title)
@@ -156,7 +163,7 @@ def _heading(ws, report: Report, result: PackResult, lang: str, styles: _Styles,
     ws.row_dimensions[1].height = 24
 
 
-def _score_sheet(ws, report: Report, result: PackResult, lang: str, styles: _Styles) -> None:
+def _score_sheet(ws: Worksheet, report: Report, result: PackResult, lang: str, styles: _Styles) -> None:
     width = len(COLUMNS)
     _heading(ws, report, result, lang, styles, width)
     for col, key in enumerate(COLUMNS, 1):
@@ -174,7 +181,7 @@ def _score_sheet(ws, report: Report, result: PackResult, lang: str, styles: _Sty
     _page(ws, "3:3", landscape=True)
 
 
-def _group(ws, row: int, group: Group, styles: _Styles) -> int:
+def _group(ws: Worksheet, row: int, group: Group, styles: _Styles) -> int:
     first = row
     for item in group.rows:
         lost = item.outcome_key in ("not_met", "partly_met", "missing_data")
@@ -191,7 +198,7 @@ def _group(ws, row: int, group: Group, styles: _Styles) -> int:
     return row
 
 
-def _sheet_row(ws, row: int, item: SheetRow, style, styles: _Styles) -> None:
+def _sheet_row(ws: Worksheet, row: int, item: SheetRow, style: _Style, styles: _Styles) -> None:
     values = {"item": item.item, "standard": item.standard, "points": item.points, "method": item.method,
               "score": item.score if item.score_text is None else item.score_text, "reason": item.reason,
               "basis": item.basis, "evidence": item.evidence, "outcome": item.outcome, "rule": item.rule}
@@ -201,7 +208,7 @@ def _sheet_row(ws, row: int, item: SheetRow, style, styles: _Styles) -> None:
         put(ws, row, col, values[key], style)
 
 
-def _table_sheet(ws, table: TableOut, lang: str, styles: _Styles) -> None:
+def _table_sheet(ws: Worksheet, table: TableOut, lang: str, styles: _Styles) -> None:
     put(ws, 1, 1, table.title.get(lang), styles.title)
     put(ws, 2, 1, pick(SHEETS, "subject", lang), styles.head)
     ws.column_dimensions["A"].width = 16
@@ -223,12 +230,12 @@ def _table_sheet(ws, table: TableOut, lang: str, styles: _Styles) -> None:
     _page(ws, "2:2", landscape=len(table.columns) > 5)
 
 
-def _recommendations_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
+def _recommendations_sheet(ws: Worksheet, result: PackResult, lang: str, styles: _Styles) -> None:
     put(ws, 1, 1, label("recommendations", lang), styles.title)
     heads = [pick(SHEETS, "no", lang), header("rule", lang), header("item", lang), header("dimension", lang),
              header("outcome", lang), pick(SHEETS, "recover", lang), word("recommendation", lang),
              header("basis", lang)]
-    for col, (text, size) in enumerate(zip(heads, (6, 12, 26, 10, 10, 10, 50, 40)), 1):
+    for col, (text, size) in enumerate(zip(heads, (6, 12, 26, 10, 10, 10, 50, 40), strict=True), 1):
         put(ws, 2, col, text, styles.head)
         ws.column_dimensions[_letter(col)].width = size
     outcomes = {f.rule: f for f in result.findings}
@@ -246,7 +253,7 @@ def _recommendations_sheet(ws, result: PackResult, lang: str, styles: _Styles) -
         row += 1
     if result.next_grade is not None:
         row += 1
-        put(ws, row, 1, _next_grade(result, lang), styles.info)
+        put(ws, row, 1, next_grade_text(result.next_grade, result, lang), styles.info)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(heads))
         ws.row_dimensions[row].height = 32
     _page(ws, "2:2", landscape=True)
@@ -255,56 +262,81 @@ def _recommendations_sheet(ws, result: PackResult, lang: str, styles: _Styles) -
 SIGNED = "+0.00;-0.00;0.00"  # a change in points: the sign shown
 
 
-def _heads(ws, row: int, heads: list[tuple[str, float]], styles: _Styles) -> None:
+def _heads(ws: Worksheet, row: int, heads: list[tuple[str, float]], styles: _Styles) -> None:
     for col, (text, size) in enumerate(heads, 1):
         put(ws, row, col, text, styles.head)
         current = ws.column_dimensions[_letter(col)].width or 0
         ws.column_dimensions[_letter(col)].width = max(current, size)
 
 
-def _review_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
+def _review_sheet(ws: Worksheet, result: PackResult, lang: str, styles: _Styles) -> None:
     """审核调整: the waivers (what each replaced, why, who approved it, until when, where it is written) and the
     audit trail of the adjustments (computed score, asked, applied, result, who and why, where it is written)."""
     titles = {f.rule: f.title.get(lang) for f in result.findings}
     put(ws, 1, 1, f"{label('review_sheet', lang)} — {result.pack.title.get(lang)}", styles.title)
     row = 2
     if result.waivers:
-        put(ws, row, 1, label("waivers", lang), styles.info)
-        row += 1
-        _heads(ws, row, [(label("rule", lang), 14), (label("item", lang), 24), (label("outcome_replaced", lang), 10),
-                         (label("justification", lang), 40), (label("approver_col", lang), 18),
-                         (label("expires_col", lang), 12), (label("written_at", lang), 24)], styles)
-        row += 1
-        for w in result.waivers:
-            for col, value in enumerate((w.rule, titles.get(w.rule, ""), pick(OUTCOMES, w.outcome, lang),
-                                         w.justification, w.approver, w.expires, w.source), 1):
-                put(ws, row, col, value, styles.cell)
-            row += 1
-        row += 1
+        row = _waivers_table(ws, row, result, titles, lang, styles) + 1
     if result.adjustments:
-        put(ws, row, 1, label("adjustments", lang), styles.info)
-        row += 1
-        _heads(ws, row, [(label("rule", lang), 14), (label("item", lang), 24), (label("computed", lang), 10),
-                         (label("asked", lang), 10), (label("adjustment", lang), 10), (label("final", lang), 10),
-                         (label("reviewer", lang), 18), (label("why", lang), 36), (label("written_at", lang), 24)],
-               styles)
-        row += 1
-        for a in result.adjustments:
-            values = (a.rule, titles.get(a.rule, ""), a.computed, a.points, a.applied, a.adjusted, a.reviewer,
-                      a.reason, a.source)
-            for col, value in enumerate(values, 1):
-                put(ws, row, col, value, styles.cell, SIGNED if col in (4, 5) else None)
-            row += 1
+        _adjustments_table(ws, row, result, titles, lang, styles)
     _page(ws, "2:2", landscape=True, repeat=False)  # two tables: no one header row to repeat
 
 
-def _baseline_sheet(ws, baseline: Comparison, pack: PackComparison | None, result: PackResult, lang: str,
+def _waivers_table(ws: Worksheet, row: int, result: PackResult, titles: dict[str, str], lang: str,
+                   styles: _Styles) -> int:
+    """The waivers under a heading; the next row."""
+    put(ws, row, 1, label("waivers", lang), styles.info)
+    _heads(ws, row + 1, [(label("rule", lang), 14), (label("item", lang), 24), (label("outcome_replaced", lang), 10),
+                         (label("justification", lang), 40), (label("approver_col", lang), 18),
+                         (label("expires_col", lang), 12), (label("written_at", lang), 24)], styles)
+    row += 2
+    for w in result.waivers:
+        for col, text in enumerate((w.rule, titles.get(w.rule, ""), pick(OUTCOMES, w.outcome, lang),
+                                    w.justification, w.approver, w.expires, w.source), 1):
+            put(ws, row, col, text, styles.cell)
+        row += 1
+    return row
+
+
+def _adjustments_table(ws: Worksheet, row: int, result: PackResult, titles: dict[str, str], lang: str,
+                       styles: _Styles) -> None:
+    """The audit trail of the adjustments under a heading; the asked and applied points with their sign."""
+    put(ws, row, 1, label("adjustments", lang), styles.info)
+    _heads(ws, row + 1, [(label("rule", lang), 14), (label("item", lang), 24), (label("computed", lang), 10),
+                         (label("asked", lang), 10), (label("adjustment", lang), 10), (label("final", lang), 10),
+                         (label("reviewer", lang), 18), (label("why", lang), 36), (label("written_at", lang), 24)],
+           styles)
+    for at, a in enumerate(result.adjustments, row + 2):
+        values = (a.rule, titles.get(a.rule, ""), a.computed, a.points, a.applied, a.adjusted, a.reviewer,
+                  a.reason, a.source)
+        for col, value in enumerate(values, 1):
+            put(ws, at, col, value, styles.cell, SIGNED if col in (4, 5) else None)
+
+
+def _baseline_sheet(ws: Worksheet, baseline: Comparison, pack: PackComparison | None, result: PackResult, lang: str,
                     styles: _Styles) -> None:
     """同比: totals and grades before and now, the dimensions, the findings new and cleared, the rules that changed
-    (only the baseline and its notes when the baseline has no result of this pack)."""
-    titles = {f.rule: f.title.get(lang) for f in result.findings}
-    sep = "：" if lang == "zh" else ": "
+    (only the baseline and its notes when the baseline has no result of this pack). The tables are one below the
+    other, each after a blank row."""
     put(ws, 1, 1, f"{label('baseline', lang)} — {result.pack.title.get(lang)}", styles.title)
+    row = _baseline_info(ws, baseline, pack, lang, styles)
+    if pack is None:
+        _page(ws, "2:2", landscape=False, repeat=False)
+        return
+    titles = {f.rule: f.title.get(lang) for f in result.findings}
+    head_row = row + 1
+    row = _baseline_totals(ws, head_row, pack, lang, styles)
+    row = _baseline_dimensions(ws, row + 1, pack, lang, styles)
+    row = _baseline_findings(ws, row, pack, titles, lang, styles)
+    _baseline_rules(ws, row, pack, titles, lang, styles)
+    _page(ws, f"{head_row}:{head_row}", landscape=False, repeat=False)  # several tables, one below the other
+
+
+def _baseline_info(ws: Worksheet, baseline: Comparison, pack: PackComparison | None, lang: str,
+                   styles: _Styles) -> int:
+    """The baseline's file, profile and period (and the pack's versions when they differ), then the notes on the
+    comparison, a row each; the next row."""
+    sep = "：" if lang == "zh" else ": "
     who = baseline.profile or ""
     if baseline.period_start:
         who += f" {baseline.period_start} {label('to', lang)} {baseline.period_end}"
@@ -318,26 +350,31 @@ def _baseline_sheet(ws, baseline: Comparison, pack: PackComparison | None, resul
         put(ws, row, 1, note.get(lang), styles.info)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=7)
         row += 1
-    if pack is None:
-        _page(ws, "2:2", landscape=False, repeat=False)
-        return
-    row += 1
-    head_row = row
+    return row
+
+
+def _baseline_totals(ws: Worksheet, row: int, pack: PackComparison, lang: str, styles: _Styles) -> int:
+    """Total, grade and regression, before and now; the next row."""
     _heads(ws, row, [(label("item", lang), 16), (label("before", lang), 26), (label("after", lang), 12),
                      (label("delta", lang), 12)], styles)
     row += 1
     grade_before = pack.grade_before_title.get(lang) if pack.grade_before_title else pack.grade_before
     grade_after = pack.grade_after_title.get(lang) if pack.grade_after_title else pack.grade_after
-    for values, fmt, style in (
-            ((label("total", lang), pack.total_before, pack.total_after, pack.delta), SIGNED, styles.cell),
-            ((label("grade", lang), grade_before, grade_after, pick(GRADE_CHANGE, pack.grade_change, lang)), None,
-             styles.cell),
-            ((label("regression", lang), "", "", label("yes" if pack.regression else "no", lang)), None,
-             styles.lost if pack.regression else styles.cell)):
+    lines: list[tuple[tuple[str | float, ...], str | None, _Style]] = [
+        ((label("total", lang), pack.total_before, pack.total_after, pack.delta), SIGNED, styles.cell),
+        ((label("grade", lang), grade_before, grade_after, pick(GRADE_CHANGE, pack.grade_change, lang)), None,
+         styles.cell),
+        ((label("regression", lang), "", "", label("yes" if pack.regression else "no", lang)), None,
+         styles.lost if pack.regression else styles.cell)]
+    for values, fmt, style in lines:
         for col, value in enumerate(values, 1):
             put(ws, row, col, value, style, fmt if col == 4 else None)
         row += 1
-    row += 1
+    return row
+
+
+def _baseline_dimensions(ws: Worksheet, row: int, pack: PackComparison, lang: str, styles: _Styles) -> int:
+    """Each dimension's score before and now; the next row."""
     _heads(ws, row, [(label("dimension", lang), 16), (label("before", lang), 10), (label("after", lang), 10),
                      (label("delta", lang), 10)], styles)
     row += 1
@@ -346,6 +383,12 @@ def _baseline_sheet(ws, baseline: Comparison, pack: PackComparison | None, resul
         for col, value in enumerate((name, d.before, d.after, d.delta), 1):
             put(ws, row, col, "—" if value is None else value, styles.cell, SIGNED if col == 4 else None)
         row += 1
+    return row
+
+
+def _baseline_findings(ws: Worksheet, row: int, pack: PackComparison, titles: dict[str, str], lang: str,
+                       styles: _Styles) -> int:
+    """The vetoes and findings new and cleared, a row each (after a blank row); the next row."""
     lists = [(key, items) for key, items in (("new_vetoes", pack.new_vetoes), ("cleared_vetoes", pack.cleared_vetoes),
                                              ("new_findings", pack.new_findings),
                                              ("cleared_findings", pack.cleared_findings)) if items]
@@ -357,31 +400,33 @@ def _baseline_sheet(ws, baseline: Comparison, pack: PackComparison | None, resul
         put(ws, row, 2, named, styles.lost if key in ("new_vetoes", "new_findings") else styles.cell)
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=7)
         row += 1
-    if pack.rules:
-        row += 1
-        put(ws, row, 1, label("changed_rules", lang), styles.info)
-        row += 1
-        _heads(ws, row, [(label(key, lang), size) for key, size in (
-            ("rule", 16), ("item", 26), ("outcome_before", 12), ("outcome_after", 12), ("points_before", 10),
-            ("points_after", 10), ("delta", 10))], styles)
-        row += 1
-        for r in pack.rules:
-            values = (r.rule, r.title.get(lang) if r.title else titles.get(r.rule, ""),
-                      pick(OUTCOMES, r.before, lang) if r.before else "—",
-                      pick(OUTCOMES, r.after, lang) if r.after else "—",
-                      "—" if r.points_before is None else r.points_before,
-                      "—" if r.points_after is None else r.points_after, "—" if r.delta is None else r.delta)
-            for col, value in enumerate(values, 1):
-                put(ws, row, col, value, styles.cell, SIGNED if col == 7 and r.delta is not None else None)
-            row += 1
-    _page(ws, f"{head_row}:{head_row}", landscape=False, repeat=False)  # several tables, one below the other
+    return row
 
 
-def _missing_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
+def _baseline_rules(ws: Worksheet, row: int, pack: PackComparison, titles: dict[str, str], lang: str,
+                    styles: _Styles) -> None:
+    """The rules whose outcome or points changed (after a blank row), if any."""
+    if not pack.rules:
+        return
+    put(ws, row + 1, 1, label("changed_rules", lang), styles.info)
+    _heads(ws, row + 2, [(label(key, lang), size) for key, size in (
+        ("rule", 16), ("item", 26), ("outcome_before", 12), ("outcome_after", 12), ("points_before", 10),
+        ("points_after", 10), ("delta", 10))], styles)
+    for at, r in enumerate(pack.rules, row + 3):
+        values = (r.rule, r.title.get(lang) if r.title else titles.get(r.rule, ""),
+                  pick(OUTCOMES, r.before, lang) if r.before else "—",
+                  pick(OUTCOMES, r.after, lang) if r.after else "—",
+                  "—" if r.points_before is None else r.points_before,
+                  "—" if r.points_after is None else r.points_after, "—" if r.delta is None else r.delta)
+        for col, value in enumerate(values, 1):
+            put(ws, at, col, value, styles.cell, SIGNED if col == 7 and r.delta is not None else None)
+
+
+def _missing_sheet(ws: Worksheet, result: PackResult, lang: str, styles: _Styles) -> None:
     put(ws, 1, 1, label("missing_inputs", lang), styles.title)
     heads = [pick(SHEETS, "path", lang), pick(SHEETS, "title", lang), label("rules", lang),
              label("at_stake", lang)]
-    for col, (text, size) in enumerate(zip(heads, (30, 40, 24, 12)), 1):
+    for col, (text, size) in enumerate(zip(heads, (30, 40, 24, 12), strict=True), 1):
         put(ws, 2, col, text, styles.head)
         ws.column_dimensions[_letter(col)].width = size
     for row, item in enumerate(result.missing_inputs, 3):
@@ -393,8 +438,10 @@ def _missing_sheet(ws, result: PackResult, lang: str, styles: _Styles) -> None:
 
 # -- workbook -----------------------------------------------------------------
 
-def _page(ws, title_rows: str, landscape: bool, repeat: bool = True) -> None:
+def _page(ws: Worksheet, title_rows: str, landscape: bool, repeat: bool = True) -> None:
     """Page set-up; `repeat`: freeze the header row and print it on every page (a sheet of one table)."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
     header_row = int(title_rows.split(":")[0])
     _fit_rows(ws, header_row)
     if repeat:
@@ -404,13 +451,13 @@ def _page(ws, title_rows: str, landscape: bool, repeat: bool = True) -> None:
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
-def _fit_rows(ws, first: int) -> None:
+def _fit_rows(ws: Worksheet, first: int) -> None:
     """Row heights for the wrapped text (Excel and WPS do not fit them when a file is opened)."""
     merged = {(r, c) for cells in ws.merged_cells.ranges for r, c in cells.cells}
-    for row in ws.iter_rows(min_row=first):
+    for number, row in enumerate(ws.iter_rows(min_row=first), first):
         lines = 1
         for cell in row:
             if not isinstance(cell.value, str) or (cell.row, cell.column) in merged:
@@ -418,7 +465,7 @@ def _fit_rows(ws, first: int) -> None:
             columns = (ws.column_dimensions[cell.column_letter].width or 9) - 1
             lines = max(lines, sum(max(1, -(-width(part) // int(columns))) for part in cell.value.split("\n")))
         if lines > 1:
-            ws.row_dimensions[row[0].row].height = min(409, LINE_HEIGHT * lines)
+            ws.row_dimensions[number].height = min(409, LINE_HEIGHT * lines)
 
 
 def _letter(col: int) -> str:
@@ -438,7 +485,7 @@ def sheet_name(wanted: str, used: set[str]) -> str:
     return name
 
 
-def _properties(book, report: Report, lang: str) -> None:
+def _properties(book: Workbook, report: Report, lang: str) -> None:
     props = book.properties
     props.creator = f"community-assess {__version__}"
     props.lastModifiedBy = None
@@ -447,7 +494,7 @@ def _properties(book, report: Report, lang: str) -> None:
     props.title = ILLEGAL.sub("", f"{label('report', lang)}: {name}")
 
 
-def save_workbook(book) -> bytes:
+def save_workbook(book: Workbook) -> bytes:
     from openpyxl.writer.excel import ExcelWriter
 
     raw = io.BytesIO()

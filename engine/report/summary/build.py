@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from engine.pack.model import Pack
 from engine.report.build import number, text
-from engine.report.model import PackComparison, PackResult, Report
+from engine.report.model import Comparison, PackComparison, PackResult, Report, Text
 from engine.report.summary.model import (
     GroupDimension,
     GroupGrade,
@@ -16,7 +17,7 @@ from engine.report.summary.model import (
 from engine.review.baseline import rule_points
 
 
-def group_of(pack) -> SummaryGroup:
+def group_of(pack: Pack) -> SummaryGroup:
     """The empty table of a pack: its title, grades (best first) and dimensions."""
     return SummaryGroup(pack=pack.id, title=text(pack.meta.title),
                         grades=[GroupGrade(id=g.id, title=text(g.title)) for g in pack.grades],
@@ -31,12 +32,12 @@ def rows_of(report: Report, outputs: list[str] | None = None) -> list[tuple[str,
             for result in report.results]
 
 
-def _grade_title(result: PackResult):
+def _grade_title(result: PackResult) -> Text:
     """A grade withheld for lack of data says so (its rank still follows the grade on the data given)."""
     title = result.grade.title
     if not result.grade.withheld:
         return title
-    return type(title)(zh=f"暂不评定（{title.zh}）", en=f"not given ({title.en})")
+    return Text(zh=f"暂不评定（{title.zh}）", en=f"not given ({title.en})")
 
 
 def row_of(report: Report, result: PackResult, comparison: PackComparison | None, outputs: list[str]) -> SummaryRow:
@@ -50,13 +51,17 @@ def row_of(report: Report, result: PackResult, comparison: PackComparison | None
         vetoes=[RowVeto(rule=v.rule, severity=v.severity) for v in result.vetoes], coverage=result.coverage,
         waived=len(result.waivers), adjusted=len({a.rule for a in result.adjustments}),
         warnings=len(report.warnings),
-        baseline=_comparison(comparison, report.baseline.file) if comparison is not None else None,
+        baseline=_comparison(report.baseline, comparison),
         rules={f.rule: [f.kind, f.outcome, rule_points(f.kind, f.earned, f.deducted)] for f in result.findings},
         outputs=list(outputs))
 
 
-def _comparison(pack: PackComparison, file: str) -> RowComparison:
-    return RowComparison(file=file, total_before=pack.total_before, delta=pack.delta, grade_before=pack.grade_before,
-                         grade_before_title=pack.grade_before_title, grade_change=pack.grade_change,
+def _comparison(baseline: Comparison | None, pack: PackComparison | None) -> RowComparison | None:
+    """The row's comparison with its pack's result in the baseline, if the baseline has one."""
+    if baseline is None or pack is None:
+        return None
+    return RowComparison(file=baseline.file, total_before=pack.total_before, delta=pack.delta,
+                         grade_before=pack.grade_before, grade_before_title=pack.grade_before_title,
+                         grade_change=pack.grade_change,
                          new_findings=len(pack.new_findings), cleared_findings=len(pack.cleared_findings),
                          new_vetoes=pack.new_vetoes, regression=pack.regression)

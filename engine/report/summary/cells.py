@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from engine.report.labels import pick
+from engine.report.model import DiagnosticOut
 from engine.report.numbers import num, pct
 from engine.report.summary.model import SummaryGroup, SummaryRow
 
@@ -46,25 +49,25 @@ STATUS = {"ok": ("已评定", "assessed"), "invalid": ("档案无效", "invalid"
 ARROWS = {"up": "↑", "down": "↓", "same": ""}
 
 
-def word(key: str, lang: str, **values) -> str:
+def word(key: str, lang: str, **values: object) -> str:
     text = pick(WORDS, key, lang)
     return text.format(**values) if values else text
 
 
 # -- cells shared by every format ---------------------------------------------------------
 
-def percent(value) -> str:
+def percent(value: float | None) -> str:
     return pct(value)
 
 
-def signed(value) -> str:
+def signed(value: float | None) -> str:
     if value is None:
         return ""
     text = num(value)
     return text if text.startswith("-") or text == "0" else "+" + text
 
 
-def located(d) -> str:
+def located(d: DiagnosticOut) -> str:
     """A diagnostic's place and message: file:line:col when the line is known, else the file."""
     where = f"{d.file}:{d.line}:{d.col}" if d.line else d.file
     return f"{where}: {d.severity}[{d.code}]: {d.message}"
@@ -109,32 +112,33 @@ def columns(group: SummaryGroup, lang: str, with_baseline: bool) -> list[tuple[s
     return cols
 
 
-def cell(row: SummaryRow, key: str, lang: str):
+Cell = str | float | None  # a number (an int is a float to the type checker), a text, or nothing
+
+# the cell of each column but the dimensions' (`dim:ID`), from the row and the language
+CELLS: dict[str, Callable[[SummaryRow, str], Cell]] = {
+    "rank": lambda row, lang: row.rank,
+    "community": lambda row, lang: row.name or row.profile_id or row.file,
+    "id": lambda row, lang: row.profile_id or "",
+    "total": lambda row, lang: row.total,
+    "grade": lambda row, lang: row.grade_title.get(lang),
+    "vetoes": lambda row, lang: ", ".join(v.rule for v in row.vetoes),
+    "coverage": lambda row, lang: row.coverage,
+    "delta": lambda row, lang: change(row),
+    "note": note,
+}
+
+
+def cell(row: SummaryRow, key: str, lang: str) -> Cell:
     """A cell as data: numbers stay numbers (the text and CSV renderers format them)."""
-    if key == "rank":
-        return row.rank
-    if key == "community":
-        return row.name or row.profile_id or row.file
-    if key == "id":
-        return row.profile_id or ""
-    if key == "total":
-        return row.total
-    if key == "grade":
-        return row.grade_title.get(lang)
     if key.startswith("dim:"):
         return next((d.score for d in row.dimensions if d.id == key[4:]), None)
-    if key == "vetoes":
-        return ", ".join(v.rule for v in row.vetoes)
-    if key == "coverage":
-        return row.coverage
-    if key == "delta":
-        return change(row)
-    if key == "note":
-        return note(row, lang)
-    raise KeyError(key)
+    return CELLS[key](row, lang)  # a KeyError for a column no table has
 
 
-def shown(value, key: str) -> str:
+def shown(value: Cell, key: str) -> str:
+    """A cell as the text table shows it."""
+    if isinstance(value, str):
+        return value
     if key == "coverage":
         return percent(value)
     if value is None:
@@ -149,9 +153,9 @@ def safe_text(value: str) -> str:
     return "'" + value if value.lstrip(" ").startswith(FORMULA_STARTS) else value
 
 
-def number(value):
+def number(value: float | None) -> float | None:
     """A number for a spreadsheet cell: rounded to 2 places, whole numbers as integers; None stays empty."""
     if value is None:
         return None
-    value = round(float(value), 2)
-    return int(value) if value == int(value) else value
+    rounded = round(float(value), 2)
+    return int(rounded) if rounded == int(rounded) else rounded

@@ -7,7 +7,7 @@ points per rule), so next year's batch can compare rule by rule against it.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from engine.report.model import SCHEMA_VERSION, DiagnosticOut, EngineInfo, Out, Text
 
@@ -72,7 +72,7 @@ class SummaryRow(Out):
     adjusted: int = 0
     warnings: int = 0
     baseline: RowComparison | None = None
-    rules: dict[str, list] = {}  # rule id -> [kind, outcome, points]; points: earned, or −deducted
+    rules: dict[str, list[Any]] = {}  # rule id -> [kind, outcome, points]; points: earned, or −deducted
     outputs: list[str] = []  # per-profile reports written (--output-dir)
 
     @property

@@ -17,6 +17,7 @@ from engine.report.labels import pick
 from engine.report.numbers import num
 from engine.report.summary.cells import (
     STATUS,
+    Cell,
     cell,
     columns,
     limit_text,
@@ -28,7 +29,7 @@ from engine.report.summary.cells import (
     shown,
     word,
 )
-from engine.report.summary.model import Summary
+from engine.report.summary.model import ErrorEntry, Summary, SummaryGroup, SummaryRow
 from engine.report.table import render_table
 
 SUMMARY_FORMATS = ("text", "csv", "json", "xlsx")
@@ -93,49 +94,70 @@ def render_summary_text(summary: Summary, lang: str = "zh") -> str:
 def render_csv(summary: Summary, lang: str = "zh") -> str:
     """One table for every pack: a pack column, the union of dimension columns; then the errors as rows."""
     with_baseline = summary.baseline is not None
+    dims = _csv_dimensions(summary, lang)
+    header = _csv_header(dims, lang, with_baseline)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+
+    def write(line: list[Cell]) -> None:  # numbers stay numbers; every text is made safe from formula evaluation
+        writer.writerow([safe_text(c) if isinstance(c, str) else c for c in line])
+
+    write(list(header))
+    for group in summary.groups:
+        for row in group.rows:
+            write(_csv_row(group, row, dims, lang, with_baseline))
+    for error in summary.errors:
+        write(_csv_error(error, len(header), lang))
+    return "\ufeff" + out.getvalue()
+
+
+def _csv_dimensions(summary: Summary, lang: str) -> list[tuple[str, str]]:
+    """(id, heading) of every pack's dimensions, each once, in the order the packs give them."""
     dims: list[tuple[str, str]] = []
     for group in summary.groups:
         for d in group.dimensions:
             key = (d.id, f"{d.id} {d.title.get(lang)}")
             if key not in dims:
                 dims.append(key)
+    return dims
+
+
+def _csv_header(dims: list[tuple[str, str]], lang: str, with_baseline: bool) -> list[str]:
     header = [word(k, lang) for k in ("pack", "rank", "community", "id", "file", "total", "max", "grade")]
     header += [title for _, title in dims]
     header += [word(k, lang) for k in ("vetoes", "coverage")]
     if with_baseline:
         header += [word("delta", lang), word("grade_before", lang)]
-    header += [word("computed_grade", lang), word("status", lang), word("note", lang)]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    return header + [word("computed_grade", lang), word("status", lang), word("note", lang)]
 
-    def write(line: list) -> None:  # numbers stay numbers; every text is made safe from formula evaluation
-        writer.writerow([safe_text(c) if isinstance(c, str) else c for c in line])
 
-    write(header)
-    for group in summary.groups:
-        for row in group.rows:
-            scores = {d.id: d.score for d in row.dimensions}
-            line = [group.pack, row.rank, row.name or "", row.profile_id or "", row.file, number(row.total),
-                    number(row.max_total), row.grade_title.get(lang)]
-            line += [number(scores.get(i)) for i, _ in dims]
-            line += [" ".join(v.rule for v in row.vetoes), percent(row.coverage) if row.coverage is not None else ""]
-            if with_baseline:
-                before = ""
-                if row.baseline is not None:
-                    title = row.baseline.grade_before_title
-                    before = title.get(lang) if title else row.baseline.grade_before
-                line += [number(row.baseline.delta) if row.baseline else None, before]
-            computed = ""
-            if row.computed_grade:
-                computed = next((g.title.get(lang) for g in group.grades if g.id == row.computed_grade),
-                                row.computed_grade)
-            line += [computed, pick(STATUS, "ok", lang), note(row, lang)]
-            write(line)
-    width = len(header)
-    for error in summary.errors:
-        line: list = [""] * width
-        line[4] = error.file
-        line[-2] = pick(STATUS, error.status, lang)
-        line[-1] = located(error.diagnostics[0]) if error.diagnostics else error.reason
-        write(line)
-    return "\ufeff" + out.getvalue()
+def _csv_row(group: SummaryGroup, row: SummaryRow, dims: list[tuple[str, str]], lang: str,
+             with_baseline: bool) -> list[Cell]:
+    scores = {d.id: d.score for d in row.dimensions}
+    line: list[Cell] = [group.pack, row.rank, row.name or "", row.profile_id or "", row.file, number(row.total),
+                        number(row.max_total), row.grade_title.get(lang)]
+    line += [number(scores.get(i)) for i, _ in dims]
+    line += [" ".join(v.rule for v in row.vetoes), percent(row.coverage) if row.coverage is not None else ""]
+    if with_baseline:
+        line += _csv_baseline(row, lang)
+    computed = ""
+    if row.computed_grade:  # the grade before a quota moved the row down
+        computed = next((g.title.get(lang) for g in group.grades if g.id == row.computed_grade), row.computed_grade)
+    return line + [computed, pick(STATUS, "ok", lang), note(row, lang)]
+
+
+def _csv_baseline(row: SummaryRow, lang: str) -> list[Cell]:
+    """The change against the baseline and the grade there."""
+    if row.baseline is None:
+        return [None, ""]
+    title = row.baseline.grade_before_title
+    return [number(row.baseline.delta), title.get(lang) if title else row.baseline.grade_before]
+
+
+def _csv_error(error: ErrorEntry, width: int, lang: str) -> list[Cell]:
+    """A profile not assessed: its file, status and reason in the columns of the table."""
+    line: list[Cell] = [""] * width
+    line[4] = error.file
+    line[-2] = pick(STATUS, error.status, lang)
+    line[-1] = located(error.diagnostics[0]) if error.diagnostics else error.reason
+    return line

@@ -22,7 +22,7 @@ def render_summary_xlsx(summary: Summary, lang: str = "zh") -> bytes:
     from engine.report.formats.xlsx import save_workbook
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the sheet a new workbook starts with: every sheet is made below
     bold = Font(bold=True)
     grey = PatternFill("solid", fgColor="D9D9D9")
     wrap = Alignment(wrap_text=True, vertical="top")
