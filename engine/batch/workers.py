@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, Literal
 
 from engine.errors import Diagnostic, EngineError
 
@@ -59,7 +59,7 @@ Answer = tuple[int, Any]  # (index of the task, its result or a Failure)
 class Failure:
     """A task that produced no result: 'crashed', 'timeout' or 'error' (an exception, with its traceback)."""
 
-    kind: str
+    kind: Literal["crashed", "timeout", "error"]
     reason: str
     detail: str = ""
 

@@ -3,7 +3,7 @@
 Flattened `$and`s, cross-fact terms before any group, an always-true `_t` term
 closing every joining pattern, `$iany` split over an `$or` of different
 properties, float divisors, and the sentinel rule that tells a run is complete.
-durable_limits.py explains which evaluation bugs each one avoids.
+limits.py explains which evaluation bugs each one avoids.
 """
 
 from __future__ import annotations

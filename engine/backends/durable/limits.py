@@ -6,8 +6,8 @@ condition language, without workarounds), applies the same hardening the
 runtime applies (`harden_rules`), models the alpha network exactly as
 durable's `createAlpha`/`findAlpha` (src/rules/rete.c) would build it, and
 reports every problem as a `LimitProblem(rule, message, code)`. What a single
-term, constant or fact may be is in durable_terms.py; the rewrites in
-durable_harden.py.
+term, constant or fact may be is in terms.py; the rewrites in
+harden.py.
 
 How durable builds and evaluates the network (read in rete.c/events.c of 2.0.28):
 - The root has one child per test at the start of a pattern; `$and` terms form a

@@ -2,7 +2,7 @@
 
 Pure Python. The limits and encodings here were read in durable_rules 2.0.28's C
 sources and verified on this machine (DURABLE_RULES.md §3, §7, §8); the network
-model that uses them is in durable_limits.py.
+model that uses them is in limits.py.
 """
 
 from __future__ import annotations
