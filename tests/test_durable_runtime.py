@@ -76,6 +76,13 @@ def test_modules_import_where_durable_cannot():
     assert done.stdout.split() == ["False", "True", "[]", ".*养老.*"]
 
 
+def test_workarounds_are_all_on_in_production_and_named_when_off():
+    assert R.DEFAULT_RUNTIME.workarounds == R.Workarounds() and not R.Workarounds().switched_off()
+    assert R.Workarounds.without("ids", "dedupe").switched_off() == {"ids", "dedupe"}
+    with pytest.raises(ValueError, match="unknown workarounds"):
+        R.Workarounds.without("sentinal")
+
+
 # ---- results ---------------------------------------------------------------------------------
 
 @needs_durable
@@ -85,8 +92,8 @@ def test_activations_name_aliases_and_the_facts_passed_in():
         "in": {"all": [{"a": {"$and": [{"k": "a"}, {"p": "类型"}, {"$or": [{"v": "城市社区"}, {"v": "农村社区"}]}]}}]},
         "中文键": {"all": [{"a": {"$and": [{"k": "a"}, {"$gte": {"人口": 10}}]}}]},
     })
-    facts = [{"k": "a", "p": "人口", "v": 4519}, {"k": "a", "p": "人口", "v": 999}, {"k": "a", "p": "类型", "v": "城市社区"},
-             {"k": "a", "人口": 12}, {"k": "zz"}]
+    facts = [{"k": "a", "p": "人口", "v": 4519}, {"k": "a", "p": "人口", "v": 999},
+             {"k": "a", "p": "类型", "v": "城市社区"}, {"k": "a", "人口": 12}, {"k": "zz"}]
     acts = rs.run(facts)
     assert fired(acts) == fired([("big", {"a": facts[0]}), ("in", {"a": facts[2]}), ("中文键", {"a": facts[3]})])
     assert all(f is facts[0] for name, m in acts if name == "big" for f in m.values())
@@ -313,14 +320,14 @@ def test_fnv_is_the_one_durable_computes():
     a, b = SIGNED_PAIR
     assert durable_limits.fnv1a_32(a) == durable_limits.fnv1a_32(b)
     done = child("""
-        import json
+        import json, sys
         from engine.backends.durable import runtime as R
         h = R._dre.create_ruleset("fnv", json.dumps({"r": {"all": [{"m": {"k": "a"}}]}}))
-        for ids in (%r, ["staff:512789", "staff:749192"], ["a", "b"]):
+        for ids in (json.loads(sys.argv[1]), ["staff:512789", "staff:749192"], ["a", "b"]):
             code, off = R._dre.assert_facts(h, json.dumps([{"id": i, "sid": "1", "k": "a"} for i in ids],
                                                           ensure_ascii=False))
             print(code)
-    """ % list(SIGNED_PAIR))
+    """, json.dumps(list(SIGNED_PAIR)))
     assert done.stdout.split() == ["2", "2", "0"], done.stderr
 
 
@@ -346,14 +353,14 @@ def test_probe_success_is_cached(tmp_path, monkeypatch):
     R.CompiledRuleset("cache-me", rules, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("*.ok"))) == 1
     done = child("""
-        import sys, pathlib, subprocess
+        import json, sys, pathlib, subprocess
         from engine.backends.durable import runtime as R
         def refuse(*a, **k):
             raise AssertionError("probed again")
         subprocess.run = refuse
-        rs = R.CompiledRuleset("cache-me", %r, cache_dir=pathlib.Path(sys.argv[1]))
+        rs = R.CompiledRuleset("cache-me", json.loads(sys.argv[2]), cache_dir=pathlib.Path(sys.argv[1]))
         print(len(rs.run([{"k": "a", "x": "cached"}])))
-    """ % rules, str(tmp_path))
+    """, str(tmp_path), json.dumps(rules))
     assert done.stdout.strip() == "1", done.stderr
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
@@ -405,7 +412,8 @@ SCENARIOS = {
         for k in range(300):
             rules = {f"f{f}": {"all": [{"m": {"$and": [{"k": "x"}, {"$gte": {f"p{f}": 1}}]}}]}
                      for f in range(r.randrange(40))}
-            rules["join"] = {"all": [{"c": {"k": "c"}}, {"s": {"$and": [{"k": "s"}, {"$gte": {"score": {"c": "min"}}}]}}]}
+            rules["join"] = {"all": [{"c": {"k": "c"}},
+                                     {"s": {"$and": [{"k": "s"}, {"$gte": {"score": {"c": "min"}}}]}}]}
             rs = RT.compile(f"j{k}", rules, probe=False)
             for _ in range(3):
                 mn, scores = r.randrange(100), [r.randrange(100) for _ in range(r.randrange(1, 5))]
@@ -426,8 +434,10 @@ SCENARIOS = {
     "iany_or": """
         rs = RT.compile("i", {"any": {"all": [{"a": {"$and": [{"k": "a"}, {"$iany": {"v": {"$or": [
             {"$i.role": "x"}, {"$i.age": 30}]}}}]}}]}}, probe=False)
-        facts = [{"k": "a", "n": 0, "v": [{"role": "x", "age": 20}]}, {"k": "a", "n": 1, "v": [{"age": 20, "role": "x"}]},
-                 {"k": "a", "n": 2, "v": [{"role": "y", "age": 30}]}, {"k": "a", "n": 3, "v": [{"role": "y", "age": 1}]}]
+        facts = [{"k": "a", "n": 0, "v": [{"role": "x", "age": 20}]},
+                 {"k": "a", "n": 1, "v": [{"age": 20, "role": "x"}]},
+                 {"k": "a", "n": 2, "v": [{"role": "y", "age": 30}]},
+                 {"k": "a", "n": 3, "v": [{"role": "y", "age": 1}]}]
         got = sorted(m["a"]["n"] for _, m in rs.run(facts))
         print("ok" if got == [0, 1, 2] else "wrong")
     """,
