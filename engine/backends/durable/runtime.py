@@ -55,7 +55,7 @@ import hashlib
 import json
 import pathlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,21 +205,21 @@ class DurableRuntime:
 
     # -- sessions ----------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def session_slot(self) -> Iterator[None]:
-        """One live session at a time, never from inside another's `then`."""
+    def claim_session(self) -> None:
+        """Wait for the one live session slot; never from inside another session's `then`."""
         me = threading.get_ident()
         if self._owner == me:
             raise DurableRuntimeError("run() cannot be called from inside `then` (one live session at a time)")
-        with self._lock:
-            self._owner = me
-            try:
-                if len(self.leaked) > MAX_LEAKED:
-                    raise DurableRuntimeError(f"{len(self.leaked)} sessions could not be deleted after errors; "
-                                              "restart the process")
-                yield
-            finally:
-                self._owner = None
+        self._lock.acquire()
+        self._owner = me
+        if len(self.leaked) > MAX_LEAKED:
+            self.release_session()
+            raise DurableRuntimeError(f"{len(self.leaked)} sessions could not be deleted after errors; "
+                                      "restart the process")
+
+    def release_session(self) -> None:
+        self._owner = None
+        self._lock.release()
 
     def next_sid(self) -> str:
         """A sid never used, whose hash differs from every session left alive."""
@@ -279,8 +279,9 @@ class _Session:
             payload, _texts = self.runtime.encoder.batch(facts, ["x"] * count, self.sid, "x" if sentinel else None)
             return payload.replace('"id":"x",', "")
         avoid = self.state_hash if self.workarounds.id_check else None
-        indexes, self.cursor = self.runtime.ids.take(self.cursor, count, avoid)
-        ids = [self.runtime.ids.text[i] for i in indexes]
+        table = self.runtime.ids
+        indexes, self.cursor = table.take(self.cursor, count, avoid)
+        ids = [table.text[i] for i in indexes]
         payload, texts = self.runtime.encoder.batch(facts, ids, self.sid, ids[-1] if sentinel else None)
         # the sentinel has no fact to remember: zip stops at the last fact
         for i, fact, text in zip(indexes, facts, texts, strict=False):
@@ -429,8 +430,11 @@ class CompiledRuleset:
 
     def run(self, facts: list[Fact], *, then: Then | None = None) -> list[Activation]:
         """Evaluate one profile in a fresh session; see the module docstring."""
-        with self.runtime.session_slot():
+        self.runtime.claim_session()
+        try:
             return self._run(list(facts), then)
+        finally:
+            self.runtime.release_session()
 
     def _run(self, facts: list[Any], then: Then | None) -> list[Activation]:
         session = _Session(self)
