@@ -220,7 +220,7 @@ class FactEncoder:
     def __init__(self, *, check: bool = True, exact_numbers: bool = True):
         self.check = check
         self.exact_numbers = exact_numbers
-        self._marked = 0  # Decimals the C encoder's hook wrote during the current batch
+        self._marked = 0  # Decimals the hook wrote in the current batch (one at a time: under the session lock)
         self._dumps_marked = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                                               check_circular=False, default=self._decimal_hook).encode
 
