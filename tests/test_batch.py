@@ -211,7 +211,8 @@ def test_one_profile_stays_in_process():
     code = ("import sys; from engine.cli import app\n"
             "try:\n    app([sys.argv[1], '--pack', sys.argv[2], '--backend', 'reference'])\n"
             "except SystemExit as e:\n    assert not e.code, e.code\n"
-            "bad = [m for m in ('multiprocessing', 'engine.batch.run', 'engine.batch.workers', 'rich') if m in sys.modules]\n"
+            "bad = [m for m in ('multiprocessing', 'engine.batch.run', 'engine.batch.workers', 'rich')\n"
+            "       if m in sys.modules]\n"
             "assert not bad, bad\n")
     done = subprocess.run([sys.executable, "-c", code, str(STRONG), DEMO], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
@@ -239,8 +240,9 @@ def test_the_progress_bar_shows_on_a_terminal_only(monkeypatch):
 def test_shipped_packs_by_subject_with_a_waiver_and_an_adjustment(tmp_path):
     """Without --pack each profile gets the shipped packs of its subject: one ranked table per pack."""
     waivers = tmp_path / "w.yaml"
-    waivers.write_text("waivers:\n  - {rule: V5.3, profile: strong-community, justification: 经区信访局认定不属越级上访, "
-                       "approver: 区信访局, expires: 2099-12-31}\n", encoding="utf-8")
+    waivers.write_text("waivers:\n  - {rule: V5.3, profile: strong-community, "
+                       "justification: 经区信访局认定不属越级上访, approver: 区信访局, expires: 2099-12-31}\n",
+                       encoding="utf-8")
     adjustments = tmp_path / "a.yaml"
     adjustments.write_text("adjustments:\n  - {rule: R1.4, profile: 'weak-*', points: -1, reason: 现场核查, "
                            "reviewer: 考核组}\n", encoding="utf-8")

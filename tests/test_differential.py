@@ -41,8 +41,9 @@ def assert_same(reference, durable, label: str) -> None:
     ref["engine"]["backend"] = dur["engine"]["backend"] = "-"
     if ref == dur:
         return
-    for r, d in zip(ref["results"], dur["results"]):
-        for fr, fd in zip(r["findings"], d["findings"]):
+    # first the finding that differs, to name it; then the whole reports (lengths included)
+    for r, d in zip(ref["results"], dur["results"], strict=False):
+        for fr, fd in zip(r["findings"], d["findings"], strict=False):
             assert fr == fd, f"{label}: rule {fr['rule']} differs"
     assert ref == dur, f"{label}: reports differ"
 

@@ -56,10 +56,10 @@ def joining(n_cross: int, groups: int = 0) -> dict:
 _CHILD = textwrap.dedent("""
     import json, sys
     from engine.backends.durable import runtime as R
-    R._DISABLED = frozenset({"limits", "fact_check"})
+    unchecked = R.DurableRuntime(R.Workarounds.without("limits", "fact_check"))
     spec = json.loads(sys.stdin.read())
     try:
-        rs = R.CompiledRuleset("limit", spec["rules"], probe=False)
+        rs = unchecked.compile("limit", spec["rules"], probe=False)
         print("ok", len(rs.run(spec["facts"])), flush=True)
     except R.DurableRuntimeError as exc:
         print("error", exc, flush=True)

@@ -1,8 +1,9 @@
 """The durable_rules runtime: results, workarounds (each with a crash/fail regression), limits of sessions.
 
 Crash scenarios run in subprocesses. Each regression test repeats its scenario
-enough that, with the workaround switched off (`durable_runtime._DISABLED`), the
-subprocess dies or gives wrong results - shown by the `slow` negative controls.
+enough that, with the workaround switched off (a `DurableRuntime` built with
+`Workarounds.without(...)`), the subprocess dies or gives wrong results - shown
+by the `slow` negative controls.
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def test_modules_import_where_durable_cannot():
     assert done.stdout.split() == ["False", "True", "[]"]
 
 
+def test_workarounds_are_all_on_in_production_and_named_when_off():
+    assert R.DEFAULT_RUNTIME.workarounds == R.Workarounds() and not R.Workarounds().switched_off()
+    assert R.Workarounds.without("ids", "dedupe").switched_off() == {"ids", "dedupe"}
+    with pytest.raises(ValueError, match="unknown workarounds"):
+        R.Workarounds.without("sentinal")
+
+
 # ---- results ---------------------------------------------------------------------------------
 
 @needs_durable
@@ -84,8 +92,8 @@ def test_activations_name_aliases_and_the_facts_passed_in():
         "in": {"all": [{"a": {"$and": [{"k": "a"}, {"p": "类型"}, {"$or": [{"v": "城市社区"}, {"v": "农村社区"}]}]}}]},
         "中文键": {"all": [{"a": {"$and": [{"k": "a"}, {"$gte": {"人口": 10}}]}}]},
     })
-    facts = [{"k": "a", "p": "人口", "v": 4519}, {"k": "a", "p": "人口", "v": 999}, {"k": "a", "p": "类型", "v": "城市社区"},
-             {"k": "a", "人口": 12}, {"k": "zz"}]
+    facts = [{"k": "a", "p": "人口", "v": 4519}, {"k": "a", "p": "人口", "v": 999},
+             {"k": "a", "p": "类型", "v": "城市社区"}, {"k": "a", "人口": 12}, {"k": "zz"}]
     acts = rs.run(facts)
     assert fired(acts) == fired([("big", {"a": facts[0]}), ("in", {"a": facts[2]}), ("中文键", {"a": facts[3]})])
     assert all(f is facts[0] for name, m in acts if name == "big" for f in m.values())
@@ -210,7 +218,7 @@ def test_eleven_hundred_profiles_in_a_row_leave_no_session_alive():
     rs = compiled({"r": {"all": [{"a": {"$and": [{"k": "a"}, {"$gt": {"v": 0}}]}}]}})
     total = sum(len(rs.run([{"k": "a", "v": i % 3}])) for i in range(1100))
     assert total == sum(1 for i in range(1100) if i % 3)
-    assert not R._leaked
+    assert not R.DEFAULT_RUNTIME.leaked
 
 
 @needs_durable
@@ -252,7 +260,7 @@ def test_facts_durable_cannot_take_are_refused(fact, words):
     with pytest.raises(R.DurableRuntimeError, match=words.replace("*", r"\*").replace("+", r"\+")):
         rs.run([{"k": "a"}, fact])
     assert len(rs.run([{"k": "a"}])) == 1  # the session was cleaned up
-    assert not R._leaked
+    assert not R.DEFAULT_RUNTIME.leaked
 
 
 @needs_durable
@@ -274,7 +282,7 @@ def test_errors_in_then_and_reentrant_runs_clean_up():
     with pytest.raises(R.DurableRuntimeError, match="inside `then`"):
         rs.run([{"k": "a"}], then=lambda index, found: rs.run([{"k": "a"}]))
     assert len(rs.run([{"k": "a"}])) == 1
-    assert not R._leaked
+    assert not R.DEFAULT_RUNTIME.leaked
 
 
 # ---- fact ids ----------------------------------------------------------------------------------
@@ -283,23 +291,23 @@ def test_errors_in_then_and_reentrant_runs_clean_up():
 def test_ids_have_distinct_hashes_and_avoid_the_state_fact():
     rs = compiled({"r": {"all": [{"a": {"k": "a"}}]}})
     assert len(rs.run([{"k": "a", "i": i} for i in range(300)])) == 300
-    hashes = [durable_limits.fnv1a_32(text) for text in R._ID_TEXT]
-    assert len(R._ID_TEXT) >= 301 and len(set(hashes)) == len(hashes)
-    indexes, cursor = R._take_ids(0, 4, state_hash=durable_limits.fnv1a_32("2"))
+    table = R.DEFAULT_RUNTIME.ids.text
+    hashes = [durable_limits.fnv1a_32(text) for text in table]
+    assert len(table) >= 301 and len(set(hashes)) == len(hashes)
+    indexes, cursor = R.FactIds().take(0, 4, avoid_hash=durable_limits.fnv1a_32("2"))
     assert indexes == [0, 1, 3, 4] and cursor == 5
 
 
 @needs_durable
-def test_a_colliding_id_pair_raises_fact_collision(monkeypatch):
+def test_a_colliding_id_pair_raises_fact_collision():
     """staff:512789 and staff:749192 share an FNV-1a hash: durable drops the second (code 2)."""
     assert durable_limits.fnv1a_32("staff:512789") == durable_limits.fnv1a_32("staff:749192")
-    rs = compiled({"r": {"all": [{"a": {"k": "a"}}]}})
-    R._ensure_ids(10)
-    texts = list(R._ID_TEXT)
-    texts[0], texts[1] = "staff:512789", "staff:749192"
-    monkeypatch.setattr(R, "_ID_TEXT", texts)
-    monkeypatch.setattr(R, "_ID_INDEX", {t: i for i, t in enumerate(texts)})
-    monkeypatch.setattr(R, "_ID_HASH", dict(R._ID_HASH))
+    runtime = R.DurableRuntime()  # its own id table, spoiled below
+    rs = runtime.compile("collide", {"r": {"all": [{"a": {"k": "a"}}]}}, probe=False)
+    ids = runtime.ids
+    ids.ensure(10)
+    ids.text[0], ids.text[1] = "staff:512789", "staff:749192"
+    ids.index = {t: i for i, t in enumerate(ids.text)}
     with pytest.raises(R.FactCollision):
         rs.run([{"k": "a"}, {"k": "a"}])
 
@@ -312,29 +320,29 @@ def test_fnv_is_the_one_durable_computes():
     a, b = SIGNED_PAIR
     assert durable_limits.fnv1a_32(a) == durable_limits.fnv1a_32(b)
     done = child("""
-        import json
+        import json, sys
         from engine.backends.durable import runtime as R
         h = R._dre.create_ruleset("fnv", json.dumps({"r": {"all": [{"m": {"k": "a"}}]}}))
-        for ids in (%r, ["staff:512789", "staff:749192"], ["a", "b"]):
+        for ids in (json.loads(sys.argv[1]), ["staff:512789", "staff:749192"], ["a", "b"]):
             code, off = R._dre.assert_facts(h, json.dumps([{"id": i, "sid": "1", "k": "a"} for i in ids],
                                                           ensure_ascii=False))
             print(code)
-    """ % list(SIGNED_PAIR))
+    """, json.dumps(list(SIGNED_PAIR)))
     assert done.stdout.split() == ["2", "2", "0"], done.stderr
 
 
 # ---- probe -------------------------------------------------------------------------------------
 
 @needs_durable
-def test_probe_of_a_hanging_ruleset_times_out_and_we_survive(monkeypatch, tmp_path):
-    monkeypatch.setattr(R, "_DISABLED", frozenset({"limits"}))
+def test_probe_of_a_hanging_ruleset_times_out_and_we_survive(tmp_path):
+    unchecked = R.DurableRuntime(R.Workarounds.without("limits"))
     rules = {"r": {"all": [{"a": {"$and": [{"k": "a"}, {"$mt": {"t": "((b{0,1})+)+"}}]}}]}}
     with pytest.raises(durable_limits.RulesetLimitError) as caught:
-        R.CompiledRuleset("hangs", rules, probe_timeout=3, cache_dir=tmp_path)
+        unchecked.compile("hangs", rules, probe_timeout=3, cache_dir=tmp_path)
     assert caught.value.problems[0].code == "probe-timeout"
     crashing = {"r": {"all": [{"a": {"$and": [{"k": "a"}, {"$mt": {"t": "[一-龥]"}}]}}]}}
     with pytest.raises(durable_limits.RulesetLimitError) as caught:
-        R.CompiledRuleset("crashes", crashing, cache_dir=tmp_path)
+        unchecked.compile("crashes", crashing, cache_dir=tmp_path)
     assert caught.value.problems[0].code == "probe-crash"
     assert not list(tmp_path.iterdir())
 
@@ -345,14 +353,14 @@ def test_probe_success_is_cached(tmp_path, monkeypatch):
     R.CompiledRuleset("cache-me", rules, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("*.ok"))) == 1
     done = child("""
-        import sys, pathlib, subprocess
+        import json, sys, pathlib, subprocess
         from engine.backends.durable import runtime as R
         def refuse(*a, **k):
             raise AssertionError("probed again")
         subprocess.run = refuse
-        rs = R.CompiledRuleset("cache-me", %r, cache_dir=pathlib.Path(sys.argv[1]))
+        rs = R.CompiledRuleset("cache-me", json.loads(sys.argv[2]), cache_dir=pathlib.Path(sys.argv[1]))
         print(len(rs.run([{"k": "a", "x": "cached"}])))
-    """ % rules, str(tmp_path))
+    """, str(tmp_path), json.dumps(rules))
     assert done.stdout.strip() == "1", done.stderr
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
@@ -367,16 +375,15 @@ SCENARIOS = {
     "sentinel": """
         junk = [b"\\xff" * (1000 * k) for k in range(1, 80)]
         del junk
-        rs = R.CompiledRuleset("s", {"r": {"all": [{"m": {"k": "a"}}]}}, probe=False)
+        rs = RT.compile("s", {"r": {"all": [{"m": {"k": "a"}}]}}, probe=False)
         n = sum(len(rs.run([{"k": "zz", "i": i}])) for i in range(200))
         print("ok" if n == 0 else "wrong")
     """,
     # an assert that fails half-way leaves a state without action context: recover before deleting
     "recover": """
-        R._DISABLED = R._DISABLED | {"fact_check"}  # let the oversized fact reach durable
         junk = [b"\\xff" * (1000 * k) for k in range(1, 80)]
         del junk
-        rs = R.CompiledRuleset("s", {"r": {"all": [{"m": {"k": "a"}}]}}, probe=False)
+        rs = RT.compile("s", {"r": {"all": [{"m": {"k": "a"}}]}}, probe=False)
         big = dict({"k": "a"}, **{f"p{i}": i for i in range(300)})  # durable stops reading the batch there
         errors = 0
         for first in ({"k": "zz"}, {"k": "a"}):
@@ -388,11 +395,10 @@ SCENARIOS = {
     """,
     # an assert that raises (303: too many satisfied tests) half-way, before any action started
     "recover_303": """
-        R._DISABLED = R._DISABLED | {"limits"}  # let a ruleset past the stack limit reach durable
         junk = [b"\\xff" * (1000 * k) for k in range(1, 80)]
         del junk
         rules = {f"r{i}": {"all": [{"m": {"$and": [{"k": "a"}, {"$gte": {f"p{i}": 0}}]}}]} for i in range(65)}
-        rs = R.CompiledRuleset("s", rules, probe=False)
+        rs = RT.compile("s", rules, probe=False)
         wide = dict({"k": "a"}, **{f"p{i}": 1 for i in range(65)})
         try:
             rs.run([{"k": "zz"}, wide])
@@ -406,8 +412,9 @@ SCENARIOS = {
         for k in range(300):
             rules = {f"f{f}": {"all": [{"m": {"$and": [{"k": "x"}, {"$gte": {f"p{f}": 1}}]}}]}
                      for f in range(r.randrange(40))}
-            rules["join"] = {"all": [{"c": {"k": "c"}}, {"s": {"$and": [{"k": "s"}, {"$gte": {"score": {"c": "min"}}}]}}]}
-            rs = R.CompiledRuleset(f"j{k}", rules, probe=False)
+            rules["join"] = {"all": [{"c": {"k": "c"}},
+                                     {"s": {"$and": [{"k": "s"}, {"$gte": {"score": {"c": "min"}}}]}}]}
+            rs = RT.compile(f"j{k}", rules, probe=False)
             for _ in range(3):
                 mn, scores = r.randrange(100), [r.randrange(100) for _ in range(r.randrange(1, 5))]
                 facts = [{"k": "c", "min": mn}] + [{"k": "s", "ix": j, "score": s} for j, s in enumerate(scores)]
@@ -417,7 +424,7 @@ SCENARIOS = {
     """,
     # durable stops evaluating a pattern after its first nested group: a join term after an $or was ignored
     "reorder": """
-        rs = R.CompiledRuleset("o", {"join": {"all": [{"c": {"k": "c"}}, {"s": {"$and": [
+        rs = RT.compile("o", {"join": {"all": [{"c": {"k": "c"}}, {"s": {"$and": [
             {"k": "s"}, {"$or": [{"role": "a"}, {"role": "b"}]}, {"$gte": {"score": {"c": "min"}}}]}}]}}, probe=False)
         got = sorted(m["s"]["score"] for _, m in rs.run([{"k": "c", "min": 50}, {"k": "s", "role": "a", "score": 10},
                                                           {"k": "s", "role": "b", "score": 60}]))
@@ -425,16 +432,18 @@ SCENARIOS = {
     """,
     # inside $iany, $or alternatives on different fields overwrite each other (property order decides)
     "iany_or": """
-        rs = R.CompiledRuleset("i", {"any": {"all": [{"a": {"$and": [{"k": "a"}, {"$iany": {"v": {"$or": [
+        rs = RT.compile("i", {"any": {"all": [{"a": {"$and": [{"k": "a"}, {"$iany": {"v": {"$or": [
             {"$i.role": "x"}, {"$i.age": 30}]}}}]}}]}}, probe=False)
-        facts = [{"k": "a", "n": 0, "v": [{"role": "x", "age": 20}]}, {"k": "a", "n": 1, "v": [{"age": 20, "role": "x"}]},
-                 {"k": "a", "n": 2, "v": [{"role": "y", "age": 30}]}, {"k": "a", "n": 3, "v": [{"role": "y", "age": 1}]}]
+        facts = [{"k": "a", "n": 0, "v": [{"role": "x", "age": 20}]},
+                 {"k": "a", "n": 1, "v": [{"age": 20, "role": "x"}]},
+                 {"k": "a", "n": 2, "v": [{"role": "y", "age": 30}]},
+                 {"k": "a", "n": 3, "v": [{"role": "y", "age": 1}]}]
         got = sorted(m["a"]["n"] for _, m in rs.run(facts))
         print("ok" if got == [0, 1, 2] else "wrong")
     """,
     # a number written as 1e-05 stops durable's batch reader; the offset it returns is garbage
     "numbers": """
-        rs = R.CompiledRuleset("n", {"tiny": {"all": [{"a": {"$and": [{"k": "a"}, {"$lt": {"v": 0.0001}}]}}]}},
+        rs = RT.compile("n", {"tiny": {"all": [{"a": {"$and": [{"k": "a"}, {"$lt": {"v": 0.0001}}]}}]}},
                                probe=False)
         ok = True
         for v in (1e-05, 1e16, 1e20, 1e-300, 2.5e-07):
@@ -443,7 +452,7 @@ SCENARIOS = {
     """,
     # without explicit ids durable hashes the content: two identical item facts are one
     "ids": """
-        rs = R.CompiledRuleset("d", {"r": {"all": [{"a": {"$and": [{"k": "i"}, {"role": "社工"}]}}]}}, probe=False)
+        rs = RT.compile("d", {"r": {"all": [{"a": {"$and": [{"k": "i"}, {"role": "社工"}]}}]}}, probe=False)
         try:
             n = len(rs.run([{"k": "i", "role": "社工"}, {"k": "i", "role": "社工"}, {"k": "zz"}]))
         except R.FactCollision:
@@ -456,7 +465,7 @@ SCENARIOS = {
         for k in range(100):
             rules = {"join": {"all": [{"c": {"k": "c"}}, {"s": {"$and": [{"k": "s"}, {"$or": [
                 {"$gte": {"score": {"c": "min"}}}, {"$lte": {"age": {"c": "max"}}}]}]}}]}}
-            rs = R.CompiledRuleset(f"o{k}", rules, probe=False)
+            rs = RT.compile(f"o{k}", rules, probe=False)
             mn, mx = r.randrange(100), r.randrange(100)
             staff = [(r.randrange(100), r.randrange(100)) for _ in range(r.randrange(1, 5))]
             facts = [{"k": "c", "min": mn, "max": mx}] + [{"k": "s", "ix": j, "score": s, "age": a}
@@ -479,9 +488,16 @@ SWITCHES = {  # what the negative control switches off (the defences that would 
 }
 
 
+ALWAYS_OFF = {  # what a scenario needs off to reach durable at all, with or without the workaround
+    "recover": {"fact_check"},  # let the oversized fact reach durable
+    "recover_303": {"limits"},  # let a ruleset past the stack limit reach durable
+}
+
+
 def scenario(name: str, disabled=frozenset()) -> subprocess.CompletedProcess:
+    off = sorted(set(disabled) | ALWAYS_OFF.get(name, set()))
     code = "import random\nfrom engine.backends.durable import runtime as R\n" \
-           f"R._DISABLED = frozenset({sorted(disabled)!r})\n" + textwrap.dedent(SCENARIOS[name])
+           f"RT = R.DurableRuntime(R.Workarounds.without(*{off!r}))\n" + textwrap.dedent(SCENARIOS[name])
     return child(code, timeout=180)
 
 

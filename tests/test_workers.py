@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
 from engine.batch.workers import Failure, SetupFailed, WorkerPool, exit_reason
 from engine.errors import Diagnostic, PackError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup(offset: int) -> dict:
@@ -63,3 +69,26 @@ def test_exit_reasons():
     assert exit_reason(-signal.SIGSEGV) == "the worker process was killed by SIGSEGV"
     assert exit_reason(-signal.SIGKILL) == "the worker process was killed by SIGKILL"
     assert exit_reason(3) == "the worker process exited with code 3"
+
+
+def test_a_worker_answering_out_of_order_is_a_protocol_error_also_under_python_O():
+    """The protocol is checked by code, not by assert statements that `python -O` strips."""
+    code = textwrap.dedent("""
+        from collections import deque
+        from engine.batch.workers import WorkerProtocolError, _Worker
+        worker = object.__new__(_Worker)  # its bookkeeping only, no process
+        worker.queue = deque([(3, "a"), (4, "b")])
+        try:
+            worker.answered(4)
+        except WorkerProtocolError as exc:
+            print(exc)
+        worker.answered(3)
+        worker.answered(4)
+        try:
+            worker.answered(5)
+        except WorkerProtocolError as exc:
+            print(exc)
+    """)
+    done = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.splitlines() == ["a worker answered task 4 before task 3",
+                                        "a worker answered task 5, but it was sent none"], done.stderr

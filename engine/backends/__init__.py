@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    from engine.backends.durable.backend import DurableBackend
+    from engine.backends.reference import ReferenceBackend
+    from engine.pack.model import Pack
 
 CHOICES = ("auto", "durable", "reference")
 
@@ -29,7 +36,7 @@ def resolve_backend(name: str) -> str:
     return "durable" if available else "reference"
 
 
-def make_backend(name: str, pack):
+def make_backend(name: str, pack: Pack) -> DurableBackend | ReferenceBackend:
     if name == "durable":
         from engine.backends.durable.backend import DurableBackend
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.evaluation.context import Context, Truth
-from engine.pack.model import Pack, RuleSpec
+from engine.pack.model import Expr, Pack, RuleSpec
 
 NAME = "reference"
 
@@ -17,7 +17,7 @@ NAME = "reference"
 class ReferenceOracle:
     def __init__(self, context: Context):
         self.context = context
-        self._exprs: dict[str, dict] = {}
+        self._exprs: dict[str, dict[str, Expr]] = {}
 
     def truth(self, rule: RuleSpec, decision: str, subject: int | None) -> Truth:
         exprs = self._exprs.get(rule.id)

@@ -38,6 +38,8 @@ class Quota:
     def allowed(self, population: int) -> int:
         if self.count is not None:
             return self.count
+        if self.percent is None:
+            raise ValueError(f"quota {self.grade!r} has neither a count nor a percent")
         return math.floor(Decimal(population) * self.percent / 100)
 
 
@@ -90,7 +92,7 @@ def check_quotas(groups: list[SummaryGroup], quotas: list[Quota]) -> None:
         raise UsageError(problems)
 
 
-def _tie_key(row: SummaryRow) -> tuple:
+def _tie_key(row: SummaryRow) -> tuple[int, float]:
     return (row.grade_index, -row.total)
 
 

@@ -91,7 +91,7 @@ class Done:
 
 # -- inputs -------------------------------------------------------------------------------
 
-def find_profiles(args: Sequence[str | os.PathLike]) -> list[str]:
+def find_profiles(args: Sequence[str | os.PathLike[str]]) -> list[str]:
     """Files as given; directories (recursively) and globs give their .yaml/.yml files, sorted; no duplicates."""
     found: list[str] = []
     seen: set[str] = set()
@@ -210,7 +210,7 @@ def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOp
 @dataclass(frozen=True)
 class _Config:
     packs: list[str] | None
-    params: dict
+    params: dict[str, Any]
     backend: str
     formats: tuple[str, ...]
     lang: str
@@ -227,7 +227,7 @@ class _State:
         self.described: set[str] = set()
         self.faults = _test_faults()
 
-    def engine(self, dirs) -> Any:
+    def engine(self, dirs: Sequence[str | os.PathLike[str]]) -> Any:
         from engine.api.engine import Engine
 
         key = tuple(str(d) for d in dirs)
@@ -271,7 +271,7 @@ def _assess(state: _State, task: Task) -> Done:
         record = config.baseline.find(report)
         if record is not None:
             report.baseline = compare(report, record)
-    outputs = _write_reports(report, task.stem, config) if config.output_dir else []
+    outputs = _write_reports(report, config.output_dir, task.stem, config) if config.output_dir else []
     done.backend = report.engine.backend
     done.rows = rows_of(report, outputs)
     for pack in engine.packs:
@@ -282,13 +282,13 @@ def _assess(state: _State, task: Task) -> Done:
     return done
 
 
-def _write_reports(report: Report, stem: str, config: _Config) -> list[str]:
+def _write_reports(report: Report, directory: str, stem: str, config: _Config) -> list[str]:
     from engine.report import render
     from engine.report.output import atomic_write_bytes, atomic_write_text
 
     written = []
     for fmt in config.formats:
-        path = os.path.join(config.output_dir, stem + EXTENSIONS[fmt])
+        path = os.path.join(directory, stem + EXTENSIONS[fmt])
         content = render(report, fmt, config.lang)
         if isinstance(content, bytes):
             atomic_write_bytes(path, content)

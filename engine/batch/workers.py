@@ -16,10 +16,25 @@ process. So evaluation runs in worker processes watched from here:
 
 Workers are started with the 'spawn' method: a fresh interpreter, the same on
 every platform, no state inherited from the parent (nor its threads).
+
+The protocol, worker to parent, one message per pipe write:
+    ("ready", pid)                                   set-up done
+    ("fatal", message, diagnostics, error class)     set-up failed; the worker exits
+    ("done", task index, result)                     a task's result
+    ("error", task index, reason, traceback)         a task raised
+and parent to worker: a chunk `[(task index, task), ...]`, or None to exit.
+A worker answers the tasks of its chunks in the order it was sent them; anything
+else is a `WorkerProtocolError` (a bug, checked also under `python -O`).
+
+A hand-written pool rather than a library (pebble's ProcessPool was tried): a
+pool initializer that fails or crashes only gives "All workers expired", while
+a batch must report the set-up's diagnostics and the signal that killed it,
+time the set-up out, and keep the rest of a chunk when one of its tasks fails.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -29,17 +44,22 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import wait
-from typing import Any
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any, Literal
 
-from engine.errors import EngineError
+from engine.errors import Diagnostic, EngineError
+
+Chunk = list[tuple[int, Any]]  # (index of the task in the run, the task)
+Answer = tuple[int, Any]  # (index of the task, its result or a Failure)
 
 
 @dataclass(frozen=True)
 class Failure:
     """A task that produced no result: 'crashed', 'timeout' or 'error' (an exception, with its traceback)."""
 
-    kind: str
+    kind: Literal["crashed", "timeout", "error"]
     reason: str
     detail: str = ""
 
@@ -47,23 +67,38 @@ class Failure:
 class SetupFailed(Exception):
     """A worker could not set up; `diagnostics` when the cause was bad input (an EngineError)."""
 
-    def __init__(self, message: str, diagnostics: list | None = None, error_class: str | None = None):
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, error_class: str | None = None):
         super().__init__(message)
         self.diagnostics = diagnostics or []
         self.error_class = error_class
 
 
-def _main(conn, setup: Callable, args: tuple, handle: Callable) -> None:
+class WorkerProtocolError(RuntimeError):
+    """A worker sent a message the protocol does not allow (a bug in the pool, never bad input)."""
+
+
+# ---- in the worker process -------------------------------------------------------------------
+
+def _main(conn: Connection, setup: Callable[..., Any], args: tuple[Any, ...],
+          handle: Callable[[Any, Any], Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
     try:
         state = setup(*args)
-    except EngineError as exc:
-        conn.send(("fatal", str(exc), list(exc.diagnostics), type(exc).__name__))
-        return
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which stops the run
-        conn.send(("fatal", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", [], None))
+        conn.send(_fatal_message(exc))
         return
     conn.send(("ready", os.getpid()))
+    _serve(conn, state, handle)
+
+
+def _fatal_message(exc: BaseException) -> tuple[str, str, list[Diagnostic], str | None]:
+    if isinstance(exc, EngineError):
+        return "fatal", str(exc), list(exc.diagnostics), type(exc).__name__
+    return "fatal", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}", [], None
+
+
+def _serve(conn: Connection, state: Any, handle: Callable[[Any, Any], Any]) -> None:
+    """Answer every task of every chunk until the parent sends None or goes away."""
     while True:
         try:
             chunk = conn.recv()
@@ -72,39 +107,74 @@ def _main(conn, setup: Callable, args: tuple, handle: Callable) -> None:
         if chunk is None:
             return
         for index, task in chunk:
-            try:
-                result = handle(state, task)
-            except Exception as exc:  # noqa: BLE001 - a failure of this task only
-                conn.send(("error", index, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
-                continue
-            conn.send(("done", index, result))
+            conn.send(_answer(state, handle, index, task))
 
+
+def _answer(state: Any, handle: Callable[[Any, Any], Any], index: int, task: Any) -> tuple[Any, ...]:
+    try:
+        return "done", index, handle(state, task)
+    except Exception as exc:  # noqa: BLE001 - a failure of this task only
+        return "error", index, f"{type(exc).__name__}: {exc}", traceback.format_exc()
+
+
+# ---- in the parent ------------------------------------------------------------------------------
 
 class _Worker:
-    def __init__(self, context, number: int, setup: Callable, args: tuple, handle: Callable):
+    """One worker process, its pipe, and the tasks it was sent and has not answered yet."""
+
+    def __init__(self, context: BaseContext, number: int, setup: Callable[..., Any], args: tuple[Any, ...],
+                 handle: Callable[[Any, Any], Any]):
         parent, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_main, args=(child, setup, args, handle), daemon=True,
-                                       name=f"assess-worker-{number}")
+        # typeshed's BaseContext (what get_context(str) returns) lacks Process; every real context has it
+        process_class = context.Process  # type: ignore[attr-defined]
+        self.process: BaseProcess = process_class(target=_main, args=(child, setup, args, handle), daemon=True,
+                                                  name=f"assess-worker-{number}")
         self.process.start()
         child.close()
         self.conn = parent
         self.ready = False
-        self.pid: int | None = None
+        self.broken = False  # its pipe failed: it has gone
         self.started = time.monotonic()
         self.since = 0.0  # when the task it is on started
         self.queue: deque[tuple[int, Any]] = deque()  # sent and not yet answered, in order
 
-    def send(self, chunk: list[tuple[int, Any]]) -> None:
+    def send(self, chunk: Chunk) -> None:
         self.queue.extend(chunk)
         self.since = time.monotonic()
         self.conn.send(chunk)
 
+    def receive(self) -> list[tuple[Any, ...]]:
+        """Every message the worker has sent so far; a pipe that fails marks it `broken`."""
+        messages = []
+        while not self.broken:
+            try:
+                if not self.conn.poll():
+                    break
+                messages.append(self.conn.recv())
+            except Exception:  # noqa: BLE001 - EOF, a closed pipe, a message cut off by the worker's death
+                self.broken = True
+        return messages
+
+    def answered(self, index: int) -> None:
+        """Take the task the worker just answered off its queue; it must be the oldest one."""
+        if not self.queue:
+            raise WorkerProtocolError(f"a worker answered task {index}, but it was sent none")
+        expected = self.queue[0][0]
+        if index != expected:
+            raise WorkerProtocolError(f"a worker answered task {index} before task {expected}")
+        self.queue.popleft()
+        self.since = time.monotonic()
+
+    def gone(self) -> bool:
+        """It died or its pipe broke (a worker only exits cleanly when told to, with nothing left to do)."""
+        if self.broken:
+            return True
+        return not self.process.is_alive() and not (self.ready and not self.queue and self.process.exitcode == 0)
+
     def stop(self, grace: float = 5.0) -> None:
         if self.process.is_alive() and grace > 0:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 self.conn.send(None)
-            except (OSError, ValueError):
-                pass
             self.process.join(grace)
         self.kill()
 
@@ -138,9 +208,9 @@ def default_jobs() -> int:
 class WorkerPool:
     """Run `handle(state, task)` for many tasks in `jobs` supervised processes; see the module doc."""
 
-    def __init__(self, setup: Callable, args: tuple, handle: Callable, *, jobs: int | None = None,
-                 timeout: float | None = 60.0, chunk_size: int | None = None, setup_timeout: float = 600.0,
-                 start_method: str = "spawn"):
+    def __init__(self, setup: Callable[..., Any], args: tuple[Any, ...], handle: Callable[[Any, Any], Any], *,
+                 jobs: int | None = None, timeout: float | None = 60.0, chunk_size: int | None = None,
+                 setup_timeout: float = 600.0, start_method: str = "spawn"):
         self.setup, self.args, self.handle = setup, args, handle
         self.jobs = max(1, jobs or default_jobs())
         self.timeout = timeout
@@ -150,93 +220,117 @@ class WorkerPool:
         self.started = 0  # workers started, replacements included
         self.pids: list[int] = []
 
-    def run(self, tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def run(self, tasks: Sequence[Any]) -> Iterator[Answer]:
         """Yield (index of the task, its result or a Failure) as tasks finish, in no particular order."""
         if not tasks:
             return
-        jobs = min(self.jobs, len(tasks))
-        size = self.chunk_size or max(1, min(200, math.ceil(len(tasks) / (jobs * 4))))
-        indexed = list(enumerate(tasks))
-        pending: deque[list] = deque(indexed[i:i + size] for i in range(0, len(indexed), size))
-        workers = [self._start() for _ in range(jobs)]
+        batch = _Batch(self, tasks)
         finished = False
         try:
-            while pending or any(w.queue for w in workers):
-                for worker in workers:
-                    if worker.ready and not worker.queue and pending:
-                        worker.send(pending.popleft())
-                waitables = [w.conn for w in workers] + [w.process.sentinel for w in workers]
-                wait(waitables, timeout=self._next_deadline(workers))
-                for position, worker in enumerate(workers):
-                    alive = yield from self._drain(worker)
-                    lost = None
-                    if not alive:
-                        worker.process.join(2.0)  # it is exiting: let its exit status arrive
-                        if not worker.ready:
-                            raise SetupFailed(f"a worker failed to start: {exit_reason(worker.process.exitcode)}")
-                        lost = Failure("crashed", exit_reason(worker.process.exitcode))
-                    elif self._overdue(worker):
-                        worker.kill()
-                        lost = Failure("timeout", f"no result after {self.timeout:g} s; the worker was killed")
-                    elif not worker.ready and time.monotonic() - worker.started > self.setup_timeout:
-                        raise SetupFailed(f"a worker did not finish setting up in {self.setup_timeout:g} s")
-                    if lost is not None:
-                        yield from self._lose(worker, lost, pending)
-                        workers[position] = self._start()
+            while batch.unfinished():
+                batch.feed_idle_workers()
+                batch.wait()
+                for position in range(len(batch.workers)):
+                    yield from batch.collect(position)
             finished = True
         finally:  # idle workers are asked to exit; after an error or Ctrl-C, busy ones are killed at once
-            for worker in workers:
-                worker.stop(grace=5.0 if finished else 0.0)
+            batch.stop(grace=5.0 if finished else 0.0)
 
-    # -- parts ----------------------------------------------------------------------
-
-    def _start(self) -> _Worker:
+    def start_worker(self) -> _Worker:
         self.started += 1
         return _Worker(self.context, self.started, self.setup, self.args, self.handle)
 
-    def _drain(self, worker: _Worker):
-        """Read every message the worker has sent; False if it has gone (crashed or exited)."""
-        while True:
-            try:
-                if not worker.conn.poll():
-                    return worker.process.is_alive() or self._has_exited_cleanly(worker)
-                message = worker.conn.recv()
-            except (EOFError, OSError, ValueError):
-                return False
-            except Exception:  # noqa: BLE001 - a message cut off by the worker's death
-                return False
+
+class _Batch:
+    """One `WorkerPool.run`: the chunks not sent yet and the workers that run them."""
+
+    def __init__(self, pool: WorkerPool, tasks: Sequence[Any]):
+        self.pool = pool
+        jobs = min(pool.jobs, len(tasks))
+        size = pool.chunk_size or max(1, min(200, math.ceil(len(tasks) / (jobs * 4))))
+        indexed = list(enumerate(tasks))
+        self.pending: deque[Chunk] = deque(indexed[i:i + size] for i in range(0, len(indexed), size))
+        self.workers = [pool.start_worker() for _ in range(jobs)]
+
+    def unfinished(self) -> bool:
+        return bool(self.pending) or any(worker.queue for worker in self.workers)
+
+    def feed_idle_workers(self) -> None:
+        for worker in self.workers:
+            if worker.ready and not worker.queue and self.pending:
+                worker.send(self.pending.popleft())
+
+    def wait(self) -> None:
+        """Until a worker has sent something or exited, or the nearest deadline."""
+        waitables: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
+        wait(waitables, timeout=self._next_deadline())
+
+    def collect(self, position: int) -> list[Answer]:
+        """The answers of one worker, and the failure of its task if it died or overran (it is replaced)."""
+        worker = self.workers[position]
+        answers = self._read(worker)
+        failure = self._failure_of(worker)
+        if failure is not None:
+            answers.extend(self._lose(worker, failure))
+            self.workers[position] = self.pool.start_worker()
+        return answers
+
+    def stop(self, grace: float) -> None:
+        for worker in self.workers:
+            worker.stop(grace=grace)
+
+    # -- parts ----------------------------------------------------------------------
+
+    def _read(self, worker: _Worker) -> list[Answer]:
+        answers: list[Answer] = []
+        for message in worker.receive():
             kind = message[0]
             if kind == "ready":
-                worker.ready, worker.pid = True, message[1]
-                self.pids.append(message[1])
+                worker.ready = True
+                self.pool.pids.append(message[1])
             elif kind == "fatal":
                 raise SetupFailed(message[1], message[2], message[3])
+            elif kind == "done":
+                worker.answered(message[1])
+                answers.append((message[1], message[2]))
+            elif kind == "error":
+                worker.answered(message[1])
+                answers.append((message[1], Failure("error", message[2], message[3])))
             else:
-                index, payload = message[1], message[2]
-                expected = worker.queue.popleft()[0]
-                assert expected == index, "a worker answered out of order"
-                worker.since = time.monotonic()
-                yield index, payload if kind == "done" else Failure("error", payload, message[3])
+                raise WorkerProtocolError(f"a worker sent an unknown message {kind!r}")
+        return answers
 
-    @staticmethod
-    def _has_exited_cleanly(worker: _Worker) -> bool:
-        return not worker.queue and worker.ready and worker.process.exitcode == 0
+    def _failure_of(self, worker: _Worker) -> Failure | None:
+        """What the task the worker is on failed with, if it died or overran; SetupFailed if it never got ready."""
+        if worker.gone():
+            worker.process.join(2.0)  # it is exiting: let its exit status arrive
+            if not worker.ready:
+                raise SetupFailed(f"a worker failed to start: {exit_reason(worker.process.exitcode)}")
+            return Failure("crashed", exit_reason(worker.process.exitcode))
+        if self._overdue(worker):
+            worker.kill()
+            return Failure("timeout", f"no result after {self.pool.timeout:g} s; the worker was killed")
+        if not worker.ready and time.monotonic() - worker.started > self.pool.setup_timeout:
+            raise SetupFailed(f"a worker did not finish setting up in {self.pool.setup_timeout:g} s")
+        return None
 
     def _overdue(self, worker: _Worker) -> bool:
-        return bool(self.timeout and worker.ready and worker.queue
-                    and time.monotonic() - worker.since > self.timeout)
+        timeout = self.pool.timeout
+        return bool(timeout and worker.ready and worker.queue and time.monotonic() - worker.since > timeout)
 
-    def _lose(self, worker: _Worker, failure: Failure, pending: deque):
+    def _lose(self, worker: _Worker, failure: Failure) -> list[Answer]:
+        """Kill the worker; its current task failed, the rest of its chunk goes back to the queue."""
         worker.kill()
+        if not worker.queue:
+            return []
+        index, _ = worker.queue.popleft()
         if worker.queue:
-            index, _ = worker.queue.popleft()
-            if worker.queue:
-                pending.appendleft(list(worker.queue))  # the rest of its chunk, not run yet
-            worker.queue.clear()
-            yield index, failure
+            self.pending.appendleft(list(worker.queue))  # not run yet
+        worker.queue.clear()
+        return [(index, failure)]
 
-    def _next_deadline(self, workers: list[_Worker]) -> float | None:
-        now = time.monotonic()
-        deadlines = [w.since + self.timeout - now for w in workers if self.timeout and w.ready and w.queue]
-        deadlines += [w.started + self.setup_timeout - now for w in workers if not w.ready]
+    def _next_deadline(self) -> float | None:
+        now, timeout = time.monotonic(), self.pool.timeout
+        deadlines = [w.since + timeout - now for w in self.workers if timeout and w.ready and w.queue]
+        deadlines += [w.started + self.pool.setup_timeout - now for w in self.workers if not w.ready]
         return max(0.0, min(deadlines)) + 0.01 if deadlines else None

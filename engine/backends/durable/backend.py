@@ -10,6 +10,7 @@ that stratum are scored and their met facts asserted (forward chaining).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from engine.backends.durable import runtime as durable_runtime
 from engine.backends.durable.compile import CompiledProgram, attr_fact, compile_program, item_fact
@@ -21,15 +22,18 @@ from engine.pack.model import Pack, RuleSpec
 
 NAME = "durable"
 
+# (derived value name, element index or None) -> (value, the inputs it missed, not applicable)
+Synth = dict[tuple[str, int | None], tuple[Any, frozenset[str], bool]]
+
 
 class DurableOracle:
-    def __init__(self, backend: DurableBackend, context: Context, synth: dict):
+    def __init__(self, backend: DurableBackend, context: Context, synth: Synth):
         self.backend = backend
         self.context = context
-        self.synth = synth  # (name, element index or None) -> (value, missing, na)
+        self.synth = synth
         self.fired: set[tuple[str, int | None]] = set()
 
-    def record(self, activations) -> None:
+    def record(self, activations: list[durable_runtime.Activation]) -> None:
         names = self.backend.compiled.names
         for rule_name, facts in activations:
             entry = names.get(rule_name)
@@ -39,7 +43,7 @@ class DurableOracle:
             self.fired.add((entry[0], item["ix"] if item is not None else None))
 
     def truth(self, rule: RuleSpec, decision_name: str, subject: int | None) -> Truth:
-        decision = self.backend.program.decision(rule.id, decision_name)
+        decision = self.backend.program.known_decision(rule.id, decision_name)
         if decision.constant is True:
             return Truth(True)
         if (decision.key, subject) in self.fired:
@@ -47,38 +51,22 @@ class DurableOracle:
         return self.explain(decision, subject)
 
     def holds(self, rule: RuleSpec, decision_name: str, subject: int | None) -> bool:
-        decision = self.backend.program.decision(rule.id, decision_name)
+        decision = self.backend.program.known_decision(rule.id, decision_name)
         return decision.constant is True or (decision.key, subject) in self.fired
 
     def explain(self, decision: Decision, subject: int | None) -> Truth:
         """Why a condition did not hold: the same missing inputs and 'not applicable' the interpreter records."""
-        missing: set = set()
-        na = False
-        values = self.context.values
-        element = values[decision.list_path][subject] if subject is not None else None
-        for operand in decision.refs():
-            if operand.name.startswith("_d"):
-                continue
-            if operand.kind == "attr":
-                value = values.get(operand.name, MISSING)
-                cause = self.context.why.get(operand.name)
-                label = operand.name
-            else:
-                value = element.get(operand.name, MISSING)
-                cause = element.get(WHY, {}).get(operand.name)
-                label = f"{decision.list_path}[].{operand.name}"
-            if value is MISSING:
-                missing |= cause or {label}
-            elif value is NA:
-                na = True
+        element = self.context.values[decision.list_path][subject] \
+            if subject is not None and decision.list_path is not None else None
+        missing, na = self._unknown_reads(decision, element)
         for name in decision.synth:
-            value, why, not_applicable = self.synth[(name, subject if self.backend.program.synth[name].list_path
-                                                    else None)]
+            per_element = self.backend.program.synth[name].list_path
+            _value, why, not_applicable = self.synth[(name, subject if per_element else None)]
             missing |= why
             na = na or not_applicable
         for atom in decision.any_atoms:
             env = self.context.env()
-            if subject is not None:
+            if element is not None and decision.list_path is not None:
                 env.push(decision.list_path, element)
             atom.thunk(env)
             missing |= env.missing
@@ -89,6 +77,27 @@ class DurableOracle:
         # definitely false (false and unknown) is three-valued logic, asked of the interpreter.
         refuted = self.context.evaluate(decision.expr, subject).value is False
         return Truth(False, frozenset(missing), na, refuted)
+
+    def _unknown_reads(self, decision: Decision, element: dict[str, Any] | None) -> tuple[set[str], bool]:
+        """The inputs the condition reads that are missing (with their causes), and whether one is n/a."""
+        missing: set[str] = set()
+        na = False
+        for operand in decision.refs():
+            if operand.name.startswith("_d"):
+                continue
+            if operand.kind == "attr":
+                value = self.context.values.get(operand.name, MISSING)
+                cause = self.context.why.get(operand.name)
+                label = operand.name
+            else:
+                value = element.get(operand.name, MISSING) if element is not None else MISSING
+                cause = element.get(WHY, {}).get(operand.name) if element is not None else None
+                label = f"{decision.list_path}[].{operand.name}"
+            if value is MISSING:
+                missing |= cause or {label}
+            elif value is NA:
+                na = True
+        return missing, na
 
 
 class DurableBackend:
@@ -104,8 +113,8 @@ class DurableBackend:
         self.ruleset = durable_runtime.CompiledRuleset(name, self.compiled.rules, probe=probe)
 
     # -- facts ------------------------------------------------------------------------
-    def synthetic(self, context: Context) -> dict:
-        values: dict = {}
+    def synthetic(self, context: Context) -> Synth:
+        values: Synth = {}
         env = context.env()
         for name, synth in self.program.synth.items():
             if synth.list_path is None:
@@ -128,14 +137,11 @@ class DurableBackend:
                 values[(name, index)] = (value, frozenset(env.missing), env.na or value is NA)
         return values
 
-    def facts(self, context: Context, synth: dict) -> list[dict]:
+    def facts(self, context: Context, synth: Synth) -> list[dict[str, Any]]:
         plan = self.compiled.plan
         facts = []
         for name in sorted(plan.attrs):
-            if name.startswith("_d"):
-                value = synth[(name, None)][0]
-            else:
-                value = context.values.get(name)
+            value = synth[(name, None)][0] if name.startswith("_d") else context.values.get(name)
             fact = attr_fact(name, value, plan.lists.get(name))
             if fact is not None:
                 facts.append(fact)
@@ -155,13 +161,13 @@ class DurableBackend:
         synth = self.synthetic(context)
         oracle = DurableOracle(self, context, synth)
         met_rules = self.program.met_rules
-        by_stratum = {}
+        by_stratum: dict[int, list[RuleSpec]] = {}
         for rule in self.pack.rules:
             by_stratum.setdefault(rule.stratum, []).append(rule)
 
         next_stratum = [0]
 
-        def then(round_index: int, activations) -> list[dict]:
+        def then(round_index: int, activations: list[durable_runtime.Activation]) -> list[dict[str, Any]]:
             oracle.record(activations)
             while True:  # score strata until one has met facts that later rules match
                 stratum = next_stratum[0]

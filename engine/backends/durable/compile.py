@@ -11,7 +11,7 @@ Durable rule names are `rule|decision|n`: decision `n`-th conjunct of its
 disjunctive normal form. A decision holds for a subject when any of its
 conjuncts fires for it (closed world: no activation means it does not hold).
 
-This module does not import durable; `backends/durable_runtime.py` registers
+This module does not import durable; `runtime.py` registers
 the JSON (adding the workarounds) and runs sessions.
 """
 
@@ -20,12 +20,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from engine.backends.durable.lowering import Atom, Decision, Operand, Program
 from engine.expr.values import MISSING, NA
 from engine.pack.paths import set_dotted
 
 ATTR, ITEM, MET = "a", "i", "m"
+Cond = dict[str, Any]  # one durable condition (JSON)
 
 
 @dataclass
@@ -40,12 +42,12 @@ class FactPlan:
 @dataclass
 class CompiledProgram:
     program: Program
-    rules: dict[str, dict]
+    rules: dict[str, dict[str, Any]]
     plan: FactPlan
     names: dict[str, tuple[str, int]]  # durable rule name -> (decision key, conjunct index)
 
 
-def encode(value):
+def encode(value: Any) -> Any:
     """A value as durable_rules compares it: dates as day numbers; decimals as floats (engine
     numbers have at most 15 significant digits, so the float's shortest text is the decimal's
     own, and the C JSON encoder can write the facts without a per-value hook)."""
@@ -69,13 +71,13 @@ def _path(operand: Operand) -> str:
     return "f." + operand.name
 
 
-def _test(op: str, path: str, value) -> dict:
+def _test(op: str, path: str, value: Any) -> dict[str, Any]:
     if op == "==":
         return {path: value}
     return {{"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}[op]: {path: value}}
 
 
-def _in_test(path: str, consts: tuple, negate: bool) -> dict:
+def _in_test(path: str, consts: tuple[Any, ...], negate: bool) -> dict[str, Any]:
     values = [encode(c) for c in consts]
     if negate:
         tests = [{"$neq": {path: v}} for v in values]
@@ -90,9 +92,9 @@ class _Conjunct:
     def __init__(self, decision: Decision, plan: FactPlan):
         self.decision = decision
         self.plan = plan
-        self.attr_tests: dict[str, list] = {}
-        self.item_tests: list = []
-        self.met: list[dict] = []
+        self.attr_tests: dict[str, list[Cond]] = {}
+        self.item_tests: list[Cond] = []
+        self.met: list[Cond] = []
 
     def alias(self, attr: str) -> str:
         return "a" + str(list(self.attr_tests).index(attr))
@@ -102,9 +104,10 @@ class _Conjunct:
         self.plan.attrs.add(name)
 
     def note_field(self, name: str) -> None:
-        self.plan.items.setdefault(self.decision.list_path, set()).add(name)
+        if self.decision.list_path is not None:  # fields are read only in per-element conditions
+            self.plan.items.setdefault(self.decision.list_path, set()).add(name)
 
-    def build(self, atoms: tuple[Atom, ...]) -> dict:
+    def build(self, atoms: tuple[Atom, ...]) -> dict[str, Any]:
         for atom in atoms:  # first pass: every attribute gets its alias, in sorted order
             for operand in atom.operands():
                 if operand.kind == "attr":
@@ -124,33 +127,37 @@ class _Conjunct:
         return {"all": patterns}
 
     def place(self, atom: Atom) -> None:
-        op, left, right = atom.op, atom.left, atom.right
-        if op == "met":
+        """Add the atom's test to the pattern of the fact it is about."""
+        if atom.op == "met":
             alias = f"m{len(self.met)}"
             self.met.append({alias: {"$and": [{"k": MET}, {"r": atom.rule}, {"v": atom.met}]}})
-            return
-        if op in ("in", "not in"):
-            self.tests_of(left).append(_in_test(_path(left), atom.consts, op == "not in"))
-            return
-        if op in ("member", "not member"):
-            element = encode(right.value)
-            if op == "member":
-                test = {"$iany": {_path(left): {"$i": element}}}
-            else:  # an empty list holds nothing; durable's $iall does not match []
-                test = {"$or": [{"n": 0}, {"$iall": {"v": {"$neq": {"$i": element}}}}]}
-            self.tests_of(left).append(test)
-            return
-        if op == "any":
-            self.plan.lists.setdefault(left.name, set()).update(
-                a.left.name for conjunct in atom.pred for a in conjunct)
-            alternatives = []
-            for conjunct in atom.pred:
-                tests = [self.element_test(a) for a in conjunct]
-                alternatives.append(tests[0] if len(tests) == 1 else {"$and": tests})
-            condition = alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
-            self.tests_of(left).append({"$iany": {"v": condition}})
-            return
-        # a comparison
+        elif atom.op in ("in", "not in"):
+            self.tests_of(atom.left).append(_in_test(_path(atom.left), atom.consts, atom.op == "not in"))
+        elif atom.op in ("member", "not member"):
+            self.tests_of(atom.left).append(self.member_test(atom))
+        elif atom.op == "any":
+            self.tests_of(atom.left).append(self.any_test(atom))
+        else:
+            self.place_comparison(atom.op, atom.left, atom.rhs)
+
+    def member_test(self, atom: Atom) -> Cond:
+        element = encode(atom.rhs.value)
+        if atom.op == "member":
+            return {"$iany": {_path(atom.left): {"$i": element}}}
+        # an empty list holds nothing; durable's $iall does not match []
+        return {"$or": [{"n": 0}, {"$iall": {"v": {"$neq": {"$i": element}}}}]}
+
+    def any_test(self, atom: Atom) -> Cond:
+        self.plan.lists.setdefault(atom.left.name, set()).update(
+            a.left.name for conjunct in atom.pred for a in conjunct)
+        alternatives = []
+        for conjunct in atom.pred:
+            tests = [self.element_test(a) for a in conjunct]
+            alternatives.append(tests[0] if len(tests) == 1 else {"$and": tests})
+        condition = alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
+        return {"$iany": {"v": condition}}
+
+    def place_comparison(self, op: str, left: Operand, right: Operand) -> None:
         if right.kind == "const":
             self.tests_of(left).append(_test(op, _path(left), encode(right.value)))
             return
@@ -172,17 +179,17 @@ class _Conjunct:
             raise ValueError("self comparison should have been folded")
         self.attr_tests[left.name].append(_test(op, "v", {self.alias(right.name): "v"}))
 
-    def tests_of(self, operand: Operand) -> list:
+    def tests_of(self, operand: Operand) -> list[Cond]:
         if operand.kind == "attr":
             return self.attr_tests[operand.name]
         return self.item_tests
 
     @staticmethod
-    def element_test(atom: Atom) -> dict:
+    def element_test(atom: Atom) -> Cond:
         path = _path(atom.left)
         if atom.op in ("in", "not in"):
             return _in_test(path, atom.consts, atom.op == "not in")
-        return _test(atom.op, path, encode(atom.right.value))
+        return _test(atom.op, path, encode(atom.rhs.value))
 
 
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -190,7 +197,7 @@ _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def compile_program(program: Program) -> CompiledProgram:
     plan = FactPlan()
-    rules: dict[str, dict] = {}
+    rules: dict[str, dict[str, Any]] = {}
     names: dict[str, tuple[str, int]] = {}
     for key, decision in program.decisions.items():
         if decision.list_path is not None:
@@ -202,7 +209,8 @@ def compile_program(program: Program) -> CompiledProgram:
     return CompiledProgram(program, rules, plan, names)
 
 
-def item_fact(list_path: str, index: int, element: dict, fields: set[str], synth: dict) -> dict:
+def item_fact(list_path: str, index: int, element: dict[str, Any], fields: set[str],
+              synth: dict[str, Any]) -> dict[str, Any]:
     """The fact for one element of a list: its matched fields nested by dotted path."""
     nested = _element(element, fields)
     fact = {"k": ITEM, "l": list_path, "ix": index, "f": nested}
@@ -211,7 +219,7 @@ def item_fact(list_path: str, index: int, element: dict, fields: set[str], synth
     return fact
 
 
-def attr_fact(name: str, value, element_fields: set[str] | None = None) -> dict | None:
+def attr_fact(name: str, value: Any, element_fields: set[str] | None = None) -> dict[str, Any] | None:
     if value is None or _unknown(value):
         return None
     if isinstance(value, list):
@@ -223,9 +231,9 @@ def attr_fact(name: str, value, element_fields: set[str] | None = None) -> dict 
     return {"k": ATTR, "p": name, "v": encode(value)}
 
 
-def _element(element: dict, fields: set[str]) -> dict:
+def _element(element: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     """An element's fields nested by dotted path (derived `_d` names travel separately)."""
-    nested: dict = {}
+    nested: dict[str, Any] = {}
     for name in fields:
         if name.startswith("_d"):
             continue
@@ -235,7 +243,7 @@ def _element(element: dict, fields: set[str]) -> dict:
     return nested
 
 
-def _unknown(value) -> bool:
+def _unknown(value: Any) -> bool:
     return value is MISSING or value is NA
 
 

@@ -3,17 +3,20 @@
 Flattened `$and`s, cross-fact terms before any group, an always-true `_t` term
 closing every joining pattern, `$iany` split over an `$or` of different
 properties, float divisors, and the sentinel rule that tells a run is complete.
-durable_limits.py explains which evaluation bugs each one avoids.
+limits.py explains which evaluation bugs each one avoids.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Set
+from typing import Any
 
 from engine.backends.durable.terms import (
     MAX_PRI,
     SENTINEL_KIND,
     SENTINEL_RULE,
+    Cond,
     _Bad,
     _dnf,
     _ors_consistent,
@@ -23,34 +26,34 @@ from engine.backends.durable.terms import (
 
 # ---- hardening (the structural part of the runtime's workarounds) -------------------------------
 
-def _flatten(cond) -> list:
+def _flatten(cond: Cond) -> list[Cond]:
     key, body = next(iter(cond.items()))
     if key == "$and":
-        out = []
+        out: list[Cond] = []
         for term in body:
             out.extend(_flatten(term))
         return out
     return [cond]
 
 
-def _flatten_or(terms: list) -> list:
-    out = []
+def _flatten_or(terms: list[Cond]) -> list[Cond]:
+    out: list[Cond] = []
     for term in terms:
         key, body = next(iter(term.items()))
         out.extend(_flatten_or(body) if key == "$or" else [term])
     return out
 
 
-def _kind(term, aliases: tuple) -> str:
-    refs: set = set()
+def _kind(term: Cond, aliases: tuple[str, ...]) -> str:
+    refs: set[str] = set()
     try:
         return _term(term, aliases, "", refs, False, {"check": False})
     except _Bad:  # an unchecked ruleset (tests only): leave the term where it is
         return "simple"
 
 
-def _refs_of(term, aliases: tuple) -> list[str]:
-    refs: set = set()
+def _refs_of(term: Cond, aliases: tuple[str, ...]) -> list[str]:
+    refs: set[str] = set()
     try:
         _term(term, aliases, "", refs, False, {"check": False})
     except _Bad:
@@ -58,7 +61,7 @@ def _refs_of(term, aliases: tuple) -> list[str]:
     return sorted(refs, key=aliases.index)
 
 
-def _float_divisors(term):
+def _float_divisors(term: Any) -> Any:
     """Integer constant divisors become floats, so that $div divides like Python."""
     if isinstance(term, dict):
         out = {}
@@ -72,7 +75,7 @@ def _float_divisors(term):
     return term
 
 
-def _split_iany(term):
+def _split_iany(term: Cond) -> Cond:
     """$iany: {p: A or B} -> $or: [$iany: {p: A}, $iany: {p: B}] where the $or is unsafe inside."""
     key, body = next(iter(term.items()))
     if key == "$iany":
@@ -86,15 +89,35 @@ def _split_iany(term):
     return term
 
 
-def harden_pattern(cond, aliases: tuple, disabled=frozenset()):
+def _terms(cond: Cond, reorder: bool) -> list[Cond]:
+    """The pattern's terms: its $and flattened (only the outer one when not reordering)."""
+    if reorder:
+        return _flatten(cond)
+    key, body = next(iter(cond.items()))
+    return list(body) if key == "$and" else [cond]
+
+
+def _reordered(terms: list[Cond], aliases: tuple[str, ...]) -> list[Cond]:
+    """The discriminator first, then single tests, cross-fact tests, cross-fact $or, and groups last."""
+    kinds = [_kind(t, aliases) for t in terms]
+    rest = list(zip(terms[1:], kinds[1:], strict=True))
+    return (terms[:1] + [t for t, k in rest if k == "simple"] + [t for t, k in rest if k == "cross"]
+            + [t for t, k in rest if k == "cross-or"] + [t for t, k in rest if k == "alpha-group"])
+
+
+def _or_with_false_term(term: Cond, aliases: tuple[str, ...], anchor: str) -> Cond:
+    """A cross-fact $or gets an always-false last alternative (§8.2 precaution)."""
+    if "$or" in term and _kind(term, aliases) == "cross-or":
+        return {"$or": _flatten_or(term["$or"]) + [{"$lt": {"_t": {anchor: "_t"}}}]}
+    return term
+
+
+def harden_pattern(cond: Cond, aliases: tuple[str, ...], disabled: Set[str] = frozenset()) -> Cond:
     """The pattern as registered: see the module docstring for each step."""
     cond = _float_divisors(cond)
     if "iany_or" not in disabled:
         cond = _split_iany(cond)
-    terms = _flatten(cond) if "reorder" not in disabled else [cond]
-    if len(terms) == 1 and "reorder" in disabled:
-        key, body = next(iter(cond.items()))
-        terms = list(body) if key == "$and" else [cond]
+    terms = _terms(cond, "reorder" not in disabled)
     refs: list[str] = []
     for t in terms:
         refs.extend(r for r in _refs_of(t, aliases) if r not in refs)
@@ -102,32 +125,29 @@ def harden_pattern(cond, aliases: tuple, disabled=frozenset()):
         return terms[0] if len(terms) == 1 else {"$and": terms}
     anchor = refs[0]
     if "reorder" not in disabled:
-        kinds = [_kind(t, aliases) for t in terms]
-        first, rest = terms[:1], list(zip(terms[1:], kinds[1:]))
-        terms = (first + [t for t, k in rest if k == "simple"] + [t for t, k in rest if k == "cross"]
-                 + [t for t, k in rest if k == "cross-or"] + [t for t, k in rest if k == "alpha-group"])
+        terms = _reordered(terms, aliases)
     if "or_false" not in disabled:
-        terms = [({"$or": _flatten_or(t["$or"]) + [{"$lt": {"_t": {anchor: "_t"}}}]}
-                  if "$or" in t and _kind(t, aliases) == "cross-or" else t) for t in terms]
+        terms = [_or_with_false_term(t, aliases, anchor) for t in terms]
     if "t_term" not in disabled:
-        terms = terms + [{"$gte": {"_t": {anchor: "_t"}}}]
+        terms = [*terms, {"$gte": {"_t": {anchor: "_t"}}}]
     return {"$and": terms}
 
 
-def sentinel_rule() -> dict:
+def sentinel_rule() -> dict[str, Any]:
     return {"all": [{"m": {"k": SENTINEL_KIND}}], "pri": MAX_PRI + 1}
 
 
-def harden_rules(rules: dict, disabled=frozenset()) -> dict:
+def harden_rules(rules: dict[str, Any], disabled: Set[str] = frozenset()) -> dict[str, Any]:
     """The ruleset the runtime registers. Assumes check_ruleset found no problem."""
-    out = {}
+    out: dict[str, Any] = {}
     for name, rule in rules.items():
-        patterns, aliases = [], ()
+        patterns: list[Cond] = []
+        aliases: tuple[str, ...] = ()
         for pattern in rule["all"]:
             (alias, cond), = pattern.items()
             patterns.append({alias: harden_pattern(copy.deepcopy(cond), aliases, disabled)})
-            aliases = aliases + (alias,)
-        hardened = {"all": patterns}
+            aliases = (*aliases, alias)
+        hardened: dict[str, Any] = {"all": patterns}
         if "pri" in rule:
             hardened["pri"] = rule["pri"]
         out[name] = hardened

@@ -16,9 +16,11 @@ original expression). The differential tests check that both agree.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from engine.expr import ast
 from engine.expr import types as T
@@ -57,8 +59,8 @@ class Atom:
     op: str  # a comparison, 'in', 'not in', 'member', 'not member', 'any' or 'met'
     left: Operand
     right: Operand | None = None
-    consts: tuple = ()
-    pred: tuple = ()  # for 'any': DNF over 'elem' operands
+    consts: tuple[Any, ...] = ()
+    pred: tuple[tuple[Atom, ...], ...] = ()  # for 'any': DNF over 'elem' operands
     rule: str = ""
     met: bool = True
     # For 'any': the interpreter's version of the call, used to explain a
@@ -70,13 +72,20 @@ class Atom:
             return f"{self.left.show()} {self.op} [{', '.join(Operand('const', value=c).show() for c in self.consts)}]"
         if self.op in ("member", "not member"):
             word = "in" if self.op == "member" else "not in"
-            return f"{self.right.show()} {word} {self.left.show()}"
+            return f"{self.rhs.show()} {word} {self.left.show()}"
         if self.op == "any":
             inner = " or ".join(" and ".join(a.show() for a in conj) or "true" for conj in self.pred)
             return f"any({self.left.name}, {inner})"
         if self.op == "met":
             return f"{'' if self.met else 'not '}met('{self.rule}')"
-        return f"{self.left.show()} {self.op} {self.right.show()}"
+        return f"{self.left.show()} {self.op} {self.rhs.show()}"
+
+    @property
+    def rhs(self) -> Operand:
+        """The right operand of a comparison or a 'member' test, which always have one."""
+        if self.right is None:
+            raise ValueError(f"a {self.op!r} atom has no right operand")
+        return self.right
 
     def operands(self) -> list[Operand]:
         found = [self.left] + ([self.right] if self.right is not None else [])
@@ -131,6 +140,15 @@ class Program:
     def decision(self, rule_id: str, name: str) -> Decision | None:
         return self.decisions.get(f"{rule_id}|{name}")
 
+    def known_decision(self, rule_id: str, name: str) -> Decision:
+        """The decision of a rule that was lowered (every rule the backend is asked about)."""
+        return self.decisions[f"{rule_id}|{name}"]
+
+
+Conjunct = tuple[Atom, ...]
+# ("and" | "or", [formulas]), ("const", bool), or ("atom", an Atom or a constant formula)
+Formula = tuple[str, Any]
+
 
 class _TooComplex(Exception):
     pass
@@ -139,7 +157,7 @@ class _TooComplex(Exception):
 class _NegationNormalForm:
     """Pushes `not` down to the leaves; subclasses say what a leaf becomes."""
 
-    def nnf(self, node: ast.Node, negate: bool):
+    def nnf(self, node: ast.Node, negate: bool) -> Formula:
         if isinstance(node, ast.Binary) and node.op in ("and", "or"):
             op = node.op if not negate else ("or" if node.op == "and" else "and")
             return (op, [self.nnf(node.left, negate), self.nnf(node.right, negate)])
@@ -149,7 +167,7 @@ class _NegationNormalForm:
             return ("const", node.value != negate)
         return self.leaf(node, negate)
 
-    def leaf(self, node: ast.Node, negate: bool):
+    def leaf(self, node: ast.Node, negate: bool) -> Formula:
         raise NotImplementedError
 
 
@@ -157,7 +175,7 @@ class _Lowerer(_NegationNormalForm):
     def __init__(self, pack: Pack):
         self.pack = pack
         self.synth: dict[str, SynthValue] = {}
-        self.synth_by_text: dict[tuple, SynthValue] = {}
+        self.synth_by_text: dict[tuple[str | None, str, bool], SynthValue] = {}
         self.met_rules: set[str] = set()
 
     def lower_pack(self) -> Program:
@@ -191,16 +209,16 @@ class _Lowerer(_NegationNormalForm):
         return decision
 
     # -- negation normal form -------------------------------------------------------
-    def leaf(self, node: ast.Node, negate: bool):
+    def leaf(self, node: ast.Node, negate: bool) -> Formula:
         return ("atom", self.atom(node, negate))
 
-    def atom(self, node: ast.Node, negate: bool):
+    def atom(self, node: ast.Node, negate: bool) -> Atom | Formula:
         if isinstance(node, ast.Binary):
             if node.op in FLIP:
                 return self.comparison(node, negate)
             if node.op in ("in", "not in"):
                 return self.membership(node, negate != (node.op == "not in"))
-        if isinstance(node, ast.Path) and node.type == T.BOOLEAN:
+        if isinstance(node, ast.Path) and _checked_type(node) == T.BOOLEAN:
             operand = self.operand(node)
             if operand is not None and operand.kind != "const":
                 return Atom("==", operand, Operand("const", value=not negate))
@@ -212,11 +230,11 @@ class _Lowerer(_NegationNormalForm):
                 return lowered
         return self.synth_atom(node, negate)
 
-    def comparison(self, node: ast.Binary, negate: bool):
+    def comparison(self, node: ast.Binary, negate: bool) -> Atom | Formula:
         if _is_null(node.left) or _is_null(node.right):
             return self.synth_atom(node, negate)
         left, right = self.operand(node.left), self.operand(node.right)
-        if left is None or right is None or not _scalar(node.left.type) or not _scalar(node.right.type):
+        if left is None or right is None or not _scalar_node(node.left) or not _scalar_node(node.right):
             return self.synth_atom(node, negate)
         op = FLIP[node.op] if negate else node.op
         if left.kind == "const" and right.kind == "const":
@@ -225,10 +243,10 @@ class _Lowerer(_NegationNormalForm):
             left, right, op = right, left, MIRROR[op]
         return Atom(op, left, right)
 
-    def membership(self, node: ast.Binary, negate: bool):
+    def membership(self, node: ast.Binary, negate: bool) -> Atom | Formula:
         left = self.operand(node.left)
         right_node = node.right
-        if left is None or not _scalar(node.left.type):
+        if left is None or not _scalar_node(node.left):
             return self.synth_atom(node, negate != (node.op == "not in"))
         consts = self.const_list(right_node)
         if consts is not None:
@@ -238,16 +256,17 @@ class _Lowerer(_NegationNormalForm):
                 return ("const", negate)
             return Atom("not in" if negate else "in", left, consts=tuple(consts))
         right = self.operand(right_node)
+        right_type = _checked_type(right_node)
         if left.kind == "const" and right is not None and right.kind in ("attr", "field") \
-                and isinstance(right_node.type, T.ListType) and _scalar(right_node.type.item):
+                and isinstance(right_type, T.ListType) and _scalar(right_type.item):
             if negate and right.kind == "field":
                 return self.synth_atom(node, negate != (node.op == "not in"))
             return Atom("not member" if negate else "member", right, left)
         return self.synth_atom(node, negate != (node.op == "not in"))
 
-    def const_list(self, node: ast.Node):
+    def const_list(self, node: ast.Node) -> list[Any] | None:
         if isinstance(node, ast.ListExpr):
-            values = []
+            values: list[Any] = []
             for item in node.items:
                 operand = self.operand(item)
                 if operand is None or operand.kind != "const":
@@ -258,9 +277,9 @@ class _Lowerer(_NegationNormalForm):
             return list(node.ref.value)
         return None
 
-    def call(self, node: ast.Call, negate: bool):
+    def call(self, node: ast.Call, negate: bool) -> Atom | None:
         if node.name == "met":
-            rule_id = node.args[0].value
+            rule_id = cast(ast.Literal, node.args[0]).value  # the checker allows a string literal only
             self.met_rules.add(rule_id)
             return Atom("met", Operand("const"), rule=rule_id, met=not negate)
         # matches() is not sent to durable's $mt: its regex engine gives wrong and, under load,
@@ -269,7 +288,7 @@ class _Lowerer(_NegationNormalForm):
             return self.any_atom(node)
         return None
 
-    def any_atom(self, node: ast.Call):
+    def any_atom(self, node: ast.Call) -> Atom | None:
         list_node, pred = node.args
         if not (isinstance(list_node, ast.Path) and list_node.ref.kind == "input"):
             return None
@@ -302,7 +321,7 @@ class _Lowerer(_NegationNormalForm):
                 return None
             return self.read(Operand("attr", ref.name))
         if isinstance(node, ast.Call) and node.name == "date":
-            return Operand("const", value=node.args[0].parsed_date)
+            return Operand("const", value=_parsed_date(node))
         return self.synth_operand(node)
 
     def read(self, operand: Operand) -> Operand:
@@ -326,7 +345,7 @@ class _Lowerer(_NegationNormalForm):
         existing = self.synth_by_text.get(key)
         if existing is None:
             name = f"_d{len(self.synth) + 1}"
-            existing = SynthValue(name, text, node, compile_expr(node), list_path, node.type, padded)
+            existing = SynthValue(name, text, node, compile_expr(node), list_path, _checked_type(node), padded)
             self.synth[name] = existing
             self.synth_by_text[key] = existing
         self.current_synth.append(existing.name)
@@ -344,12 +363,12 @@ class _Element(_NegationNormalForm):
         self.outer = outer
         self.depth = depth
 
-    def leaf(self, node: ast.Node, negate: bool):
-        if isinstance(node, ast.Path) and node.type == T.BOOLEAN:
+    def leaf(self, node: ast.Node, negate: bool) -> Formula:
+        if isinstance(node, ast.Path) and _checked_type(node) == T.BOOLEAN:
             return ("atom", Atom("==", self.operand(node), Operand("const", value=not negate)))
         if isinstance(node, ast.Binary) and node.op in FLIP and not (_is_null(node.left) or _is_null(node.right)):
             left, right = self.operand(node.left), self.operand(node.right)
-            if not (_scalar(node.left.type) and _scalar(node.right.type)):
+            if not (_scalar_node(node.left) and _scalar_node(node.right)):
                 raise _NotElementLocal()
             op = FLIP[node.op] if negate else node.op
             if left.kind == "const" and right.kind == "const":
@@ -379,9 +398,9 @@ class _Element(_NegationNormalForm):
             if isinstance(node, ast.Literal):
                 operand = Operand("const", value=node.value) if node.value is not None else None
             elif isinstance(node, ast.Unary):
-                operand = Operand("const", value=-node.operand.value)
+                operand = Operand("const", value=-cast(ast.Literal, node.operand).value)
             elif isinstance(node, ast.Call):
-                operand = Operand("const", value=node.args[0].parsed_date)
+                operand = Operand("const", value=_parsed_date(node))
             elif node.ref.value is not None:
                 operand = Operand("const", value=node.ref.value)
         if operand is None:
@@ -395,15 +414,32 @@ def _is_null(node: ast.Node) -> bool:
     return isinstance(node, ast.Literal) and node.value is None
 
 
-def _scalar(value_type) -> bool:
+def _checked_type(node: ast.Node) -> T.Type:
+    """The type engine.expr.checker left on the node (an attribute the ast classes do not declare)."""
+    checked: Any = node
+    return cast(T.Type, checked.type)
+
+
+def _parsed_date(call: ast.Call) -> Any:
+    """The date of date('YYYY-MM-DD'), parsed by its checker (an attribute the ast classes do not declare)."""
+    argument: Any = call.args[0]
+    return argument.parsed_date
+
+
+def _scalar(value_type: T.Type) -> bool:
     return value_type in SCALAR_TYPES or isinstance(value_type, T.EnumType)
 
 
-def _apply(op: str, a, b) -> bool:
-    import operator
+def _scalar_node(node: ast.Node) -> bool:
+    return _scalar(_checked_type(node))
 
-    return {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-            ">=": operator.ge}[op](a, b)
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _apply(op: str, a: Any, b: Any) -> bool:
+    return bool(_COMPARE[op](a, b))
 
 
 def _reads_subject(node: ast.Node) -> bool:
@@ -415,7 +451,7 @@ def _reads_subject(node: ast.Node) -> bool:
     return False
 
 
-def _dnf(formula) -> list[tuple]:
+def _dnf(formula: Formula) -> list[Conjunct]:
     kind = formula[0]
     if kind == "atom":
         atom = formula[1]
@@ -425,6 +461,7 @@ def _dnf(formula) -> list[tuple]:
     if kind == "const":
         return [()] if formula[1] else []
     parts = [_dnf(part) for part in formula[1]]
+    out: list[Conjunct]
     if kind == "or":
         out = [conj for part in parts for conj in part]
     else:
@@ -438,10 +475,10 @@ def _dnf(formula) -> list[tuple]:
     return out
 
 
-def _simplify(conjuncts: list[tuple]) -> tuple[list[tuple], bool | None]:
+def _simplify(conjuncts: list[Conjunct]) -> tuple[list[Conjunct], bool | None]:
     """Drop duplicate atoms and conjuncts; detect conditions that are constant."""
-    cleaned: list[tuple] = []
-    seen = set()
+    cleaned: list[Conjunct] = []
+    seen: set[Conjunct] = set()
     for conjunct in conjuncts:
         unique = tuple(dict.fromkeys(conjunct))
         if not unique:

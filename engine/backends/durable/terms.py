@@ -2,7 +2,7 @@
 
 Pure Python. The limits and encodings here were read in durable_rules 2.0.28's C
 sources and verified on this machine (DURABLE_RULES.md §3, §7, §8); the network
-model that uses them is in durable_limits.py.
+model that uses them is in limits.py.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+
+Cond = Any  # a condition as the compiler writes it: JSON-like, checked here before it is trusted
+Stats = dict[str, int]  # "cross": cross-fact terms seen; "check": 0 while hardening an unchecked ruleset
 
 MAX_RULES = 4000
 MAX_PATTERNS = 16
@@ -81,7 +85,7 @@ def _special(text: str) -> bool:
 
 # ---- values -------------------------------------------------------------------------------
 
-def number_kind(value) -> str | None:
+def number_kind(value: object) -> str | None:
     """'int' / 'double' as durable's JSON parser will type the number our encoder writes."""
     if isinstance(value, bool):
         return None
@@ -94,19 +98,28 @@ def number_kind(value) -> str | None:
     return None
 
 
-def _check_constant(value, where: str) -> None:
+def _check_constant(value: object, where: str) -> None:
+    """A constant durable can compare exactly (strings and numbers as encoding.py writes them)."""
     if isinstance(value, bool):
         return
     if isinstance(value, str):
-        if _BAD_CHARS.search(value):
-            raise _Bad("value", f"{where}: lone surrogates and characters U+100000..U+10005F are not allowed")
-        if len(value) * 4 > MAX_STRING_BYTES and _utf8_len(value) > MAX_STRING_BYTES:
-            raise _Bad("string-size", f"{where}: a string of more than {MAX_STRING_BYTES} UTF-8 bytes")
-        return
-    if isinstance(value, int):
-        if not -MAX_INT < value < MAX_INT:
-            raise _Bad("number", f"{where}: integer outside +-2**62")
-        return
+        _check_string(value, where)
+    elif isinstance(value, (int, float, Decimal)):
+        _check_number(value, where)
+    elif value is None:
+        raise _Bad("value", f"{where}: null cannot be compared (durable matches $ex, $nex and == on null alike)")
+    else:
+        raise _Bad("value", f"{where}: a constant must be a string, number or boolean, not {type(value).__name__}")
+
+
+def _check_string(value: str, where: str) -> None:
+    if _BAD_CHARS.search(value):
+        raise _Bad("value", f"{where}: lone surrogates and characters U+100000..U+10005F are not allowed")
+    if len(value) * 4 > MAX_STRING_BYTES and _utf8_len(value) > MAX_STRING_BYTES:
+        raise _Bad("string-size", f"{where}: a string of more than {MAX_STRING_BYTES} UTF-8 bytes")
+
+
+def _check_number(value: int | float | Decimal, where: str) -> None:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise _Bad("number", f"{where}: NaN or infinity")
@@ -116,12 +129,10 @@ def _check_constant(value, where: str) -> None:
             raise _Bad("number", f"{where}: NaN or infinity")
         if value and not -60 < value.adjusted() < 19:
             raise _Bad("number", f"{where}: {value} is out of range (written out in full for durable)")
-        if number_kind(value) == "int" and not -MAX_INT < value < MAX_INT:
-            raise _Bad("number", f"{where}: integer outside +-2**62")
-        return
-    if value is None:
-        raise _Bad("value", f"{where}: null cannot be compared (durable matches $ex, $nex and == on null alike)")
-    raise _Bad("value", f"{where}: a constant must be a string, number or boolean, not {type(value).__name__}")
+        if number_kind(value) != "int":
+            return
+    if not -MAX_INT < value < MAX_INT:
+        raise _Bad("number", f"{where}: integer outside +-2**62")
 
 
 _BAD_CHARS = re.compile("[\ud800-\udfff\U00100000-\U0010005f]")
@@ -131,13 +142,13 @@ def _utf8_len(text: str) -> int:
     return len(text.translate(DURABLE_CHAR_MAP).encode("utf-8", "surrogatepass"))
 
 
-def _check_property(name, where: str, *, element: bool = False) -> None:
+def _check_property(name: object, where: str, *, element: bool = False) -> None:
     if not isinstance(name, str) or not name:
         raise _Bad("property", f"{where}: a property name must be a non-empty string")
     if _special(name):
         raise _Bad("property", f"{where}: property {name!r} holds a quote, backslash or control character")
     if element:
-        if name != "$i" and not name.startswith("$i."):
+        if not _is_element_path(name):
             raise _Bad("iany-property", f"{where}: inside $iany/$iall test '$i' or '$i.<field>', not {name!r}")
         return
     if name.startswith("$"):
@@ -151,7 +162,12 @@ def _check_property(name, where: str, *, element: bool = False) -> None:
 # A term is classified as: "simple" (one alpha test), "cross" (one comparison with another
 # alias), "alpha-group" ($or/$iany/$iall without cross terms), "cross-or".
 
-def _single(obj, where: str):
+def _is_element_path(name: str) -> bool:
+    """'$i' (the element itself) or '$i.<field>', inside $iany/$iall."""
+    return name == "$i" or name.startswith("$i.")
+
+
+def _single(obj: object, where: str) -> tuple[str, Any]:
     if isinstance(obj, dict) and len(obj) > 1:
         raise _Bad("multi-key-condition", f"{where}: a condition is an object with exactly one key; durable "
                                           f"silently ignores all keys but the first of {sorted(map(str, obj))}")
@@ -163,7 +179,7 @@ def _single(obj, where: str):
     return key, value
 
 
-def _operand(value, aliases: tuple, where: str, refs: set) -> str:
+def _operand(value: Any, aliases: tuple[str, ...], where: str, refs: set[str]) -> str:
     """Validate the right side of a comparison; returns 'const', 'self' ($m) or 'cross'."""
     if not isinstance(value, dict):
         if isinstance(value, (list, tuple)):
@@ -172,26 +188,7 @@ def _operand(value, aliases: tuple, where: str, refs: set) -> str:
         return "const"
     key, inner = _single(value, where)
     if key in _ARITH:
-        if not isinstance(inner, dict) or set(inner) != {"$l", "$r"}:
-            raise _Bad("arithmetic", f"{where}: {key} needs exactly '$l' and '$r'")
-        kinds = set()
-        for side in ("$l", "$r"):
-            operand = inner[side]
-            if isinstance(operand, (str, bool)) or operand is None:
-                raise _Bad("arithmetic", f"{where}: arithmetic works on numbers and fields only")
-            kinds.add(_operand(operand, aliases, where, refs))
-        if key == "$div":
-            divisor = inner["$r"]
-            if isinstance(divisor, dict) or number_kind(divisor) is None or divisor == 0:
-                raise _Bad("div-divisor", f"{where}: $div needs a non-zero number as divisor "
-                                          "(an integer division by a zero field kills the process)")
-        kinds.discard("const")
-        if kinds == {"self", "cross"}:
-            raise _Bad("mixed-ref", f"{where}: one expression cannot mix $m and another alias")
-        if not kinds:
-            raise _Bad("arithmetic", f"{where}: arithmetic on constants only never matches in durable; "
-                                     "write the result")
-        return kinds.pop()
+        return _arithmetic(key, inner, aliases, where, refs)
     if key == "$m":
         _check_property(inner, where)
         return "self"
@@ -202,7 +199,32 @@ def _operand(value, aliases: tuple, where: str, refs: set) -> str:
     return "cross"
 
 
-def _test(op: str, body, aliases: tuple, where: str, refs: set, element: bool, stats: dict) -> str:
+def _arithmetic(op: str, inner: Any, aliases: tuple[str, ...], where: str, refs: set[str]) -> str:
+    """{op: {$l: a, $r: b}}; 'self' or 'cross' after what its operands refer to."""
+    if not isinstance(inner, dict) or set(inner) != {"$l", "$r"}:
+        raise _Bad("arithmetic", f"{where}: {op} needs exactly '$l' and '$r'")
+    kinds = set()
+    for side in ("$l", "$r"):
+        operand = inner[side]
+        if isinstance(operand, (str, bool)) or operand is None:
+            raise _Bad("arithmetic", f"{where}: arithmetic works on numbers and fields only")
+        kinds.add(_operand(operand, aliases, where, refs))
+    if op == "$div":
+        divisor = inner["$r"]
+        if isinstance(divisor, dict) or number_kind(divisor) is None or divisor == 0:
+            raise _Bad("div-divisor", f"{where}: $div needs a non-zero number as divisor "
+                                      "(an integer division by a zero field kills the process)")
+    kinds.discard("const")
+    if kinds == {"self", "cross"}:
+        raise _Bad("mixed-ref", f"{where}: one expression cannot mix $m and another alias")
+    if not kinds:
+        raise _Bad("arithmetic", f"{where}: arithmetic on constants only never matches in durable; "
+                                 "write the result")
+    return kinds.pop()
+
+
+def _test(op: str, body: Any, aliases: tuple[str, ...], where: str, refs: set[str], element: bool,
+          stats: Stats) -> str:
     """One comparison {op: {prop: value}}; returns 'simple' or 'cross'."""
     prop, value = _single(body, where)
     _check_property(prop, where, element=element)
@@ -224,65 +246,86 @@ def _test(op: str, body, aliases: tuple, where: str, refs: set, element: bool, s
     return "simple"
 
 
-def _term(cond, aliases: tuple, where: str, refs: set, element: bool = False, stats: dict | None = None) -> str:
+def _term(cond: Cond, aliases: tuple[str, ...], where: str, refs: set[str], element: bool = False,
+          stats: Stats | None = None) -> str:
+    """Validate one term and classify it (see above); `refs` collects the aliases it refers to."""
     stats = {} if stats is None else stats
     key, body = _single(cond, where)
     if key == "$and":
-        if not isinstance(body, list) or not body:
-            raise _Bad("empty-group", f"{where}: $and needs a non-empty list (an empty one matches every fact)")
-        kinds = {_term(t, aliases, where, refs, element, stats) for t in body}
-        if "cross-or" in kinds or "mixed-and" in kinds:
-            raise _Bad("cross-or", f"{where}: a cross-fact $or cannot be nested in $and")
-        if kinds == {"cross"}:
-            return "cross"
-        return "mixed-and" if "cross" in kinds else "alpha-group"
+        return _and_term(body, aliases, where, refs, element, stats)
     if key == "$or":
-        if not isinstance(body, list) or not body:
-            raise _Bad("empty-group", f"{where}: $or needs a non-empty list (an empty one matches every fact)")
-        kinds = [_term(t, aliases, where, refs, element, stats) for t in body]
-        if all(k == "cross" for k in kinds):
-            if any(_single(t, where)[0] in ("$and", "$or") for t in body):
-                raise _Bad("cross-or", f"{where}: alternatives of a cross-fact $or must be single comparisons "
-                                       "(durable stops evaluating after a nested group)")
-            return "cross-or"
-        if any(k != "simple" and k != "alpha-group" for k in kinds):
-            raise _Bad("mixed-or", f"{where}: an $or cannot mix same-fact and cross-fact alternatives "
-                                   "(durable drops the same-fact ones); split it into separate rules")
-        return "alpha-group"
+        return _or_term(body, aliases, where, refs, element, stats)
     if key in ("$iany", "$iall"):
-        if element:
-            raise _Bad("iany-shape", f"{where}: $iany/$iall cannot be nested")
-        prop, inner = _single(body, where)
-        _check_property(prop, where)
-        _inner_condition(key, inner, aliases, where, refs, stats)
-        return "alpha-group"
+        return _element_term(key, body, aliases, where, refs, element, stats)
     if key == "$not" or key.endswith("$not"):
         raise _Bad("not-pattern", f"{where}: $not is not supported (order-dependent and crash-prone)")
-    if key in _CMP or key in ("$ex", "$nex", "$mt", "$imt"):
+    if key in _TESTS:
         if element and key == "$nex":
             raise _Bad("iany-shape", f"{where}: $nex cannot be used inside $iany/$iall")
         return _test(key, body, aliases, where, refs, element, stats)
     if key in _ARITH or key == "$m":
         raise _Bad("condition-shape", f"{where}: {key} must be the right side of a comparison")
-    if key.startswith("$") and not (element and (key == "$i" or key.startswith("$i."))):
+    if key.startswith("$") and not (element and _is_element_path(key)):
         raise _Bad("unknown-operator", f"{where}: unknown operator {key!r}")
     # {prop: value}: equality
     return _test("$eq", {key: body}, aliases, where, refs, element, stats)
 
 
-def _first_property(cond) -> str | None:
+def _group(op: str, body: Any, where: str) -> list[Cond]:
+    if not isinstance(body, list) or not body:
+        raise _Bad("empty-group", f"{where}: {op} needs a non-empty list (an empty one matches every fact)")
+    return body
+
+
+def _and_term(body: Any, aliases: tuple[str, ...], where: str, refs: set[str], element: bool,
+              stats: Stats) -> str:
+    kinds = {_term(t, aliases, where, refs, element, stats) for t in _group("$and", body, where)}
+    if "cross-or" in kinds or "mixed-and" in kinds:
+        raise _Bad("cross-or", f"{where}: a cross-fact $or cannot be nested in $and")
+    if kinds == {"cross"}:
+        return "cross"
+    return "mixed-and" if "cross" in kinds else "alpha-group"
+
+
+def _or_term(body: Any, aliases: tuple[str, ...], where: str, refs: set[str], element: bool,
+             stats: Stats) -> str:
+    terms = _group("$or", body, where)
+    kinds = [_term(t, aliases, where, refs, element, stats) for t in terms]
+    if all(k == "cross" for k in kinds):
+        if any(_single(t, where)[0] in ("$and", "$or") for t in terms):
+            raise _Bad("cross-or", f"{where}: alternatives of a cross-fact $or must be single comparisons "
+                                   "(durable stops evaluating after a nested group)")
+        return "cross-or"
+    if any(k not in ("simple", "alpha-group") for k in kinds):
+        raise _Bad("mixed-or", f"{where}: an $or cannot mix same-fact and cross-fact alternatives "
+                               "(durable drops the same-fact ones); split it into separate rules")
+    return "alpha-group"
+
+
+def _element_term(op: str, body: Any, aliases: tuple[str, ...], where: str, refs: set[str], element: bool,
+                  stats: Stats) -> str:
+    """{$iany|$iall: {list property: condition on its elements}}."""
+    if element:
+        raise _Bad("iany-shape", f"{where}: $iany/$iall cannot be nested")
+    prop, inner = _single(body, where)
+    _check_property(prop, where)
+    _inner_condition(op, inner, aliases, where, refs, stats)
+    return "alpha-group"
+
+
+def _first_property(cond: Cond) -> str | None:
     key, body = next(iter(cond.items()))
     if key == "$and":
         return _first_property(body[0])
     if key == "$or":
         props = {_first_property(t) for t in body}
         return props.pop() if len(props) == 1 else None
-    if key in _CMP or key in ("$ex", "$nex", "$mt", "$imt"):
-        return next(iter(body))
-    return key
+    if key in _TESTS:
+        return str(next(iter(body)))
+    return str(key)
 
 
-def _ors_consistent(cond) -> bool:
+def _ors_consistent(cond: Cond) -> bool:
     """Inside $iany/$iall: every $or's alternatives start on one property."""
     key, body = next(iter(cond.items()))
     if key == "$and":
@@ -292,7 +335,8 @@ def _ors_consistent(cond) -> bool:
     return True
 
 
-def _inner_condition(op: str, inner, aliases: tuple, where: str, refs: set, stats: dict) -> None:
+def _inner_condition(op: str, inner: Cond, aliases: tuple[str, ...], where: str, refs: set[str],
+                     stats: Stats) -> None:
     kind = _term(inner, aliases, where, refs, True, stats)
     if kind not in ("simple", "alpha-group"):
         raise _Bad("iany-shape", f"{where}: {op} cannot refer to other patterns")
@@ -301,30 +345,31 @@ def _inner_condition(op: str, inner, aliases: tuple, where: str, refs: set, stat
                               "first (durable lets one overwrite the other)")
 
 
-def _dnf(cond) -> list[list[dict]]:
+def _dnf(cond: Cond) -> list[list[Cond]]:
+    """The condition as alternatives of conjunctions (stops growing past MAX_DNF)."""
     key, body = next(iter(cond.items()))
     if key == "$and":
-        out = [[]]
+        out: list[list[Cond]] = [[]]
         for term in body:
             out = [a + b for a in out for b in _dnf(term)]
             if len(out) > MAX_DNF:
                 return out
         return out
     if key == "$or":
-        out = []
+        alternatives: list[list[Cond]] = []
         for term in body:
-            out.extend(_dnf(term))
-        return out
+            alternatives.extend(_dnf(term))
+        return alternatives
     return [[cond]]
 
 
-def _dnf_ok(cond) -> bool:
+def _dnf_ok(cond: Cond) -> bool:
     return all(_ors_consistent({"$and": conj}) for conj in _dnf(cond))
 
 
 # ---- facts ------------------------------------------------------------------------------------
 
-def _fact_walk(obj, path: str, problems: list, in_list: bool = False) -> int:
+def _fact_walk(obj: dict[Any, Any], path: str, problems: list[str], in_list: bool = False) -> int:
     count = 0
     for key, value in obj.items():
         where = f"{path}.{key}" if path else str(key)
@@ -351,14 +396,14 @@ def _fact_walk(obj, path: str, problems: list, in_list: bool = False) -> int:
     return count
 
 
-def _fact_value(value, where: str, problems: list) -> None:
+def _fact_value(value: object, where: str, problems: list[str]) -> None:
     try:
         _check_constant(value, where)
     except _Bad as exc:
         problems.append(exc.message)
 
 
-def check_fact(fact) -> list[str]:
+def check_fact(fact: object) -> list[str]:
     """Problems of one fact as the runtime would assert it (with id, sid and _t added)."""
     if not isinstance(fact, dict):
         return ["a fact is an object"]
