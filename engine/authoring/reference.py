@@ -104,7 +104,7 @@ def _default(field: FieldInfo) -> str:
 
 def _documented_bases(model: type[BaseModel]) -> list[type[BaseModel]]:
     """The documented models a model extends (every rule's keys, for a kind of rule)."""
-    return [base for base in model.__bases__ if base in SECTION_NAMES]
+    return [base for base in model.__bases__ if issubclass(base, BaseModel) and base in SECTION_NAMES]
 
 
 def model_table(model: type[BaseModel]) -> list[str]:

@@ -153,7 +153,8 @@ def _check_overlay_sections(raw: RawPack, sink: DiagnosticSink) -> None:
     first = raw.parts.first
     if raw.extends is None and first is not None:
         line, col = first.position(key=True)
-        sink.error(first.file, line, col, "pack-overlay", "'overrides:' changes a base pack, but this pack extends none",
+        sink.error(first.file, line, col, "pack-overlay",
+                   "'overrides:' changes a base pack, but this pack extends none",
                    hint="add 'extends: BASE' to the pack: section (a shipped pack's id or a path)")
     if raw.extends is not None and raw.scoring_origin is not None:
         line, col = raw.scoring_origin.position(key=True)

@@ -17,7 +17,7 @@ from engine.errors import Diagnostic
 from engine.expr import ast
 from engine.expr import types as T
 from engine.expr.checker import Symbol
-from engine.expr.evaluator import Thunk
+from engine.expr.runtime import Thunk
 from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text

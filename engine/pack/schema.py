@@ -53,7 +53,7 @@ Share = Annotated[Decimal, BeforeValidator(_share),
 Expression = Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]}), Kind("expression")]
 
 
-def _one_or_many(schema: dict) -> None:
+def _one_or_many(schema: dict[str, Any]) -> None:
     """JSON Schema of a list that may also be written as its single element."""
     branches = schema.get("anyOf") or [dict(schema)]
     array = next(branch for branch in branches if branch.get("type") == "array")
@@ -61,13 +61,13 @@ def _one_or_many(schema: dict) -> None:
     if "anyOf" in schema:
         branches.insert(0, single)
     else:
-        keep = {key: schema[key] for key in ("title", "description", "default") if key in schema}
+        keep: dict[str, Any] = {key: schema[key] for key in ("title", "description", "default") if key in schema}
         schema.clear()
         schema.update(keep)
         schema["anyOf"] = [single, {"type": "array", "items": single}]
 
 
-def _text_or_plain(schema: dict) -> None:
+def _text_or_plain(schema: dict[str, Any]) -> None:
     """JSON Schema of Text: a plain string, or {zh, en}."""
     mapping = dict(schema)
     description = mapping.pop("description", None)
