@@ -5,6 +5,11 @@ closed vocabularies (kinds, severities, input types). Meaning — names that
 resolve, expressions that type-check, dimensions that exist — is checked in
 `pack.build`. Unknown keys are rejected everywhere (`extra="forbid"`).
 
+A rule is one of several kinds, told apart by `kind:` (`AnyRule`): each kind
+is a model that lists the keys it allows, beside those every `Rule` has, and
+says which of them must go together (`shape_problems`, reported by the
+builder at the keys concerned). A new kind of rule is a new model in `AnyRule`.
+
 Every field carries a `description`: the pack-key reference
 (docs/reference.md) and the JSON Schemas editors use (`assess schema pack`)
 are generated from them.
