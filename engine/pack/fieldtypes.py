@@ -149,6 +149,7 @@ def annotation(decl: InputDecl, name: str = "Item") -> FieldType:
     """The pydantic type for one declared input (scalars, lists, objects)."""
     if decl.type == "list":
         item = annotation(items_of(decl), name)
+        # the element type is made at run time from the declaration, which a static checker cannot follow
         return Annotated[list[item], Field(max_length=decl.max_items or MAX_ITEMS)]  # type: ignore[valid-type]
     if decl.type == "object":
         return object_model(decl.fields or {}, name)
