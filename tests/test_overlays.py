@@ -158,7 +158,8 @@ def test_an_overlay_of_an_overlay(tmp_path):
     pack = load_pack(second)
     assert [layer.id for layer in pack.layers] == ["demo", "district", "street"]
     assert pack.rule("D2.mediation").points == 6
-    assert [c.describe() for c in pack.changes] == ["source street: added (区级考核细则)", "rule D2.mediation: points 8 → 6"]
+    assert [c.describe() for c in pack.changes] == ["source street: added (区级考核细则)",
+                                                    "rule D2.mediation: points 8 → 6"]
     assert load_pack(first).rule("D2.mediation").points == 8
 
 
@@ -180,6 +181,8 @@ def test_extends_a_shipped_pack_by_id(tmp_path):
      "rule D1.homes does not score by tiers", "disable it"),
     ("overrides:\n  rules:\n    D1.homes: {deduct: {per: 1}}\n", "pack-overlay-shape", "rule D1.homes has no 'deduct'",
      None),
+    ("overrides:\n  rules:\n    V.cult: {points: 3}\n", "rule-shape", "a veto rule has no 'points'",
+     "'points' is a key of item and bonus rules"),  # a change is checked against the keys of the rule's kind
     ("rules:\n  - {id: D1.train, title: x, dimension: D1, points: 1, require: 'true'}\n", "pack-duplicate",
      "rule id 'D1.train' is already used by the base pack", "overrides.rules.D1.train"),
     ("dimensions:\n  - {id: D1, title: x, weight: 1}\n", "pack-duplicate", "dimension 'D1' is already declared",

@@ -9,6 +9,7 @@ import pytest
 
 from engine.errors import PackError, UsageError
 from engine.pack.build import load_pack
+from engine.pack.dependencies import dependency_order
 
 MANIFEST = """\
 pack:
@@ -192,6 +193,33 @@ def test_rule_shapes(tmp_path, rule, fragment):
     assert any(fragment in d.message for d in error.value.diagnostics), error.value
 
 
+def test_each_kind_of_rule_has_its_own_keys(tmp_path):
+    root = make_pack(tmp_path, """\
+        rules:
+          - id: V1
+            kind: veto
+            title: 否决
+            severity: fail
+            trigger: members.total > 0
+            points: 3
+    """)
+    with pytest.raises(PackError) as error:
+        load_pack(root)
+    [found] = error.value.diagnostics
+    assert (found.line, found.col, found.code) == (7, 5, "pack-unknown-key")  # at the key
+    assert found.message == "a veto rule has no 'points'"
+    assert found.hint == "'points' is a key of item and bonus rules"
+
+
+def test_an_unknown_kind_gets_did_you_mean(tmp_path):
+    root = make_pack(tmp_path, "rules:\n  - {id: R1, title: a, kind: bonsu, points: 1}\n")
+    with pytest.raises(PackError) as error:
+        load_pack(root)
+    [found] = error.value.diagnostics
+    assert (found.line, found.col) == (2, 30) and "kind must be one of 'item', 'bonus'" in found.message
+    assert found.hint == "did you mean 'bonus'?"
+
+
 def test_grades_must_touch_and_descend(tmp_path):
     manifest = MANIFEST.replace("    - {id: bad, title: 差, below: 60}", "    - {id: bad, title: 差, below: 50}")
     root = make_pack(tmp_path, "rules: []\n", manifest=manifest)
@@ -216,6 +244,23 @@ def test_cycles_in_derived_values_and_met(tmp_path):
           - {id: R2, title: b, points: 1, require: "met('R1')"}
     """)
     assert any(code == "pack-cycle" for *_, code in problems(root))
+
+
+def test_cycles_are_named_from_where_they_start(tmp_path):
+    inputs = INPUTS + "derived:\n  a: {expr: b + 1}\n  b: {expr: c + 1}\n  c: {expr: b * 2}\n  d: {expr: d}\n"
+    root = make_pack(tmp_path, "rules: []\n", inputs=inputs)
+    with pytest.raises(PackError) as error:
+        load_pack(root)
+    cycles = sorted(d.message for d in error.value.diagnostics if d.code == "pack-cycle")
+    assert cycles == ["derived values depend on each other: b → c → b", "derived values depend on each other: d → d"]
+
+
+def test_dependency_order_keeps_the_written_order_where_it_can():
+    graph = {"a": ["c"], "b": [], "c": [], "d": ["a", "unknown"]}
+    assert dependency_order(graph, lambda cycle: pytest.fail(f"no cycle: {cycle}")) == ["b", "c", "a", "d"]
+    found: list[list[str]] = []
+    assert dependency_order({"x": ["y"], "y": ["x"], "z": []}, found.append) == ["y", "x", "z"]
+    assert found == [["x", "y", "x"]]
 
 
 def test_unset_parameters_mark_rules_not_assessed(tmp_path):

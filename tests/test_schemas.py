@@ -87,6 +87,21 @@ def test_the_schemas_reject_what_the_engine_rejects():
     assert list(profile.iter_errors({"staff": [{"scores": {"community": 90}}]}))  # name is required
 
 
+def test_the_pack_schema_knows_the_keys_of_each_kind_of_rule():
+    pack = validator(pack_schema())
+    veto = {"id": "V1", "title": "t", "kind": "veto", "severity": "fail", "trigger": "x > 0"}
+    assert not list(pack.iter_errors({"rules": [veto]}))
+    assert list(pack.iter_errors({"rules": [{**veto, "points": 3}]}))  # a veto has no points
+    assert list(pack.iter_errors({"rules": [{**veto, "dimension": "D1"}]}))
+    item = {"id": "R1", "title": "t", "points": 1, "require": "x > 0"}
+    assert not list(pack.iter_errors({"rules": [item]}))  # kind: item is the default
+    assert list(pack.iter_errors({"rules": [{**item, "severity": "fail"}]}))
+    assert list(pack.iter_errors({"rules": [{**item, "kind": "bonus", "dimension": "D1"}]}))
+    penalty = {"id": "P1", "title": "t", "kind": "penalty", "deduct": {"count": "n", "per": 1}}
+    assert not list(pack.iter_errors({"rules": [penalty]}))
+    assert list(pack.iter_errors({"rules": [{**penalty, "points": 2}]}))
+
+
 def test_profile_schema_titles_come_from_the_declarations():
     schema = profile_schema([load_pack(ROOT / "tests" / "packs" / "demo")], "zh")
     members = schema["$defs"]["Profile_party_members"]["properties"]["total"]

@@ -110,11 +110,13 @@ def test_every_shipped_pack_has_a_score_sheet():
 
 def test_the_reference_lists_every_key_and_function():
     from engine.expr.functions import REGISTRY
-    from engine.pack.schema import Rule
+    from engine.pack.schema import RULE_KINDS, Rule
 
     text = (ROOT / "docs" / "reference" / "keys-and-functions.md").read_text(encoding="utf-8")
     for name in REGISTRY:
         assert f"### `{name}`" in text
-    for key, field in Rule.model_fields.items():
-        assert f"| `{key}` |" in text and field.description, key
+    for model in (Rule, *RULE_KINDS):
+        assert f"### {model.__name__}" in text
+        for key, field in model.model_fields.items():
+            assert f"| `{key}` |" in text and field.description, key
     assert "### RulePatch" in text and "### Overrides" in text and "### CaseExpectation" in text

@@ -29,6 +29,10 @@ SECTION_NAMES = {
     S.Grade: "scoring.grades[]",
     S.GradeRequires: "scoring.grades[].requires",
     S.Rule: "rules[]",
+    S.ItemRule: "rules[] with kind: item (the default)",
+    S.BonusRule: "rules[] with kind: bonus",
+    S.PenaltyRule: "rules[] with kind: penalty",
+    S.VetoRule: "rules[] with kind: veto",
     S.Tier: "rules[].tiers[]",
     S.PerOccurrence: "rules[].deduct, rules[].award",
     S.Band: "rules[].bands[]",
@@ -98,9 +102,18 @@ def _default(field: FieldInfo) -> str:
     return f"`{str(value).lower() if isinstance(value, bool) else value}`"
 
 
+def _documented_bases(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """The documented models a model extends (every rule's keys, for a kind of rule)."""
+    return [base for base in model.__bases__ if issubclass(base, BaseModel) and base in SECTION_NAMES]
+
+
 def model_table(model: type[BaseModel]) -> list[str]:
+    """The keys of a model; those of a documented model it extends are shown with that one."""
+    inherited = {name for base in _documented_bases(model) for name in base.model_fields}
     lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for name, field in model.model_fields.items():
+        if name in inherited:
+            continue
         description = (field.description or "").replace("|", "\\|")
         lines.append(f"| `{name}` | {type_words(field.annotation, field.metadata)} | {_default(field)} | "
                      f"{description} |")
@@ -116,6 +129,7 @@ def reachable(root: type[BaseModel]) -> list[type[BaseModel]]:
         if model in seen:
             continue
         seen.append(model)
+        todo.extend(_documented_bases(model))
         for field in model.model_fields.values():
             todo.extend(_models_in(field.annotation))
     return seen
@@ -138,6 +152,7 @@ def models_reference(root: type[BaseModel]) -> str:
             continue
         where = SECTION_NAMES.get(model, model.__name__)
         lines += [f"### {model.__name__}", "", f"`{where}` — {(model.__doc__ or '').strip()}", ""]
+        lines += [f"Every key of [{base.__name__}](#{anchor(base)}), and:\n" for base in _documented_bases(model)]
         lines += model_table(model)
         lines.append("")
     return "\n".join(lines)

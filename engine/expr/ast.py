@@ -7,14 +7,24 @@ inside the YAML value the expression came from.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from engine.expr import types as T
+
+if TYPE_CHECKING:
+    from engine.expr.checker import Ref
+    from engine.expr.functions.registry import Function
 
 
 @dataclass(eq=False)
 class Node:
     start: int
     end: int
+    # Filled by the checker: the type of the node's value.
+    type: T.Type | None = field(default=None, init=False, repr=False)
 
     def children(self) -> tuple[Node, ...]:
         return ()
@@ -30,17 +40,19 @@ class Literal(Node):
 
     value: Any
     percent: bool = False
+    # Filled by the checker for the argument of date('2024-01-01'): the date it names.
+    parsed_date: dt.date | None = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)
 class Path(Node):
     """A dotted name such as `party_members.total` or `params.pass_mark`.
 
-    The checker resolves it and fills `ref` (see checker.Ref).
+    The checker resolves it and fills `ref`.
     """
 
     parts: tuple[str, ...]
-    ref: Any = None
+    ref: Ref | None = None
 
     @property
     def dotted(self) -> str:
@@ -58,7 +70,7 @@ class ListExpr(Node):
 @dataclass(eq=False)
 class Unary(Node):
     op: str  # 'not' | '-'
-    operand: Node = None  # type: ignore[assignment]
+    operand: Node
 
     def children(self) -> tuple[Node, ...]:
         return (self.operand,)
@@ -72,8 +84,8 @@ class Binary(Node):
     """
 
     op: str
-    left: Node = None  # type: ignore[assignment]
-    right: Node = None  # type: ignore[assignment]
+    left: Node
+    right: Node
     op_start: int = 0
 
     def children(self) -> tuple[Node, ...]:
@@ -87,14 +99,14 @@ class Call(Node):
     name_end: int = 0
     # Filled by the checker: the Function entry and, for functions that
     # iterate a list, the element type the per-item argument was checked in.
-    function: Any = None
-    item_type: Any = None
+    function: Function | None = None
+    item_type: T.ObjectType | None = None
 
     def children(self) -> tuple[Node, ...]:
         return tuple(self.args)
 
 
-def walk(node: Node):
+def walk(node: Node) -> Iterator[Node]:
     """Yield node and all its descendants, parents first."""
     stack = [node]
     while stack:
@@ -109,7 +121,7 @@ def node_count(node: Node) -> int:
 
 def depth(node: Node) -> int:
     best = 0
-    stack = [(node, 1)]
+    stack: list[tuple[Node, int]] = [(node, 1)]
     while stack:
         current, level = stack.pop()
         best = max(best, level)

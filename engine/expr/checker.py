@@ -9,7 +9,7 @@ did-you-mean hint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -42,19 +42,18 @@ class Ref:
 
 
 class Checker:
-    def __init__(self, symbols: dict[str, Symbol], rule_ids: Iterable[str] | None = None):
+    def __init__(self, symbols: Mapping[str, Symbol], rule_ids: Iterable[str] | None = None):
         self.symbols = symbols
         self.rule_ids = set(rule_ids) if rule_ids is not None else None
         self.params_used: set[str] = set()
         self.rules_used: set[str] = set()
 
     # -- entry points ----------------------------------------------------------
-    def check(self, node: ast.Node, scope: tuple[T.ObjectType, ...] = ()) -> T.Type:
+    def check(self, node: ast.Node, scope: T.Scope = ()) -> T.Type:
         if len(scope) > MAX_ITERATION_NESTING + 1:
             raise ExprError("expr-limit", f"lists nested more than {MAX_ITERATION_NESTING} deep", node.start, node.end)
-        method = getattr(self, "_check_" + type(node).__name__)
-        result = method(node, scope)
-        node.type = result  # type: ignore[attr-defined]
+        result = self._type_of(node, scope)
+        node.type = result
         return result
 
     def check_rule_reference(self, rule_id: str, node: ast.Node) -> None:
@@ -64,21 +63,24 @@ class Checker:
         self.rules_used.add(rule_id)
 
     # -- nodes -------------------------------------------------------------
-    def _check_Literal(self, node: ast.Literal, scope) -> T.Type:
-        value = node.value
-        if isinstance(value, bool):
-            return T.BOOLEAN
-        if value is None:
-            return T.NULL
-        if isinstance(value, (int, Decimal)):
-            if abs(value) >= MAX_NUMBER:
-                raise ExprError("expr-limit", "numbers must stay below 1,000,000,000", node.start, node.end)
-            if isinstance(value, Decimal) and value != value.quantize(Decimal("0.000001")):
-                raise ExprError("expr-limit", "numbers have at most six digits after the point", node.start, node.end)
-            return T.INTEGER if isinstance(value, int) else T.NUMBER
-        return T.STRING
+    def _type_of(self, node: ast.Node, scope: T.Scope) -> T.Type:
+        match node:
+            case ast.Literal():
+                return _literal_type(node)
+            case ast.ListExpr():
+                return self._list_type(node, scope)
+            case ast.Path():
+                node.ref = self.resolve(node, scope)
+                return node.ref.type
+            case ast.Unary():
+                return self._unary_type(node, scope)
+            case ast.Binary():
+                return self._binary_type(node, scope)
+            case ast.Call():
+                return self._call_type(node, scope)
+        raise ExprError("expr-syntax", f"unknown expression {type(node).__name__}", node.start, node.end)
 
-    def _check_ListExpr(self, node: ast.ListExpr, scope) -> T.Type:
+    def _list_type(self, node: ast.ListExpr, scope: T.Scope) -> T.Type:
         item: T.Type = T.ANY
         for element in node.items:
             element_type = self.check(element, scope)
@@ -90,11 +92,7 @@ class Checker:
             item = unified
         return T.list_of(item)
 
-    def _check_Path(self, node: ast.Path, scope) -> T.Type:
-        node.ref = self.resolve(node, scope)
-        return node.ref.type
-
-    def _check_Unary(self, node: ast.Unary, scope) -> T.Type:
+    def _unary_type(self, node: ast.Unary, scope: T.Scope) -> T.Type:
         operand = self.check(node.operand, scope)
         if node.op == "not":
             self._require(node.operand, operand, T.BOOLEAN, "'not' applies to a condition")
@@ -103,7 +101,7 @@ class Checker:
             raise ExprError("expr-type", f"'-' applies to numbers, got {operand}", node.start, node.end)
         return operand
 
-    def _check_Binary(self, node: ast.Binary, scope) -> T.Type:
+    def _binary_type(self, node: ast.Binary, scope: T.Scope) -> T.Type:
         op = node.op
         left = self.check(node.left, scope)
         right = self.check(node.right, scope)
@@ -112,48 +110,41 @@ class Checker:
             self._require(node.right, right, T.BOOLEAN, f"'{op}' joins conditions")
             return T.BOOLEAN
         if op in ("+", "-", "*", "/"):
-            for side, side_type in ((node.left, left), (node.right, right)):
-                if not T.is_numeric(side_type):
-                    hint = "use days_between(a, b) for dates" if side_type == T.DATE else None
-                    raise ExprError("expr-type", f"'{op}' applies to numbers, got {side_type}",
-                                    side.start, side.end, hint=hint)
-            if op == "/" or T.NUMBER in (left, right):
-                return T.NUMBER
-            return T.INTEGER
+            return _arithmetic_type(node, left, right)
         if op in ("==", "!="):
-            if not T.comparable(left, right):
-                raise ExprError("expr-type", f"cannot compare {left} with {right}", node.start, node.end,
-                                hint=_conversion_hint(left, right))
-            self._check_enum_value(left, node.right)
-            self._check_enum_value(right, node.left)
-            return T.BOOLEAN
-        if op in ("<", "<=", ">", ">="):
-            if NULLISH in (left, right):
-                raise ExprError("expr-type", f"'{op}' cannot compare with null", node.start, node.end,
-                                hint="use exists(x) to test whether a value is given")
-            if not T.orderable(left, right):
-                raise ExprError("expr-type", f"cannot order {left} and {right} with '{op}'", node.start, node.end,
-                                hint=_conversion_hint(left, right))
-            return T.BOOLEAN
-        if op in ("in", "not in"):
-            if not isinstance(right, T.ListType):
-                hint = "use contains(text, part) to look for text" if T.is_stringlike(right) else None
-                raise ExprError("expr-type", f"'{op}' needs a list on its right, got {right}",
-                                node.right.start, node.right.end, hint=hint)
-            if isinstance(left, (T.ListType, T.ObjectType)):
-                raise ExprError("expr-type", f"'{op}' tests one value, got {left}", node.left.start, node.left.end,
-                                hint="use missing(have, required) to compare two lists")
-            if not T.comparable(left, right.item):
-                raise ExprError("expr-type", f"cannot look for {left} in a list of {right.item}",
-                                node.start, node.end)
-            self._check_enum_value(right.item, node.left)
-            if isinstance(node.right, ast.ListExpr):
-                for element in node.right.items:
-                    self._check_enum_value(left, element)
-            return T.BOOLEAN
-        raise ExprError("expr-syntax", f"unknown operator {op!r}", node.start, node.end)
+            self._check_equality(node, left, right)
+        elif op in ("<", "<=", ">", ">="):
+            _check_order(node, left, right)
+        elif op in ("in", "not in"):
+            self._check_membership(node, left, right)
+        else:
+            raise ExprError("expr-syntax", f"unknown operator {op!r}", node.start, node.end)
+        return T.BOOLEAN
 
-    def _check_Call(self, node: ast.Call, scope) -> T.Type:
+    def _check_equality(self, node: ast.Binary, left: T.Type, right: T.Type) -> None:
+        if not T.comparable(left, right):
+            raise ExprError("expr-type", f"cannot compare {left} with {right}", node.start, node.end,
+                            hint=_conversion_hint(left, right))
+        self._check_enum_value(left, node.right)
+        self._check_enum_value(right, node.left)
+
+    def _check_membership(self, node: ast.Binary, left: T.Type, right: T.Type) -> None:
+        op = node.op
+        if not isinstance(right, T.ListType):
+            hint = "use contains(text, part) to look for text" if T.is_stringlike(right) else None
+            raise ExprError("expr-type", f"'{op}' needs a list on its right, got {right}",
+                            node.right.start, node.right.end, hint=hint)
+        if isinstance(left, (T.ListType, T.ObjectType)):
+            raise ExprError("expr-type", f"'{op}' tests one value, got {left}", node.left.start, node.left.end,
+                            hint="use missing(have, required) to compare two lists")
+        if not T.comparable(left, right.item):
+            raise ExprError("expr-type", f"cannot look for {left} in a list of {right.item}", node.start, node.end)
+        self._check_enum_value(right.item, node.left)
+        if isinstance(node.right, ast.ListExpr):
+            for element in node.right.items:
+                self._check_enum_value(left, element)
+
+    def _call_type(self, node: ast.Call, scope: T.Scope) -> T.Type:
         function = REGISTRY.get(node.name)
         if function is None:
             raise ExprError("expr-unknown-function", f"unknown function '{node.name}'", node.start, node.name_end,
@@ -168,12 +159,12 @@ class Checker:
                             hint="compare the value, e.g. 'x > 0' or 'x == true'" if actual != T.BOOLEAN else None)
 
     def _check_enum_value(self, enum_type: T.Type, node: ast.Node) -> None:
-        if isinstance(enum_type, T.EnumType) and isinstance(node, ast.Literal) and isinstance(node.value, str):
-            if node.value not in enum_type.values:
-                raise ExprError("expr-enum", f"{node.value!r} is not one of the allowed values {list(enum_type.values)}",
-                                node.start, node.end, hint=did_you_mean(node.value, enum_type.values))
+        if isinstance(enum_type, T.EnumType) and isinstance(node, ast.Literal) and isinstance(node.value, str) \
+                and node.value not in enum_type.values:
+            raise ExprError("expr-enum", f"{node.value!r} is not one of the allowed values {list(enum_type.values)}",
+                            node.start, node.end, hint=did_you_mean(node.value, enum_type.values))
 
-    def resolve(self, node: ast.Path, scope) -> Ref:
+    def resolve(self, node: ast.Path, scope: T.Scope) -> Ref:
         dotted = node.dotted
         if node.parts[0] == "params":
             name = ".".join(node.parts[1:])
@@ -196,7 +187,7 @@ class Checker:
             return Ref(symbol.kind, dotted, symbol.type)
         raise self._unknown_name(node, scope)
 
-    def _unknown_name(self, node: ast.Path, scope) -> ExprError:
+    def _unknown_name(self, node: ast.Path, scope: T.Scope) -> ExprError:
         dotted = node.dotted
         candidates = [key for key, sym in self.symbols.items() if sym.kind != "param"]
         candidates += ["params." + key[len("params."):] for key in self.symbols if key.startswith("params.")]
@@ -216,7 +207,40 @@ class Checker:
         return ExprError("expr-unknown-name", f"unknown {where} '{dotted}'", node.start, node.end, hint=hint)
 
 
-NULLISH = T.NULL
+def _literal_type(node: ast.Literal) -> T.Type:
+    value = node.value
+    if isinstance(value, bool):
+        return T.BOOLEAN
+    if value is None:
+        return T.NULL
+    if isinstance(value, (int, Decimal)):
+        if abs(Decimal(value)) >= MAX_NUMBER:
+            raise ExprError("expr-limit", "numbers must stay below 1,000,000,000", node.start, node.end)
+        if isinstance(value, Decimal) and value != value.quantize(Decimal("0.000001")):
+            raise ExprError("expr-limit", "numbers have at most six digits after the point", node.start, node.end)
+        return T.INTEGER if isinstance(value, int) else T.NUMBER
+    return T.STRING
+
+
+def _arithmetic_type(node: ast.Binary, left: T.Type, right: T.Type) -> T.Type:
+    for side, side_type in ((node.left, left), (node.right, right)):
+        if not T.is_numeric(side_type):
+            hint = "use days_between(a, b) for dates" if side_type == T.DATE else None
+            raise ExprError("expr-type", f"'{node.op}' applies to numbers, got {side_type}",
+                            side.start, side.end, hint=hint)
+    if node.op == "/" or T.NUMBER in (left, right):
+        return T.NUMBER
+    return T.INTEGER
+
+
+def _check_order(node: ast.Binary, left: T.Type, right: T.Type) -> None:
+    op = node.op
+    if T.NULL in (left, right):
+        raise ExprError("expr-type", f"'{op}' cannot compare with null", node.start, node.end,
+                        hint="use exists(x) to test whether a value is given")
+    if not T.orderable(left, right):
+        raise ExprError("expr-type", f"cannot order {left} and {right} with '{op}'", node.start, node.end,
+                        hint=_conversion_hint(left, right))
 
 
 def _conversion_hint(left: T.Type, right: T.Type) -> str | None:

@@ -14,20 +14,34 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from typing import TypeAlias
 
 from engine.expr import ast
 from engine.expr import values as V
-from engine.expr.runtime import Env
+from engine.expr.runtime import Env, Thunk
+from engine.expr.values import Value
 
-Thunk = Callable[[Env], object]
+Compare: TypeAlias = Callable[[Value, Value], bool]
 
-_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_ORDER: dict[str, Compare] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _ARITHMETIC = {"+": V.add, "-": V.sub, "*": V.mul, "/": V.div}
 
 
 def compile_expr(node: ast.Node) -> Thunk:
-    method = _COMPILERS[type(node)]
-    return method(node)
+    match node:
+        case ast.Literal():
+            return _literal(node)
+        case ast.ListExpr():
+            return _list(node)
+        case ast.Path():
+            return _path(node)
+        case ast.Unary():
+            return _unary(node)
+        case ast.Binary():
+            return _binary(node)
+        case ast.Call():
+            return _call(node)
+    raise TypeError(f"cannot compile {type(node).__name__}")
 
 
 def _literal(node: ast.Literal) -> Thunk:
@@ -40,7 +54,7 @@ def _literal(node: ast.Literal) -> Thunk:
 def _list(node: ast.ListExpr) -> Thunk:
     parts = [compile_expr(item) for item in node.items]
 
-    def run(env):
+    def run(env: Env) -> Value:
         values = [part(env) for part in parts]
         unknown = V.unknown_of(*values)
         return unknown if unknown is not None else values
@@ -50,6 +64,8 @@ def _list(node: ast.ListExpr) -> Thunk:
 
 def _path(node: ast.Path) -> Thunk:
     ref = node.ref
+    if ref is None:
+        raise TypeError(f"'{node.dotted}' was not checked")  # the checker runs before anything is compiled
     if ref.kind == "param":
         value = ref.value if ref.value is not None else V.MISSING
         return lambda env: value
@@ -63,12 +79,12 @@ def _path(node: ast.Path) -> Thunk:
 def _unary(node: ast.Unary) -> Thunk:
     operand = compile_expr(node.operand)
     if node.op == "not":
-        def run_not(env):
+        def run_not(env: Env) -> Value:
             value = operand(env)
             return value if V.is_unknown(value) else not value
         return run_not
 
-    def run_negate(env):
+    def run_negate(env: Env) -> Value:
         value = operand(env)
         return value if V.is_unknown(value) else -value
 
@@ -98,7 +114,7 @@ def _binary(node: ast.Binary) -> Thunk:
 
 
 def _and(left: Thunk, right: Thunk) -> Thunk:
-    def run(env):
+    def run(env: Env) -> Value:
         a, b = left(env), right(env)
         if a is False or b is False:
             return False
@@ -110,7 +126,7 @@ def _and(left: Thunk, right: Thunk) -> Thunk:
 
 
 def _or(left: Thunk, right: Thunk) -> Thunk:
-    def run(env):
+    def run(env: Env) -> Value:
         a, b = left(env), right(env)
         if a is True or b is True:
             return True
@@ -121,7 +137,7 @@ def _or(left: Thunk, right: Thunk) -> Thunk:
     return run
 
 
-def _null_side(node: ast.Binary):
+def _null_side(node: ast.Binary) -> ast.Node | None:
     """For `x == null` / `null != x`, the x side; else None."""
     if isinstance(node.right, ast.Literal) and node.right.value is None:
         return node.left
@@ -132,7 +148,7 @@ def _null_side(node: ast.Binary):
 
 def _null_compare(operand: Thunk, want_null: bool) -> Thunk:
     # Testing for null is a definite question: a missing input is not 'missing data' here.
-    def run(env):
+    def run(env: Env) -> Value:
         saved_missing, saved_na = env.missing, env.na
         env.missing = set()
         value = operand(env)
@@ -143,7 +159,7 @@ def _null_compare(operand: Thunk, want_null: bool) -> Thunk:
 
 
 def _equality(left: Thunk, right: Thunk, negate: bool) -> Thunk:
-    def run(env):
+    def run(env: Env) -> Value:
         a, b = left(env), right(env)
         unknown = V.unknown_of(a, b)
         if unknown is not None:
@@ -153,8 +169,8 @@ def _equality(left: Thunk, right: Thunk, negate: bool) -> Thunk:
     return run
 
 
-def _order(left: Thunk, right: Thunk, compare) -> Thunk:
-    def run(env):
+def _order(left: Thunk, right: Thunk, compare: Compare) -> Thunk:
+    def run(env: Env) -> Value:
         a, b = left(env), right(env)
         unknown = V.unknown_of(a, b)
         return unknown if unknown is not None else compare(a, b)
@@ -163,7 +179,7 @@ def _order(left: Thunk, right: Thunk, compare) -> Thunk:
 
 
 def _membership(left: Thunk, right: Thunk, negate: bool) -> Thunk:
-    def run(env):
+    def run(env: Env) -> Value:
         a, b = left(env), right(env)
         unknown = V.unknown_of(a, b)
         if unknown is not None:
@@ -173,8 +189,8 @@ def _membership(left: Thunk, right: Thunk, negate: bool) -> Thunk:
     return run
 
 
-def _arithmetic(left: Thunk, right: Thunk, apply) -> Thunk:
-    def run(env):
+def _arithmetic(left: Thunk, right: Thunk, apply: Callable[[V.Number, V.Number], Value]) -> Thunk:
+    def run(env: Env) -> Value:
         a, b = left(env), right(env)
         unknown = V.unknown_of(a, b)
         if unknown is not None:
@@ -192,7 +208,7 @@ def _arithmetic(left: Thunk, right: Thunk, apply) -> Thunk:
 
 def _division(left: Thunk, right: Thunk) -> Thunk:
     """a / b: not applicable when b is 0, whatever a is (then a is not read)."""
-    def run(env):
+    def run(env: Env) -> Value:
         b = right(env)
         if b == 0 and not V.is_unknown(b):
             env.na = True
@@ -211,15 +227,7 @@ def _division(left: Thunk, right: Thunk) -> Thunk:
 
 
 def _call(node: ast.Call) -> Thunk:
+    if node.function is None:
+        raise TypeError(f"{node.name}() was not checked")  # the checker runs before anything is compiled
     args = [compile_expr(arg) for arg in node.args]
     return node.function.build(node, args)
-
-
-_COMPILERS = {
-    ast.Literal: _literal,
-    ast.ListExpr: _list,
-    ast.Path: _path,
-    ast.Unary: _unary,
-    ast.Binary: _binary,
-    ast.Call: _call,
-}

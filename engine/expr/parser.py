@@ -21,6 +21,7 @@ indexing and no lambda: the language cannot express unbounded work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -74,50 +75,53 @@ def tokenize(source: str) -> list[Token]:
     tokens: list[Token] = []
     i, n = 0, len(source)
     while i < n:
-        ch = source[i]
-        if ch.isspace():
+        if source[i].isspace():
             i += 1
             continue
-        start = i
-        if ch.isdigit():
-            while i < n and source[i].isdigit():
-                i += 1
-            if i + 1 < n and source[i] == "." and source[i + 1].isdigit():
-                i += 1
-                while i < n and source[i].isdigit():
-                    i += 1
-            text = source[start:i]
-            if i < n and (source[i].isalpha() or source[i] == "_"):
-                raise ExprError("expr-syntax", f"invalid number '{text}{source[i]}'", start, i + 1,
-                                hint="numbers are plain decimals such as 90, 0.5 or 90%")
-            tokens.append(Token("num", text, start, i))
-            continue
-        if ch in "'\"":
-            value, i = _read_string(source, i)
-            tokens.append(Token("str", source[start:i], start, i, value))
-            continue
-        if ch.isidentifier():
-            i += 1
-            while i < n and (source[i].isalnum() or source[i] == "_"):
-                i += 1
-            text = source[start:i]
-            tokens.append(Token("kw" if text in KEYWORDS else "name", text, start, i))
-            continue
-        pair = source[i : i + 2]
-        if pair in _TWO_CHAR_OPS:
-            tokens.append(Token("op", pair, i, i + 2))
-            i += 2
-            continue
-        if ch in _ONE_CHAR_OPS:
-            tokens.append(Token("op", ch, i, i + 1))
-            i += 1
-            continue
-        hint = _LOOKALIKES.get(ch)
-        if pair in ("&&", "||"):
-            hint = _LOOKALIKES[ch]
-        raise ExprError("expr-syntax", f"unexpected character {ch!r}", i, i + 1, hint=hint)
+        token = _token_at(source, i)
+        tokens.append(token)
+        i = token.end
     tokens.append(Token("eof", "", n, n))
     return tokens
+
+
+def _token_at(source: str, i: int) -> Token:
+    """The token that starts at `i` (not a space)."""
+    ch = source[i]
+    if ch.isdigit():
+        return _number_token(source, i)
+    if ch in "'\"":
+        value, end = _read_string(source, i)
+        return Token("str", source[i:end], i, end, value)
+    if ch.isidentifier():
+        end = _end_of(source, i + 1, lambda c: c.isalnum() or c == "_")
+        text = source[i:end]
+        return Token("kw" if text in KEYWORDS else "name", text, i, end)
+    pair = source[i : i + 2]
+    if pair in _TWO_CHAR_OPS:
+        return Token("op", pair, i, i + 2)
+    if ch in _ONE_CHAR_OPS:
+        return Token("op", ch, i, i + 1)
+    raise ExprError("expr-syntax", f"unexpected character {ch!r}", i, i + 1, hint=_LOOKALIKES.get(ch))
+
+
+def _number_token(source: str, start: int) -> Token:
+    """A number: digits, with a decimal part if a digit follows the point."""
+    i = _end_of(source, start, str.isdigit)
+    if source[i : i + 1] == "." and source[i + 1 : i + 2].isdigit():
+        i = _end_of(source, i + 1, str.isdigit)
+    text = source[start:i]
+    if i < len(source) and (source[i].isalpha() or source[i] == "_"):
+        raise ExprError("expr-syntax", f"invalid number '{text}{source[i]}'", start, i + 1,
+                        hint="numbers are plain decimals such as 90, 0.5 or 90%")
+    return Token("num", text, start, i)
+
+
+def _end_of(source: str, i: int, belongs: Callable[[str], bool]) -> int:
+    """The index after the run of characters from `i` that belong to a token."""
+    while i < len(source) and belongs(source[i]):
+        i += 1
+    return i
 
 
 def _read_string(source: str, i: int) -> tuple[str, int]:
@@ -354,7 +358,7 @@ class _Parser:
         return ast.ListExpr(open_.start, close.end, items)
 
 
-def _number(text: str, percent: bool):
+def _number(text: str, percent: bool) -> int | Decimal:
     if percent:
         return Decimal(text) / 100
     if "." in text:

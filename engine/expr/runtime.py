@@ -9,20 +9,27 @@ apply; both feed the rule outcome (missing data / not applicable).
 
 from __future__ import annotations
 
-from engine.expr.values import MISSING, NA
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+from engine.expr.values import MISSING, NA, Value
 
 WHY = "__why__"  # key, in an element dict, of the causes of its missing derived fields
+Element: TypeAlias = dict[str, Any]  # an element of a list of objects: values by field path (and WHY)
+Period: TypeAlias = tuple[dt.date, dt.date]
 
 
 class Env:
     __slots__ = ("values", "why", "items", "item_lists", "missing", "na", "outcomes", "period")
 
-    def __init__(self, values: dict, *, why: dict | None = None, outcomes: dict | None = None, period=None):
+    def __init__(self, values: dict[str, Value], *, why: dict[str, frozenset[str]] | None = None,
+                 outcomes: dict[str, str] | None = None, period: Period | None = None):
         self.values = values
         # For derived values that are MISSING: the input paths whose absence caused it,
         # so a report asks for the inputs to supply rather than the derived name.
         self.why = why if why is not None else {}
-        self.items: list[dict] = []
+        self.items: list[Element] = []
         self.item_lists: list[str] = []
         self.missing: set[str] = set()
         self.na = False
@@ -33,7 +40,7 @@ class Env:
         self.missing = set()
         self.na = False
 
-    def read(self, path: str):
+    def read(self, path: str) -> Value:
         value = self.values.get(path, MISSING)
         if value is MISSING:
             cause = self.why.get(path)
@@ -45,7 +52,7 @@ class Env:
             self.na = True
         return value
 
-    def read_field(self, depth: int, name: str):
+    def read_field(self, depth: int, name: str) -> Value:
         item = self.items[depth]
         value = item.get(name, MISSING)
         if value is MISSING:
@@ -58,10 +65,14 @@ class Env:
             self.na = True
         return value
 
-    def push(self, list_path: str, item: dict) -> None:
+    def push(self, list_path: str, item: Element) -> None:
         self.items.append(item)
         self.item_lists.append(list_path)
 
     def pop(self) -> None:
         self.items.pop()
         self.item_lists.pop()
+
+
+# A compiled expression (or part of one): reads what it needs from the environment, gives its value.
+Thunk: TypeAlias = Callable[[Env], Value]

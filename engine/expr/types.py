@@ -8,7 +8,9 @@ declaration, not in the type.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ class ObjectType(Type):
         return f"item of {self.list_path}" if self.list_path else "object"
 
 
-def enum(values) -> EnumType:
+# The elements of the lists an expression is inside of (for_each, count(list, ...)), the innermost last.
+Scope: TypeAlias = tuple[ObjectType, ...]
+
+
+def enum(values: Iterable[str]) -> EnumType:
     return EnumType("enum", tuple(values))
 
 

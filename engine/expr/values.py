@@ -16,6 +16,13 @@ Unknown values follow Kleene's three-valued logic:
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, TypeAlias
+
+# A value an expression computes or reads: int, Decimal, str, bool, datetime.date, a list of those, an
+# element of a list of objects (a dict keyed by field path), MISSING or NA. Which one an expression gives
+# is settled by the expression checker when the pack loads (engine.expr.types), not by Python's types.
+Value: TypeAlias = Any
+Number: TypeAlias = int | Decimal
 
 PLACES = Decimal("0.000001")
 LIMIT = Decimal(10**9)
@@ -33,24 +40,25 @@ class _Unknown:
     def __bool__(self) -> bool:  # guard against accidental truth tests
         raise TypeError(f"{self.name} has no truth value")
 
-    def __reduce__(self):
-        return self.name
+    def __reduce__(self) -> str:
+        return self.name  # pickled by name: unpickling gives the same marker
 
 
 MISSING = _Unknown("MISSING")
 NA = _Unknown("NA")
 
 
-def is_unknown(value) -> bool:
+def is_unknown(value: Value) -> bool:
     return value is MISSING or value is NA
 
 
-def unknown_of(*values):
+def unknown_of(*values: Value) -> _Unknown | None:
     """The unknown marker among values (MISSING wins over NA), else None."""
-    found = None
+    found: _Unknown | None = None
     for value in values:
         if value is MISSING:
-            return MISSING
+            found = MISSING
+            break
         if value is NA:
             found = NA
     return found
@@ -60,7 +68,7 @@ class NumberOutOfRange(ArithmeticError):
     pass
 
 
-def normalize(value: Decimal) -> int | Decimal:
+def normalize(value: Decimal) -> Number:
     """Round to six places; integral results become int."""
     try:
         rounded = value.quantize(PLACES, rounding=ROUND_HALF_UP)
@@ -79,7 +87,7 @@ def _strip(value: Decimal) -> Decimal:
     return value.normalize()
 
 
-def to_number(value) -> int | Decimal:
+def to_number(value: int | Decimal | float) -> Number:
     """Convert an int/Decimal/float from validated data into engine form."""
     if isinstance(value, bool):
         raise TypeError("boolean is not a number")
@@ -92,25 +100,25 @@ def to_number(value) -> int | Decimal:
     return normalize(value)
 
 
-def add(a, b):
+def add(a: Number, b: Number) -> Number:
     if isinstance(a, int) and isinstance(b, int):
         return _check_int(a + b)
     return normalize(Decimal(a) + Decimal(b))
 
 
-def sub(a, b):
+def sub(a: Number, b: Number) -> Number:
     if isinstance(a, int) and isinstance(b, int):
         return _check_int(a - b)
     return normalize(Decimal(a) - Decimal(b))
 
 
-def mul(a, b):
+def mul(a: Number, b: Number) -> Number:
     if isinstance(a, int) and isinstance(b, int):
         return _check_int(a * b)
     return normalize(Decimal(a) * Decimal(b))
 
 
-def div(a, b):
+def div(a: Number, b: Number) -> Number | _Unknown:
     """a / b; NA when b is zero (a ratio with nothing to divide by does not apply)."""
     if b == 0:
         return NA
@@ -123,7 +131,7 @@ def _check_int(value: int) -> int:
     return value
 
 
-def format_number(value, *, percent: bool = False) -> str:
+def format_number(value: Number, *, percent: bool = False) -> str:
     """Human form: 60, 0.5, 97.5% — no exponent, no trailing zeros."""
     if percent:
         value = Decimal(value) * 100

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema, create_model
 
 from engine.expr import types as T
 from engine.expr.values import NumberOutOfRange, to_number
-from engine.pack.paths import nest
+from engine.pack.paths import Tree, nest
 from engine.pack.schema import InputDecl
+
+# A type pydantic validates against: a class, or a typing form such as Annotated[...] or Literal[...].
+FieldType: TypeAlias = Any
 
 MAX_TEXT = 10_000
 MAX_ITEMS = 10_000
@@ -44,7 +48,7 @@ def _integer(value: Any) -> int:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueProblem("not a whole number")
-    return _number(value)  # type: ignore[return-value]
+    return int(_number(value))
 
 
 def _percent(value: Any) -> Decimal | int:
@@ -64,8 +68,8 @@ def _ratio(value: Any) -> Decimal | int:
     return _number(value)
 
 
-def _bounded(kind: str, low, high):
-    def check(value):
+def _bounded(low: Decimal | None, high: Decimal | None) -> Callable[[Decimal | int], Decimal | int]:
+    def check(value: Decimal | int) -> Decimal | int:
         if low is not None and value < low:
             raise ValueProblem("below the minimum")
         if high is not None and value > high:
@@ -87,14 +91,17 @@ def bounds_of(decl: InputDecl) -> tuple[Any, Any]:
     return low, high
 
 
-def scalar_annotation(decl: InputDecl):
-    kind = decl.type
-    if kind in ("integer", "number", "percent", "ratio"):
-        convert = {"integer": _integer, "number": _number, "percent": _percent, "ratio": _ratio}[kind]
-        low, high = bounds_of(decl)
+_CONVERT: dict[str, Callable[[Any], Decimal | int]] = {"integer": _integer, "number": _number, "percent": _percent,
+                                                       "ratio": _ratio}
 
-        def validate(value, _convert=convert, _check=_bounded(kind, low, high)):
-            return _check(_convert(value))
+
+def scalar_annotation(decl: InputDecl) -> FieldType:
+    kind = decl.type
+    if kind in _CONVERT:
+        convert, check = _CONVERT[kind], _bounded(*bounds_of(decl))
+
+        def validate(value: Any) -> Decimal | int:
+            return check(convert(value))
 
         return Annotated[Any, BeforeValidator(validate), WithJsonSchema(number_json_schema(decl))]
     if kind == "boolean":
@@ -104,11 +111,11 @@ def scalar_annotation(decl: InputDecl):
     if kind == "date":
         return Annotated[dt.date, BeforeValidator(_date)]
     if kind == "enum":
-        return Literal[tuple(decl.values)]  # type: ignore[misc]
+        return Literal[tuple(decl.values or ())]
     raise ValueError(f"not a scalar type: {kind}")
 
 
-def number_json_schema(decl: InputDecl) -> dict:
+def number_json_schema(decl: InputDecl) -> dict[str, Any]:
     """JSON Schema of a number as a profile writes it (editors): percents in percent, or as text '98%'."""
     kind = decl.type
     schema: dict[str, Any] = {"type": "integer" if kind == "integer" else "number"}
@@ -138,34 +145,42 @@ def _date(value: Any) -> dt.date:
     raise ValueProblem("not a date")
 
 
-def annotation(decl: InputDecl, name: str = "Item"):
+def annotation(decl: InputDecl, name: str = "Item") -> FieldType:
     """The pydantic type for one declared input (scalars, lists, objects)."""
     if decl.type == "list":
-        item = annotation(decl.items, name)  # type: ignore[arg-type]
+        item = annotation(items_of(decl), name)
+        # the element type is made at run time from the declaration, which a static checker cannot follow
         return Annotated[list[item], Field(max_length=decl.max_items or MAX_ITEMS)]  # type: ignore[valid-type]
     if decl.type == "object":
         return object_model(decl.fields or {}, name)
     return scalar_annotation(decl)
 
 
-def object_model(fields: dict[str, InputDecl], name: str):
+def object_model(fields: dict[str, InputDecl], name: str) -> type[BaseModel]:
     """A model for an object whose fields may have dotted names (nested mappings)."""
     return _model_from_tree(nest(fields.items()), name)
 
 
-def _model_from_tree(tree: dict, name: str):
+def _model_from_tree(tree: Tree, name: str) -> type[BaseModel]:
     definitions: dict[str, Any] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
             sub = _model_from_tree(value, f"{name}_{key}")
-            definitions[key] = (Optional[sub], None)
+            definitions[key] = (sub | None, None)
         else:
             field_type = annotation(value, f"{name}_{key}")
             if value.required:
                 definitions[key] = (field_type, ...)
             else:
-                definitions[key] = (Optional[field_type], None)
+                definitions[key] = (field_type | None, None)
     return create_model(_safe_name(name), __config__=ConfigDict(extra="forbid"), **definitions)
+
+
+def items_of(decl: InputDecl) -> InputDecl:
+    """The declaration of the elements of a list input (the schema makes a list declare them)."""
+    if decl.items is None:
+        raise ValueError("a list input needs 'items'")
+    return decl.items
 
 
 def _safe_name(name: str) -> str:
@@ -188,7 +203,7 @@ def expr_type(decl: InputDecl, list_path: str = "") -> T.Type:
     if kind == "enum":
         return T.enum(decl.values or ())
     if kind == "list":
-        return T.list_of(expr_type(decl.items, list_path))  # type: ignore[arg-type]
+        return T.list_of(expr_type(items_of(decl), list_path))
     fields = tuple((key, expr_type(value, f"{list_path}.{key}")) for key, value in (decl.fields or {}).items())
     return T.ObjectType("object", fields, list_path)
 
@@ -198,7 +213,7 @@ def describe(decl: InputDecl, lang: str = "en") -> str:
     kind = decl.type
     low, high = decl.min, decl.max
     if kind == "list":
-        return f"a list of {describe(decl.items, lang)}"  # type: ignore[arg-type]
+        return f"a list of {describe(items_of(decl), lang)}"
     if kind == "object":
         return "a mapping with " + ", ".join(decl.fields or {})
     if kind == "enum":

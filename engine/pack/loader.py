@@ -13,22 +13,27 @@ and the two are merged (`pack.overlay`), so callers always get one RawPack.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from engine.errors import DiagnosticSink, PackError, display_path
 from engine.pack.origins import Origin
 from engine.pack.raw import OverlayParts, RawPack
-from engine.pack.schema import PackFile
+from engine.pack.schema import Overrides, PackFile, has_key
 from engine.source.load import load_yaml
+from engine.source.spans import SourceMap
 from engine.source.validation_errors import diagnostics_from, located
 
 MANIFEST = "pack.yaml"
 MANIFEST_ONLY = ("pack", "dimensions", "scoring")
 OVERLAY_SECTIONS = ("parameters", "dimensions", "rules", "scoring")
 SKIPPED_DIRS = {"tests", "__pycache__"}
+
+
+Part = TypeVar("Part")
 
 
 def pack_files(root: Path) -> list[Path]:
@@ -81,27 +86,37 @@ def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> No
     sink.extend(document.warnings)
     raw.files.append(shown)
     raw.paths.append(path)
-    data: Any = document.data
-    source = document.source
+    data = _sections(document.data, shown, document.source, path == root / MANIFEST, sink)
     if data is None:
         return
-    if not isinstance(data, dict):
-        sink.error(shown, 1, 1, "pack-schema", "a pack file must be a mapping of sections",
-                   hint="sections: pack, parameters, dimensions, scoring, inputs, derived, rules")
-        return
-    is_manifest = path == root / MANIFEST
-    if not is_manifest:
-        for section in MANIFEST_ONLY:
-            if section in data:
-                line, col = located(source, (section,), key=True)
-                sink.error(shown, line, col, "pack-schema", f"'{section}:' belongs in {MANIFEST}")
-        data = {key: value for key, value in data.items() if key not in MANIFEST_ONLY}
     try:
         model = PackFile.model_validate(data)
     except ValidationError as exc:
-        sink.extend(diagnostics_from(exc, file=shown, source=source, model=PackFile, code_prefix="pack-"))
+        sink.extend(diagnostics_from(exc, file=shown, source=document.source, model=PackFile, code_prefix="pack-"))
         return
-    origin = Origin(shown, source)
+    _add_file(model, Origin(shown, document.source), raw, sink)
+
+
+def _sections(data: Any, shown: str, source: SourceMap, is_manifest: bool,
+              sink: DiagnosticSink) -> dict[str, Any] | None:
+    """The sections of a pack file to validate; None for an empty file or one that is not a mapping."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        sink.error(shown, 1, 1, "pack-schema", "a pack file must be a mapping of sections",
+                   hint="sections: pack, parameters, dimensions, scoring, inputs, derived, rules")
+        return None
+    if is_manifest:
+        return data
+    for section in MANIFEST_ONLY:
+        if section in data:
+            line, col = located(source, (section,), key=True)
+            sink.error(shown, line, col, "pack-schema", f"'{section}:' belongs in {MANIFEST}")
+    return {key: value for key, value in data.items() if key not in MANIFEST_ONLY}
+
+
+def _add_file(model: PackFile, origin: Origin, raw: RawPack, sink: DiagnosticSink) -> None:
+    """Add the sections of one validated file to the pack."""
     if model.pack is not None:
         raw.meta, raw.meta_origin = model.pack, origin.child("pack")
     if model.scoring is not None:
@@ -112,14 +127,15 @@ def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> No
     _merge(raw.inputs, model.inputs, origin, "inputs", "input", sink)
     _merge(raw.derived, model.derived, origin, "derived", "derived value", sink)
     for index, rule in enumerate(model.rules or []):
-        if rule.dimension is None and model.dimension is not None and rule.kind in ("item", "penalty"):
-            rule.dimension = model.dimension  # a deduction written in a dimension's file comes off that dimension
+        if model.dimension is not None and has_key(rule, "dimension") and getattr(rule, "dimension", None) is None:
+            # an item, or a deduction, written in a dimension's file belongs to that dimension
+            rule = rule.model_copy(update={"dimension": model.dimension})
         raw.rules.append((rule, origin.child("rules", index)))
     if model.overrides is not None:
         _read_overrides(model.overrides, origin.child("overrides"), raw.parts, sink)
 
 
-def _read_overrides(overrides, origin: Origin, parts: OverlayParts, sink: DiagnosticSink) -> None:
+def _read_overrides(overrides: Overrides, origin: Origin, parts: OverlayParts, sink: DiagnosticSink) -> None:
     if parts.first is None:
         parts.first = origin
     _merge(parts.parameters, overrides.parameters, origin, "parameters", "change of parameter", sink)
@@ -137,15 +153,17 @@ def _check_overlay_sections(raw: RawPack, sink: DiagnosticSink) -> None:
     first = raw.parts.first
     if raw.extends is None and first is not None:
         line, col = first.position(key=True)
-        sink.error(first.file, line, col, "pack-overlay", "'overrides:' changes a base pack, but this pack extends none",
+        sink.error(first.file, line, col, "pack-overlay",
+                   "'overrides:' changes a base pack, but this pack extends none",
                    hint="add 'extends: BASE' to the pack: section (a shipped pack's id or a path)")
-    if raw.extends is not None and raw.scoring is not None:
+    if raw.extends is not None and raw.scoring_origin is not None:
         line, col = raw.scoring_origin.position(key=True)
         sink.error(raw.scoring_origin.file, line, col, "pack-overlay",
                    "an overlay inherits its base's scoring; change it under 'overrides: {scoring: …}'")
 
 
-def _merge(target: dict, section: dict | None, origin: Origin, name: str, what: str, sink: DiagnosticSink) -> None:
+def _merge(target: dict[str, tuple[Part, Origin]], section: Mapping[str, Part] | None, origin: Origin, name: str,
+           what: str, sink: DiagnosticSink) -> None:
     for key, value in (section or {}).items():
         here = origin.child(name, key)
         if key in target:

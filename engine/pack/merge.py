@@ -8,9 +8,8 @@ raised by the builder together with its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -18,43 +17,25 @@ from engine.errors import DiagnosticSink, did_you_mean
 from engine.expr import ast
 from engine.expr.errors import ExprError
 from engine.expr.parser import parse
+from engine.pack.layers import Change, Layer, shown
 from engine.pack.origins import LayeredOrigin, Origin, RenamedOrigin, error_at, layered_origin
-from engine.pack.raw import Layer, RawPack
-from engine.pack.schema import Dimension, PerOccurrence, Rule, Scoring
+from engine.pack.raw import RawPack
+from engine.pack.schema import (
+    Dimension,
+    Grade,
+    OccurrencePatch,
+    PackMeta,
+    ParamDecl,
+    PerOccurrence,
+    Rule,
+    RulePatch,
+    Scoring,
+    Tier,
+    has_key,
+)
 
 RULE_EXPRESSION_KEYS = ("applies_when", "where", "require", "partial", "trigger")
-
-
-@dataclass(frozen=True)
-class Change:
-    """One thing an overlay changes in its base, with where the overlay says so."""
-
-    target: str  # 'rule R1.1', 'dimension D1', 'parameter x', 'scoring', 'source s'
-    what: str  # 'points', 'weight', 'disabled', 'added', 'default', 'grades', ...
-    before: Any
-    after: Any
-    origin: Origin | None
-    reason: str | None = None  # the overlay's `reason:` for a rule's change
-
-    def describe(self) -> str:
-        if self.what == "added":
-            return f"{self.target}: added" + (f" ({self.after})" if self.after else "")
-        if self.what == "disabled":
-            return f"{self.target}: disabled" + (f" — {self.after}" if self.after else "")
-        why = f" — {self.reason}" if self.reason else ""
-        return f"{self.target}: {self.what} {_shown(self.before)} → {_shown(self.after)}{why}"
-
-    def position(self) -> tuple[str, int, int]:
-        if self.origin is None:
-            return "", 0, 0
-        line, col = self.origin.position()
-        return self.origin.file, line, col
-
-    def to_dict(self) -> dict:
-        file, line, col = self.position()
-        return {"file": file, "line": line, "col": col, "target": self.target, "change": self.what,
-                "before": _plain(self.before), "after": _plain(self.after), "reason": self.reason,
-                "text": self.describe()}
+Part = TypeVar("Part")
 
 
 def merge(base: RawPack, overlay: RawPack) -> RawPack:
@@ -78,7 +59,7 @@ class _Merger:
         merged = RawPack(root=overlay.root)
         merged.extends = overlay.extends
         merged.meta = self.meta()
-        merged.meta_origin = overlay.meta_origin
+        merged.meta_origin = overlay.meta_part()[1]
         merged.scoring, merged.scoring_origin = self.scoring()
         merged.dimensions = self.dimensions()
         merged.parameters = self.parameters()
@@ -88,21 +69,22 @@ class _Merger:
         merged.files = base.files + overlay.files
         merged.paths = base.paths + overlay.paths
         merged.warnings = base.warnings + overlay.warnings
-        merged.layers = base.layers + [Layer(overlay.meta.id, overlay.meta.version, overlay.root)]
+        merged.layers = base.layers + [Layer(merged.meta.id, merged.meta.version, overlay.root)]
         merged.changes = self.changes
         return merged
 
     # -- pack metadata and sources -------------------------------------------------------------
-    def meta(self):
-        base, overlay = self.base.meta, self.overlay.meta
+    def meta(self) -> PackMeta:
+        base = self.base.meta_part()[0]
+        overlay, overlay_origin = self.overlay.meta_part()
         known = {source.id for source in base.sources}
         for index, source in enumerate(overlay.sources):
             if source.id in known:
-                error_at(self.sink, self.overlay.meta_origin, ("sources", index, "id"), "pack-duplicate",
-                       f"source '{source.id}' is already declared by the base pack", hint="use another id")
+                error_at(self.sink, overlay_origin, ("sources", index, "id"), "pack-duplicate",
+                         f"source '{source.id}' is already declared by the base pack", hint="use another id")
             else:
                 self.changes.append(Change(f"source {source.id}", "added", None, source.title.zh,
-                                           self.overlay.meta_origin.child("sources", index)))
+                                           overlay_origin.child("sources", index)))
         return overlay.model_copy(update={
             "sources": list(base.sources) + [s for s in overlay.sources if s.id not in known],
             "description": overlay.description if overlay.description is not None else base.description,
@@ -110,10 +92,10 @@ class _Merger:
         })
 
     # -- scoring -----------------------------------------------------------------------------
-    def scoring(self):
-        base = self.base.scoring
+    def scoring(self) -> tuple[Scoring, Origin]:
+        base, base_origin = self.base.scoring_part()
         if self.overlay.parts.scoring is None:
-            return base, self.base.scoring_origin
+            return base, base_origin
         patch, origin = self.overlay.parts.scoring
         given = patch.model_dump(exclude_unset=True)
         data = base.model_dump()
@@ -129,13 +111,12 @@ class _Merger:
             scoring = Scoring.model_validate(data)
         except ValidationError as exc:
             error_at(self.sink, origin, (), "pack-schema", f"the changed scoring is not valid: {_first(exc)}")
-            return base, self.base.scoring_origin
+            return base, base_origin
         patched = tuple((key, origin) for key in given)
-        return scoring, LayeredOrigin(self.base.scoring_origin.file, self.base.scoring_origin.source,
-                                      self.base.scoring_origin.path, patched)
+        return scoring, LayeredOrigin(base_origin.file, base_origin.source, base_origin.path, patched)
 
     # -- dimensions ----------------------------------------------------------------------------
-    def dimensions(self) -> list:
+    def dimensions(self) -> list[tuple[Dimension, Origin]]:
         patches = dict(self.overlay.parts.dimensions)
         out = []
         for dimension, origin in self.base.dimensions:
@@ -153,26 +134,26 @@ class _Merger:
         known = {d.id for d, _ in self.base.dimensions}
         for dim_id, (_, patch_origin) in patches.items():
             error_at(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no dimension '{dim_id}'",
-                   key=True, hint=did_you_mean(dim_id, known) or "declared: " + ", ".join(sorted(known)))
+                     key=True, hint=did_you_mean(dim_id, known) or "declared: " + ", ".join(sorted(known)))
         for dimension, origin in self.overlay.dimensions:
             if dimension.id in known:
                 error_at(self.sink, origin, ("id",), "pack-duplicate",
-                       f"dimension '{dimension.id}' is already declared by the base pack",
-                       hint=f"change it under overrides.dimensions.{dimension.id}")
+                         f"dimension '{dimension.id}' is already declared by the base pack",
+                         hint=f"change it under overrides.dimensions.{dimension.id}")
                 continue
             self.changes.append(Change(f"dimension {dimension.id}", "added", None,
-                                       f"{dimension.title.zh}, weight {_shown(dimension.weight)}", origin))
+                                       f"{dimension.title.zh}, weight {shown(dimension.weight)}", origin))
             out.append((dimension, origin))
         return out
 
     # -- parameters --------------------------------------------------------------------------
-    def parameters(self) -> dict:
+    def parameters(self) -> dict[str, tuple[ParamDecl, Origin]]:
         merged = self.added(self.base.parameters, self.overlay.parameters, "parameter",
                             hint="give it a new default under overrides.parameters")
         for name, (value, origin) in self.overlay.parts.parameters.items():
             if name not in merged:
                 error_at(self.sink, origin, (), "pack-overlay-unknown", f"no parameter '{name}' to set", key=True,
-                       hint=did_you_mean(name, merged) or "parameters: " + ", ".join(sorted(merged)))
+                         hint=did_you_mean(name, merged) or "parameters: " + ", ".join(sorted(merged)))
                 continue
             decl, decl_origin = merged[name]
             self.changes.append(Change(f"parameter {name}", "default", decl.default, value, origin))
@@ -182,19 +163,20 @@ class _Merger:
                                           (("default", RenamedOrigin(patch_origin, name)),)))
         return merged
 
-    def added(self, base: dict, overlay: dict, what: str, hint: str | None = None) -> dict:
+    def added(self, base: Mapping[str, tuple[Part, Origin]], overlay: Mapping[str, tuple[Part, Origin]], what: str,
+              hint: str | None = None) -> dict[str, tuple[Part, Origin]]:
         merged = dict(base)
         for name, (value, origin) in overlay.items():
             if name in merged:
                 error_at(self.sink, origin, (), "pack-duplicate", f"{what} '{name}' is already declared by the base "
-                       "pack", key=True, hint=hint)
+                         "pack", key=True, hint=hint)
                 continue
             merged[name] = (value, origin)
             self.changes.append(Change(f"{what} {name}", "added", None, None, origin))
         return merged
 
     # -- rules -------------------------------------------------------------------------------
-    def rules(self) -> list:
+    def rules(self) -> list[tuple[Rule, Origin]]:
         patches = dict(self.overlay.parts.rules)
         known = [rule.id for rule, _ in self.base.rules]
         out = []
@@ -215,79 +197,95 @@ class _Merger:
             out.append((changed, layered_origin(origin, patch_origin, given)))
         for rule_id, (_, patch_origin) in patches.items():
             error_at(self.sink, patch_origin, (), "pack-overlay-unknown", f"the base pack has no rule '{rule_id}'",
-                   key=True, hint=did_you_mean(rule_id, known))
-        ids = set(known)
-        for rule, origin in self.overlay.rules:
-            if rule.id in ids:
-                error_at(self.sink, origin, ("id",), "pack-duplicate", f"rule id '{rule.id}' is already used by the "
-                       "base pack", hint=f"change it under overrides.rules.{rule.id}, or disable it there and "
-                       "add a rule with another id")
-                continue
-            where = rule.dimension or rule.kind
-            points = f", {_shown(rule.points)} points" if rule.points is not None else ""
-            self.changes.append(Change(f"rule {rule.id}", "added", None, f"{where}{points}", origin))
-            out.append((rule, origin))
+                     key=True, hint=did_you_mean(rule_id, known))
+        out += self.added_rules(set(known))
         for rule_id in self.disabled_dependencies(out, disabled):
             out.insert(known.index(rule_id), next(pair for pair in self.base.rules if pair[0].id == rule_id))
         return out
 
-    def patch_rule(self, rule: Rule, patch, origin: Origin) -> Rule:
-        given = patch.model_dump(exclude_unset=True)
+    def added_rules(self, known: set[str]) -> list[tuple[Rule, Origin]]:
+        out = []
+        for rule, origin in self.overlay.rules:
+            if rule.id in known:
+                error_at(self.sink, origin, ("id",), "pack-duplicate", f"rule id '{rule.id}' is already used by the "
+                         "base pack", hint=f"change it under overrides.rules.{rule.id}, or disable it there and "
+                         "add a rule with another id")
+                continue
+            where = getattr(rule, "dimension", None) or rule.kind
+            points = getattr(rule, "points", None)
+            points_text = f", {shown(points)} points" if points is not None else ""
+            self.changes.append(Change(f"rule {rule.id}", "added", None, f"{where}{points_text}", origin))
+            out.append((rule, origin))
+        return out
+
+    def patch_rule(self, rule: Rule, patch: RulePatch, origin: Origin) -> Rule:
         reason = patch.reason.zh if patch.reason is not None else None
         update: dict[str, Any] = {}
-        for key in given:
-            if key in ("disabled", "reason"):
-                continue
-            value = getattr(patch, key)
-            before = getattr(rule, key)
-            if key in ("deduct", "award"):
-                if before is None:
-                    error_at(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} has no '{key}' to change",
-                           key=True)
-                    continue
-                changes = {k: getattr(value, k) for k in value.model_dump(exclude_unset=True)}
-                try:
-                    value = PerOccurrence.model_validate({**before.model_dump(), **changes})
-                except ValidationError as exc:
-                    error_at(self.sink, origin, (key,), "pack-schema", f"{key}: {_first(exc)}")
-                    continue
-                for sub, new in changes.items():
-                    self.changes.append(Change(f"rule {rule.id}", f"{key}.{sub}", getattr(before, sub), new,
-                                               origin.child(key, sub), reason))
-            elif key == "tiers" and rule.tiers is None:
-                error_at(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} does not score by tiers",
-                       key=True, hint="disable it and add a rule of your own to change how it scores")
-                continue
-            else:
-                self.changes.append(Change(f"rule {rule.id}", key, _text(before), _text(value), origin.child(key),
-                                           reason))
-            update[key] = value
+        for key in patch.model_dump(exclude_unset=True):
+            if key not in ("disabled", "reason"):
+                update.update(self.patched(rule, key, getattr(patch, key), origin, reason))
         return rule.model_copy(update=update)
 
-    def disabled_dependencies(self, rules: list, disabled: dict[str, Origin]) -> list[str]:
+    def patched(self, rule: Rule, key: str, value: Any, origin: Origin, reason: str | None) -> dict[str, Any]:
+        """{key: new value} for one change of a rule, recorded; {} for a change in error (reported)."""
+        if not has_key(rule, key):  # the patch is checked against the keys of the rule's kind
+            message, hint = type(rule).unknown_key_note(key) or (f"rule {rule.id} has no '{key}'", None)
+            error_at(self.sink, origin, (key,), "rule-shape", message, hint=hint)
+            return {}
+        before = getattr(rule, key)
+        if key in ("deduct", "award"):
+            return self.patched_occurrence(rule, key, before, value, origin, reason)
+        if key == "tiers" and before is None:
+            error_at(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} does not score by tiers",
+                     key=True, hint="disable it and add a rule of your own to change how it scores")
+            return {}
+        self.changes.append(Change(f"rule {rule.id}", key, _text(before), _text(value), origin.child(key), reason))
+        return {key: value}
+
+    def patched_occurrence(self, rule: Rule, key: str, before: PerOccurrence | None, patch: OccurrencePatch,
+                           origin: Origin, reason: str | None) -> dict[str, Any]:
+        """A rule's `deduct` or `award` with the keys the patch gives changed."""
+        if before is None:
+            error_at(self.sink, origin, (key,), "pack-overlay-shape", f"rule {rule.id} has no '{key}' to change",
+                     key=True)
+            return {}
+        changes = {k: getattr(patch, k) for k in patch.model_dump(exclude_unset=True)}
+        try:
+            value = PerOccurrence.model_validate({**before.model_dump(), **changes})
+        except ValidationError as exc:
+            error_at(self.sink, origin, (key,), "pack-schema", f"{key}: {_first(exc)}")
+            return {}
+        for sub, new in changes.items():
+            self.changes.append(Change(f"rule {rule.id}", f"{key}.{sub}", getattr(before, sub), new,
+                                       origin.child(key, sub), reason))
+        return {key: value}
+
+    def disabled_dependencies(self, rules: list[tuple[Rule, Origin]], disabled: dict[str, Origin]) -> list[str]:
         """Disabled rules that a remaining rule reads with met(): errors (and kept, so nothing else fails)."""
         needed: set[str] = set()
         for rule, _ in rules:
             for rule_id in sorted(_met_ids(rule) & set(disabled)):
                 needed.add(rule_id)
                 error_at(self.sink, disabled[rule_id], (), "pack-overlay-dependency",
-                       f"rule {rule_id} cannot be disabled: rule {rule.id} reads met('{rule_id}')", key=True,
-                       hint=f"disable {rule.id} too, or keep {rule_id}")
+                         f"rule {rule_id} cannot be disabled: rule {rule.id} reads met('{rule_id}')", key=True,
+                         hint=f"disable {rule.id} too, or keep {rule_id}")
         return sorted(needed, key=[r.id for r, _ in self.base.rules].index)
 
 
-def _grades(grades) -> str:
-    def low(grade) -> str:
+def _grades(grades: list[Grade]) -> str:
+    def low(grade: Grade) -> str:
         if grade.at_least is not None:
-            return f" ≥ {_shown(grade.at_least)}"
-        return f" > {_shown(grade.above)}" if grade.above is not None else ""
+            return f" ≥ {shown(grade.at_least)}"
+        return f" > {shown(grade.above)}" if grade.above is not None else ""
 
     return " / ".join(grade.id + low(grade) for grade in grades)
 
 
 def _met_ids(rule: Rule) -> set[str]:
-    texts = [getattr(rule, key) for key in RULE_EXPRESSION_KEYS]
-    texts += [tier.when for tier in rule.tiers or []]
+    """The rules a rule reads with met('ID'), from its expressions' text."""
+    texts: list[str | None] = [getattr(rule, key, None) for key in RULE_EXPRESSION_KEYS]
+    tiers: list[Tier] = getattr(rule, "tiers", None) or []
+    texts += [tier.when for tier in tiers]
     texts += [band.when for band in rule.bands or []]
     texts += [note.when for note in rule.notes or []]
     found = set()
@@ -298,11 +296,16 @@ def _met_ids(rule: Rule) -> set[str]:
             tree = parse(text)
         except ExprError:
             continue  # reported when the pack is built
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and node.name == "met" and node.args and \
-                    isinstance(node.args[0], ast.Literal) and isinstance(node.args[0].value, str):
-                found.add(node.args[0].value)
+        found |= {name for name in map(_met_argument, ast.walk(tree)) if name is not None}
     return found
+
+
+def _met_argument(node: ast.Node) -> str | None:
+    if isinstance(node, ast.Call) and node.name == "met" and node.args:
+        first = node.args[0]
+        if isinstance(first, ast.Literal) and isinstance(first.value, str):
+            return first.value
+    return None
 
 
 def _first(exc: ValidationError) -> str:
@@ -312,37 +315,17 @@ def _first(exc: ValidationError) -> str:
 
 
 def _text(value: Any) -> Any:
+    """A changed value as a change shows it: texts in Chinese, tiers by their points, citations by source."""
     if hasattr(value, "zh") and hasattr(value, "en"):
         return value.zh
     if isinstance(value, list) and value and hasattr(value[0], "when"):
-        return " / ".join(_shown(tier.points) if tier.points is not None else
-                          f"{_shown(tier.credit * 100)}% of the points" for tier in value)
+        return " / ".join(shown(tier.points) if tier.points is not None else
+                          f"{shown(tier.credit * 100)}% of the points" for tier in value)
     if isinstance(value, list) and value and hasattr(value[0], "quote"):
         return "; ".join(f"{c.source}: {c.quote}" for c in value)
     if isinstance(value, list) and value and hasattr(value[0], "zh"):
         return "; ".join(t.zh for t in value)
     return value
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
-    if isinstance(value, list):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
-    return str(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return str(value)
 
 
 __all__ = ["Change", "merge"]

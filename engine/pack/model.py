@@ -8,14 +8,17 @@ profiles are assessed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+from engine.errors import Diagnostic
 from engine.expr import ast
 from engine.expr import types as T
+from engine.expr.checker import Symbol
+from engine.expr.runtime import Thunk
+from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text
 
@@ -31,7 +34,7 @@ class Expr:
     origin: Origin  # origin.path points at the YAML scalar holding the source
     params: frozenset[str]
     rules: frozenset[str]
-    thunk: Callable
+    thunk: Thunk
 
     @property
     def where(self) -> str:
@@ -39,12 +42,15 @@ class Expr:
         return f"{self.origin.file}:{line}:{col}"
 
 
+TemplatePart: TypeAlias = str | tuple[Expr, str | None]  # literal text, or a placeholder and its format
+
+
 @dataclass(eq=False)
 class Template:
     """A text with `{expression}` or `{expression:percent}` placeholders, per language."""
 
     text: Text
-    parts: dict[str, list]  # lang -> [str | (Expr, format)]
+    parts: dict[str, list[TemplatePart]]  # lang -> the pieces of the text
 
 
 @dataclass(eq=False)
@@ -211,16 +217,16 @@ class Pack:
     inputs: dict[str, InputSpec]
     derived: list[DerivedSpec]
     rules: list[RuleSpec]
-    symbols: dict
+    symbols: dict[str, Symbol]
     fingerprint: str
-    warnings: list = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     dimension_origins: dict[str, Origin] = field(default_factory=dict)
     scoring_origin: Origin | None = None
-    layers: list = field(default_factory=list)  # overlay.Layer: every pack that contributed, the base first
-    changes: list = field(default_factory=list)  # overlay.Change: what an overlay changes in its base
+    layers: list[Layer] = field(default_factory=list)  # every pack that contributed, the base first
+    changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
 
     @property
-    def base(self):
+    def base(self) -> Layer | None:
         """The pack this one extends (its layer), or None."""
         return self.layers[-2] if len(self.layers) > 1 else None
 

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import DiagnosticSink, PackError, did_you_mean, display_path
+from engine.pack.layers import Layer
 from engine.pack.loader import read_one_dir
-from engine.pack.origins import error_at
-from engine.pack.raw import Layer, RawPack
+from engine.pack.origins import Origin, error_at
+from engine.pack.raw import RawPack
 
 MAX_DEPTH = 8
 
@@ -42,34 +43,38 @@ def resolve_base(value: str, overlay_root: Path) -> Path | None:
 def read_layers(root: Path, read_one: Callable[[Path], RawPack], trail: tuple[Path, ...] = ()) -> RawPack:
     """Read a pack directory; when it extends another, read the base (recursively) and merge."""
     raw = read_one(root)
+    meta, origin = raw.meta_part()
     if raw.extends is None:
-        raw.layers = [Layer(raw.meta.id, raw.meta.version, raw.root)]
+        raw.layers = [Layer(meta.id, meta.version, raw.root)]
         return raw
+    base_dir = _base_dir(raw.extends, raw.root, origin)
+    chain = trail + (Path(os.path.abspath(root)),)
     sink = DiagnosticSink()
-    origin = raw.meta_origin
-    here = Path(os.path.abspath(root))
-    base_dir = resolve_base(raw.extends, raw.root)
-    if base_dir is None:
-        from engine.pack.discovery import pack_identity, shipped_packs
-
-        ids = [pack_identity(p)[0] or p.name for p in shipped_packs()]
-        error_at(sink, origin, ("extends",), "pack-extends", f"no pack to extend at '{raw.extends}'",
-               hint=did_you_mean(raw.extends, ids) or
-               ("a path relative to this pack (../community) or a shipped pack: " + ", ".join(ids)))
-        sink.raise_if_errors(PackError)
-    chain = trail + (here,)
     if Path(os.path.abspath(base_dir)) in chain:
         names = [display_path(p) for p in chain] + [display_path(base_dir)]
         error_at(sink, origin, ("extends",), "pack-cycle", "packs extend each other: " + " → ".join(names))
-        sink.raise_if_errors(PackError)
-    if len(chain) >= MAX_DEPTH:
+    elif len(chain) >= MAX_DEPTH:
         error_at(sink, origin, ("extends",), "pack-extends", f"more than {MAX_DEPTH} levels of extends")
-        sink.raise_if_errors(PackError)
+    sink.raise_if_errors(PackError)
     base = read_layers(base_dir, read_one, chain)
     from engine.pack.merge import merge
 
     return merge(base, raw)
 
+
+def _base_dir(extends: str, root: Path, origin: Origin) -> Path:
+    """The directory of the pack `extends:` names; a PackError when there is none."""
+    base_dir = resolve_base(extends, root)
+    if base_dir is not None:
+        return base_dir
+    from engine.pack.discovery import pack_identity, shipped_packs
+
+    ids = [pack_identity(p)[0] or p.name for p in shipped_packs()]
+    sink = DiagnosticSink()
+    error_at(sink, origin, ("extends",), "pack-extends", f"no pack to extend at '{extends}'",
+             hint=did_you_mean(extends, ids) or
+             ("a path relative to this pack (../community) or a shipped pack: " + ", ".join(ids)))
+    raise PackError(sink.items)
 
 
 def read_pack_dir(root: Path | str) -> RawPack:

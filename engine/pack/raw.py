@@ -7,32 +7,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import display_path
+from engine.errors import Diagnostic, display_path
+from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
-from engine.pack.schema import DerivedDecl, Dimension, InputDecl, PackMeta, ParamDecl, Rule, Scoring
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One pack that contributed to a (possibly layered) pack: the base first, the overlay last."""
-
-    id: str
-    version: str
-    root: Path
-
-    @property
-    def shown(self) -> str:
-        return display_path(self.root)
+from engine.pack.schema import (
+    DerivedDecl,
+    Dimension,
+    DimensionPatch,
+    InputDecl,
+    PackMeta,
+    ParamDecl,
+    Rule,
+    RulePatch,
+    Scoring,
+    ScoringPatch,
+)
 
 
 @dataclass
 class OverlayParts:
     """What an overlay's `overrides:` sections say, by target, with where they say it."""
 
-    parameters: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    dimensions: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    rules: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
-    scoring: tuple[Any, Origin] | None = None
+    parameters: dict[str, tuple[Any, Origin]] = field(default_factory=dict)  # a new default: any value
+    dimensions: dict[str, tuple[DimensionPatch, Origin]] = field(default_factory=dict)
+    rules: dict[str, tuple[RulePatch, Origin]] = field(default_factory=dict)
+    scoring: tuple[ScoringPatch, Origin] | None = None
     first: Origin | None = None  # the first `overrides:` key (for errors about the section as a whole)
 
 
@@ -50,9 +49,27 @@ class RawPack:
     rules: list[tuple[Rule, Origin]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
-    warnings: list = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     extends: str | None = None
     parts: OverlayParts = field(default_factory=OverlayParts)
-    layers: list = field(default_factory=list)  # overlay.Layer, the base first
-    changes: list = field(default_factory=list)  # overlay.Change, what an overlay changes in its base
-    problems: list = field(default_factory=list)  # errors found merging an overlay, raised by the builder
+    layers: list[Layer] = field(default_factory=list)  # the base first
+    changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
+    problems: list[Diagnostic] = field(default_factory=list)  # errors found merging an overlay, raised by the builder
+
+    # The loader stops on a pack without a `pack:` section, or without `scoring:` that it does not inherit;
+    # these give the sections of a pack so read.
+    def meta_part(self) -> tuple[PackMeta, Origin]:
+        """The `pack:` section and where it is written."""
+        if self.meta is None or self.meta_origin is None:
+            raise ValueError(f"{self.shown}: read without its 'pack:' section")
+        return self.meta, self.meta_origin
+
+    def scoring_part(self) -> tuple[Scoring, Origin]:
+        """The `scoring:` section (an overlay's: its base's, changed) and where it is written."""
+        if self.scoring is None or self.scoring_origin is None:
+            raise ValueError(f"{self.shown}: read without a 'scoring:' section")
+        return self.scoring, self.scoring_origin
+
+    @property
+    def shown(self) -> str:
+        return display_path(self.root)

@@ -5,6 +5,11 @@ closed vocabularies (kinds, severities, input types). Meaning — names that
 resolve, expressions that type-check, dimensions that exist — is checked in
 `pack.build`. Unknown keys are rejected everywhere (`extra="forbid"`).
 
+A rule is one of several kinds, told apart by `kind:` (`AnyRule`): each kind
+is a model that lists the keys it allows, beside those every `Rule` has, and
+says which of them must go together (`shape_problems`, reported by the
+builder at the keys concerned). A new kind of rule is a new model in `AnyRule`.
+
 Every field carries a `description`: the pack-key reference
 (docs/reference.md) and the JSON Schemas editors use (`assess schema pack`)
 are generated from them.
@@ -13,8 +18,9 @@ are generated from them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
@@ -52,7 +58,7 @@ Share = Annotated[Decimal, BeforeValidator(_share),
 Expression = Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]}), Kind("expression")]
 
 
-def _one_or_many(schema: dict) -> None:
+def _one_or_many(schema: dict[str, Any]) -> None:
     """JSON Schema of a list that may also be written as its single element."""
     branches = schema.get("anyOf") or [dict(schema)]
     array = next(branch for branch in branches if branch.get("type") == "array")
@@ -60,13 +66,13 @@ def _one_or_many(schema: dict) -> None:
     if "anyOf" in schema:
         branches.insert(0, single)
     else:
-        keep = {key: schema[key] for key in ("title", "description", "default") if key in schema}
+        keep: dict[str, Any] = {key: schema[key] for key in ("title", "description", "default") if key in schema}
         schema.clear()
         schema.update(keep)
         schema["anyOf"] = [single, {"type": "array", "items": single}]
 
 
-def _text_or_plain(schema: dict) -> None:
+def _text_or_plain(schema: dict[str, Any]) -> None:
     """JSON Schema of Text: a plain string, or {zh, en}."""
     mapping = dict(schema)
     description = mapping.pop("description", None)
@@ -387,17 +393,40 @@ class Note(Model):
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
+class ShapeProblem(NamedTuple):
+    """Keys of a rule that do not go together, found when the pack is built (each is a located error)."""
+
+    message: str
+    at: tuple[str, ...] = ()  # the key (and sub-key) pointed at; () for the rule itself
+    key: bool = False  # point at the key rather than at its value
+    hint: str | None = None
+
+
+# Keys several kinds of rule share, each written once.
+Points = Annotated[Number | None, Field(gt=0, description="Points at stake (分值).")]
+Require = Annotated[Expression | None, Field(description="Pass/fail condition (per element with for_each).")]
+Tiers = Annotated[list[Tier] | None, Field(min_length=1, description="Levels; the first that holds gives its "
+                                           "points.")]
+Trigger = Annotated[Expression | None, Field(description="The condition that triggers it (per element with "
+                                             "for_each).")]
+RollUp = Annotated[Literal["all", "share", "any"] | None, Field(description="With for_each: all elements must "
+                                                                "pass (default), points by the share that passes, "
+                                                                "or any one suffices.")]
+MinShare = Annotated[Share | None, Field(gt=0, le=1, description="With roll_up all/share: met when at least this "
+                                         "share passes.")]
+FOR_EACH_KEYS = ("where", "roll_up", "min_share", "bands")  # keys that only mean something with for_each
+
+
 class Rule(Model):
-    """One item of the score sheet: what is checked, how it scores, where it comes from."""
+    """One item of the score sheet: what is checked, how it scores, where it comes from; its kind adds keys."""
+
+    # Why a key of another kind does not belong to this one, when there is more to say than that it does not.
+    key_notes: ClassVar[Mapping[str, str]] = {}
 
     id: str = Field(pattern=ID_PATTERN, description="Identifier (R2.1), unique in the pack.")
     title: Text = Field(description="The item as the score sheet names it (项目).")
-    kind: Literal["item", "bonus", "penalty", "veto"] = Field(default="item", description="item: points in a "
-                                                              "dimension; bonus: points in the bonus pool; "
-                                                              "penalty: deduction; veto: grade override.")
-    dimension: str | None = Field(default=None, description="The dimension of an item (or of a penalty that "
-                                     "deducts from a dimension); defaults to the file's `dimension:`.")
-    points: Number | None = Field(default=None, gt=0, description="Points at stake (分值).")
+    kind: str = Field(default="item", description="item (the default): points in a dimension; bonus: points in "
+                      "the bonus pool; penalty: deduction; veto: grade override. Each kind has keys of its own.")
     description: Text | None = Field(default=None, description="The standard in full (标准及要求), for score "
                                         "sheets.")
     method: Text | None = Field(default=None, description="How it is scored, in words (评分办法); generated "
@@ -406,23 +435,6 @@ class Rule(Model):
     for_each: str | None = Field(default=None, description="A list of objects whose elements are checked one by "
                                     "one (each staff member).")
     where: Expression | None = Field(default=None, description="With for_each: the elements that qualify.")
-    require: Expression | None = Field(default=None, description="Pass/fail condition (per element with "
-                                          "for_each).")
-    partial: Expression | None = Field(default=None, description="A share 0..1 of the points (partial credit).")
-    tiers: list[Tier] | None = Field(default=None, min_length=1, description="Levels; the first that holds "
-                                        "gives its points.")
-    deduct: PerOccurrence | None = Field(default=None, description="Deduction per occurrence, capped, never "
-                                            "below zero (扣分).")
-    award: PerOccurrence | None = Field(default=None, description="Bonus per occurrence, capped (加分).")
-    trigger: Expression | None = Field(default=None, description="Veto or penalty: the condition that "
-                                          "triggers it.")
-    severity: Literal["fail", "no_award"] | None = Field(default=None, description="Veto: fail forces the "
-                                                            "lowest grade; no_award bars the top grade and awards.")
-    roll_up: Literal["all", "share", "any"] | None = Field(default=None, description="With for_each: all "
-                                                              "elements must pass (default), points by the share "
-                                                              "that passes, or any one suffices.")
-    min_share: Share | None = Field(default=None, gt=0, le=1, description="With roll_up all/share: met when at "
-                                       "least this share passes.")
     bands: list[Band] | None = Field(default=None, min_length=1, description="With for_each: a classification "
                                         "of each element.")
     notes: list[Note] | None = Field(default=None, description="Remarks shown when their condition holds.")
@@ -432,10 +444,170 @@ class Rule(Model):
     cite: Citations = Field(default_factory=list, json_schema_extra=_one_or_many,
                             description="The source and exact words the rule rests on (依据); one or a list.")
 
-    @field_validator("applies_when", "where", "require", "partial", "trigger", mode="before")
+    @field_validator("applies_when", "where", "require", "partial", "trigger", mode="before", check_fields=False)
     @classmethod
     def _expr_text(cls, value: Any) -> Any:
         return _expression_text(value)
+
+    @classmethod
+    def kind_name(cls) -> str:
+        """The `kind:` of this kind of rule."""
+        return str(get_args(cls.model_fields["kind"].annotation)[0])
+
+    @classmethod
+    def unknown_key_note(cls, key: str) -> tuple[str, str | None] | None:
+        """What to say of `key` on this kind of rule when another kind has it: (message, hint); else None."""
+        owners = [kind.kind_name() for kind in RULE_KINDS if key in kind.model_fields]
+        if not owners:
+            return None
+        name = cls.kind_name()
+        message = cls.key_notes.get(key, f"{'an' if name[0] in 'aeiou' else 'a'} {name} rule has no '{key}'")
+        return message, f"'{key}' is a key of {_joined(owners)} rules"
+
+    def shape_problems(self) -> list[ShapeProblem]:
+        """Keys that are each allowed but do not go together; a kind adds its own checks to these."""
+        return [ShapeProblem(f"'{key}' belongs to for_each rules", (key,), key=True)
+                for key in FOR_EACH_KEYS if self.for_each is None and getattr(self, key, None) is not None]
+
+    def _given(self, *keys: str) -> list[str]:
+        return [key for key in keys if getattr(self, key) is not None]
+
+    def _roll_up_problems(self) -> list[ShapeProblem]:
+        roll_up, min_share = getattr(self, "roll_up", None), getattr(self, "min_share", None)
+        if min_share is not None and roll_up not in (None, "all", "share"):
+            return [ShapeProblem("'min_share' applies to roll_up all or share", ("min_share",))]
+        return []
+
+
+class ItemRule(Rule):
+    """An item of a dimension (the default kind): points earned by `require`, `partial`, `tiers` or `deduct`."""
+
+    kind: Literal["item"] = Field(default="item", description="item: points in a dimension.")
+    dimension: str | None = Field(default=None, description="The dimension it scores in; defaults to the file's "
+                                     "`dimension:`.")
+    points: Points = None
+    require: Require = None
+    partial: Expression | None = Field(default=None, description="A share 0..1 of the points (partial credit).")
+    tiers: Tiers = None
+    deduct: PerOccurrence | None = Field(default=None, description="Deduction per occurrence from the points, "
+                                            "capped, never below zero (扣分).")
+    roll_up: RollUp = None
+    min_share: MinShare = None
+
+    def shape_problems(self) -> list[ShapeProblem]:
+        problems = self._for_each_problems() if self.for_each is not None else self._one_way_problems()
+        if self.dimension is None:
+            problems.append(ShapeProblem("an item rule needs a 'dimension'", key=True,
+                                         hint="or set 'dimension:' at the top of its file"))
+        if self.points is None:
+            problems.append(ShapeProblem("an item rule needs 'points'", key=True))
+        if self.deduct is not None and self.deduct.count is None and self.for_each is None:
+            problems.append(ShapeProblem("'deduct' needs 'count' (the number of occurrences)", ("deduct",)))
+        return problems + super().shape_problems() + self._roll_up_problems()
+
+    def _one_way_problems(self) -> list[ShapeProblem]:
+        ways = self._given("require", "partial", "tiers", "deduct")
+        if len(ways) == 1:
+            return []
+        found = f" (found {', '.join(ways)})" if ways else ""
+        return [ShapeProblem("an item rule scores in exactly one way: require, partial, tiers or deduct" + found,
+                             key=True)]
+
+    def _for_each_problems(self) -> list[ShapeProblem]:
+        problems = []
+        if self.require is None:
+            problems.append(ShapeProblem("a for_each item rule needs 'require' (checked for each element)",
+                                         key=True, hint="add 'deduct: {per, cap}' to deduct per element that fails"))
+        if self.partial is not None or self.tiers is not None:
+            problems.append(ShapeProblem("for_each rules score with 'roll_up' (all, share, any) or 'deduct', not "
+                                         "'partial'/'tiers'", key=True, hint="use 'bands' to classify each element"))
+        if self.deduct is not None and self.deduct.count is not None:
+            problems.append(ShapeProblem("in a for_each rule the deduction counts failing elements; remove 'count'",
+                                         ("deduct", "count")))
+        return problems
+
+
+class BonusRule(Rule):
+    """A bonus (加分项): points in the pack's bonus pool, by `require` (with `points`), `tiers` or `award`."""
+
+    key_notes: ClassVar[Mapping[str, str]] = {
+        "dimension": "bonus points go to the pack's bonus pool, not a dimension"}
+
+    kind: Literal["bonus"] = Field(description="bonus: points in the bonus pool.")
+    points: Points = None
+    require: Require = None
+    tiers: Tiers = None
+    award: PerOccurrence | None = Field(default=None, description="Bonus per occurrence, capped (加分).")
+    roll_up: RollUp = None
+    min_share: MinShare = None
+
+    def shape_problems(self) -> list[ShapeProblem]:
+        problems = []
+        if len(self._given("require", "tiers", "award")) != 1:
+            problems.append(ShapeProblem("a bonus rule awards in one way: require (with points), tiers or award",
+                                         key=True))
+        if self.require is not None and self.points is None:
+            problems.append(ShapeProblem("a bonus rule with 'require' needs 'points'", key=True))
+        if self.award is not None and self.award.count is None and self.for_each is None:
+            problems.append(ShapeProblem("'award' needs 'count' (the number of occurrences)", ("award",)))
+        return problems + super().shape_problems() + self._roll_up_problems()
+
+
+class PenaltyRule(Rule):
+    """A penalty (扣分项): a deduction per occurrence, from a dimension or from the total."""
+
+    key_notes: ClassVar[Mapping[str, str]] = {"points": "a penalty rule deducts 'per' occurrence; it has no 'points'"}
+
+    kind: Literal["penalty"] = Field(description="penalty: a deduction.")
+    dimension: str | None = Field(default=None, description="The dimension the deduction comes off; defaults to "
+                                     "the file's `dimension:`. Without one it comes off the total.")
+    deduct: PerOccurrence | None = Field(default=None, description="Deduction per occurrence, capped (扣分).")
+    trigger: Trigger = None
+
+    def shape_problems(self) -> list[ShapeProblem]:
+        problems = []
+        if self.deduct is None:
+            problems.append(ShapeProblem("a penalty rule needs 'deduct: {count, per, cap}'", key=True))
+        elif self.deduct.count is None and not (self.for_each and self.trigger):
+            problems.append(ShapeProblem("'deduct' needs 'count', or for_each with 'trigger'", ("deduct",)))
+        return problems + super().shape_problems()
+
+
+class VetoRule(Rule):
+    """A veto (一票否决): when its trigger holds, the grade is overridden whatever the points."""
+
+    kind: Literal["veto"] = Field(description="veto: a grade override.")
+    trigger: Trigger = None
+    severity: Literal["fail", "no_award"] | None = Field(default=None, description="fail forces the lowest grade; "
+                                                            "no_award bars the top grade and awards.")
+
+    def shape_problems(self) -> list[ShapeProblem]:
+        problems = []
+        if self.trigger is None or self.severity is None:
+            problems.append(ShapeProblem("a veto rule needs 'trigger' and 'severity' (fail or no_award)", key=True))
+        return problems + super().shape_problems()
+
+
+def _item_by_default(value: Any) -> Any:
+    """`kind:` may be left out: a rule is an item unless it says otherwise."""
+    if isinstance(value, dict) and "kind" not in value:
+        return {**value, "kind": "item"}
+    return value
+
+
+# A rule of any kind, told apart by `kind:`. A new kind of rule is a model above, added here.
+AnyRule = Annotated[ItemRule | BonusRule | PenaltyRule | VetoRule, Field(discriminator="kind"),
+                    BeforeValidator(_item_by_default), Kind("[Rule](#rule)")]
+RULE_KINDS: tuple[type[Rule], ...] = get_args(get_args(AnyRule)[0])
+
+
+def has_key(rule: Rule, key: str) -> bool:
+    """Whether rules of this one's kind have `key` (each kind's model lists the keys it allows)."""
+    return key in type(rule).model_fields
+
+
+def _joined(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 # -- overlays ---------------------------------------------------------------------------------
@@ -521,7 +693,7 @@ class PackFile(Model):
                                                       "profile, by name.")
     dimension: str | None = Field(default=None, description="The default dimension of the item rules of this "
                                      "file.")
-    rules: list[Rule] | None = Field(default=None, description="The rules (score sheet items).")
+    rules: list[AnyRule] | None = Field(default=None, description="The rules (score sheet items).")
     overrides: Overrides | None = Field(default=None, description="Overlays only: changes to the base pack.")
 
 

@@ -8,6 +8,7 @@ braces. Placeholders are ordinary expressions, checked when the pack loads.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
 
 from engine.expr.errors import ExprError
 from engine.expr.values import format_number, is_unknown
@@ -15,48 +16,56 @@ from engine.expr.values import format_number, is_unknown
 FORMATS = ("percent", "number", "list")
 
 
-def parse_template(text: str) -> list:
-    """Split into literal strings and (expression source, format, offset) triples."""
-    pieces: list = []
-    buffer: list[str] = []
+class Placeholder(NamedTuple):
+    """`{source:format}` in a text: the expression's source, its format, and where the source starts."""
+
+    source: str
+    format: str | None
+    offset: int
+
+
+def parse_template(text: str) -> list[str | Placeholder]:
+    """Split into literal strings and placeholders."""
+    pieces: list[str | Placeholder] = []
+    literal: list[str] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch == "{" and text[i + 1 : i + 2] == "{":
-            buffer.append("{")
+        if ch in "{}" and text[i + 1 : i + 2] == ch:  # '{{' and '}}' are literal braces
+            literal.append(ch)
             i += 2
-            continue
-        if ch == "}" and text[i + 1 : i + 2] == "}":
-            buffer.append("}")
-            i += 2
-            continue
-        if ch == "}":
+        elif ch == "}":
             raise ExprError("template", "unmatched '}' in text", i, i + 1, hint="write '}}' for a literal brace")
-        if ch != "{":
-            buffer.append(ch)
+        elif ch == "{":
+            if literal:
+                pieces.append("".join(literal))
+                literal = []
+            placeholder, i = _placeholder(text, i)
+            pieces.append(placeholder)
+        else:
+            literal.append(ch)
             i += 1
-            continue
-        end = _closing(text, i + 1)
-        if end < 0:
-            raise ExprError("template", "unclosed '{' in text", i, i + 1, hint="write '{{' for a literal brace")
-        inner = text[i + 1 : end]
-        source, fmt = inner, None
-        colon = _format_colon(inner)
-        if colon >= 0:
-            source, fmt = inner[:colon], inner[colon + 1 :].strip()
-            if fmt not in FORMATS:
-                raise ExprError("template", f"unknown format ':{fmt}'", i + 1 + colon, end,
-                                hint="formats: " + ", ".join(FORMATS))
-        if not source.strip():
-            raise ExprError("template", "empty placeholder '{}'", i, end + 1)
-        if buffer:
-            pieces.append("".join(buffer))
-            buffer = []
-        pieces.append((source, fmt, i + 1))
-        i = end + 1
-    if buffer:
-        pieces.append("".join(buffer))
+    if literal:
+        pieces.append("".join(literal))
     return pieces
+
+
+def _placeholder(text: str, start: int) -> tuple[Placeholder, int]:
+    """The placeholder opened by the '{' at `start`, and the index after its '}'."""
+    end = _closing(text, start + 1)
+    if end < 0:
+        raise ExprError("template", "unclosed '{' in text", start, start + 1, hint="write '{{' for a literal brace")
+    inner = text[start + 1 : end]
+    source, fmt = inner, None
+    colon = _format_colon(inner)
+    if colon >= 0:
+        source, fmt = inner[:colon], inner[colon + 1 :].strip()
+        if fmt not in FORMATS:
+            raise ExprError("template", f"unknown format ':{fmt}'", start + 1 + colon, end,
+                            hint="formats: " + ", ".join(FORMATS))
+    if not source.strip():
+        raise ExprError("template", "empty placeholder '{}'", start, end + 1)
+    return Placeholder(source, fmt, start + 1), end + 1
 
 
 def _closing(text: str, start: int) -> int:
@@ -86,7 +95,7 @@ def _format_colon(inner: str) -> int:
     return -1
 
 
-def format_value(value, fmt: str | None, lang: str, *, percent_hint: bool = False) -> str:
+def format_value(value: Any, fmt: str | None, lang: str, *, percent_hint: bool = False) -> str:
     """A value as it appears inside a sentence."""
     if is_unknown(value):
         return "—"

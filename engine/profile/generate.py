@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.expr import ast
+from engine.pack.fieldtypes import items_of
 from engine.pack.model import Pack
 from engine.pack.paths import set_dotted
 from engine.pack.schema import InputDecl
@@ -24,7 +25,7 @@ WORDS = ["甲", "乙", "丙", "丁", "社区", "党员", "居民", "张三", "�
 
 class ProfileGenerator:
     def __init__(self, pack: Pack, seed: int = 0, *, absent: float = 0.08, year: int = 2024,
-                 bases: list[dict] | None = None):
+                 bases: list[dict[str, Any]] | None = None):
         self.pack = pack
         self.random = random.Random(seed)
         self.absent = absent
@@ -92,7 +93,7 @@ class ProfileGenerator:
         return data
 
     @staticmethod
-    def _get(data: dict, path: str):
+    def _get(data: dict[str, Any], path: str) -> Any:
         node: Any = data
         for part in path.split("."):
             if not isinstance(node, dict) or part not in node:
@@ -101,7 +102,7 @@ class ProfileGenerator:
         return node
 
     @staticmethod
-    def _set(data: dict, path: str, value) -> None:
+    def _set(data: dict[str, Any], path: str, value: Any) -> None:
         parts = path.split(".")
         node = data
         for part in parts[:-1]:
@@ -132,7 +133,7 @@ class ProfileGenerator:
         if kind == "boolean":
             return r.random() < 0.6
         if kind == "enum":
-            return r.choice(decl.values)
+            return r.choice(decl.values or [])
         if kind == "string":
             return r.choice(self.strings)
         if kind == "date":
@@ -143,7 +144,7 @@ class ProfileGenerator:
             return self.list_value(decl)
         raise ValueError(kind)
 
-    def number(self, decl: InputDecl):
+    def number(self, decl: InputDecl) -> int | Decimal:
         r = self.random
         kind = decl.type
         low, high = decl.min, decl.max
@@ -173,17 +174,17 @@ class ProfileGenerator:
             return int(value)
         return value.normalize() if value != value.to_integral_value() else int(value)
 
-    def list_value(self, decl: InputDecl) -> list:
+    def list_value(self, decl: InputDecl) -> list[Any]:
         r = self.random
-        item = decl.items
+        item = items_of(decl)
         if item.type == "enum":
-            return [v for v in item.values if r.random() < 0.75]
+            return [v for v in item.values or [] if r.random() < 0.75]
         if item.type == "object":
             count = r.choice([0, 1, 2, 3, 5, 8, 13, 24, 26])
             return [self.element(item, i) for i in range(count)]
         return [self.value(item) for _ in range(r.randint(0, 4))]
 
-    def element(self, decl: InputDecl, index: int) -> dict:
+    def element(self, decl: InputDecl, index: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, field in (decl.fields or {}).items():
             if not field.required and self.random.random() < self.absent / 2:

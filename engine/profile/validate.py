@@ -13,19 +13,22 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic_core import ErrorDetails
 
 from engine.errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, did_you_mean
-from engine.pack.fieldtypes import annotation, describe
+from engine.pack.fieldtypes import annotation, describe, items_of
 from engine.pack.model import InputSpec, Pack
-from engine.pack.paths import nest
+from engine.pack.paths import Tree, nest
 from engine.pack.schema import InputDecl
 from engine.source.load import Document
+from engine.source.spans import SourceMap
 from engine.source.validation_errors import located
 
 META_KEY = "profile"
+Loc: TypeAlias = tuple[int | str, ...]
 
 
 class Period(BaseModel):
@@ -70,7 +73,7 @@ class Profile:
     warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
-    def source(self):
+    def source(self) -> SourceMap | None:
         return self.document.source if self.document is not None else None
 
     @property
@@ -78,7 +81,7 @@ class Profile:
         return self.meta.name or self.meta.id or self.file
 
     @property
-    def period(self):
+    def period(self) -> tuple[dt.date, dt.date] | None:
         return self.meta.resolved_period()
 
 
@@ -111,8 +114,8 @@ class ProfileSchema:
         return self.validate_data(document.data, file, document.source, warnings=document.warnings,
                                   document=document)
 
-    def validate_data(self, data: Any, file: str, source=None, *, base: tuple = (), warnings=(),
-                      document: Document | None = None) -> Profile:
+    def validate_data(self, data: Any, file: str, source: SourceMap | None = None, *, base: Loc = (),
+                      warnings: Iterable[Diagnostic] = (), document: Document | None = None) -> Profile:
         """Validate profile data; `source`/`base` locate it (e.g. a profile written inline in a test case)."""
         sink = DiagnosticSink()
         sink.extend(warnings)
@@ -138,59 +141,48 @@ class ProfileSchema:
             values["period.year"] = period[0].year
         return Profile(file, meta, values, document, [d for d in sink.items if d.severity != ERROR])
 
-    def _diagnostic(self, item: dict, file: str, source, base: tuple = ()) -> Diagnostic:
+    def _diagnostic(self, item: ErrorDetails, file: str, source: SourceMap | None, base: Loc = ()) -> Diagnostic:
         loc = tuple(p for p in item.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
         kind = item.get("type", "")
-        shown = _loc_text(loc)
         if kind == "extra_forbidden":
             line, col = located(source, base + loc, key=True)
-            name = str(loc[-1])
-            parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
-            siblings = self._children(parent, loc)
-            hint = did_you_mean(name, siblings)
-            if hint is None:
-                full = [p for p in self.inputs if p.endswith("." + name) or p.split(".")[-1] == name]
-                hint = f"did you mean '{full[0]}'?" if full else (
-                    f"known here: {', '.join(siblings[:8])}" if siblings else None)
-            return Diagnostic(file, line, col, ERROR, "unknown-key", f"unknown key '{shown}'", hint)
+            message, hint = self._unknown_key(loc)
+            return Diagnostic(file, line, col, ERROR, "unknown-key", message, hint)
+        shown = _loc_text(loc)
+        if kind == "missing":
+            line, col = located(source, base + loc[:-1], key=True)
+            return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
         line, col = located(source, base + loc)
         if loc and loc[0] == META_KEY:
             message = item.get("msg", "invalid").removeprefix("Value error, ")
             return Diagnostic(file, line, col, ERROR, "profile-meta", f"{shown}: {message}")
         decl = self._decl_at(loc)
-        value = item.get("input")
-        if kind == "missing":
-            line, col = located(source, base + loc[:-1], key=True)
-            return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
         if decl is None:
-            if kind in ("model_type", "dict_type"):
-                group = ".".join(str(p) for p in loc if not isinstance(p, int))
-                children = self._children(group, loc + ("?",))
-                return Diagnostic(file, line, col, ERROR, "type",
-                                  f"{shown} must be a mapping of inputs ({', '.join(children[:6])}), got {_shown(value)}")
-            return Diagnostic(file, line, col, ERROR, "type", f"{shown}: {item.get('msg', 'invalid value')}")
-        expected = describe(decl)
-        code = "type"
-        hint = None
-        if kind == "literal_error":
-            code = "enum"
-            hint = did_you_mean(str(value), decl.values or [])
-        elif "maximum" in str(item.get("msg")) or "minimum" in str(item.get("msg")):
-            code = "range"
-        elif kind in ("dict_type", "model_type") and decl.type != "list":
-            expected = "a mapping"
-        if isinstance(value, str) and decl.type in ("integer", "number", "percent") and re.match(r"^\s*\d", value):
-            hint = "write the number alone, without a unit: the unit is declared by the pack"
-        if isinstance(value, str) and decl.type == "boolean" and value.lower() in ("yes", "no", "on", "off", "是", "否"):
-            hint = "write true or false"
-        if isinstance(value, (int, float)) and decl.type == "string":
-            hint = "quote it to keep it as text, e.g. '001'"
-        if kind == "too_long":
-            code = "too-long"
-            expected = f"{expected} (at most {item.get('ctx', {}).get('max_length')} items)"
-        return Diagnostic(file, line, col, ERROR, code, f"{shown} must be {expected}, got {_shown(value)}", hint)
+            return Diagnostic(file, line, col, ERROR, "type", self._not_an_input(item, loc, shown))
+        code, message, hint = _value_problem(item, decl, shown)
+        return Diagnostic(file, line, col, ERROR, code, message, hint)
 
-    def _decl_at(self, loc: tuple) -> InputDecl | None:
+    def _unknown_key(self, loc: Loc) -> tuple[str, str | None]:
+        """The message and did-you-mean of a key the packs do not declare."""
+        name = str(loc[-1])
+        parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
+        siblings = self._children(parent, loc)
+        hint = did_you_mean(name, siblings)
+        if hint is None:
+            full = [p for p in self.inputs if p.endswith("." + name) or p.split(".")[-1] == name]
+            hint = f"did you mean '{full[0]}'?" if full else (
+                f"known here: {', '.join(siblings[:8])}" if siblings else None)
+        return f"unknown key '{_loc_text(loc)}'", hint
+
+    def _not_an_input(self, item: ErrorDetails, loc: Loc, shown: str) -> str:
+        """The message of an error at a group of inputs (a mapping), not at an input."""
+        if item.get("type", "") in ("model_type", "dict_type"):
+            group = ".".join(str(p) for p in loc if not isinstance(p, int))
+            children = ", ".join(self._children(group, loc + ("?",))[:6])
+            return f"{shown} must be a mapping of inputs ({children}), got {_shown(item.get('input'))}"
+        return f"{shown}: {item.get('msg', 'invalid value')}"
+
+    def _decl_at(self, loc: Loc) -> InputDecl | None:
         names = [str(p) for p in loc if not isinstance(p, int)]
         for cut in range(len(names), 0, -1):
             spec = self.inputs.get(".".join(names[:cut]))
@@ -200,7 +192,7 @@ class ProfileSchema:
             rest = names[cut:]
             while rest:
                 if decl.type == "list":
-                    decl = decl.items
+                    decl = items_of(decl)
                     continue
                 fields = decl.fields or {}
                 for width in range(len(rest), 0, -1):
@@ -211,11 +203,11 @@ class ProfileSchema:
                 else:
                     return None
             if decl.type == "list" and isinstance(loc[-1], int):
-                decl = decl.items
+                decl = items_of(decl)
             return decl
         return None
 
-    def _children(self, parent: str, loc: tuple) -> list[str]:
+    def _children(self, parent: str, loc: Loc) -> list[str]:
         """Keys allowed beside the unknown one (for did-you-mean)."""
         prefix = parent + "." if parent else ""
         found = {p[len(prefix):].split(".")[0] for p in self.inputs if p.startswith(prefix)}
@@ -232,19 +224,50 @@ class ProfileSchema:
         return sorted(found)
 
 
-def _build(tree: dict, name: str, *, root: bool = False) -> type[BaseModel]:
+def _value_problem(item: ErrorDetails, decl: InputDecl, shown: str) -> tuple[str, str, str | None]:
+    """(code, message, hint) of a value that does not fit its declaration."""
+    kind = item.get("type", "")
+    value = item.get("input")
+    expected = describe(decl)
+    code = "type"
+    hint = _writing_hint(value, decl)
+    if kind == "literal_error":
+        code = "enum"
+        hint = did_you_mean(str(value), decl.values or [])
+    elif "maximum" in str(item.get("msg")) or "minimum" in str(item.get("msg")):
+        code = "range"
+    elif kind in ("dict_type", "model_type") and decl.type != "list":
+        expected = "a mapping"
+    if kind == "too_long":
+        code = "too-long"
+        expected = f"{expected} (at most {item.get('ctx', {}).get('max_length')} items)"
+    return code, f"{shown} must be {expected}, got {_shown(value)}", hint
+
+
+def _writing_hint(value: Any, decl: InputDecl) -> str | None:
+    """How to write the value, when it looks like a habit from spreadsheets or other formats."""
+    if isinstance(value, str) and decl.type in ("integer", "number", "percent") and re.match(r"^\s*\d", value):
+        return "write the number alone, without a unit: the unit is declared by the pack"
+    if isinstance(value, str) and decl.type == "boolean" and value.lower() in ("yes", "no", "on", "off", "是", "否"):
+        return "write true or false"
+    if isinstance(value, (int, float)) and decl.type == "string":
+        return "quote it to keep it as text, e.g. '001'"
+    return None
+
+
+def _build(tree: Tree, name: str, *, root: bool = False) -> type[BaseModel]:
     definitions: dict[str, Any] = {}
     for key, value in tree.items():
         if isinstance(value, dict):
-            definitions[key] = (Optional[_build(value, f"{name}_{key}")], None)
+            definitions[key] = (_build(value, f"{name}_{key}") | None, None)
         else:
-            definitions[key] = (Optional[annotation(value, f"{name}_{key}")], None)
+            definitions[key] = (annotation(value, f"{name}_{key}") | None, None)
     if root:
-        definitions.setdefault(META_KEY, (Optional[ProfileMeta], None))
+        definitions.setdefault(META_KEY, (ProfileMeta | None, None))
     return create_model(re.sub(r"\W", "_", name), __config__=ConfigDict(extra="forbid"), **definitions)
 
 
-def flatten(data: dict, inputs: dict[str, InputSpec]) -> dict[str, Any]:
+def flatten(data: dict[str, Any], inputs: dict[str, InputSpec]) -> dict[str, Any]:
     """One engine value per declared input path present in the data."""
     values: dict[str, Any] = {}
     for path, spec in inputs.items():
@@ -262,7 +285,7 @@ def flatten(data: dict, inputs: dict[str, InputSpec]) -> dict[str, Any]:
     return values
 
 
-def flatten_object(item: dict, prefix: str = "") -> dict[str, Any]:
+def flatten_object(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """{'scores': {'community': 80}} -> {'scores.community': 80} (lists of objects flattened too)."""
     flat: dict[str, Any] = {}
     for key, value in item.items():
@@ -276,7 +299,7 @@ def flatten_object(item: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _loc_text(loc: tuple) -> str:
+def _loc_text(loc: Loc) -> str:
     text = ""
     for part in loc:
         if isinstance(part, int):

@@ -12,6 +12,7 @@ import bisect
 import codecs
 import re
 from collections import Counter
+from typing import TypeAlias
 
 from engine.errors import ERROR, WARNING, Diagnostic
 
@@ -52,7 +53,11 @@ def position(starts: list[int], index: int) -> tuple[int, int]:
     return line + 1, index - starts[line] + 1
 
 
-def decode_source(data: bytes, file: str) -> tuple[str | None, str, list[Diagnostic]]:
+# (the text, or None when it cannot be read; the encoding read or tried; what to tell about it)
+Decoded: TypeAlias = tuple[str | None, str, list[Diagnostic]]
+
+
+def decode_source(data: bytes, file: str) -> Decoded:
     """Decode a YAML file's bytes; returns (text or None on error, encoding, diagnostics)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -80,7 +85,7 @@ def decode_source(data: bytes, file: str) -> tuple[str | None, str, list[Diagnos
     return text, "utf-8", diagnostics
 
 
-def _decode_bom(data: bytes, file: str, encoding: str):
+def _decode_bom(data: bytes, file: str, encoding: str) -> Decoded:
     codec = "utf-8-sig" if encoding == "utf-8-sig" else encoding  # 'utf-16'/'utf-32' read the BOM
     try:
         text = data.decode(codec)
@@ -95,7 +100,7 @@ def _decode_bom(data: bytes, file: str, encoding: str):
     return text, encoding, []
 
 
-def _decode_non_utf8(data: bytes, file: str, utf8_error: UnicodeDecodeError):
+def _decode_non_utf8(data: bytes, file: str, utf8_error: UnicodeDecodeError) -> Decoded:
     declared = _declared_encoding(data)
     if declared:
         codec = _usable_codec(declared)

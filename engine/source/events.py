@@ -20,13 +20,18 @@ import datetime
 import decimal
 import gc
 import re
-from typing import Any
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import yaml
 from yaml.events import (
     AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
     DocumentEndEvent,
     DocumentStartEvent,
+    Event,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -39,7 +44,7 @@ from yaml.resolver import BaseResolver
 from engine.errors import ERROR, Diagnostic
 from engine.source.encodings import line_starts
 from engine.source.limits import Limits
-from engine.source.spans import AliasNode, MapNode, SeqNode
+from engine.source.spans import AliasNode, KeyEvent, MapNode, Mark, Node, SeqNode, start_of
 
 
 # BaseResolver (no implicit resolvers) is mixed in as PyYAML's loaders do; as
@@ -53,7 +58,7 @@ class _PureParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, 
 
 
 if yaml.__with_libyaml__:
-    from yaml.cyaml import CParser as _CParser
+    from yaml._yaml import CParser as _CParser
 
     class _LibyamlParser(_CParser, BaseResolver):
         def __init__(self, text: str):
@@ -109,7 +114,7 @@ def _tagged_value(tag: str, text: str) -> tuple[bool, Any]:
     return False, None
 
 
-def _quiet_value(event) -> Any:
+def _quiet_value(event: ScalarEvent) -> Any:
     """Value of a scalar without reporting tag problems (for an anchored key: already reported)."""
     if event.tag is None:
         return event.value if event.style else _plain_value(event.value)
@@ -123,30 +128,71 @@ def _tag_name(tag: str) -> str:
 
 # -- the builder ------------------------------------------------------------------
 
-_NO_KEY = object()  # a mapping frame waiting for a key
-_KEY_NODE = object()  # a mapping or list is being read as a key (rejected when it ends)
-_BAD_KEY = object()  # the key was rejected; drop its value
-_MERGE_KEY = object()  # '<<': merge the value in
+class _Key(Enum):
+    """What a mapping frame holds instead of the text of its next key."""
+
+    NONE = "waiting for a key"
+    NODE = "a mapping or list is being read as a key (rejected when it ends)"
+    BAD = "the key was rejected; drop its value"
+    MERGE = "'<<': merge the value in"
+
+
+# The keys as module names: read in the hot loop, where a global is quicker to get than an enum's member.
+_NO_KEY: Final = _Key.NONE
+_KEY_NODE: Final = _Key.NODE
+_BAD_KEY: Final = _Key.BAD
+_MERGE_KEY: Final = _Key.MERGE
 
 
 class _Stop(Exception):
     """Stop reading events (the problem is already recorded)."""
 
 
-class _Frame:
-    __slots__ = ("is_map", "data", "node", "key", "key_event", "anchor", "count0", "height", "merges", "flow")
+class _Anchor(NamedTuple):
+    """What `&name` was put on: its value, its node, how many values it holds, and how deep it is."""
 
-    def __init__(self, is_map, data, node, anchor, count0, flow=False):
-        self.is_map = is_map
-        self.data = data
+    value: Any
+    node: Node | None
+    size: int
+    height: int
+
+
+# What an event gives its enclosing collection: the value, its node, and how many levels it holds.
+_Read: TypeAlias = tuple[Any, "Node | None", int]
+
+
+class _SeqFrame:
+    """A list being read."""
+
+    __slots__ = ("data", "node", "anchor", "count0", "height", "flow")
+
+    def __init__(self, node: SeqNode, anchor: str | None, count0: int, flow: bool | None = False):
+        self.data: list[Any] = []
         self.node = node
-        self.key = _NO_KEY
-        self.key_event = None
+        self.anchor = anchor
+        self.count0 = count0  # the node count when it started (an anchor's size)
+        self.height = 1
+        self.flow = flow
+
+
+class _MapFrame:
+    """A mapping being read: its data, and the key whose value comes next."""
+
+    __slots__ = ("data", "node", "key", "key_event", "anchor", "count0", "height", "merges", "flow")
+
+    def __init__(self, node: MapNode, anchor: str | None, count0: int, flow: bool | None = False):
+        self.data: dict[str, Any] = {}
+        self.node = node
+        self.key: str | _Key = _NO_KEY
+        self.key_event: KeyEvent | None = None
         self.anchor = anchor
         self.count0 = count0
         self.height = 1
-        self.merges = None
+        self.merges: list[tuple[int, list[dict[str, Any]]]] | None = None  # (where, the merged mappings)
         self.flow = flow
+
+
+_Frame: TypeAlias = _SeqFrame | _MapFrame
 
 
 class Builder:
@@ -159,11 +205,11 @@ class Builder:
         self.limits = limits
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
-        self.root_node: Any = None
+        self.root_node: Node | None = None
         self.count = 0
-        self.anchors: dict[str, tuple] = {}  # name → (data, node, size, height)
+        self.anchors: dict[str, _Anchor] = {}
 
-    def error(self, mark, code: str, message: str, hint: str | None = None) -> None:
+    def error(self, mark: Mark | None, code: str, message: str, hint: str | None = None) -> None:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         self.diagnostics.append(Diagnostic(self.file, line, col, ERROR, code, message, hint))
 
@@ -174,7 +220,7 @@ class Builder:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            self._stream(parser)
+            self._stream(parser.get_event)
         except _Stop:
             pass
         except yaml.MarkedYAMLError as exc:
@@ -188,8 +234,7 @@ class Builder:
             if dispose:
                 dispose()
 
-    def _stream(self, parser) -> None:
-        get_event = parser.get_event
+    def _stream(self, get_event: Callable[[], Event | None]) -> None:
         get_event()  # StreamStartEvent
         event = get_event()
         if isinstance(event, StreamEndEvent):
@@ -201,162 +246,179 @@ class Builder:
                        "the file holds more than one YAML document ('---'); only one is allowed",
                        "put each document in a file of its own")
 
-    def _document(self, get_event) -> None:
-        # The hot loop: one pass over the events, building data and nodes together.
-        root = _Frame(False, [], SeqNode(None), None, 0, True)
-        stack = [root]
-        top = root
-        max_nodes = self.limits.max_nodes
-        max_depth = self.limits.max_depth
-        anchors = self.anchors
+    def _document(self, get_event: Callable[[], Event | None]) -> None:
+        # The hot loop: one pass over the events, building data and nodes together. Each event is read by
+        # the method for its class; what it gives (a value and its node) goes into the enclosing collection.
+        root = _SeqFrame(SeqNode(None), None, 0, True)
+        stack: list[_Frame] = [root]
+        readers: dict[type, Callable[[Any, list[_Frame]], _Read | None]] = {
+            ScalarEvent: self._scalar, AliasEvent: self._alias_use,
+            MappingStartEvent: self._collection_start, SequenceStartEvent: self._collection_start,
+            MappingEndEvent: self._collection_end, SequenceEndEvent: self._collection_end,
+        }
+        deliver = self._deliver
         while True:
             event = get_event()
-            cls = event.__class__
-            if cls is ScalarEvent:
-                self.count += 1
-                if self.count > max_nodes:
-                    self._too_many(event)
-                if top.is_map and top.key is _NO_KEY:
-                    self._take_key(top, event, event.value)
-                    if event.anchor is not None:
-                        anchors[event.anchor] = (_quiet_value(event), event, 1, 0)
-                    continue
-                tag = event.tag
-                if tag is None:
-                    value = _plain_value(event.value) if not event.style else event.value
-                else:
-                    value = self._tagged_scalar(event)
-                if event.anchor is not None:
-                    anchors[event.anchor] = (value, event, 1, 0)
-                node, height = event, 0
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                if len(stack) > max_depth:
-                    self.error(event.start_mark, "too-deep",
-                               f"nesting is deeper than {max_depth} levels", "flatten the structure")
-                    raise _Stop
-                self.count += 1
-                if self.count > max_nodes:
-                    self._too_many(event)
-                if top.is_map and top.key is _NO_KEY:
-                    top.key = _KEY_NODE  # still build the key node, then reject it
-                    self.error(event.start_mark, "key-type", "a mapping key must be a plain text, not a "
-                               + ("mapping" if cls is MappingStartEvent else "list"))
-                self._check_collection_tag(event, _MAP if cls is MappingStartEvent else _SEQ)
-                is_map = cls is MappingStartEvent
-                node = MapNode(event.start_mark) if is_map else SeqNode(event.start_mark)
-                if event.anchor is not None:
-                    anchors.pop(event.anchor, None)  # a redefinition replaces the old one
-                top = _Frame(is_map, {} if is_map else [], node, event.anchor, self.count, event.flow_style)
-                stack.append(top)
-                continue
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                frame = stack.pop()
-                top = stack[-1]
-                if frame.flow:  # a block collection's end is worked out from its last child
-                    frame.node.end = event.end_mark
-                if frame.merges:
-                    self._apply_merges(frame)
-                value, node, height = frame.data, frame.node, frame.height
-                if frame.anchor is not None:
-                    anchors[frame.anchor] = (value, node, self.count - frame.count0 + 1, height)
-            elif cls is AliasEvent:
-                found = self._alias(event, stack)
-                if found is None:
-                    value, node, height = None, None, 0
-                else:
-                    value, target, _, height = found
-                    node = AliasNode(event, target)
-                if top.is_map and top.key is _NO_KEY:
-                    if found is None:
-                        top.key, top.key_event = _BAD_KEY, event
-                    else:
-                        self._take_key(top, event, _alias_key_text(node))
-                    continue
-            elif cls is DocumentEndEvent:
-                self.root = root.data[0] if root.data else None
-                self.root_node = root.node.items[0] if root.node.items else None
-                if self.root is None and isinstance(self.root_node, ScalarEvent):
-                    self.root_node = None  # '---' alone: an empty document, like an empty file
+            read = readers.get(event.__class__)
+            if read is not None:
+                found = read(event, stack)
+                if found is not None:
+                    deliver(stack[-1], found)
+            elif event.__class__ is DocumentEndEvent:  # the parser emits nothing else inside a document
+                self._finish(root)
                 return
-            else:  # pragma: no cover - the parser emits nothing else inside a document
-                continue
-            # deliver (value, node) to the enclosing collection
-            if height >= top.height:
-                top.height = height + 1
-            if top.is_map:
-                key = top.key
-                top.key = _NO_KEY
-                if key is _BAD_KEY:
-                    continue
-                if key is _KEY_NODE:  # that was a rejected key; its value comes next
-                    top.key = _BAD_KEY
-                    continue
-                if key is _MERGE_KEY:
-                    self._add_merge(top, value, node)
-                    continue
-                data = top.data
-                if key in data:
-                    self._duplicate(top, key)
-                    continue
-                data[key] = value
-                top.node.entries.append((key, top.key_event, node))
-            else:
-                top.data.append(value)
-                top.node.items.append(node)
+
+    # -- reading one event ---------------------------------------------------
+
+    def _counted(self, event: Event, size: int = 1) -> None:
+        self.count += size
+        if self.count > self.limits.max_nodes:
+            self._too_many(event)
+
+    def _scalar(self, event: ScalarEvent, stack: list[_Frame]) -> _Read | None:
+        self.count += 1
+        if self.count > self.limits.max_nodes:
+            self._too_many(event)
+        top = stack[-1]
+        if top.__class__ is _MapFrame and top.key is _NO_KEY:
+            top.key_event = event
+            top.key = self._scalar_key(event)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = _Anchor(_quiet_value(event), event, 1, 0)
+            return None
+        if event.tag is None:
+            value = _plain_value(event.value) if not event.style else event.value
+        else:
+            value = self._tagged_scalar(event, event.tag)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchor(value, event, 1, 0)
+        return value, event, 0
+
+    def _collection_start(self, event: CollectionStartEvent, stack: list[_Frame]) -> None:
+        max_depth = self.limits.max_depth
+        if len(stack) > max_depth:
+            self.error(event.start_mark, "too-deep", f"nesting is deeper than {max_depth} levels",
+                       "flatten the structure")
+            raise _Stop
+        self._counted(event)
+        is_map = event.__class__ is MappingStartEvent
+        top = stack[-1]
+        if isinstance(top, _MapFrame) and top.key is _NO_KEY:
+            top.key = _KEY_NODE  # still build the key node, then reject it
+            self.error(event.start_mark, "key-type", "a mapping key must be a plain text, not a "
+                       + ("mapping" if is_map else "list"))
+        self._check_collection_tag(event, _MAP if is_map else _SEQ)
+        if event.anchor is not None:
+            self.anchors.pop(event.anchor, None)  # a redefinition replaces the old one
+        start = start_of(event)
+        frame: _Frame = (_MapFrame(MapNode(start), event.anchor, self.count, event.flow_style) if is_map
+                         else _SeqFrame(SeqNode(start), event.anchor, self.count, event.flow_style))
+        stack.append(frame)
+
+    def _collection_end(self, event: CollectionEndEvent, stack: list[_Frame]) -> _Read:
+        frame = stack.pop()
+        if frame.flow:  # a block collection's end is worked out from its last child
+            frame.node.end = event.end_mark
+        if isinstance(frame, _MapFrame) and frame.merges:
+            self._apply_merges(frame, frame.merges[0])
+        if frame.anchor is not None:
+            self.anchors[frame.anchor] = _Anchor(frame.data, frame.node, self.count - frame.count0 + 1, frame.height)
+        return frame.data, frame.node, frame.height
+
+    def _alias_use(self, event: AliasEvent, stack: list[_Frame]) -> _Read | None:
+        found = self._alias(event, stack)
+        node = AliasNode(event, found.node) if found is not None else None
+        top = stack[-1]
+        if isinstance(top, _MapFrame) and top.key is _NO_KEY:
+            top.key_event = event
+            top.key = self._alias_key(event, _alias_key_text(node)) if node is not None else _BAD_KEY
+            return None
+        return (found.value, node, found.height) if found is not None else (None, None, 0)
+
+    def _deliver(self, top: _Frame, found: _Read) -> None:
+        """Put a value (and its node) into the collection being read."""
+        value, node, height = found
+        if height >= top.height:
+            top.height = height + 1
+        if isinstance(top, _SeqFrame):
+            top.data.append(value)
+            top.node.items.append(node)
+            return
+        key, top.key = top.key, _NO_KEY
+        if key is _KEY_NODE:  # that was a rejected key; its value comes next
+            top.key = _BAD_KEY
+        elif key is _MERGE_KEY:
+            self._add_merge(top, value, node)
+        elif isinstance(key, str) and top.key_event is not None:
+            if key in top.data:
+                self._duplicate(top, key, top.key_event)
+                return
+            top.data[key] = value
+            top.node.entries.append((key, top.key_event, node))
+
+    def _finish(self, root: _SeqFrame) -> None:
+        self.root = root.data[0] if root.data else None
+        self.root_node = root.node.items[0] if root.node.items else None
+        if self.root is None and isinstance(self.root_node, ScalarEvent):
+            self.root_node = None  # '---' alone: an empty document, like an empty file
 
     # -- pieces of the loop ----------------------------------------------------
 
-    def _take_key(self, frame: _Frame, event, text) -> None:
-        frame.key_event = event
-        if text is None:
-            frame.key = _BAD_KEY
-            self.error(event.start_mark, "key-type", "a mapping key must be a plain text, not a list or mapping")
-            return
-        tag = getattr(event, "tag", None)
-        if tag is None and not getattr(event, "style", None):
-            if text in _NULLS:
-                frame.key = _BAD_KEY
-                self.error(event.start_mark, "key-type", "a mapping key must not be empty or null",
-                           "give the key a name, or quote it if the name really is 'null'")
-                return
-            if text == "<<" and isinstance(event, ScalarEvent):
-                frame.key = _MERGE_KEY
-                return
-        elif tag is not None and tag != "!":
-            if tag == _MERGE_TAG:
-                frame.key = _MERGE_KEY
-                return
-            fits, value = _tagged_value(tag, text)
-            if not fits:
-                self._check_scalar_tag(event, tag, fits)
-                frame.key = _BAD_KEY
-                return
-            if value is None:
-                frame.key = _BAD_KEY
-                self.error(event.start_mark, "key-type", "a mapping key must not be null")
-                return
-        frame.key = text
+    def _scalar_key(self, event: ScalarEvent) -> str | _Key:
+        """What a key written as a scalar is: its text, '<<', or rejected (reported)."""
+        text, tag = event.value, event.tag
+        if tag is not None and tag != "!":
+            return self._tagged_key(event, tag, text)
+        if tag is None and not event.style and (text in _NULLS or text == "<<"):
+            if text == "<<":
+                return _MERGE_KEY
+            self.error(event.start_mark, "key-type", "a mapping key must not be empty or null",
+                       "give the key a name, or quote it if the name really is 'null'")
+            return _BAD_KEY
+        return text
 
-    def _tagged_scalar(self, event) -> Any:
-        tag = event.tag
+    def _alias_key(self, event: AliasEvent, text: str | None) -> str | _Key:
+        """What a key written as `*name` is: the text of the scalar it names, or rejected (reported)."""
+        if text is None:
+            self.error(event.start_mark, "key-type", "a mapping key must be a plain text, not a list or mapping")
+            return _BAD_KEY
+        if text in _NULLS:
+            self.error(event.start_mark, "key-type", "a mapping key must not be empty or null",
+                       "give the key a name, or quote it if the name really is 'null'")
+            return _BAD_KEY
+        return text
+
+    def _tagged_key(self, event: ScalarEvent, tag: str, text: str) -> str | _Key:
+        if tag == _MERGE_TAG:
+            return _MERGE_KEY
+        fits, value = _tagged_value(tag, text)
+        if not fits:
+            self._check_scalar_tag(event, tag, text, fits)
+            return _BAD_KEY
+        if value is None:
+            self.error(event.start_mark, "key-type", "a mapping key must not be null")
+            return _BAD_KEY
+        return text
+
+    def _tagged_scalar(self, event: ScalarEvent, tag: str) -> Any:
         if tag == "!":  # the non-specific tag: a string
             return event.value
         fits, value = _tagged_value(tag, event.value)
-        self._check_scalar_tag(event, tag, fits)
+        self._check_scalar_tag(event, tag, event.value, fits)
         return value
 
-    def _check_scalar_tag(self, event, tag: str, fits: bool) -> bool:
+    def _check_scalar_tag(self, event: KeyEvent, tag: str, text: str, fits: bool) -> bool:
         if fits:
             return True
         if tag in (_STR, _INT, _FLOAT, _BOOL, _NULL):
-            self.error(event.start_mark, "yaml-tag", f"'{event.value}' is not a valid {_tag_name(tag)}")
+            self.error(event.start_mark, "yaml-tag", f"'{text}' is not a valid {_tag_name(tag)}")
         elif tag in (_MAP, _SEQ):
             self.error(event.start_mark, "yaml-tag", f"{_tag_name(tag)} cannot tag a single value")
         else:
             self._unsupported_tag(event, tag)
         return False
 
-    def _check_collection_tag(self, event, expected: str) -> None:
+    def _check_collection_tag(self, event: CollectionStartEvent, expected: str) -> None:
         tag = event.tag
         if tag is None or tag == "!" or tag == expected:
             return
@@ -366,64 +428,65 @@ class Builder:
         else:
             self._unsupported_tag(event, tag)
 
-    def _unsupported_tag(self, event, tag: str) -> None:
+    def _unsupported_tag(self, event: Event, tag: str) -> None:
         self.error(event.start_mark, "yaml-tag", f"tag '{_tag_name(tag)}' is not supported",
                    "remove the tag; only !!str !!int !!float !!bool !!null !!map !!seq are allowed")
 
-    def _alias(self, event, stack: list):
-        found = self.anchors.get(event.anchor)
+    def _alias(self, event: AliasEvent, stack: list[_Frame]) -> _Anchor | None:
+        """What `*name` stands for (its value copied), counted; None when it stands for nothing (reported)."""
+        name = event.anchor or ""
+        found = self.anchors.get(name)
         if found is None:
-            if any(frame.anchor == event.anchor for frame in stack):
-                self.error(event.start_mark, "yaml-alias",
-                           f"alias '*{event.anchor}' is used inside its own anchor '&{event.anchor}'",
+            if any(frame.anchor == name for frame in stack):
+                self.error(event.start_mark, "yaml-alias", f"alias '*{name}' is used inside its own anchor '&{name}'",
                            "a value cannot contain itself")
             else:
                 self.error(event.start_mark, "yaml-alias",
-                           f"alias '*{event.anchor}' refers to no anchor '&{event.anchor}' defined before it")
+                           f"alias '*{name}' refers to no anchor '&{name}' defined before it")
             return None
         depth = len(stack) - 1
-        value, node, size, height = found
-        self.count += size
-        if self.count > self.limits.max_nodes:
-            self._too_many(event)
-        if depth + height > self.limits.max_depth:
+        self._counted(event, found.size)
+        if depth + found.height > self.limits.max_depth:
             self.error(event.start_mark, "too-deep",
-                       f"nesting is deeper than {self.limits.max_depth} levels once '*{event.anchor}' is expanded")
+                       f"nesting is deeper than {self.limits.max_depth} levels once '*{name}' is expanded")
             return None
-        return _copy(value), node, size, height
+        return found._replace(value=_copy(found.value))
 
-    def _too_many(self, event) -> None:
+    def _too_many(self, event: Event) -> None:
         self.error(event.start_mark, "too-many-nodes",
                    f"the document has more than {self.limits.max_nodes} values once aliases are expanded",
                    "too many aliases (a 'billion laughs' file?), or a file that is far too big")
         raise _Stop
 
-    def _duplicate(self, frame: _Frame, key: str) -> None:
+    def _duplicate(self, frame: _MapFrame, key: str, key_event: KeyEvent) -> None:
         first = next(e for k, e, _ in frame.node.entries if k == key)
-        self.error(frame.key_event.start_mark, "duplicate-key", f"duplicate key '{key}' in this mapping",
-                   f"'{key}' is first given on line {first.start_mark.line + 1}; remove or rename one of them")
+        self.error(key_event.start_mark, "duplicate-key", f"duplicate key '{key}' in this mapping",
+                   f"'{key}' is first given on line {start_of(first).line + 1}; remove or rename one of them")
 
-    def _add_merge(self, frame: _Frame, value, node) -> None:
+    def _add_merge(self, frame: _MapFrame, value: Any, node: Node | None) -> None:
+        key_event = frame.key_event
+        if key_event is None:  # pragma: no cover - a '<<' key was read before its value
+            return
         sources = [value] if isinstance(value, dict) else value if isinstance(value, list) else None
         if not sources or not all(isinstance(s, dict) for s in sources):
-            self.error(frame.key_event.start_mark, "yaml-merge",
+            self.error(key_event.start_mark, "yaml-merge",
                        "the merge key '<<' needs a mapping (such as *anchor) or a list of mappings")
             return
         if frame.merges is None:
             frame.merges = []
         elif frame.merges:
-            self.error(frame.key_event.start_mark, "duplicate-key", "duplicate merge key '<<' in this mapping",
+            self.error(key_event.start_mark, "duplicate-key", "duplicate merge key '<<' in this mapping",
                        "merge several mappings with one key: '<<: [*a, *b]'")
             return
         frame.merges.append((len(frame.data), sources))
-        frame.node.merges.append((frame.key_event, node))
+        frame.node.merges.append((key_event, node))
 
     @staticmethod
-    def _apply_merges(frame: _Frame) -> None:
+    def _apply_merges(frame: _MapFrame, merge: tuple[int, list[dict[str, Any]]]) -> None:
         # Explicit keys win; among merged mappings the earlier wins (YAML merge semantics).
         explicit = frame.data
-        position, sources = frame.merges[0]
-        merged: dict = {}
+        position, sources = merge
+        merged: dict[str, Any] = {}
         for source in sources:
             for key, value in source.items():
                 if key not in merged and key not in explicit:
@@ -441,7 +504,7 @@ class Builder:
             hint = "YAML indentation uses spaces; replace the tab"
         self.error(mark, "yaml-syntax", message, hint)
 
-    def _tab_near(self, mark) -> bool:
+    def _tab_near(self, mark: Mark) -> bool:
         starts = line_starts(self.text)
         line = min(mark.line, len(starts) - 1)
         end = starts[line + 1] if line + 1 < len(starts) else len(self.text)
@@ -449,24 +512,25 @@ class Builder:
         return "\t" in text[: len(text) - len(text.lstrip(" \t"))] or "\t" in text[mark.column:mark.column + 1]
 
 
-def _alias_key_text(node) -> str | None:
+def _alias_key_text(node: AliasNode) -> str | None:
     """Text of an aliased key: the anchored scalar's source text; None for collections/unknown."""
-    target = node.target if isinstance(node, AliasNode) else None
+    target = node.target
     return target.value if isinstance(target, ScalarEvent) else None
 
 
-def _copy(value):
+def _copy(value: Any) -> Any:
     """Deep copy of aliased containers, so that no two paths share a mutable object (no recursion)."""
     if not isinstance(value, (dict, list)):
         return value
-    result = {} if isinstance(value, dict) else []
-    work = [(value, result)]
+    result: dict[str, Any] | list[Any] = {} if isinstance(value, dict) else []
+    work: list[tuple[Any, dict[str, Any] | list[Any]]] = [(value, result)]
+    key: Any  # a mapping's key or a list's index
     while work:
         source, target = work.pop()
         items = source.items() if isinstance(source, dict) else enumerate(source)
         for key, item in items:
             if isinstance(item, (dict, list)):
-                copied = {} if isinstance(item, dict) else []
+                copied: dict[str, Any] | list[Any] = {} if isinstance(item, dict) else []
                 work.append((item, copied))
                 item = copied
             if isinstance(target, dict):

@@ -40,8 +40,8 @@ class Document:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def load_yaml(path, *, display_name: str | None = None, error_class: type[EngineError] = InputError,
-              limits: Limits = DEFAULT_LIMITS) -> Document:
+def load_yaml(path: str | os.PathLike[str], *, display_name: str | None = None,
+              error_class: type[EngineError] = InputError, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read and load one YAML file; raises `error_class` with every problem found."""
     file = display_name if display_name is not None else os.fspath(path)
     try:

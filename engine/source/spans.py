@@ -8,10 +8,39 @@ PyYAML. A path is a tuple of str (mapping key) and int (sequence index).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, TypeAlias
+
+from yaml.events import AliasEvent, Event, ScalarEvent
 
 from engine.source.encodings import line_starts, position
+
+
+class Mark(Protocol):
+    """A position the YAML parser gives (PyYAML's and libyaml's marks alike); 0-based."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+
+def start_of(event: Event) -> Mark:
+    """Where an event starts (the parsers give every event its marks)."""
+    if event.start_mark is None:
+        raise ValueError(f"{type(event).__name__} without a position")
+    return event.start_mark
+
+
+def end_of(event: Event) -> Mark:
+    if event.end_mark is None:
+        raise ValueError(f"{type(event).__name__} without a position")
+    return event.end_mark
 
 
 @dataclass(frozen=True)
@@ -29,17 +58,17 @@ class MapNode:
 
     __slots__ = ("start", "end", "entries", "merges", "_index")
 
-    def __init__(self, start):
+    def __init__(self, start: Mark):
         self.start = start  # mark of the first character (properties included)
-        self.end = None  # mark past the closing '}' of a flow mapping; None for block style
-        self.entries: list[tuple[str, Any, Any]] = []
-        self.merges: list[tuple[Any, Any]] = []  # (event of the '<<' key, merged node)
-        self._index: dict[str, tuple[Any, Any]] | None = None
+        self.end: Mark | None = None  # mark past the closing '}' of a flow mapping; None for block style
+        self.entries: list[tuple[str, KeyEvent, Node | None]] = []
+        self.merges: list[tuple[KeyEvent, Node | None]] = []  # (event of the '<<' key, merged node)
+        self._index: dict[str, tuple[KeyEvent, Node | None]] | None = None
 
-    def index(self) -> dict[str, tuple[Any, Any]]:
+    def index(self) -> dict[str, tuple[KeyEvent, Node | None]]:
         """key → (key event, child); explicit keys win over merged ones, earlier merges over later."""
         if self._index is None:
-            index = {}
+            index: dict[str, tuple[KeyEvent, Node | None]] = {}
             for key, key_event, child in self.entries:
                 index.setdefault(key, (key_event, child))
             for _, source in self.merges:
@@ -53,10 +82,10 @@ class MapNode:
 class SeqNode:
     __slots__ = ("start", "end", "items")
 
-    def __init__(self, start):
-        self.start = start
-        self.end = None  # as for MapNode
-        self.items: list[Any] = []
+    def __init__(self, start: Mark | None):
+        self.start = start  # None for the builder's own root list, which holds the document
+        self.end: Mark | None = None  # as for MapNode
+        self.items: list[Node | None] = []
 
 
 class AliasNode:
@@ -64,18 +93,25 @@ class AliasNode:
 
     __slots__ = ("event", "target")
 
-    def __init__(self, event, target):
+    def __init__(self, event: AliasEvent, target: Node | None):
         self.event = event
         self.target = target
 
 
-def _deref(node):
+# A node of the tree: a collection, an alias, or the parser's own event of a scalar. A key of a mapping is
+# the event of the scalar or alias it is written with.
+Node: TypeAlias = MapNode | SeqNode | AliasNode | ScalarEvent
+KeyEvent: TypeAlias = ScalarEvent | AliasEvent
+Path: TypeAlias = Sequence[str | int]
+
+
+def _deref(node: Node | None) -> MapNode | SeqNode | ScalarEvent | None:
     while isinstance(node, AliasNode):
         node = node.target
     return node
 
 
-def _merge_sources(node) -> list[MapNode]:
+def _merge_sources(node: Node | None) -> list[MapNode]:
     node = _deref(node)
     if isinstance(node, MapNode):
         return [node]
@@ -84,21 +120,17 @@ def _merge_sources(node) -> list[MapNode]:
     return []
 
 
-def _last_child(node: MapNode):
+def _last_child(node: MapNode) -> Node | None:
     """Value written last in a block mapping: the last entry's or the last '<<' value."""
-    candidates = [(e[1].start_mark.index, e[2]) for e in node.entries[-1:]]
-    candidates += [(m[0].start_mark.index, m[1]) for m in node.merges[-1:]]
+    candidates = [(start_of(e[1]).index, e[2]) for e in node.entries[-1:]]
+    candidates += [(start_of(m[0]).index, m[1]) for m in node.merges[-1:]]
     return max(candidates, key=lambda c: c[0])[1] if candidates else None
-
-
-def _is_scalar(node) -> bool:
-    return hasattr(node, "value") and hasattr(node, "style")
 
 
 class SourceMap:
     """Positions of the data of one loaded file."""
 
-    def __init__(self, file: str, text: str, root):
+    def __init__(self, file: str, text: str, root: Node | None):
         self.file = file
         self.text = text
         self._root = root
@@ -106,17 +138,17 @@ class SourceMap:
 
     # -- lookups -------------------------------------------------------------
 
-    def value(self, path) -> Span | None:
+    def value(self, path: Path) -> Span | None:
         found = self._walk(tuple(path))
         return None if found is None else self._span(found[0])
 
-    def key(self, path) -> Span | None:
+    def key(self, path: Path) -> Span | None:
         found = self._walk(tuple(path))
         if found is None or found[1] is None:
             return None
         return self._event_span(found[1])
 
-    def nearest(self, path) -> tuple[tuple, Span]:
+    def nearest(self, path: Path) -> tuple[tuple[str | int, ...], Span]:
         path = tuple(path)
         for length in range(len(path), -1, -1):
             found = self._walk(path[:length])
@@ -124,18 +156,17 @@ class SourceMap:
                 return path[:length], self._span(found[0])
         return (), Span(1, 1, 1, 1)  # only reached for an empty document
 
-    def keys_at(self, path) -> list[str]:
+    def keys_at(self, path: Path) -> list[str]:
         found = self._walk(tuple(path))
         node = None if found is None else _deref(found[0])
         return list(node.index()) if isinstance(node, MapNode) else []
 
-    def locate(self, path, offset: int) -> tuple[int, int]:
+    def locate(self, path: Path, offset: int) -> tuple[int, int]:
         """(line, col) of character `offset` of the string at `path`; never raises, clamps."""
         prefix, span = self.nearest(tuple(path))
-        if len(prefix) != len(tuple(path)):
-            return span.line, span.col
-        node = _deref(self._walk(prefix)[0])
-        if node is None or not _is_scalar(node):
+        found = self._walk(prefix) if len(prefix) == len(tuple(path)) else None
+        node = _deref(found[0]) if found is not None else None
+        if not isinstance(node, ScalarEvent):
             return span.line, span.col
         try:
             index = _locate_in_scalar(self.text, node, int(offset))
@@ -147,11 +178,12 @@ class SourceMap:
 
     # -- internals -----------------------------------------------------------
 
-    def _walk(self, path: tuple):
+    def _walk(self, path: tuple[str | int, ...]) -> tuple[Node | None, KeyEvent | None] | None:
         """(node, key event or None) at path, or None if the path does not exist."""
         if self._root is None:
             return (None, None) if not path else None
-        node, key_event = self._root, None
+        node: Node | None = self._root
+        key_event: KeyEvent | None = None
         for step in path:
             node = _deref(node)
             if isinstance(node, MapNode) and isinstance(step, str):
@@ -172,7 +204,7 @@ class SourceMap:
             self._starts = line_starts(self.text)
         return position(self._starts, max(0, min(index, len(self.text))))
 
-    def _span(self, node) -> Span:
+    def _span(self, node: Node | None) -> Span:
         if node is None:
             return Span(1, 1, 1, 1)
         if isinstance(node, AliasNode):
@@ -180,28 +212,24 @@ class SourceMap:
         if isinstance(node, (MapNode, SeqNode)):
             start = node.start
             end = self._collection_end(node)
-            return Span(start.line + 1, start.column + 1, end[0], end[1])
+            return Span(start.line + 1, start.column + 1, end[0], end[1]) if start is not None else Span(1, 1, *end)
         return self._event_span(node)
 
-    def _collection_end(self, node) -> tuple[int, int]:
+    def _collection_end(self, node: Node | None) -> tuple[int, int]:
         # A block collection's end event sits at the next token, possibly many
         # comment lines below; its real end is the end of its last child.
         while isinstance(node, (MapNode, SeqNode)) and node.end is None:
-            if isinstance(node, MapNode):
-                node = _last_child(node)
-            else:
-                node = node.items[-1] if node.items else None
-            if node is None:
-                break
+            node = _last_child(node) if isinstance(node, MapNode) else (node.items[-1] if node.items else None)
         if node is None:
             return 1, 1
         if isinstance(node, (MapNode, SeqNode)):
-            return node.end.line + 1, node.end.column + 1
+            end = node.end
+            return (end.line + 1, end.column + 1) if end is not None else (1, 1)
         span = self._span(node)
         return span.end_line, span.end_col
 
-    def _event_span(self, event) -> Span:
-        start, end = event.start_mark, event.end_mark
+    def _event_span(self, event: Event) -> Span:
+        start, end = start_of(event), end_of(event)
         if getattr(event, "style", None) in ("|", ">"):
             # a block scalar's end mark lies after its trailing line breaks
             index = end.index
@@ -218,9 +246,9 @@ _BREAKS = "\r\n\x85\u2028\u2029"
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 
 
-def _content_start(text: str, event) -> int:
+def _content_start(text: str, event: ScalarEvent) -> int:
     """Index of the scalar's first character after its anchor/tag and any opening quote."""
-    i, end = event.start_mark.index, event.end_mark.index
+    i, end = start_of(event).index, end_of(event).index
     while i < end and text[i] in "&!":  # properties: '&anchor', '!tag', then blanks/comments
         while i < end and text[i] not in " \t" + _BREAKS:
             i += 1
@@ -235,19 +263,16 @@ def _content_start(text: str, event) -> int:
     return i
 
 
-def _locate_in_scalar(text: str, event, offset: int) -> int | None:
+def _locate_in_scalar(text: str, event: ScalarEvent, offset: int) -> int | None:
     value = event.value
     offset = max(0, min(offset, len(value)))
     style = event.style or ""
-    start, end = event.start_mark, event.end_mark
+    start, end = start_of(event), end_of(event)
     if not style and start.line == end.line:  # one-line plain: the text is the value
         return end.index - len(value) + offset
     if style == "|":
         return _locate_literal(text, event, offset)
-    if style == ">":
-        indices = _folded_indices(text, event)
-    else:
-        indices = _flow_indices(text, event)
+    indices = _folded_indices(text, event) if style == ">" else _flow_indices(text, event)
     if indices is None or len(indices) != len(value):
         return None  # the walk disagrees with the parser: fall back to the start
     if offset == len(value):
@@ -255,11 +280,11 @@ def _locate_in_scalar(text: str, event, offset: int) -> int | None:
     return indices[offset]
 
 
-def _flow_indices(text: str, event) -> list[int] | None:
+def _flow_indices(text: str, event: ScalarEvent) -> list[int] | None:
     """Source index of every character of a plain or quoted scalar (line folding, escapes, '')."""
     quote = event.style if event.style in ("'", '"') else ""
     i = _content_start(text, event)
-    end = event.end_mark.index - (1 if quote else 0)
+    end = end_of(event).index - (1 if quote else 0)
     out: list[int] = []
     blanks: list[int] = []
     while i < end:
@@ -317,10 +342,10 @@ def _skip_empty_lines(text: str, i: int, end: int) -> tuple[int, list[int]]:
             return i, empty
 
 
-def _block_lines(text: str, event) -> list[tuple[int, int]] | None:
+def _block_lines(text: str, event: ScalarEvent) -> list[tuple[int, int]] | None:
     """(start, end) indices of the content lines of a block scalar, header line excluded."""
     i = _content_start(text, event)
-    end = event.end_mark.index
+    end = end_of(event).index
     while i < end and text[i] not in _BREAKS:
         i += 1
     if i >= end:
@@ -336,7 +361,7 @@ def _block_lines(text: str, event) -> list[tuple[int, int]] | None:
     return lines
 
 
-def _locate_literal(text: str, event, offset: int) -> int | None:
+def _locate_literal(text: str, event: ScalarEvent, offset: int) -> int | None:
     # A literal scalar keeps every line: value line k is source line k after the header.
     lines = _block_lines(text, event)
     if not lines:
@@ -355,7 +380,7 @@ def _locate_literal(text: str, event, offset: int) -> int | None:
     return min(start + indent + within, stop)
 
 
-def _folded_indices(text: str, event) -> list[int] | None:
+def _folded_indices(text: str, event: ScalarEvent) -> list[int] | None:
     """Match each content line of a folded scalar in its value; separators map to line ends."""
     lines = _block_lines(text, event)
     if not lines:

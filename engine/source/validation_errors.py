@@ -4,19 +4,34 @@ A pydantic error carries a `loc` (the path inside the validated data); the
 SourceMap of the YAML file turns that path into `file:line:col`. Messages are
 rewritten into plain words (unknown key with did-you-mean, missing key,
 allowed values) because pydantic's own texts mention Python types.
+
+The model validated is walked along the `loc`, so that the keys of the model at
+each step are known (for did-you-mean) and the tag a discriminated union puts in
+a `loc` (`rules.0.veto.points`) is left out of the path (`rules.0.points`). A
+model may explain an unknown key better than "unknown key" by defining
+`unknown_key_note(key) -> (message, hint) | None` (a rule of one kind given a key
+of another kind).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeAlias
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from engine.errors import ERROR, Diagnostic, did_you_mean
+from engine.source.spans import SourceMap
+
+Loc: TypeAlias = tuple[int | str, ...]
+KeyNote: TypeAlias = Callable[[str], tuple[str, str | None] | None]
 
 
-def located(source, path: tuple, *, key: bool = False) -> tuple[int, int]:
+def located(source: SourceMap | None, path: Sequence[int | str], *, key: bool = False) -> tuple[int, int]:
     """(line, col) of the value (or key) at path, or of its nearest existing parent."""
     if source is None:
         return 0, 0
@@ -28,101 +43,189 @@ def located(source, path: tuple, *, key: bool = False) -> tuple[int, int]:
     return (span.line, span.col) if span is not None else (0, 0)
 
 
-def _clean_loc(loc: Iterable) -> tuple:
-    """Drop pydantic's internal loc parts (validator names, union branches)."""
-    out = []
-    for part in loc:
-        if isinstance(part, str) and (part.startswith("function-") or part in ("[key]",)):
-            continue
-        out.append(part)
-    return tuple(out)
+# -- walking a model along a loc -------------------------------------------------------------
+
+def _is_internal(part: int | str) -> bool:
+    """pydantic's own loc parts: validator names and the marker of a mapping key."""
+    return isinstance(part, str) and (part.startswith("function-") or part == "[key]")
 
 
-def model_fields_of(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The keys a model accepts at loc (for did-you-mean on unknown keys)."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        fields = getattr(current, "model_fields", None)
-        if not fields:
-            return []
-        field = fields.get(part)
-        if field is None:
-            return []
-        current = _inner_model(field.annotation)
-    fields = getattr(current, "model_fields", None)
-    return list(fields) if fields else []
+def _unwrap(annotation: Any) -> Any:
+    """The annotation without Annotated metadata and without `| None`; a discriminated union stays Annotated."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated and _discriminator(annotation) is None:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
 
 
-def _inner_model(annotation: Any):
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
+def _discriminator(annotation: Any) -> str | None:
+    """The key that tells the members of a discriminated union apart (`kind`), or None."""
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return None
+    for meta in typing.get_args(annotation)[1:]:
+        if isinstance(meta, FieldInfo) and isinstance(meta.discriminator, str):
+            return meta.discriminator
     return None
 
 
-def diagnostics_from(error: ValidationError, *, file: str, source, base: tuple = (),
+def _member(annotation: Any, tag: int | str) -> type[BaseModel] | None:
+    """The member of a discriminated union whose discriminator field is the literal `tag`."""
+    key = _discriminator(annotation)
+    if key is None:
+        return None
+    for member in typing.get_args(typing.get_args(annotation)[0]):
+        field = member.model_fields.get(key)
+        if field is not None and tag in typing.get_args(field.annotation):
+            return typing.cast(type[BaseModel], member)
+    return None
+
+
+def _step(annotation: Any, part: int | str) -> Any:
+    """The annotation of the data at `part` inside data of `annotation` (None when unknown)."""
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+        field = annotation.model_fields.get(part)
+        return field.annotation if field is not None else None
+    if origin is list and isinstance(part, int):
+        return typing.get_args(annotation)[0]
+    if origin is dict and isinstance(part, str):
+        return typing.get_args(annotation)[1]
+    return None
+
+
+def walk_loc(model: type[BaseModel] | None, loc: Iterable[int | str]) -> tuple[Loc, Any]:
+    """The loc as a path in the data (pydantic's internal parts and union tags left out), and the
+    annotation of the data at its end (a model class, or None when the walk lost track)."""
+    path: list[int | str] = []
+    annotation: Any = model
+    for part in loc:
+        if _is_internal(part):
+            continue
+        annotation = _unwrap(annotation)
+        member = _member(annotation, part)
+        if member is not None:  # the tag of a discriminated union, not a key of the data
+            annotation = member
+            continue
+        path.append(part)
+        annotation = _step(annotation, part)
+    return tuple(path), _unwrap(annotation)
+
+
+def _model_at(model: type[BaseModel] | None, loc: Iterable[int | str]) -> type[BaseModel] | None:
+    """The model validating the data at `loc` (a loc as pydantic gives it, with the tags of unions)."""
+    _, found = walk_loc(model, loc)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+def model_fields_of(model: type[BaseModel], loc: Iterable[int | str]) -> list[str]:
+    """The keys a model accepts at loc, a loc as pydantic gives it (for did-you-mean on unknown keys)."""
+    found = _model_at(model, loc)
+    return list(found.model_fields) if found is not None else []
+
+
+# -- the diagnostics ----------------------------------------------------------------------------
+
+class _Context:
+    """What every error of one validation shares: where the data came from and which model checked it."""
+
+    def __init__(self, file: str, source: SourceMap | None, base: Loc, model: type[BaseModel] | None,
+                 code_prefix: str):
+        self.file = file
+        self.source = source
+        self.base = base
+        self.model = model
+        self.code_prefix = code_prefix
+
+    def at(self, path: Loc, code: str, message: str, hint: str | None = None, *, key: bool = False) -> Diagnostic:
+        line, col = located(self.source, self.base + path, key=key)
+        return Diagnostic(self.file, line, col, ERROR, self.code_prefix + code, message, hint)
+
+
+def diagnostics_from(error: ValidationError, *, file: str, source: SourceMap | None, base: Loc = (),
                      model: type[BaseModel] | None = None, code_prefix: str = "") -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    for item in error.errors(include_url=False):
-        loc = _clean_loc(item.get("loc", ()))
-        path = base + loc
-        kind = item.get("type", "")
-        message = item.get("msg", "invalid value")
-        hint = None
-        code = code_prefix + "schema"
-        where = ".".join(str(p) for p in loc) or "document"
-        if kind == "extra_forbidden":
-            name = str(loc[-1]) if loc else "?"
-            line, col = located(source, path, key=True)
-            allowed = model_fields_of(model, loc[:-1]) if model is not None else []
-            hint = did_you_mean(name, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
-            if " " in name.strip() or set(allowed) == {"zh", "en"}:
-                hint = ("a comma inside {zh: ..., en: ...} ends the text there; quote texts that contain commas: "
-                        "en: \"one, two\"")
-            found.append(Diagnostic(file, line, col, ERROR, code_prefix + "unknown-key",
-                                    f"unknown key '{name}'", hint))
-            continue
-        if kind == "missing":
-            line, col = located(source, path[:-1], key=True)
-            found.append(Diagnostic(file, line, col, ERROR, code_prefix + "missing-key",
-                                    f"missing required key '{loc[-1]}' in {'.'.join(str(p) for p in loc[:-1]) or 'document'}"))
-            continue
-        if kind == "literal_error":
-            expected = item.get("ctx", {}).get("expected", "")
-            message = f"{where} must be one of {expected}, got {item.get('input')!r}"
-            options = [part.strip().strip("'") for part in str(expected).replace(" or ", ",").split(",")]
-            hint = did_you_mean(str(item.get("input")), [o for o in options if o])
-        elif kind == "value_error":
-            message = f"{where}: {message.removeprefix('Value error, ')}"
-        elif kind in ("string_type", "int_type", "decimal_type", "bool_type", "list_type", "dict_type",
-                      "model_type", "float_type"):
-            message = f"{where} must be {_type_word(kind)}, got {_shown(item.get('input'))}"
-        elif kind == "string_pattern_mismatch":
-            message = f"{where} {item.get('input')!r} is not a valid identifier"
-            hint = "use letters, digits, '_', '-' and '.', starting with a letter or digit"
-        else:
-            message = f"{where}: {message}"
-        line, col = located(source, path)
-        found.append(Diagnostic(file, line, col, ERROR, code, message, hint))
-    return found
+    context = _Context(file, source, base, model, code_prefix)
+    return [_diagnostic(item, context) for item in error.errors(include_url=False)]
 
 
-def _type_word(kind: str) -> str:
-    return {
-        "string_type": "text",
-        "int_type": "a whole number",
-        "decimal_type": "a number",
-        "float_type": "a number",
-        "bool_type": "true or false",
-        "list_type": "a list",
-        "dict_type": "a mapping",
-        "model_type": "a mapping",
-    }[kind]
+def _diagnostic(item: ErrorDetails, context: _Context) -> Diagnostic:
+    raw_loc = item.get("loc", ())
+    loc, _ = walk_loc(context.model, raw_loc)
+    kind = item.get("type", "")
+    if kind == "extra_forbidden":
+        return _unknown_key(loc, _model_at(context.model, raw_loc[:-1]), context)
+    if kind == "missing":
+        where = ".".join(str(p) for p in loc[:-1]) or "document"
+        return context.at(loc[:-1], "missing-key", f"missing required key '{loc[-1]}' in {where}", key=True)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _unknown_tag(item, loc, context)
+    message, hint = _message(item, kind, ".".join(str(p) for p in loc) or "document")
+    return context.at(loc, "schema", message, hint)
+
+
+def _unknown_key(loc: Loc, owner: type[BaseModel] | None, context: _Context) -> Diagnostic:
+    """An unknown key at `loc` of the mapping validated by `owner` (when known)."""
+    name = str(loc[-1]) if loc else "?"
+    explain: KeyNote | None = getattr(owner, "unknown_key_note", None)
+    note = explain(name) if explain is not None else None
+    if note is not None:
+        return context.at(loc, "unknown-key", note[0], note[1], key=True)
+    allowed = list(owner.model_fields) if owner is not None else []
+    hint = did_you_mean(name, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+    if " " in name.strip() or set(allowed) == {"zh", "en"}:
+        hint = ("a comma inside {zh: ..., en: ...} ends the text there; quote texts that contain commas: "
+                "en: \"one, two\"")
+    return context.at(loc, "unknown-key", f"unknown key '{name}'", hint, key=True)
+
+
+def _unknown_tag(item: ErrorDetails, loc: Loc, context: _Context) -> Diagnostic:
+    """A discriminated union's tag (`kind: bonsu`) that names none of its members: said like a wrong literal."""
+    details = item.get("ctx", {})
+    key = str(details.get("discriminator", "")).strip("'") or "kind"
+    expected = str(details.get("expected_tags", ""))
+    options = [part.strip().strip("'") for part in expected.split(",")]
+    given = item.get("input")
+    tag = given.get(key) if isinstance(given, dict) else None
+    where = ".".join(str(p) for p in loc + (key,))
+    return context.at(loc + (key,), "schema", f"{where} must be one of {expected}, got {tag!r}",
+                      did_you_mean(str(tag), [o for o in options if o]))
+
+
+def _message(item: ErrorDetails, kind: str, where: str) -> tuple[str, str | None]:
+    """The message and hint of an error about a value."""
+    message = item.get("msg", "invalid value")
+    if kind == "literal_error":
+        expected = item.get("ctx", {}).get("expected", "")
+        options = [part.strip().strip("'") for part in str(expected).replace(" or ", ",").split(",")]
+        return (f"{where} must be one of {expected}, got {item.get('input')!r}",
+                did_you_mean(str(item.get("input")), [o for o in options if o]))
+    if kind == "value_error":
+        return f"{where}: {message.removeprefix('Value error, ')}", None
+    if kind in _TYPE_WORDS:
+        return f"{where} must be {_TYPE_WORDS[kind]}, got {_shown(item.get('input'))}", None
+    if kind == "string_pattern_mismatch":
+        return (f"{where} {item.get('input')!r} is not a valid identifier",
+                "use letters, digits, '_', '-' and '.', starting with a letter or digit")
+    return f"{where}: {message}", None
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "decimal_type": "a number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
 
 
 def _shown(value: Any) -> str:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from engine.errors import did_you_mean
 from engine.expr import ast
 from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
 from engine.expr.functions.registry import (
+    TypeChecker,
     _arity,
     _expect_list,
     function,
 )
+from engine.expr.runtime import Env, Thunk
+from engine.expr.values import Value
 
 # -- checklists -------------------------------------------------------------------
 
-def _check_checklist(checker, call, scope):
+def _check_checklist(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     have = _expect_list(checker, call.args[0], scope, f"the first argument of {call.name}()")
     required = _expect_list(checker, call.args[1], scope, f"the second argument of {call.name}()")
@@ -27,22 +31,21 @@ def _check_checklist(checker, call, scope):
     return T.INTEGER if call.name == "present" else T.NUMBER
 
 
-def _check_enum_literals(node, item_type) -> None:
+def _check_enum_literals(node: ast.Node, item_type: T.Type) -> None:
     """Catch typos in a required list written as a literal against an enum input."""
     if isinstance(item_type, T.EnumType) and isinstance(node, ast.ListExpr):
         for element in node.items:
             if isinstance(element, ast.Literal) and isinstance(element.value, str) \
                     and element.value not in item_type.values:
-                from engine.errors import did_you_mean
                 raise ExprError("expr-enum", f"{element.value!r} is not one of the allowed values",
                                 element.start, element.end, hint=did_you_mean(element.value, item_type.values))
 
 
-def _build_checklist(call, args):
+def _build_checklist(call: ast.Call, args: list[Thunk]) -> Thunk:
     have_fn, required_fn = args
     name = call.name
 
-    def run(env):
+    def run(env: Env) -> Value:
         have, required = have_fn(env), required_fn(env)
         unknown = V.unknown_of(have, required)
         if unknown is not None:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from engine.expr import ast
 from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
 from engine.expr.functions.registry import (
+    TypeChecker,
     _arity,
     _expect,
     function,
 )
+from engine.expr.runtime import Env, Thunk
+from engine.expr.values import Value
 
 # -- unknowns and choice -------------------------------------------------------------
 
-def _check_coalesce(checker, call, scope):
+def _check_coalesce(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     first = checker.check(call.args[0], scope)
     second = checker.check(call.args[1], scope)
@@ -24,10 +28,10 @@ def _check_coalesce(checker, call, scope):
     return result
 
 
-def _build_coalesce(call, args):
+def _build_coalesce(call: ast.Call, args: list[Thunk]) -> Thunk:
     first, fallback = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         saved_missing, saved_na = env.missing, env.na
         env.missing = set()
         value = first(env)
@@ -41,16 +45,16 @@ function("coalesce", "(value, fallback)", "the value, or the fallback when the v
          guard=True)((_check_coalesce, _build_coalesce))
 
 
-def _check_exists(checker, call, scope):
+def _check_exists(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1)
     checker.check(call.args[0], scope)
     return T.BOOLEAN
 
 
-def _build_exists(call, args):
+def _build_exists(call: ast.Call, args: list[Thunk]) -> Thunk:
     (arg,) = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         saved_missing, saved_na = env.missing, env.na
         env.missing = set()
         value = arg(env)
@@ -64,7 +68,7 @@ function("exists", "(value)", "whether the profile gives the value (and it appli
     (_check_exists, _build_exists))
 
 
-def _check_if(checker, call, scope):
+def _check_if(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 3)
     _expect(checker, call.args[0], scope, T.BOOLEAN, "the condition of if()")
     then_type = checker.check(call.args[1], scope)
@@ -76,10 +80,10 @@ def _check_if(checker, call, scope):
     return result
 
 
-def _build_if(call, args):
+def _build_if(call: ast.Call, args: list[Thunk]) -> Thunk:
     cond, then, otherwise = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         test = cond(env)
         if V.is_unknown(test):
             return test

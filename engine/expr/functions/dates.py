@@ -1,4 +1,5 @@
-"""Dates and dated events: date, year, month, days_between, in_period, periods, per_period, periods_meeting, shortfall."""
+"""Dates and dated events: date, year, month, days_between, in_period, periods, per_period, periods_meeting,
+shortfall."""
 
 from __future__ import annotations
 
@@ -6,51 +7,57 @@ import calendar
 import datetime as dt
 import functools
 
+from engine.errors import did_you_mean
 from engine.expr import ast
 from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
 from engine.expr.functions.registry import (
     UNITS,
+    TypeChecker,
     _arity,
     _expect,
     _expect_list,
     _literal_string,
+    _literal_value,
+    _string_literal,
     function,
 )
+from engine.expr.runtime import Env, Period, Thunk
+from engine.expr.values import Value
 
 # -- dates and events ------------------------------------------------------------------
 
-def _check_date(checker, call, scope):
+def _check_date(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1)
-    text = _literal_string(call.args[0], "the argument of date()")
+    argument = _string_literal(call.args[0], "the argument of date()")
     try:
-        call.args[0].parsed_date = dt.date.fromisoformat(text)  # type: ignore[attr-defined]
+        argument.parsed_date = dt.date.fromisoformat(argument.value)
     except ValueError:
-        raise ExprError("expr-type", f"{text!r} is not a date written as YYYY-MM-DD", call.args[0].start,
-                        call.args[0].end) from None
+        raise ExprError("expr-type", f"{argument.value!r} is not a date written as YYYY-MM-DD", argument.start,
+                        argument.end) from None
     return T.DATE
 
 
-def _build_date(call, args):
-    value = call.args[0].parsed_date
+def _build_date(call: ast.Call, args: list[Thunk]) -> Thunk:
+    value = _string_literal(call.args[0], "the argument of date()").parsed_date
     return lambda env: value
 
 
 function("date", "('YYYY-MM-DD')", "a date")((_check_date, _build_date))
 
 
-def _check_date_part(checker, call, scope):
+def _check_date_part(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1)
     _expect(checker, call.args[0], scope, T.DATE, f"the argument of {call.name}()")
     return T.INTEGER
 
 
-def _build_date_part(call, args):
+def _build_date_part(call: ast.Call, args: list[Thunk]) -> Thunk:
     (arg,) = args
     attr = call.name
 
-    def run(env):
+    def run(env: Env) -> Value:
         value = arg(env)
         return value if V.is_unknown(value) else getattr(value, attr)
 
@@ -61,17 +68,17 @@ function("year", "(date)", "the year of a date")((_check_date_part, _build_date_
 function("month", "(date)", "the month (1..12) of a date")((_check_date_part, _build_date_part))
 
 
-def _check_days_between(checker, call, scope):
+def _check_days_between(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     _expect(checker, call.args[0], scope, T.DATE, "the first argument of days_between()")
     _expect(checker, call.args[1], scope, T.DATE, "the second argument of days_between()")
     return T.INTEGER
 
 
-def _build_days_between(call, args):
+def _build_days_between(call: ast.Call, args: list[Thunk]) -> Thunk:
     first, second = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         a, b = first(env), second(env)
         unknown = V.unknown_of(a, b)
         return unknown if unknown is not None else (b - a).days
@@ -83,27 +90,26 @@ function("days_between", "(from, to)", "number of days from the first date to th
     (_check_days_between, _build_days_between))
 
 
-def _event_list(checker, call, scope) -> T.ListType:
+def _event_list(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.ListType:
     list_type = _expect_list(checker, call.args[0], scope, f"the first argument of {call.name}()")
     item = list_type.item
     if item == T.DATE:
         return list_type
     if isinstance(item, T.ObjectType) and item.field("date") == T.DATE:
         return list_type
-    raise ExprError("expr-type", f"{call.name}() needs a list of dated events (objects with a 'date' field) or of dates",
-                    call.args[0].start, call.args[0].end)
+    raise ExprError("expr-type", f"{call.name}() needs a list of dated events (objects with a 'date' field) or "
+                    "of dates", call.args[0].start, call.args[0].end)
 
 
 def _unit_arg(node: ast.Node) -> str:
     unit = _literal_string(node, "the period unit")
     if unit not in UNITS:
-        from engine.errors import did_you_mean
         raise ExprError("expr-type", f"unknown period unit {unit!r}; use one of {', '.join(UNITS)}",
                         node.start, node.end, hint=did_you_mean(unit, UNITS))
     return unit
 
 
-def _check_events(checker, call, scope):
+def _check_events(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     name = call.name
     if name == "in_period":
         _arity(call, 1)
@@ -140,28 +146,24 @@ def period_buckets(start: dt.date, end: dt.date, unit: str) -> tuple[tuple[dt.da
     return tuple(buckets)
 
 
-def _event_dates(items) -> list:
-    dates = []
-    for item in items:
-        value = item.get("date", V.MISSING) if isinstance(item, dict) else item
-        if isinstance(value, dt.date):
-            dates.append(value)
-    return dates
+def _event_date(item: Value) -> Value:
+    """The date of an event: an element with a 'date' field, or a date."""
+    return item.get("date", V.MISSING) if isinstance(item, dict) else item
 
 
-def _period(env):
+def _period(env: Env) -> Period | None:
     """The assessment period, or None (recorded as missing: the profile gives no year or period)."""
     if env.period is None:
         env.missing.add("period.start")
     return env.period
 
 
-def _counts(env, items, unit) -> list[int]:
-    start, end = env.period
+def _counts(period: Period, items: list[Value], unit: str) -> list[int]:
+    start, end = period
     buckets = period_buckets(start, end, unit)
     counts = [0] * len(buckets)
-    for day in _event_dates(items):
-        if start <= day <= end:
+    for day in map(_event_date, items):
+        if isinstance(day, dt.date) and start <= day <= end:
             for index, (first, last) in enumerate(buckets):
                 if first <= day <= last:
                     counts[index] += 1
@@ -169,40 +171,55 @@ def _counts(env, items, unit) -> list[int]:
     return counts
 
 
-def _build_events(call, args):
-    name = call.name
-    if name == "periods":
-        unit = call.args[0].value
+def _build_events(call: ast.Call, args: list[Thunk]) -> Thunk:
+    if call.name == "periods":
+        return _build_periods(_literal_value(call.args[0]))
+    if call.name == "in_period":
+        return _build_in_period(args[0])
+    return _build_counts(call.name, args, _literal_value(call.args[1]))
 
-        def run_periods(env):
-            period = _period(env)
-            return V.MISSING if period is None else len(period_buckets(period[0], period[1], unit))
 
-        return run_periods
-    lst = args[0]
-    if name == "in_period":
-        def run_in_period(env):
-            items = lst(env)
-            period = _period(env)
-            if V.is_unknown(items) or period is None:
-                return V.MISSING if period is None else items
-            start, end = period
-            return [item for item in items
-                    if (lambda d: isinstance(d, dt.date) and start <= d <= end)(
-                        item.get("date") if isinstance(item, dict) else item)]
-        return run_in_period
-    unit = call.args[1].value
+def _build_periods(unit: str) -> Thunk:
+    def run_periods(env: Env) -> Value:
+        period = _period(env)
+        return V.MISSING if period is None else len(period_buckets(period[0], period[1], unit))
+
+    return run_periods
+
+
+def _build_in_period(events: Thunk) -> Thunk:
+    def run_in_period(env: Env) -> Value:
+        items = events(env)
+        period = _period(env)
+        if period is None:
+            return V.MISSING
+        if V.is_unknown(items):
+            return items
+        start, end = period
+        return [item for item in items if _within(_event_date(item), start, end)]
+
+    return run_in_period
+
+
+def _within(day: Value, start: dt.date, end: dt.date) -> bool:
+    return isinstance(day, dt.date) and start <= day <= end
+
+
+def _build_counts(name: str, args: list[Thunk], unit: str) -> Thunk:
+    """per_period (the events of each period), periods_meeting and shortfall (how the counts meet n)."""
+    events = args[0]
     need_fn = args[2] if len(args) == 3 else None
 
-    def run(env):
-        items = lst(env)
-        need = need_fn(env) if need_fn else None
-        unknown = V.unknown_of(items, need) if need_fn else (items if V.is_unknown(items) else None)
-        if _period(env) is None:
+    def run(env: Env) -> Value:
+        items = events(env)
+        need: Value = need_fn(env) if need_fn is not None else None
+        unknown = V.unknown_of(items, need)
+        period = _period(env)
+        if period is None:
             return V.MISSING
         if unknown is not None:
             return unknown
-        counts = _counts(env, items, unit)
+        counts = _counts(period, items, unit)
         if name == "per_period":
             return counts
         if name == "periods_meeting":

@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+from engine.expr import ast
 from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
 from engine.expr.functions.registry import (
+    BuildFn,
+    TypeChecker,
     _arity,
     _elements,
     _expect,
     _expect_list,
     _item_scope,
+    _item_type,
     function,
 )
+from engine.expr.runtime import Env, Thunk
+from engine.expr.values import Number, Value
 
 # -- lists --------------------------------------------------------------------
 
-def _check_len(checker, call, scope):
+def _check_len(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1)
     _expect_list(checker, call.args[0], scope, "the argument of len()")
     return T.INTEGER
 
 
-def _build_len(call, args):
+def _build_len(call: ast.Call, args: list[Thunk]) -> Thunk:
     (lst,) = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         value = lst(env)
         return value if V.is_unknown(value) else len(value)
 
@@ -35,7 +41,7 @@ def _build_len(call, args):
 function("len", "(list)", "number of elements of a list")((_check_len, _build_len))
 
 
-def _check_count(checker, call, scope):
+def _check_count(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1, 2)
     list_type = _expect_list(checker, call.args[0], scope, "the first argument of count()")
     if len(call.args) == 2:
@@ -44,13 +50,13 @@ def _check_count(checker, call, scope):
     return T.INTEGER
 
 
-def _build_count(call, args):
+def _build_count(call: ast.Call, args: list[Thunk]) -> Thunk:
     if len(args) == 1:
         return _build_len(call, args)
     lst, pred = args
-    list_path, objects = call.item_type.list_path, _is_object_list_call(call)
+    list_path, objects = _item_type(call).list_path, _is_object_list_call(call)
 
-    def run(env):
+    def run(env: Env) -> Value:
         items = lst(env)
         if V.is_unknown(items):
             return items
@@ -59,8 +65,8 @@ def _build_count(call, args):
     return run
 
 
-def _is_object_list_call(call) -> bool:
-    fields = call.item_type.fields
+def _is_object_list_call(call: ast.Call) -> bool:
+    fields = _item_type(call).fields
     return not (len(fields) == 1 and fields[0][0] == "it")
 
 
@@ -69,7 +75,7 @@ function("count", "(list[, condition])",
     (_check_count, _build_count))
 
 
-def _check_filter(checker, call, scope):
+def _check_filter(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     list_type = _expect_list(checker, call.args[0], scope, "the first argument of filter()")
     inner = _item_scope(call, list_type, scope)
@@ -77,11 +83,11 @@ def _check_filter(checker, call, scope):
     return list_type
 
 
-def _build_filter(call, args):
+def _build_filter(call: ast.Call, args: list[Thunk]) -> Thunk:
     lst, pred = args
-    list_path, objects = call.item_type.list_path, _is_object_list_call(call)
+    list_path, objects = _item_type(call).list_path, _is_object_list_call(call)
 
-    def run(env):
+    def run(env: Env) -> Value:
         items = lst(env)
         if V.is_unknown(items):
             return items
@@ -94,7 +100,7 @@ function("filter", "(list, condition)", "the elements for which the condition ho
     (_check_filter, _build_filter))
 
 
-def _check_collect(checker, call, scope):
+def _check_collect(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     list_type = _expect_list(checker, call.args[0], scope, "the first argument of collect()")
     inner = _item_scope(call, list_type, scope)
@@ -104,11 +110,11 @@ def _check_collect(checker, call, scope):
     return T.list_of(item_type)
 
 
-def _build_collect(call, args):
+def _build_collect(call: ast.Call, args: list[Thunk]) -> Thunk:
     lst, expr = args
-    list_path, objects = call.item_type.list_path, _is_object_list_call(call)
+    list_path, objects = _item_type(call).list_path, _is_object_list_call(call)
 
-    def run(env):
+    def run(env: Env) -> Value:
         items = lst(env)
         if V.is_unknown(items):
             return items
@@ -126,7 +132,7 @@ function("collect", "(list, value)", "the value computed for each element (eleme
          iterates=True)((_check_collect, _build_collect))
 
 
-def _check_any_all(checker, call, scope):
+def _check_any_all(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1, 2)
     list_type = _expect_list(checker, call.args[0], scope, f"the first argument of {call.name}()")
     if len(call.args) == 1:
@@ -140,13 +146,13 @@ def _check_any_all(checker, call, scope):
     return T.BOOLEAN
 
 
-def _build_any_all(want_all: bool):
-    def build(call, args):
+def _build_any_all(want_all: bool) -> BuildFn:
+    def build(call: ast.Call, args: list[Thunk]) -> Thunk:
         lst = args[0]
         pred = args[1] if len(args) == 2 else (lambda env: env.items[-1]["it"])
-        list_path, objects = call.item_type.list_path, _is_object_list_call(call)
+        list_path, objects = _item_type(call).list_path, _is_object_list_call(call)
 
-        def run(env):
+        def run(env: Env) -> Value:
             items = lst(env)
             if V.is_unknown(items):
                 return items
@@ -172,20 +178,13 @@ function("all", "(list[, condition])", "whether the condition holds for every el
          iterates=True)((_check_any_all, _build_any_all(True)))
 
 
-def _check_aggregate(checker, call, scope):
+def _check_aggregate(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     """sum/avg/min/max over a list of numbers, or over a value per element; min/max also of 2+ scalars."""
     name = call.name
     if name in ("min", "max") and len(call.args) >= 2:
         first = checker.check(call.args[0], scope)
         if not isinstance(first, T.ListType):
-            result = first
-            for arg in call.args:
-                arg_type = checker.check(arg, scope)
-                if not T.orderable(arg_type, arg_type) or not T.orderable(result, arg_type):
-                    raise ExprError("expr-type", f"{name}() compares numbers or dates, got {arg_type}", arg.start, arg.end)
-                result = T.unify(result, arg_type) or result
-            call.item_type = None
-            return result
+            return _scalars_type(checker, call, scope, first)
     _arity(call, 1, 2)
     list_type = _expect_list(checker, call.args[0], scope, f"the first argument of {name}()")
     if len(call.args) == 2:
@@ -203,12 +202,25 @@ def _check_aggregate(checker, call, scope):
     return element if element != T.ANY else T.NUMBER
 
 
-def _build_aggregate(call, args):
+def _scalars_type(checker: TypeChecker, call: ast.Call, scope: T.Scope, first: T.Type) -> T.Type:
+    """min/max of two or more values: numbers or dates."""
+    result = first
+    for arg in call.args:
+        arg_type = checker.check(arg, scope)
+        if not T.orderable(arg_type, arg_type) or not T.orderable(result, arg_type):
+            raise ExprError("expr-type", f"{call.name}() compares numbers or dates, got {arg_type}",
+                            arg.start, arg.end)
+        result = T.unify(result, arg_type) or result
+    call.item_type = None
+    return result
+
+
+def _build_aggregate(call: ast.Call, args: list[Thunk]) -> Thunk:
     name = call.name
     if call.item_type is None:  # min/max of scalars
         pick = min if name == "min" else max
 
-        def run_scalars(env):
+        def run_scalars(env: Env) -> Value:
             values = [arg(env) for arg in args]
             unknown = V.unknown_of(*values)
             return unknown if unknown is not None else pick(values)
@@ -216,9 +228,9 @@ def _build_aggregate(call, args):
         return run_scalars
     lst = args[0]
     per_item = args[1] if len(args) == 2 else None
-    list_path, objects = call.item_type.list_path, _is_object_list_call(call)
+    list_path, objects = _item_type(call).list_path, _is_object_list_call(call)
 
-    def run(env):
+    def run(env: Env) -> Value:
         items = lst(env)
         if V.is_unknown(items):
             return items
@@ -236,21 +248,22 @@ def _build_aggregate(call, args):
     return run
 
 
-def _aggregate(name: str, numbers: list, env):
+def _aggregate(name: str, numbers: list[Value], env: Env) -> Value:
     if name == "sum":
-        total = 0
-        for value in numbers:
-            total = V.add(total, value)
-        return total
+        return _total(numbers)
     if not numbers:
         env.na = True
         return V.NA  # no elements: the minimum/maximum/average does not apply
     if name == "avg":
-        total = 0
-        for value in numbers:
-            total = V.add(total, value)
-        return V.div(total, len(numbers))
+        return V.div(_total(numbers), len(numbers))
     return min(numbers) if name == "min" else max(numbers)
+
+
+def _total(numbers: list[Value]) -> Number:
+    total: Number = 0
+    for value in numbers:
+        total = V.add(total, value)
+    return total
 
 
 for _name, _summary in (("sum", "total of the numbers (0 for an empty list)"),

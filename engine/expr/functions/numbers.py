@@ -9,24 +9,28 @@ from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
 from engine.expr.functions.registry import (
+    TypeChecker,
     _arity,
     _expect,
+    _literal_value,
     function,
 )
+from engine.expr.runtime import Env, Thunk
+from engine.expr.values import Value
 
 # -- numbers ----------------------------------------------------------------------
 
-def _check_ratio(checker, call, scope):
+def _check_ratio(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     _expect(checker, call.args[0], scope, T.NUMBER, "the numerator of ratio()")
     _expect(checker, call.args[1], scope, T.NUMBER, "the denominator of ratio()")
     return T.NUMBER
 
 
-def _build_ratio(call, args):
+def _build_ratio(call: ast.Call, args: list[Thunk]) -> Thunk:
     num, den = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         b = den(env)
         if b == 0 and not V.is_unknown(b):
             env.na = True  # nothing to divide by: the ratio does not apply, whatever the part is
@@ -44,17 +48,17 @@ function("ratio", "(part, whole)", "part / whole as a fraction; not applicable w
     (_check_ratio, _build_ratio))
 
 
-def _check_unary_number(checker, call, scope):
+def _check_unary_number(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1)
     actual = _expect(checker, call.args[0], scope, T.NUMBER, f"the argument of {call.name}()")
     return T.INTEGER if call.name in ("floor", "ceil") else actual
 
 
-def _build_unary_number(call, args):
+def _build_unary_number(call: ast.Call, args: list[Thunk]) -> Thunk:
     (arg,) = args
     name = call.name
 
-    def run(env):
+    def run(env: Env) -> Value:
         value = arg(env)
         if V.is_unknown(value):
             return value
@@ -71,7 +75,7 @@ for _name, _summary in (("abs", "absolute value"), ("floor", "largest integer no
     function(_name, "(number)", _summary)((_check_unary_number, _build_unary_number))
 
 
-def _check_round(checker, call, scope):
+def _check_round(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1, 2)
     _expect(checker, call.args[0], scope, T.NUMBER, "the value of round()")
     if len(call.args) == 2:
@@ -84,12 +88,12 @@ def _check_round(checker, call, scope):
     return T.INTEGER
 
 
-def _build_round(call, args):
+def _build_round(call: ast.Call, args: list[Thunk]) -> Thunk:
     value_fn = args[0]
-    places = call.args[1].value if len(call.args) == 2 else 0
+    places: int = _literal_value(call.args[1]) if len(call.args) == 2 else 0
     quantum = Decimal(1).scaleb(-places)
 
-    def run(env):
+    def run(env: Env) -> Value:
         value = value_fn(env)
         if V.is_unknown(value):
             return value
@@ -101,17 +105,17 @@ def _build_round(call, args):
 function("round", "(number[, places])", "rounded half up (四舍五入) to 0..6 places")((_check_round, _build_round))
 
 
-def _check_clamp(checker, call, scope):
+def _check_clamp(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 3)
-    for arg, what in zip(call.args, ("value", "lower bound", "upper bound")):
+    for arg, what in zip(call.args, ("value", "lower bound", "upper bound"), strict=True):
         _expect(checker, arg, scope, T.NUMBER, f"the {what} of clamp()")
     return T.NUMBER
 
 
-def _build_clamp(call, args):
+def _build_clamp(call: ast.Call, args: list[Thunk]) -> Thunk:
     value_fn, low_fn, high_fn = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         value, low, high = value_fn(env), low_fn(env), high_fn(env)
         unknown = V.unknown_of(value, low, high)
         return unknown if unknown is not None else max(low, min(high, value))
