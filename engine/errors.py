@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
@@ -43,10 +44,10 @@ class Diagnostic:
             text += f"\n  hint: {self.hint}"
         return text
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (self.file, self.line, self.col, _SEVERITY_ORDER.get(self.severity, 9), self.code, self.message)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = {
             "file": self.file,
             "line": self.line,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.evaluation.context import Context, Truth
+from engine.evaluation.findings import Oracle
 from engine.pack.model import Expr, Pack, RuleSpec
 
 NAME = "reference"
@@ -35,7 +36,7 @@ class ReferenceBackend:
     def __init__(self, pack: Pack):
         self.pack = pack
 
-    def run(self, context: Context, strata: int, on_round: Callable[[int, object], None]) -> None:
+    def run(self, context: Context, strata: int, on_round: Callable[[int, Oracle], None]) -> None:
         oracle = ReferenceOracle(context)
         for stratum in range(strata):
             on_round(stratum, oracle)

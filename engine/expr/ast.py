@@ -17,6 +17,7 @@ from engine.expr import types as T
 if TYPE_CHECKING:
     from engine.expr.checker import Ref
     from engine.expr.functions.registry import Function
+    from engine.expr.safe_regex import SafeRegex
 
 
 @dataclass(eq=False)
@@ -42,6 +43,8 @@ class Literal(Node):
     percent: bool = False
     # Filled by the checker for the argument of date('2024-01-01'): the date it names.
     parsed_date: dt.date | None = field(default=None, init=False, repr=False)
+    # Filled by the checker for the pattern of matches(): the pattern, compiled.
+    pattern: SafeRegex | None = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)

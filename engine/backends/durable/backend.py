@@ -16,6 +16,7 @@ from engine.backends.durable import runtime as durable_runtime
 from engine.backends.durable.compile import CompiledProgram, attr_fact, compile_program, item_fact
 from engine.backends.durable.lowering import Decision, Program, lower_pack
 from engine.evaluation.context import Context, Truth
+from engine.evaluation.findings import Oracle
 from engine.expr.runtime import WHY
 from engine.expr.values import MISSING, NA
 from engine.pack.model import Pack, RuleSpec
@@ -157,7 +158,7 @@ class DurableBackend:
         return facts
 
     # -- a session ------------------------------------------------------------------------
-    def run(self, context: Context, strata: int, on_round: Callable[[int, object], None]) -> None:
+    def run(self, context: Context, strata: int, on_round: Callable[[int, Oracle], None]) -> None:
         synth = self.synthetic(context)
         oracle = DurableOracle(self, context, synth)
         met_rules = self.program.met_rules

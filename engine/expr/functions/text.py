@@ -6,21 +6,24 @@ from engine.expr import ast
 from engine.expr import types as T
 from engine.expr import values as V
 from engine.expr.errors import ExprError
-from engine.expr.functions.registry import _arity, _expect, _literal_string, function
+from engine.expr.functions.registry import TypeChecker, _arity, _expect, _literal_string, function
+from engine.expr.runtime import Env, Thunk
+from engine.expr.safe_regex import RegexError, parse
+from engine.expr.values import Value
 
 # -- text and chaining ---------------------------------------------------------------------
 
-def _check_matches(checker, call, scope):
+def _check_matches(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     _expect(checker, call.args[0], scope, T.STRING, "the text of matches()")
-    pattern = _literal_string(call.args[1], "the pattern of matches()")
-    from engine.expr import safe_regex
-
+    literal = call.args[1]
+    pattern = _literal_string(literal, "the pattern of matches()")
+    assert isinstance(literal, ast.Literal)  # _literal_string() refused anything else
     try:
-        call.args[1].regex = safe_regex.parse(pattern)  # type: ignore[attr-defined]
-    except safe_regex.RegexError as exc:
-        start = _in_expression(call.args[1], exc.offset)
-        end = max(_in_expression(call.args[1], exc.end), start + 1)
+        literal.pattern = parse(pattern)
+    except RegexError as exc:
+        start = _in_expression(literal, exc.offset)
+        end = max(_in_expression(literal, exc.end), start + 1)
         raise ExprError("expr-regex", f"pattern not allowed: {exc}", start, end, hint=exc.hint) from None
     return T.BOOLEAN
 
@@ -37,11 +40,13 @@ def _in_expression(literal: ast.Literal, offset: int) -> int:
     return min(literal.start + 1 + written, literal.end - 1)
 
 
-def _build_matches(call, args):
+def _build_matches(call: ast.Call, args: list[Thunk]) -> Thunk:
     text_fn = args[0]
-    regex = call.args[1].regex
+    literal = call.args[1]
+    assert isinstance(literal, ast.Literal) and literal.pattern is not None  # set by _check_matches()
+    regex = literal.pattern
 
-    def run(env):
+    def run(env: Env) -> Value:
         text = text_fn(env)
         return text if V.is_unknown(text) else regex.fullmatch(text)
 
@@ -52,17 +57,17 @@ function("matches", "(text, 'pattern')", "whether the whole text matches the pat
     (_check_matches, _build_matches))
 
 
-def _check_contains(checker, call, scope):
+def _check_contains(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 2)
     _expect(checker, call.args[0], scope, T.STRING, "the text of contains()")
     _expect(checker, call.args[1], scope, T.STRING, "the part looked for by contains()")
     return T.BOOLEAN
 
 
-def _build_contains(call, args):
+def _build_contains(call: ast.Call, args: list[Thunk]) -> Thunk:
     text_fn, part_fn = args
 
-    def run(env):
+    def run(env: Env) -> Value:
         text, part = text_fn(env), part_fn(env)
         unknown = V.unknown_of(text, part)
         return unknown if unknown is not None else part in text
@@ -73,15 +78,15 @@ def _build_contains(call, args):
 function("contains", "(text, part)", "whether the text contains the part")((_check_contains, _build_contains))
 
 
-def _check_met(checker, call, scope):
+def _check_met(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
     _arity(call, 1)
     rule_id = _literal_string(call.args[0], "the rule id given to met()")
     checker.check_rule_reference(rule_id, call.args[0])
     return T.BOOLEAN
 
 
-def _build_met(call, args):
-    rule_id = call.args[0].value
+def _build_met(call: ast.Call, args: list[Thunk]) -> Thunk:
+    rule_id = call.args[0].value  # type: ignore[attr-defined]  # a literal: _check_met() made sure
     return lambda env: env.outcomes.get(rule_id) == "met"
 
 
