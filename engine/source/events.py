@@ -497,6 +497,10 @@ class Builder:
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> None:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in message:  # libyaml's own limit (pyyaml >= 6.0.3 bundles one): ours is lower
+            self.error(mark, "too-deep", f"nesting is deeper than {self.limits.max_depth} levels",
+                       "flatten the structure")
+            return
         if exc.context and exc.context_mark and exc.problem:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
         hint = None
