@@ -203,6 +203,7 @@ class Builder:
         self.text = text
         self.file = file
         self.limits = limits
+        self.libyaml_too_deep = False
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
         self.root_node: Node | None = None
@@ -497,7 +498,10 @@ class Builder:
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> None:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
-        if "maximum nesting depth" in message:  # libyaml's own limit (pyyaml >= 6.0.3 bundles one): ours is lower
+        if "maximum nesting depth" in message:
+            # libyaml's own limit (the libyaml of pyyaml >= 6.0.4 has one) hit while scanning ahead, before our
+            # lower limit saw the levels: the loader reads the document again with the pure-Python parser
+            self.libyaml_too_deep = True
             self.error(mark, "too-deep", f"nesting is deeper than {self.limits.max_depth} levels",
                        "flatten the structure")
             return

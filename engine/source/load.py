@@ -72,6 +72,9 @@ def load_yaml_bytes(data: bytes, file: str, *, error_class: type[EngineError] = 
         raise error_class(diagnostics + bad)
     builder = Builder(text, file, limits, use_libyaml=USE_LIBYAML)
     builder.run()
+    if builder.libyaml_too_deep:  # locate the level where our limit is passed, which libyaml did not reach
+        builder = Builder(text, file, limits, use_libyaml=False)
+        builder.run()
     diagnostics += builder.diagnostics
     if any(d.severity == ERROR for d in diagnostics):
         raise error_class(diagnostics)
