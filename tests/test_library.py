@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from pathlib import Path
 
@@ -114,3 +115,21 @@ def test_evaluate_gives_the_report_scores_without_the_report():
     assert evaluation.grade.id == result.grade.id == "pass"
     assert [f.outcome for f in evaluation.findings] == [f.outcome for f in result.findings]
     assert evaluation.report() == result
+
+
+@pytest.mark.parametrize("host", [
+    decimal.Context(prec=3),
+    decimal.Context(prec=6, rounding=decimal.ROUND_FLOOR),
+    decimal.Context(prec=28, traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation]),
+], ids=["prec-3", "floor-6", "trap-inexact"])
+def test_the_host_applications_decimal_context_changes_nothing(host):
+    """A host that set its own decimal context gets the same report, and keeps its context."""
+    profile_file = ROOT / "profiles" / "middling-community.yaml"
+    expected = render(Engine.from_dirs([COMMUNITY], backend="reference").assess_file(profile_file), "json", "zh")
+    with decimal.localcontext(host) as mine:
+        engine = Engine.from_dirs([COMMUNITY], backend="reference")
+        report = engine.assess(engine.schema.validate_data(posted(profile_file), str(profile_file)))
+        report.profile.file = "profiles/middling-community.yaml"
+        shown = render(engine.assess_file(profile_file), "json", "zh")
+        assert decimal.getcontext() is mine and mine.prec == host.prec
+    assert shown == expected

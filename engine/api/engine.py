@@ -22,6 +22,7 @@ from engine.evaluation.context import Context
 from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
 from engine.evaluation.scoring import Scorecard, score
+from engine.expr.values import engine_arithmetic
 from engine.pack.build import load_pack
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.raw import RawPack
@@ -96,6 +97,7 @@ class PackAssessor:
 
 
 class Engine:
+    @engine_arithmetic
     def __init__(self, packs: list[Pack], *, backend: str = "auto"):
         if not packs:
             raise UsageError([Diagnostic("", 0, 0, "error", "no-packs", "no rule packs selected")])
@@ -105,6 +107,7 @@ class Engine:
         self.assessors = [PackAssessor(pack, self.backend) for pack in packs]
 
     @classmethod
+    @engine_arithmetic
     def from_dirs(cls, dirs: Iterable[str | Path], *, params: dict[str, Any] | None = None,
                   backend: str = "auto") -> Engine:
         dirs = list(dirs)
@@ -112,16 +115,19 @@ class Engine:
         packs = [load_pack(path, overrides.get(index)) for index, path in enumerate(dirs)]
         return cls(packs, backend=backend)
 
+    @engine_arithmetic
     def load_profile(self, path: str | Path) -> Profile:
         shown = display_path(Path(path))
         document = load_yaml(path, display_name=shown, error_class=InputError)
         return self.schema.validate(document, shown)
 
+    @engine_arithmetic
     def evaluate(self, profile: Profile, *, review: Review | None = None) -> list[PackEvaluation]:
         """Findings and scores per pack, without the report: for callers that need totals and grades only."""
         reviewed = review.for_profile(profile) if review is not None else None
         return [assessor.evaluate(profile, reviewed) for assessor in self.assessors]
 
+    @engine_arithmetic
     def assess(self, profile: Profile, *, review: Review | None = None) -> M.Report:
         """The report of a validated profile; `review` applies waivers and reviewer adjustments."""
         period = profile.period
@@ -138,6 +144,7 @@ class Engine:
                       for d in profile.warnings + (reviewed.warnings if reviewed else [])],
         )
 
+    @engine_arithmetic
     def assess_file(self, path: str | Path, *, review: Review | None = None) -> M.Report:
         return self.assess(self.load_profile(path), review=review)
 

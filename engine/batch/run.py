@@ -36,6 +36,7 @@ from typing import Any
 from engine.batch.ranking import Quota, apply_quotas, check_quotas, rank
 from engine.batch.workers import Failure, SetupFailed, WorkerPool
 from engine.errors import Diagnostic, EngineError, InputError, PackError, UsageError
+from engine.expr.values import engine_arithmetic
 from engine.report.model import DiagnosticOut, EngineInfo, Report
 from engine.report.summary.model import ErrorEntry, Summary, SummaryGroup, SummaryRow
 from engine.version import __version__
@@ -132,6 +133,7 @@ def report_stems(files: Sequence[str]) -> list[str]:
 
 # -- the run ----------------------------------------------------------------------------------
 
+@engine_arithmetic
 def run_batch(files: Sequence[str], options: BatchOptions,
               on_result: Callable[[int, int], None] | None = None) -> BatchResult:
     """Assess every file; never raises for a bad profile (it becomes an error entry).

@@ -15,8 +15,19 @@ Unknown values follow Kleene's three-valued logic:
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, TypeAlias
+import functools
+from collections.abc import Callable
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 # A value an expression computes or reads: int, Decimal, str, bool, datetime.date, a list of those, an
 # element of a list of objects (a dict keyed by field path), MISSING or NA. Which one an expression gives
@@ -26,6 +37,25 @@ Number: TypeAlias = int | Decimal
 
 PLACES = Decimal("0.000001")
 LIMIT = Decimal(10**9)
+
+# The decimal arithmetic every result rests on, whatever the caller's thread context says: a host
+# application that set `decimal.getcontext().prec = 3` must not change a score (Python's defaults, stated).
+ARITHMETIC = Context(prec=28, rounding=ROUND_HALF_EVEN, Emin=-999_999, Emax=999_999, capitals=1, clamp=0,
+                     flags=[], traps=[InvalidOperation, DivisionByZero, Overflow])
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def engine_arithmetic(function: Callable[P, R]) -> Callable[P, R]:
+    """Run a public entry point in the engine's own decimal context (the caller's is restored after)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(ARITHMETIC):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 class _Unknown:

@@ -23,6 +23,7 @@ from engine.expr.checker import Checker, Symbol
 from engine.expr.errors import ExprError
 from engine.expr.evaluator import compile_expr
 from engine.expr.parser import parse
+from engine.expr.values import engine_arithmetic
 from engine.pack.dependencies import dependency_order
 from engine.pack.fieldtypes import annotation, describe, expr_type
 from engine.pack.model import (
@@ -611,6 +612,7 @@ def build_pack(raw: RawPack, overrides: dict[str, Any] | None = None) -> Pack:
     return _Builder(raw, dict(overrides or {})).build()
 
 
+@engine_arithmetic
 def load_pack(path: str | Path, overrides: dict[str, Any] | None = None) -> Pack:
     """Read, validate and check a pack directory; raises PackError with every problem found."""
     return build_pack(read_pack_dir(path), overrides)

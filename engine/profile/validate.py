@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import ErrorDetails
 
 from engine.errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, did_you_mean
+from engine.expr.values import engine_arithmetic
 from engine.pack.fieldtypes import annotation, describe, items_of
 from engine.pack.model import InputSpec, Pack
 from engine.pack.paths import Tree, nest
@@ -110,10 +111,12 @@ class ProfileSchema:
         return _build(tree, "Profile", root=True)
 
     # -- validation -------------------------------------------------------------
+    @engine_arithmetic
     def validate(self, document: Document, file: str) -> Profile:
         return self.validate_data(document.data, file, document.source, warnings=document.warnings,
                                   document=document)
 
+    @engine_arithmetic
     def validate_data(self, data: Any, file: str, source: SourceMap | None = None, *, base: Loc = (),
                       warnings: Iterable[Diagnostic] = (), document: Document | None = None) -> Profile:
         """Validate profile data; `source`/`base` locate it (e.g. a profile written inline in a test case)."""

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from engine.expr.values import engine_arithmetic
+
 if TYPE_CHECKING:
     from engine.report.model import Report
 
@@ -20,6 +22,7 @@ _RENDERERS = {
 }
 
 
+@engine_arithmetic
 def render(report: Report, fmt: str, lang: str) -> str | bytes:
     """The report in a format: text for every format but those in BINARY_FORMATS (bytes)."""
     if fmt == "json":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ERROR, WARNING, Diagnostic, InputError
+from engine.expr.values import engine_arithmetic
 from engine.report import model as M
 
 PROBLEMS = {"item": ("not_met", "partly_met", "missing_data"), "penalty": ("not_met",), "veto": ("not_met",),
@@ -165,6 +166,7 @@ def _problems(rules: dict[str, Any]) -> set[str]:
     return {rule for rule, (kind, outcome, _) in rules.items() if outcome in PROBLEMS.get(kind, ())}
 
 
+@engine_arithmetic
 def compare(report: M.Report, record: Record) -> M.Comparison:
     notes = []
     if record.profile_id and report.profile.id and record.profile_id != report.profile.id:

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 
+from engine.expr.values import engine_arithmetic
 from engine.report.labels import pick
 from engine.report.numbers import num
 from engine.report.summary.cells import (
@@ -35,6 +36,7 @@ from engine.report.table import render_table
 SUMMARY_FORMATS = ("text", "csv", "json", "xlsx")
 
 
+@engine_arithmetic
 def render_summary(summary: Summary, fmt: str, lang: str = "zh") -> str | bytes:
     if fmt == "json":
         return json.dumps(summary.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
