@@ -262,3 +262,13 @@ def test_shipped_packs_by_subject_with_a_waiver_and_an_adjustment(tmp_path):
                    encoding="utf-8")
     result = invoke(str(ROOT / "profiles"), "--waivers", str(bad))
     assert result.exit_code == 2 and f"{bad}:2:12: error[unknown-rule]" in result.stderr
+
+
+@pytest.mark.parametrize("limit", ["²", "３０%", "٣"])
+def test_a_quota_is_written_with_the_digits_0_to_9(street, limit):
+    """`str.isdigit()` and Decimal() accept '²', '３０' and '٣': a quota names its number in ASCII digits."""
+    result = invoke(str(street / "a.yaml"), "--pack", DEMO, "--backend", "reference", "-j", "1",
+                    "--quota", f"合格={limit}")
+    assert result.exit_code == 2
+    assert "is not a number written with the digits 0-9" in result.stderr
+    assert "internal error" not in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,18 @@ def test_pack_compile_shows_every_construct_of_the_constructs_pack():
     assert "date_lt require: d < params.day" in result.stdout
     assert "[0] d < date('2024-06-30')" in result.stdout  # the parameter folded in
     assert "matches_attr require: matches(t, '甲.*')" in result.stdout
+
+
+@pytest.mark.parametrize("bad", ["２", "2²", "٣"])
+def test_only_ascii_digits_make_numbers_in_expressions(tmp_path, bad):
+    """A full-width digit, a superscript or another script's digit is pointed at, never read as a number."""
+    pack = tmp_path / "p"
+    shutil.copytree(DEMO, pack)
+    line = f'    require: "party_members.total >= {bad}"'
+    (pack / "extra.yaml").write_text(f"rules:\n  - id: X1\n    title: x\n    dimension: D1\n    points: 1\n{line}\n",
+                                     encoding="utf-8")
+    result = runner.invoke(app, ["pack", "check", str(pack)])
+    assert result.exit_code == 2, result.stdout
+    column = line.index(bad[-1]) + 1
+    assert f"extra.yaml:6:{column}: error[expr-syntax]: {bad[-1]!r} is not a digit 0-9" in result.stdout
+    assert "internal error" not in result.stdout + result.stderr

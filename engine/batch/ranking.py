@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from engine.errors import Diagnostic, UsageError
+from engine.expr.parser import is_ascii_digit
 from engine.report.summary.model import QuotaMove, QuotaOut, SummaryGroup, SummaryRow
 
 
@@ -52,17 +53,19 @@ def parse_quota(text: str) -> Quota:
         problem = f"--quota expects GRADE=PERCENT% or GRADE=COUNT, got {text!r}"
     else:
         try:
+            if not all(is_ascii_digit(c) or c in ".% " for c in limit):
+                raise InvalidOperation  # Decimal() would read full-width digits; a quota is written 0-9
             if limit.endswith("%"):
                 percent = Decimal(limit[:-1].strip())
                 if 0 <= percent <= 100:
                     return Quota(grade, limit, percent=percent)
                 problem = f"--quota {text!r}: a percentage between 0% and 100%"
-            elif limit.isdigit():
+            elif all(is_ascii_digit(c) for c in limit):
                 return Quota(grade, limit, count=int(limit))
             else:
                 problem = f"--quota {text!r}: the limit is a percentage (30%) or a whole number (3)"
         except InvalidOperation:
-            problem = f"--quota {text!r}: {limit!r} is not a number"
+            problem = f"--quota {text!r}: {limit!r} is not a number written with the digits 0-9"
     raise UsageError([Diagnostic("--quota", 0, 0, "error", "usage", problem, hint="e.g. --quota excellent=30%")])
 
 

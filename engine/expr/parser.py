@@ -85,11 +85,20 @@ def tokenize(source: str) -> list[Token]:
     return tokens
 
 
+def is_ascii_digit(ch: str) -> bool:
+    """Numbers are written with the digits 0-9 only, everywhere a user writes one (expressions, --quota):
+    a full-width digit (１) or a superscript (²) is a typing slip to point out, not a number to guess at."""
+    return "0" <= ch <= "9"
+
+
 def _token_at(source: str, i: int) -> Token:
     """The token that starts at `i` (not a space)."""
     ch = source[i]
-    if ch.isdigit():
+    if is_ascii_digit(ch):
         return _number_token(source, i)
+    if ch.isdigit() or ch.isdecimal() or ch.isnumeric():
+        raise ExprError("expr-syntax", f"{ch!r} is not a digit 0-9", i, i + 1,
+                        hint="write numbers with the ASCII digits 0-9 (半角数字)")
     if ch in "'\"":
         value, end = _read_string(source, i)
         return Token("str", source[i:end], i, end, value)
@@ -107,11 +116,14 @@ def _token_at(source: str, i: int) -> Token:
 
 def _number_token(source: str, start: int) -> Token:
     """A number: digits, with a decimal part if a digit follows the point."""
-    i = _end_of(source, start, str.isdigit)
-    if source[i : i + 1] == "." and source[i + 1 : i + 2].isdigit():
-        i = _end_of(source, i + 1, str.isdigit)
+    i = _end_of(source, start, is_ascii_digit)
+    if source[i : i + 1] == "." and is_ascii_digit(source[i + 1 : i + 2]):
+        i = _end_of(source, i + 1, is_ascii_digit)
     text = source[start:i]
-    if i < len(source) and (source[i].isalpha() or source[i] == "_"):
+    if i < len(source) and source[i].isnumeric():
+        raise ExprError("expr-syntax", f"{source[i]!r} is not a digit 0-9", i, i + 1,
+                        hint="write numbers with the ASCII digits 0-9 (半角数字)")
+    if i < len(source) and (source[i].isalnum() or source[i] == "_"):
         raise ExprError("expr-syntax", f"invalid number '{text}{source[i]}'", start, i + 1,
                         hint="numbers are plain decimals such as 90, 0.5 or 90%")
     return Token("num", text, start, i)
