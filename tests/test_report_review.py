@@ -91,7 +91,7 @@ def reviewed(engine, files):
     """demo-strong with two waivers (and an expired one), two adjustments (one bounded) and last year's report
     as its baseline (no petition then, but only 100 of 120 ledgers closed)."""
     review = Review(waivers=WaiverSet.load([files / "w.yaml"]), adjustments=AdjustmentSet.load([files / "a.yaml"]),
-                    today=dt.date(2025, 3, 1))
+                    as_of=dt.date(2025, 3, 1))
     review.check(engine.packs)
     last_year = engine.assess(engine.schema.validate_data(variant(incidents__petition=0, ledgers__closed=100),
                                                           str(DEMO_PROFILE)))

@@ -57,7 +57,7 @@ def review_of(tmp_path, engine, waivers: str = "", adjustments: str = "") -> Rev
     review = Review(
         waivers=WaiverSet.load([write(tmp_path, "w.yaml", "waivers:\n" + waivers)]) if waivers else None,
         adjustments=AdjustmentSet.load([write(tmp_path, "a.yaml", "adjustments:\n" + adjustments)])
-        if adjustments else None, today=TODAY)
+        if adjustments else None, as_of=TODAY)
     review.check(engine.packs)
     return review
 
@@ -130,7 +130,7 @@ def test_an_expired_waiver_is_ignored_with_a_warning(tmp_path, engine):
     assert (warning.code, warning.severity, warning.line, warning.col) == ("waiver-expired", "warning", 2, 5)
     assert "2025-02-28" in warning.message
     assert [d.code for d in review.expired()] == ["waiver-expired"]
-    review.today = dt.date(2025, 2, 28)  # the expiry date is the last day the waiver holds
+    review.as_of = dt.date(2025, 2, 28)  # the expiry date is the last day the waiver holds
     assert findings(engine.assess(profile(engine), review=review).results[0])["D1.meetings"].outcome == "waived"
 
 
@@ -245,7 +245,7 @@ def test_the_cli_shows_waivers_and_adjustments_and_reports_file_errors(tmp_path)
     assert result.exit_code == 0
     assert "已豁免" in result.stdout and "豁免：经区委组织部批准" in result.stdout
     assert "人工调整（酌情扣分/加分）" in result.stdout and "街道考核组 李四" in result.stdout
-    assert f"{good_w}:7:5: warning[waiver-expired]" in result.stderr
+    assert f"{good_w}:7:5: warning[waiver-expired]" in result.stdout  # judged on the period end (2024-12-31)
     as_json = runner.invoke(app, [str(STRONG), "--pack", str(DEMO), "--backend", "reference", "--format", "json",
                                   "--adjustments", str(good_a)])
     assert json.loads(as_json.stdout)["results"][0]["adjustments"][0]["adjusted"] == 12
@@ -253,3 +253,29 @@ def test_the_cli_shows_waivers_and_adjustments_and_reports_file_errors(tmp_path)
     result = runner.invoke(app, [str(STRONG), "--pack", str(DEMO), "--backend", "reference", "--waivers", str(bad)])
     assert result.exit_code == 2 and f"{bad}:2:11: error[unknown-rule]" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_waivers_are_judged_on_the_end_of_the_assessment_period_not_today(tmp_path, engine):
+    """A 2024 assessment re-rendered in any later year gives the same result: the period's end decides."""
+    review = review_of(tmp_path, engine, waiver("D1.meetings", expires="2024-12-31")
+                       + waiver("D1.homes", expires="2024-12-30"))
+    review.as_of = None
+    report = engine.assess(profile(engine), review=review)
+    outcomes = findings(report.results[0])
+    assert outcomes["D1.meetings"].outcome == "waived"  # holds on its last day, the period's last day
+    assert outcomes["D1.homes"].outcome != "waived"
+    [warning] = report.warnings
+    assert "expired on 2024-12-30, before 2024-12-31" in warning.message
+    [out] = report.results[0].waivers
+    assert out.judged_on == "2024-12-31"
+    assert review.expired() == []  # without --as-of there is no one date to say expiries against
+
+
+def test_a_waiver_without_a_period_or_as_of_is_not_applied(tmp_path, engine):
+    review = review_of(tmp_path, engine, waiver("D1.meetings", who="'*'"))
+    review.as_of = None
+    data = copy.deepcopy(BASE)
+    del data["profile"]["year"]
+    report = engine.assess(engine.schema.validate_data(data, "no-period.yaml"), review=review)
+    assert findings(report.results[0])["D1.meetings"].outcome != "waived"
+    assert any("cannot be judged" in w.message and "--as-of" in (w.hint or "") for w in report.warnings)

@@ -236,6 +236,7 @@ class WaiverOut(Out):
     approver: str
     expires: str
     source: str  # file:line:col of the waiver
+    judged_on: str | None = None  # the date it was found in force on: the end of the period, or --as-of
 
 
 class AdjustmentOut(Out):

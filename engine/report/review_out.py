@@ -22,7 +22,8 @@ def waivers_out(findings: list[Finding]) -> list[M.WaiverOut]:
             entry = record.waiver.entry
             out.append(M.WaiverOut(rule=finding.rule.id, outcome=record.outcome,
                                    justification=entry.justification, approver=entry.approver,
-                                   expires=entry.expires.isoformat(), source=record.waiver.at))
+                                   expires=entry.expires.isoformat(), source=record.waiver.at,
+                                   judged_on=record.waiver.judged_on.isoformat() if record.waiver.judged_on else None))
     return out
 
 

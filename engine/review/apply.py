@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from engine.errors import WARNING, Diagnostic
@@ -53,11 +53,16 @@ class Waived:
 
 @dataclass
 class Review:
-    """Waivers and adjustments for a run; `today` decides which waivers have expired."""
+    """Waivers and adjustments for a run.
+
+    A waiver holds if it has not expired on the date the assessment is judged on: `as_of` when the reviewer
+    gives one, else the last day of the profile's assessment period. Never today's date: re-rendering a 2024
+    assessment next year must give the same result, byte for byte.
+    """
 
     waivers: WaiverSet | None = None
     adjustments: AdjustmentSet | None = None
-    today: dt.date = field(default_factory=dt.date.today)
+    as_of: dt.date | None = None
 
     def check(self, packs: Sequence[Pack]) -> None:
         if self.waivers is not None:
@@ -66,10 +71,18 @@ class Review:
             self.adjustments.check(packs)
 
     def expired(self) -> list[Diagnostic]:
-        return self.waivers.expired(self.today) if self.waivers is not None else []
+        """Waivers expired on `as_of` (said once for a run); without `as_of`, each profile's period decides."""
+        return self.waivers.expired(self.as_of) if self.waivers is not None and self.as_of is not None else []
+
+    def judged_on(self, profile: Profile) -> dt.date | None:
+        """The date a profile's waivers are judged on, or None when neither `as_of` nor its period gives one."""
+        if self.as_of is not None:
+            return self.as_of
+        period = profile.period
+        return period[1] if period is not None else None
 
     def for_profile(self, profile: Profile) -> ProfileReview:
-        waivers, warnings = self.waivers.for_profile(profile, self.today) if self.waivers else ([], [])
+        waivers, warnings = self.waivers.for_profile(profile, self.judged_on(profile)) if self.waivers else ([], [])
         adjustments = self.adjustments.for_profile(profile) if self.adjustments else []
         return ProfileReview(waivers, adjustments, warnings)
 

@@ -57,6 +57,7 @@ class WaiverFile(BaseModel):
 class Waiver:
     entry: WaiverEntry
     at: str  # file:line:col of the entry
+    judged_on: dt.date | None = None  # the date it was found in force on
 
     @property
     def rule(self) -> str:
@@ -79,8 +80,9 @@ class WaiverSet:
     def check(self, packs: Sequence[Pack]) -> None:
         check_rules(self.located, packs, "waiver")
 
-    def for_profile(self, profile: Profile, today: dt.date) -> tuple[list[Waiver], list[Diagnostic]]:
-        """The waivers in force for the profile, and a warning for each matching one that has expired."""
+    def for_profile(self, profile: Profile, judged_on: dt.date | None) -> tuple[list[Waiver], list[Diagnostic]]:
+        """The waivers in force for the profile on `judged_on`, and a warning for each matching one that is not:
+        expired by then, or undecidable because no date is known (no period and no --as-of)."""
         keys = profile_keys(profile)
         active: list[Waiver] = []
         warnings: list[Diagnostic] = []
@@ -88,18 +90,30 @@ class WaiverSet:
             entry = item.entry
             if not matches(entry.profile, keys):
                 continue
-            if entry.expires < today:
+            problem = _not_in_force(entry.rule, entry.expires, judged_on)
+            if problem is not None:
+                message, hint = problem
                 warnings.append(Diagnostic(item.at.file, item.at.line, item.at.col, WARNING, "waiver-expired",
-                                           f"the waiver of rule '{entry.rule}' expired on {entry.expires.isoformat()}"
-                                           f"; it is ignored", hint="renew it (a new expiry date and approval) or "
-                                                                    "remove it"))
+                                           message, hint=hint))
                 continue
-            active.append(Waiver(entry, str(item.at)))
+            active.append(Waiver(entry, str(item.at), judged_on))
         return active, warnings
 
-    def expired(self, today: dt.date) -> list[Diagnostic]:
-        """A warning per expired waiver, whatever profile it names (for a batch, said once)."""
+    def expired(self, as_of: dt.date) -> list[Diagnostic]:
+        """A warning per waiver expired on `as_of`, whatever profile it names (for a batch, said once)."""
         return [Diagnostic(i.at.file, i.at.line, i.at.col, WARNING, "waiver-expired",
                            f"the waiver of rule '{i.entry.rule}' for '{i.entry.profile}' expired on "
-                           f"{i.entry.expires.isoformat()}; it is ignored")
-                for i in self.located if i.entry.expires < today]
+                           f"{i.entry.expires.isoformat()}, before {as_of.isoformat()} (--as-of); it is ignored")
+                for i in self.located if i.entry.expires < as_of]
+
+
+def _not_in_force(rule: str, expires: dt.date, judged_on: dt.date | None) -> tuple[str, str] | None:
+    """Why a waiver does not hold on the date the assessment is judged on (message, hint), or None."""
+    if judged_on is None:
+        return (f"the waiver of rule '{rule}' cannot be judged: the profile gives no assessment period; "
+                f"it is ignored", "give profile.year (or profile.period), or the date to judge on: --as-of DATE")
+    if expires < judged_on:
+        return (f"the waiver of rule '{rule}' expired on {expires.isoformat()}, before {judged_on.isoformat()}, "
+                f"the date the assessment is judged on (the end of its period, or --as-of); it is ignored",
+                "renew it (a new expiry date and approval) or remove it; --as-of DATE judges on another date")
+    return None
