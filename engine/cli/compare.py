@@ -24,7 +24,7 @@ def compare_command(
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 if the total or grade is lower, or a veto is new."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.cli.run import compare_with
         from engine.errors import display_path
         from engine.report import render

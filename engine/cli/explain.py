@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -25,7 +26,7 @@ def explain(
     sets: list[str] | None = typer.Option(None, "--set", help="Set a pack parameter: NAME=VALUE."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend", help="Matching backend."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.api.engine import Engine
         from engine.authoring.explain import explain_text, find_rule, profile_facts, rule_facts, values_read
         from engine.pack.build import load_pack
@@ -34,7 +35,7 @@ def explain(
         dirs = list(packs) if packs else (packs_for_profile(profile) if profile else shipped_packs())
         params = parse_sets(sets or [])
         if profile is None:  # no matching needed: load and check only
-            loaded = [load_pack(path, part) for path, part in zip(dirs, _per_pack(params, dirs))]
+            loaded = [load_pack(path, part) for path, part in zip(dirs, _per_pack(params, dirs), strict=True)]
             found = find_rule(loaded, rule_id)
         else:
             engine = Engine.from_dirs(dirs, params=params, backend=backend.value)
@@ -57,7 +58,7 @@ def explain(
     guarded(action)
 
 
-def _per_pack(params: dict, dirs: list) -> list:
+def _per_pack(params: dict[str, Any], dirs: list[Path]) -> list[dict[str, Any] | None]:
     from engine.api.engine import split_overrides
 
     overrides = split_overrides(params, dirs)

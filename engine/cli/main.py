@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import typer
 from typer.core import TyperGroup
 
 from engine.version import __version__
 
+if TYPE_CHECKING:
+    from typer._click import Context  # the click that typer runs on: its own copy in current typer
+
 
 class DefaultToRun(TyperGroup):
     """`assess profile.yaml` means `assess run profile.yaml`."""
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         first = next((a for a in args if not a.startswith("-")), None)
         if first is not None and first not in self.commands and not any(a in ("--version",) for a in args):
             args = ["run"] + list(args)

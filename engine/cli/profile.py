@@ -26,7 +26,7 @@ def profile_init(
     no_schema: bool = typer.Option(False, "--no-schema", help="Write no schema and no modeline."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.profile_template import profile_template
         from engine.authoring.schemas import dumps, profile_schema
         from engine.errors import Diagnostic, UsageError, display_path

@@ -17,7 +17,7 @@ def render_command(
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.errors import display_path
         from engine.report import render
         from engine.report.load import load_report

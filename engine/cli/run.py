@@ -18,6 +18,7 @@ import glob
 import os
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -32,6 +33,10 @@ from engine.cli.common import (
     write_output,
 )
 from engine.cli.main import BackendChoice, Lang, ReportFormat, app
+
+if TYPE_CHECKING:
+    from engine.report.model import Report
+    from engine.review.baseline import Baseline
 
 
 class SummaryFormat(str, Enum):
@@ -83,10 +88,10 @@ def run(
 ) -> None:
     formats = [f.value for f in fmt or []]
     if not _is_batch(profiles, output_dir, summary_format, quota):
-        def single():
+        def single() -> None:
             if len(formats) > 1:
                 usage_error("--format", "one profile has one report: give one --format",
-                       hint="for several formats, write a batch: --output-dir DIR")
+                            hint="for several formats, write a batch: --output-dir DIR")
             fmt_one = formats[0] if formats else ReportFormat.text.value
             require_output(fmt_one, output)
             code = _assess_one(profiles[0], fmt_one, lang.value, output, packs, sets, fail_under, fail_on_veto,
@@ -97,12 +102,13 @@ def run(
         guarded(single)
         return
 
-    def many():
+    def many() -> None:
         from engine.cli.batch_run import assess_many
 
         if formats and output_dir is None:
-            usage_error("--format", "in a batch, --format is the format of the per-profile reports written to --output-dir",
-                   hint="give --output-dir DIR, or choose the summary's format with --summary-format")
+            usage_error("--format", "in a batch, --format is the format of the per-profile reports written to "
+                                    "--output-dir",
+                        hint="give --output-dir DIR, or choose the summary's format with --summary-format")
         code = assess_many(
             [str(p) for p in profiles], formats=formats or ["text"], lang=lang.value, output=output, packs=packs,
             sets=sets, fail_under=fail_under, fail_on_veto=fail_on_veto, fail_on_regression=fail_on_regression,
@@ -115,15 +121,18 @@ def run(
     guarded(many)
 
 
-def _is_batch(profiles: list[Path], output_dir, summary_format, quota) -> bool:
+def _is_batch(profiles: list[Path], output_dir: Path | None, summary_format: SummaryFormat | None,
+              quota: list[str] | None) -> bool:
     if len(profiles) != 1 or output_dir is not None or summary_format is not None or quota:
         return True
     only = str(profiles[0])
     return not os.path.isfile(only) and (os.path.isdir(only) or glob.has_magic(only))
 
 
-def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_under, fail_on_veto,
-                fail_on_regression, baseline, waivers, adjustments, backend) -> int:
+def _assess_one(profile: Path, fmt: str, lang: str, output: Path | None, packs: list[Path] | None,
+                sets: list[str] | None, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool,
+                baseline: Path | None, waivers: list[Path] | None, adjustments: list[Path] | None,
+                backend: str) -> int:
     from engine.api.engine import Engine
     from engine.pack.discovery import packs_for_profile
     from engine.report import render
@@ -148,7 +157,7 @@ def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_un
     return EXIT_BELOW if below or vetoed or regressed else EXIT_OK
 
 
-def compare_with(report, previous) -> None:
+def compare_with(report: Report, previous: Baseline) -> None:
     from engine.review.baseline import compare
 
     record = previous.only() or previous.find(report)

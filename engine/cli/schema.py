@@ -16,7 +16,7 @@ app.add_typer(schema_app, name="schema")
 
 @schema_app.command("pack", help="The JSON Schema of rule-pack files (pack.yaml, inputs, rules, overlays).")
 def schema_pack(output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.schemas import dumps, pack_schema
 
         write_output(dumps(pack_schema()), output)
@@ -26,7 +26,7 @@ def schema_pack(output: Path | None = typer.Option(None, "--output", "-o", help=
 
 @schema_app.command("cases", help="The JSON Schema of a pack's test-case files (tests/*.yaml).")
 def schema_cases(output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.schemas import cases_schema, dumps
 
         write_output(dumps(cases_schema()), output)
@@ -40,7 +40,7 @@ def schema_profile(
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of titles and descriptions."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.schemas import dumps, profile_schema
         from engine.pack.build import load_pack
 
