@@ -9,8 +9,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang, ReportFormat
 from engine.cli.common import EXIT_BELOW, guarded, require_output, write_output
-from engine.cli.main import Lang, ReportFormat, app
+from engine.cli.main import app
 
 
 @app.command("compare", help="Compare a saved JSON report with an earlier one (e.g. last year's): the report, with "

@@ -9,8 +9,10 @@ from typing import Any
 
 import typer
 
+from engine.cli.choices import BackendChoice, Format, Lang
 from engine.cli.common import guarded, parse_sets
-from engine.cli.main import BackendChoice, Format, Lang, app
+from engine.cli.main import app
+from engine.cli.settings import with_configured_parameters
 
 
 @app.command("explain", help="Explain a rule: its text, citation, compiled form and the inputs it reads; "
@@ -23,7 +25,8 @@ def explain(
                                                "the shipped packs (for the profile's subject with --profile)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language."),
     fmt: Format = typer.Option(Format.text, "--format", help="text or json."),
-    sets: list[str] | None = typer.Option(None, "--set", help="Set a pack parameter: NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", callback=with_configured_parameters,
+                                          help="Set a pack parameter: NAME=VALUE."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend", help="Matching backend."),
 ) -> None:
     def action() -> None:

@@ -9,15 +9,17 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Format, Lang
 from engine.cli.common import EXIT_BELOW, EXIT_INVALID, fail, guarded, parse_sets, write_output
-from engine.cli.main import Format, Lang, pack_app
+from engine.cli.main import pack_app
+from engine.cli.settings import with_configured_parameters
 from engine.errors import Diagnostic
 
 
 @pack_app.command("check", help="Check rule packs: every problem with file:line:col, warnings for authors, "
                   "and what an overlay changes in its base.")
 def pack_check(
-    dirs: list[Path] = typer.Argument(..., help="Pack directories."),
+    dirs: list[Path] = typer.Argument(..., help="Pack directories. Default: the packs of the configuration."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or json for editors and CI."),
 ) -> None:
     def action() -> None:
@@ -38,7 +40,8 @@ def pack_check(
 def pack_compile(
     directory: Path = typer.Argument(..., help="Pack directory."),
     show: bool = typer.Option(True, "--show/--quiet", help="Print the compiled form."),
-    sets: list[str] | None = typer.Option(None, "--set", help="Set a parameter: NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", callback=with_configured_parameters,
+                                          help="Set a parameter: NAME=VALUE."),
 ) -> None:
     def action() -> None:
         from engine.authoring.compiled import compiled_text

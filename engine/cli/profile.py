@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang
 from engine.cli.common import guarded, write_output
-from engine.cli.main import Lang, app
+from engine.cli.main import app
 
 profile_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Work with profiles.")
 app.add_typer(profile_app, name="profile")

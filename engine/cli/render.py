@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang, ReportFormat
 from engine.cli.common import guarded, require_output, write_output
-from engine.cli.main import Lang, ReportFormat, app
+from engine.cli.main import app
 
 
 @app.command("render", help="Render a saved JSON report (from --format json) in another format or language.")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang
 from engine.cli.common import guarded, write_output
-from engine.cli.main import Lang, app
+from engine.cli.main import app
 
 schema_app = typer.Typer(add_completion=False, no_args_is_help=True,
                          help="JSON Schemas for editors (point a '# yaml-language-server: $schema=FILE' line at one).")
