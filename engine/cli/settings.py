@@ -207,7 +207,10 @@ def load_config(explicit: Path | None, disabled: bool, how: str = "--config", st
         return Config(how="--no-config")
     if explicit is not None:
         return read_config(explicit, how)
-    here = (start or Path.cwd()).resolve()
+    try:
+        here = (start or Path.cwd()).resolve()
+    except OSError:  # the working directory was removed under us: there is nothing to walk up from
+        return Config(how="the working directory cannot be read")
     found, searched = find_config(here)
     if found is None:
         return Config(how=f"none found from {searched[0]} up to {searched[-1]}")
