@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def test_pack_check_reports_every_problem(tmp_path):
         "  - {id: b, title: b, points: 1, require: also_nope > 1}\n", encoding="utf-8")
     result = runner.invoke(app, ["pack", "check", str(pack)])
     assert result.exit_code == 2
-    lines = [l for l in result.stdout.splitlines() if "error[expr-unknown-name]" in l]
+    lines = [line for line in result.stdout.splitlines() if "error[expr-unknown-name]" in line]
     assert len(lines) == 2 and lines[0].endswith("unknown input or derived value 'nope'")
     assert ":3:" in lines[0] and ":4:" in lines[1]
     as_json = json.loads(runner.invoke(app, ["pack", "check", str(pack), "--format", "json"]).stdout)
@@ -172,3 +173,40 @@ def test_only_ascii_digits_make_numbers_in_expressions(tmp_path, bad):
     column = line.index(bad[-1]) + 1
     assert f"extra.yaml:6:{column}: error[expr-syntax]: {bad[-1]!r} is not a digit 0-9" in result.stdout
     assert "internal error" not in result.stdout + result.stderr
+
+
+def test_a_value_that_names_a_command_is_still_a_value(tmp_path):
+    """`assess --pack pack p.yaml`: 'pack' is the value of --pack, the profile makes it `assess run`."""
+    shutil.copytree(DEMO, tmp_path / "pack")
+    process = subprocess.run([sys.executable, "-m", "engine", "--pack", "pack", STRONG, "--backend", "reference"],
+                             capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.returncode == 0, process.stderr
+    assert "总分 76.94 / 100" in process.stdout
+
+
+def completion(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`assess` as the shell calls it, with its name as installed (prog_name) and the given environment."""
+    code = "from engine.cli import app; app(prog_name='assess')"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.parametrize("shell, line", [("bash", "complete -o default -F _assess_completion assess"),
+                                         ("zsh", "#compdef assess"), ("fish", "complete --command assess")])
+def test_show_completion_prints_a_script(shell, line):
+    # the shell named on the line, not detected from the parent process
+    done = completion({"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}, "--show-completion", shell)
+    assert done.returncode == 0, done.stderr
+    assert line in done.stdout and "_ASSESS_COMPLETE=complete_" in done.stdout
+
+
+@pytest.mark.parametrize("words, cword, expected", [
+    ("assess pa", "1", "pack"),                           # a command
+    ("assess pack ", "2", "check"),                       # a subcommand
+    ("assess profile.yaml --la", "2", "--lang"),          # an option of run, the default command
+    ("assess profile.yaml --lang ", "3", "en"),           # its values
+])
+def test_completion_protocol(words, cword, expected):
+    done = completion({"_ASSESS_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword})
+    assert done.returncode == 0, done.stderr
+    assert expected in done.stdout.split()

@@ -4,10 +4,14 @@ parameters the pack lacks, and rules no case tests (for an overlay: the rules it
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import ERROR, WARNING, Diagnostic, EngineError, did_you_mean
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.origins import Origin, diagnostic_at
+
+if TYPE_CHECKING:
+    from engine.testing.cases import LoadedCase
 
 
 def own_rule(pack: Pack, rule: RuleSpec) -> bool:
@@ -28,8 +32,6 @@ def case_problems(pack: Pack) -> list[Diagnostic]:
 
     found: list[Diagnostic] = []
     tested: set[str] = set()
-    rule_ids = [rule.id for rule in pack.rules]
-    grade_ids = [grade.id for grade in pack.grades]
     for path in case_files(pack.root):
         try:
             loaded_cases = load_cases(path)
@@ -37,28 +39,38 @@ def case_problems(pack: Pack) -> list[Diagnostic]:
             found += exc.diagnostics
             continue
         for loaded in loaded_cases:
-            case = loaded.case
-            origin = Origin(loaded.file, loaded.source, ("cases", loaded.index))
-            for rule_id in case.expect:
-                tested.add(rule_id)
-                if rule_id not in rule_ids:
-                    found.append(diagnostic_at(origin, ERROR, "case-unknown-rule", f"case '{case.name}' expects rule "
-                                     f"'{rule_id}', which the pack does not have", "expect", rule_id, key=True,
-                                     hint=did_you_mean(rule_id, rule_ids)))
-            if case.grade is not None and case.grade not in grade_ids:
-                found.append(diagnostic_at(origin, ERROR, "case-unknown-grade", f"case '{case.name}' expects grade "
-                                 f"'{case.grade}', which the pack does not have", "grade",
-                                 hint=did_you_mean(case.grade, grade_ids) or "grades: " + ", ".join(grade_ids)))
-            for name in case.params:
-                if name not in pack.params:
-                    found.append(diagnostic_at(origin, ERROR, "case-unknown-parameter", f"case '{case.name}' sets "
-                                     f"parameter '{name}', which the pack does not have", "params", name, key=True,
-                                     hint=did_you_mean(name, pack.params)))
-    for rule in pack.rules:
-        if rule.id not in tested and own_rule(pack, rule):
-            found.append(diagnostic_at(_own_origin(rule), WARNING, "rule-untested", f"rule {rule.id} is not tested by any "
-                             "case", hint="add it to the 'expect:' of a case in tests/*.yaml"))
+            tested.update(loaded.case.expect)
+            found += _unknown_names(pack, loaded)
+    found += _untested_rules(pack, tested)
     return found
+
+
+def _unknown_names(pack: Pack, loaded: LoadedCase) -> list[Diagnostic]:
+    """The rules, grade and parameters a case names that the pack does not have."""
+    case = loaded.case
+    origin = Origin(loaded.file, loaded.source, ("cases", loaded.index))
+    rule_ids = [rule.id for rule in pack.rules]
+    grade_ids = [grade.id for grade in pack.grades]
+    found = [diagnostic_at(origin, ERROR, "case-unknown-rule", f"case '{case.name}' expects rule '{rule_id}', "
+                           "which the pack does not have", "expect", rule_id, key=True,
+                           hint=did_you_mean(rule_id, rule_ids))
+             for rule_id in case.expect if rule_id not in rule_ids]
+    if case.grade is not None and case.grade not in grade_ids:
+        found.append(diagnostic_at(origin, ERROR, "case-unknown-grade", f"case '{case.name}' expects grade "
+                                   f"'{case.grade}', which the pack does not have", "grade",
+                                   hint=did_you_mean(case.grade, grade_ids) or "grades: " + ", ".join(grade_ids)))
+    found += [diagnostic_at(origin, ERROR, "case-unknown-parameter", f"case '{case.name}' sets parameter '{name}', "
+                            "which the pack does not have", "params", name, key=True,
+                            hint=did_you_mean(name, pack.params))
+              for name in case.params if name not in pack.params]
+    return found
+
+
+def _untested_rules(pack: Pack, tested: set[str]) -> list[Diagnostic]:
+    """The pack's own rules no case expects anything of."""
+    return [diagnostic_at(_own_origin(rule), WARNING, "rule-untested", f"rule {rule.id} is not tested by any case",
+                          hint="add it to the 'expect:' of a case in tests/*.yaml")
+            for rule in pack.rules if rule.id not in tested and own_rule(pack, rule)]
 
 
 def _own_origin(rule: RuleSpec) -> Origin:
@@ -66,5 +78,6 @@ def _own_origin(rule: RuleSpec) -> Origin:
     from engine.pack.origins import LayeredOrigin
 
     if isinstance(rule.origin, LayeredOrigin) and rule.origin.patched:
-        return rule.origin.patched[0][1]
+        patch: Origin = rule.origin.patched[0][1]
+        return patch
     return rule.origin.child("id")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.authoring.lint import authoring_warnings
 from engine.backends.durable.pack_limits import limit_problems
 from engine.errors import ERROR, INFO, WARNING, Diagnostic, PackError, display_path
 from engine.pack.build import load_pack
+from engine.pack.merge import Change
 from engine.pack.model import Pack
 
 
@@ -50,8 +52,9 @@ def _without_inherited(pack: Pack, diagnostics: list[Diagnostic]) -> list[Diagno
     kept = [d for d in diagnostics if d.severity == ERROR or (d.file, d.line, d.col, d.code) not in inherited]
     dropped = len(diagnostics) - len(kept)
     if dropped:
-        kept.append(Diagnostic(display_path(Path(pack.root) / "pack.yaml"), 1, 1, INFO, "inherited", f"{dropped} warning(s) and note(s) of the base pack "
-                               f"{pack.base.id} are not repeated here", hint=f"assess pack check {pack.base.shown}"))
+        kept.append(Diagnostic(display_path(Path(pack.root) / "pack.yaml"), 1, 1, INFO, "inherited",
+                               f"{dropped} warning(s) and note(s) of the base pack {pack.base.id} are not repeated "
+                               "here", hint=f"assess pack check {pack.base.shown}"))
     return kept
 
 
@@ -63,7 +66,7 @@ def check_packs(dirs: list[Path]) -> list[PackCheck]:
     return checks
 
 
-def _changes(check: PackCheck) -> list:
+def _changes(check: PackCheck) -> list[Change]:
     pack = check.pack
     if pack is None or pack.base is None:
         return []
@@ -100,7 +103,7 @@ def check_text(checks: list[PackCheck]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_json(checks: list[PackCheck]) -> dict:
+def check_json(checks: list[PackCheck]) -> dict[str, Any]:
     packs = []
     for check in checks:
         pack = check.pack

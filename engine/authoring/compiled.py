@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from engine.backends.durable.compile import compile_program
-from engine.backends.durable.lowering import lower_pack
-from engine.pack.model import Pack
+from engine.backends.durable.lowering import Program, lower_pack
+from engine.pack.model import Pack, RuleSpec
 
 
 def compiled_text(pack: Pack) -> str:
@@ -30,13 +30,15 @@ def compiled_text(pack: Pack) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rule_compiled_lines(program, rule) -> list[str]:
+def rule_compiled_lines(program: Program, rule: RuleSpec) -> list[str]:
     """One rule's conditions: the network's conjuncts (DNF), constants, and what is computed in Python."""
     if rule.unset_params:
         return [f"{rule.id}: not compiled — parameter not set: {', '.join(rule.unset_params)}"]
     lines = []
     for name, _ in rule.decisions():
         decision = program.decision(rule.id, name)
+        if decision is None:  # every condition of a rule whose parameters are set is lowered
+            raise LookupError(f"{rule.id} {name} was not lowered")
         scope = f" for each {decision.list_path}" if decision.list_path else ""
         lines.append(f"{rule.id} {name}{scope}: {decision.expr.source.strip()}")
         if decision.constant is not None:
@@ -48,9 +50,9 @@ def rule_compiled_lines(program, rule) -> list[str]:
     return lines
 
 
-def rule_synth(program, rule) -> list[str]:
+def rule_synth(program: Program, rule: RuleSpec) -> list[str]:
     """The derived values computed in Python before matching that one rule's conditions compare."""
-    names = set()
+    names: set[str] = set()
     for name, _ in rule.decisions():
         decision = program.decision(rule.id, name)
         if decision is not None:

@@ -50,8 +50,8 @@ SECTIONS = {"functions": functions_table, "pack-keys": _pack_keys, "case-keys": 
 
 
 def regenerate(text: str) -> str:
-    def replace(match: re.Match) -> str:
-        return match.group(1) + SECTIONS[match.group("name")]() + match.group(3)
+    def replace(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{SECTIONS[match.group('name')]()}{match.group(3)}"
 
     return MARK.sub(replace, text)
 

@@ -10,13 +10,17 @@ read, its outcome and points, what data are missing and its recommendation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.authoring.lint import pack_reads
 from engine.authoring.wording import method_text, param_value, readable
 from engine.errors import Diagnostic, UsageError, did_you_mean
 from engine.pack.model import Pack, RuleSpec
+from engine.pack.schema import Text
+
+if TYPE_CHECKING:
+    from engine.profile.validate import Profile
+    from engine.report.model import PackResult
 
 
 @dataclass
@@ -32,23 +36,17 @@ def find_rule(packs: list[Pack], rule_id: str) -> Located:
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
-        raise UsageError([Diagnostic("RULE", 0, 0, "error", "ambiguous-rule",
-                                     f"several packs have a rule '{wanted}'",
-                                     hint="write PACK:RULE, e.g. " + ", ".join(f"{f.pack.id}:{wanted}" for f in found))])
+        qualified = ", ".join(f"{f.pack.id}:{wanted}" for f in found)
+        raise UsageError([Diagnostic("RULE", 0, 0, "error", "ambiguous-rule", f"several packs have a rule '{wanted}'",
+                                     hint="write PACK:RULE, e.g. " + qualified)])
     known = [r.id for p in packs for r in p.rules]
     raise UsageError([Diagnostic("RULE", 0, 0, "error", "unknown-rule",
                                  f"no rule '{rule_id}' in {', '.join(p.id for p in packs)}",
                                  hint=did_you_mean(wanted, known) or "assess pack doc DIR lists the rules")])
 
 
-def _text(value, lang: str) -> str | None:
+def _text(value: Text | None, lang: str) -> str | None:
     return value.get(lang) if value is not None else None
-
-
-def _num(value) -> str:
-    from engine.authoring.wording import number
-
-    return number(value) if isinstance(value, (int, Decimal)) else str(value)
 
 
 def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
@@ -110,7 +108,7 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
     }
 
 
-def values_read(pack: Pack, rule: RuleSpec, profile) -> dict[str, Any]:
+def values_read(pack: Pack, rule: RuleSpec, profile: Profile) -> dict[str, Any]:
     """The profile values a rule reads, directly or through derived values (lists of objects by size)."""
     from engine.evaluation.context import Context
     from engine.report.build import plain
@@ -128,15 +126,17 @@ def values_read(pack: Pack, rule: RuleSpec, profile) -> dict[str, Any]:
     return values
 
 
-def profile_facts(result, rule_id: str, lang: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+def profile_facts(result: PackResult, rule_id: str, lang: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the rule made of a profile (from the pack's result)."""
     finding = next(f for f in result.findings if f.rule == rule_id)
     recommendation = next((r for r in result.recommendations if r.rule == rule_id), None)
     return {
         "outcome": finding.outcome, "points": finding.points, "earned": finding.earned,
-        "deducted": finding.deducted, "vetoed": finding.vetoed, "tier": finding.tier.get(lang) if finding.tier else None,
+        "deducted": finding.deducted, "vetoed": finding.vetoed,
+        "tier": finding.tier.get(lang) if finding.tier else None,
         "share": finding.share, "occurrences": finding.occurrences, "recoverable": finding.recoverable,
-        "values": values if values is not None else finding.values, "missing_inputs": finding.missing_inputs, "unset_params": finding.unset_params,
+        "values": values if values is not None else finding.values, "missing_inputs": finding.missing_inputs,
+        "unset_params": finding.unset_params,
         "subjects": [{"label": s.label, "outcome": s.outcome, "band": s.band} for s in finding.subjects],
         "notes": [n.get(lang) for n in finding.notes],
         "recommendation": recommendation.text.get(lang) if recommendation is not None else None,
@@ -179,7 +179,24 @@ def _value(value: Any) -> str:
 def explain_text(facts: dict[str, Any], lang: str, outcome: dict[str, Any] | None = None,
                  profile_label: str | None = None) -> str:
     w = LABELS[lang]
-    lines = [f"{facts['rule']} {facts['title']}", f"  {facts['pack']} {facts['version']}, {facts['location']}"]
+    lines = [f"{facts['rule']} {facts['title']}", f"  {facts['pack']} {facts['version']}, {facts['location']}",
+             f"{w['kind']}: {_kind_text(facts, w)}"]
+    if facts["standard"]:
+        lines.append(f"{w['standard']}: {facts['standard'].strip()}")
+    lines.append(f"{w['method']}{w['generated'] if facts['method_generated'] else ''}: {facts['method']}")
+    lines += _condition_lines(facts, w)
+    lines += _read_lines(facts, w)
+    lines += _neighbour_lines(facts, w)
+    lines += _citation_lines(facts["citations"], w, lang)
+    if facts["recommend"] and outcome is None:
+        lines.append(f"{w['recommend']}: {facts['recommend'].strip()}")
+    if outcome is not None:
+        lines += _outcome_lines(outcome, w, profile_label)
+    return "\n".join(lines) + "\n"
+
+
+def _kind_text(facts: dict[str, Any], w: dict[str, str]) -> str:
+    """'item; dimension D1 …; points 10; for each …': what kind of rule, where it counts."""
     kind = w[facts["kind"]]
     if facts["dimension"]:
         dim = facts["dimension"]
@@ -190,11 +207,12 @@ def explain_text(facts: dict[str, Any], lang: str, outcome: dict[str, Any] | Non
         kind += f"; {facts['severity']}"
     if facts["for_each"]:
         kind += f"; {w['each']} {facts['for_each']}"
-    lines.append(f"{w['kind']}: {kind}")
-    if facts["standard"]:
-        lines.append(f"{w['standard']}: {facts['standard'].strip()}")
-    lines.append(f"{w['method']}{w['generated'] if facts['method_generated'] else ''}: {facts['method']}")
-    lines.append(f"{w['conditions']}:")
+    return kind
+
+
+def _condition_lines(facts: dict[str, Any], w: dict[str, str]) -> list[str]:
+    """Each condition as written and in words, then what it compiles to."""
+    lines = [f"{w['conditions']}:"]
     for condition in facts["conditions"]:
         lines.append(f"  {condition['name']}: {condition['source']}")
         lines.append(f"    {w['words']}: {condition['words']}")
@@ -203,6 +221,12 @@ def explain_text(facts: dict[str, Any], lang: str, outcome: dict[str, Any] | Non
     if facts["computed_first"]:
         lines.append(f"{w['computed']}:")
         lines += [f"  {line}" for line in facts["computed_first"]]
+    return lines
+
+
+def _read_lines(facts: dict[str, Any], w: dict[str, str]) -> list[str]:
+    """The inputs, derived values and parameters the rule reads."""
+    lines = []
     if facts["inputs"]:
         lines.append(f"{w['inputs']}:")
         for item in facts["inputs"]:
@@ -218,31 +242,53 @@ def explain_text(facts: dict[str, Any], lang: str, outcome: dict[str, Any] | Non
         lines.append(f"{w['parameters']}:")
         for item in facts["parameters"]:
             lines.append(f"  params.{item['name']} = {item['value']} ({item['source']}) — {item['title']}")
+    return lines
+
+
+def _neighbour_lines(facts: dict[str, Any], w: dict[str, str]) -> list[str]:
+    """The rules this one depends on and those that depend on it."""
+    lines = []
     if facts["depends_on"]:
         lines.append(f"{w['depends']}: {', '.join(facts['depends_on'])}")
     if facts["used_by"]:
         lines.append(f"{w['used_by']}: {', '.join(facts['used_by'])}")
-    if facts["citations"]:
-        lines.append(f"{w['cite']}:")
-        for cite in facts["citations"]:
-            where = f", {cite['file']}" if cite["file"] else ""
-            lines.append(f"  {cite['source']} {cite['title']}{where}")
-            lines.append(f"    「{cite['quote']}」" if lang == "zh" else f"    “{cite['quote']}”")
-            if cite["note"]:
-                lines.append(f"    {cite['note']}")
-    if facts["recommend"] and outcome is None:
-        lines.append(f"{w['recommend']}: {facts['recommend'].strip()}")
-    if outcome is not None:
-        lines += _outcome_lines(outcome, w, profile_label)
-    return "\n".join(lines) + "\n"
+    return lines
 
 
-def _outcome_lines(outcome: dict[str, Any], w: dict, label: str | None) -> list[str]:
+def _citation_lines(citations: list[dict[str, Any]], w: dict[str, str], lang: str) -> list[str]:
+    if not citations:
+        return []
+    lines = [f"{w['cite']}:"]
+    for cite in citations:
+        where = f", {cite['file']}" if cite["file"] else ""
+        lines.append(f"  {cite['source']} {cite['title']}{where}")
+        lines.append(f"    「{cite['quote']}」" if lang == "zh" else f"    “{cite['quote']}”")
+        if cite["note"]:
+            lines.append(f"    {cite['note']}")
+    return lines
+
+
+def _outcome_lines(outcome: dict[str, Any], w: dict[str, str], label: str | None) -> list[str]:
     lines = ["", f"{w['profile']}: {label}" if label else f"{w['profile']}:"]
     if outcome["values"]:
         lines.append(f"{w['values']}:")
         lines += [f"  {name} = {_value(value)}" for name, value in outcome["values"].items()]
-    result = outcome["outcome"]
+    lines.append(f"{w['outcome']}: {_result_text(outcome)}")
+    if outcome["subjects"]:
+        lines.append(f"{w['elements']}:")
+        lines += [f"  {s['label']}: {s['outcome']}" + (f" ({s['band']})" if s["band"] else "")
+                  for s in outcome["subjects"]]
+    lines += _missing_lines(outcome, w)
+    if outcome["notes"]:
+        lines.append(f"{w['notes']}: " + " / ".join(outcome["notes"]))
+    if outcome["recommendation"]:
+        lines.append(f"{w['recommendation']}: {outcome['recommendation']}")
+    return lines
+
+
+def _result_text(outcome: dict[str, Any]) -> str:
+    """'partly_met, 3 / 5, −1 (tier)': the outcome with its points."""
+    result: str = outcome["outcome"]
     if outcome["earned"] is not None and outcome["points"] is not None:
         result += f", {_value(outcome['earned'])} / {_value(outcome['points'])}"
     if outcome["deducted"]:
@@ -251,17 +297,14 @@ def _outcome_lines(outcome: dict[str, Any], w: dict, label: str | None) -> list[
         result += ", vetoed"
     if outcome["tier"]:
         result += f" ({outcome['tier']})"
-    lines.append(f"{w['outcome']}: {result}")
-    if outcome["subjects"]:
-        lines.append(f"{w['elements']}:")
-        lines += [f"  {s['label']}: {s['outcome']}" + (f" ({s['band']})" if s["band"] else "")
-                  for s in outcome["subjects"]]
+    return result
+
+
+def _missing_lines(outcome: dict[str, Any], w: dict[str, str]) -> list[str]:
+    """What kept the rule from being assessed: inputs the profile lacks, parameters not set."""
+    lines = []
     if outcome["missing_inputs"]:
         lines.append(f"{w['missing']}: {', '.join(outcome['missing_inputs'])}")
     if outcome["unset_params"]:
         lines.append(f"{w['unset']}: {', '.join(outcome['unset_params'])}")
-    if outcome["notes"]:
-        lines.append(f"{w['notes']}: " + " / ".join(outcome["notes"]))
-    if outcome["recommendation"]:
-        lines.append(f"{w['recommendation']}: {outcome['recommendation']}")
     return lines

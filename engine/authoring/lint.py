@@ -163,24 +163,24 @@ def unread_names(pack: Pack) -> list[Diagnostic]:
     found = []
     read = pack_reads(pack)
 
-    def report(origin: Origin, code: str, what: str, **kwargs) -> None:
+    def report(origin: Origin, code: str, what: str, *, key: bool = False, hint: str | None = None) -> None:
         if _own_origin_file(pack, origin):
-            found.append(diagnostic_at(origin, WARNING, code, f"{what} is read by no rule", **kwargs))
+            found.append(diagnostic_at(origin, WARNING, code, f"{what} is read by no rule", key=key, hint=hint))
         else:
-            found.append(diagnostic_at(origin, INFO, code, f"{what} of the base pack is read by no rule of this overlay",
-                             key=kwargs.get("key", False)))
+            found.append(diagnostic_at(origin, INFO, code,
+                                       f"{what} of the base pack is read by no rule of this overlay", key=key))
 
-    for path, spec in pack.inputs.items():
+    for path, input_spec in pack.inputs.items():
         if path not in read:
-            report(spec.origin, "input-unread", f"input '{path}'", key=True,
+            report(input_spec.origin, "input-unread", f"input '{path}'", key=True,
                    hint="use it in a rule, or remove it so profiles are not asked for it")
-    for spec in pack.derived:
-        if spec.name not in read:
-            report(spec.expr.origin, "derived-unread", f"derived value '{spec.name}'")
+    for derived in pack.derived:
+        if derived.name not in read:
+            report(derived.expr.origin, "derived-unread", f"derived value '{derived.name}'")
     used = params_read(pack)
-    for name, spec in pack.params.items():
+    for name, param in pack.params.items():
         if name not in used:
-            report(spec.origin, "param-unread", f"parameter '{name}'", key=True)
+            report(param.origin, "param-unread", f"parameter '{name}'", key=True)
     return found
 
 

@@ -11,6 +11,7 @@ fill it in piece by piece and assess it at any time.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from engine.pack.fieldtypes import describe
@@ -57,7 +58,7 @@ def describe_zh(decl: InputDecl) -> str:
     return base + ("，" + "，".join(bounds) if bounds else "")
 
 
-def _num(value) -> str:
+def _num(value: Decimal) -> str:
     from engine.expr.values import format_number
 
     return format_number(value)
@@ -94,15 +95,19 @@ def _flow(value: Any) -> str:
     return str(value)
 
 
-def _tree(inputs: dict[str, InputSpec]) -> dict:
+# A tree of the inputs by their dotted paths: a mapping of names to subtrees and, at the leaves, declarations.
+InputTree = dict[str, Any]
+
+
+def _tree(inputs: dict[str, InputSpec]) -> InputTree:
     return nest((path, spec.decl) for path, spec in inputs.items())
 
 
-def _field_tree(fields: dict[str, InputDecl]) -> dict:
+def _field_tree(fields: dict[str, InputDecl]) -> InputTree:
     return nest(fields.items())
 
 
-def _emit(tree: dict, lang: str, indent: int, lines: list[str]) -> None:
+def _emit(tree: InputTree, lang: str, indent: int, lines: list[str]) -> None:
     pad = "  " * indent
     for key, value in tree.items():
         if isinstance(value, dict):
@@ -119,7 +124,7 @@ def _emit(tree: dict, lang: str, indent: int, lines: list[str]) -> None:
         lines.append(f"{pad}{_key(key)}:")
 
 
-def _emit_element(tree: dict, lang: str, lines: list[str], indent: int = 0) -> None:
+def _emit_element(tree: InputTree, lang: str, lines: list[str], indent: int = 0) -> None:
     for index, (key, value) in enumerate(tree.items()):
         lead = "- " if indent == 0 and index == 0 else "  "
         pad = lead + "  " * indent

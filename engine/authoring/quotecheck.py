@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from engine.errors import INFO, WARNING, Diagnostic
 from engine.pack.model import Pack
 from engine.pack.origins import Origin, diagnostic_at
 from engine.pack.quotes import SOURCE_PATH_ENV, locate_source, quote_found
+from engine.pack.schema import Citation
+
+Cited = tuple[Citation, Origin]  # a citation and the position of its quote
 
 
-def citations(pack: Pack):
+def citations(pack: Pack) -> Iterator[Cited]:
     """(citation, origin of its quote) for every citation of rules and parameters."""
     for rule in pack.rules:
         yield from _cited(rule.cite, rule.origin.child("cite"))
@@ -21,7 +25,7 @@ def citations(pack: Pack):
             yield from _cited(alternative.cite or [], spec.origin.child("alternatives", index, "cite"))
 
 
-def _cited(cites, origin: Origin):
+def _cited(cites: Iterable[Citation], origin: Origin) -> Iterator[Cited]:
     single = origin.source is not None and bool(origin.source.keys_at(origin.path))
     for index, cite in enumerate(cites):
         yield cite, (origin.child("quote") if single else origin.child(index, "quote"))
@@ -58,13 +62,14 @@ def quote_problems(pack: Pack) -> list[Diagnostic]:
             continue
         if not quote_found(cite.quote, text):
             found.append(diagnostic_at(origin, WARNING, "quote-not-found",
-                             f"the quote is not in {pack.sources[cite.source].file} (source '{cite.source}')",
-                             hint="copy the words exactly; ' … ' joins fragments that follow each other"))
+                                       f"the quote is not in {pack.sources[cite.source].file} (source "
+                                       f"'{cite.source}')",
+                                       hint="copy the words exactly; ' … ' joins fragments that follow each other"))
     for source_id, origin in unavailable.items():
         source = pack.sources[source_id]
         if not source.file:
             continue
         found.append(diagnostic_at(origin, INFO, "quote-unchecked",
-                         f"quotes citing '{source_id}' are not checked: {source.file} is not found",
-                         hint=f"put it in the pack's sources/ folder or a folder on {SOURCE_PATH_ENV}"))
+                                   f"quotes citing '{source_id}' are not checked: {source.file} is not found",
+                                   hint=f"put it in the pack's sources/ folder or a folder on {SOURCE_PATH_ENV}"))
     return found

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -54,17 +56,24 @@ def anchor(model: type[BaseModel]) -> str:
     return model.__name__.lower()
 
 
-def _kind(metadata) -> str | None:
+def _kind(metadata: Iterable[object] | None) -> str | None:
     for item in metadata or ():
         if isinstance(item, S.Kind):
             return item.name
     return None
 
 
-def type_words(annotation, metadata=()) -> str:
+def type_words(annotation: Any, metadata: Iterable[object] = ()) -> str:
+    """A field's type as the reference says it: 'list of [Rule](#rule)', 'one of `a`, `b`'."""
     kind = _kind(metadata)
     if kind is not None:
         return kind
+    generic = _generic_words(annotation)
+    return generic if generic is not None else _plain_words(annotation)
+
+
+def _generic_words(annotation: Any) -> str | None:
+    """Annotated, unions, lists, mappings and literals; None for anything else."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
@@ -74,21 +83,25 @@ def type_words(annotation, metadata=()) -> str:
         return " or ".join(type_words(a) for a in options)
     if origin is list:
         inner = type_words(args[0])
-        if inner == "citation":
-            return "citation or list of citations"
-        return f"list of {inner}"
+        return "citation or list of citations" if inner == "citation" else f"list of {inner}"
     if origin is dict:
         return f"mapping of names to {type_words(args[1])}"
     if origin is typing.Literal:
         return "one of " + ", ".join(f"`{a}`" for a in args)
+    return None
+
+
+def _plain_words(annotation: Any) -> str:
+    """A class: a model links to its table; text, numbers and the like by name."""
     if annotation is S.Text:
         return "[text](#text)"
     if annotation is S.Citation:
         return "citation"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{annotation.__name__}](#{anchor(annotation)})"
-    return {str: "text", int: "integer", bool: "true/false", Decimal: "number", typing.Any: "any value"}.get(
-        annotation, getattr(annotation, "__name__", str(annotation)))
+    words: dict[Any, str] = {str: "text", int: "integer", bool: "true/false", Decimal: "number",
+                             typing.Any: "any value"}
+    return words.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
 def _default(field: FieldInfo) -> str:
@@ -135,8 +148,8 @@ def reachable(root: type[BaseModel]) -> list[type[BaseModel]]:
     return seen
 
 
-def _models_in(annotation) -> list[type[BaseModel]]:
-    found = []
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         found.append(annotation)
     for arg in typing.get_args(annotation):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from string import Template
+from typing import NoReturn
 
 from engine.errors import Diagnostic, UsageError, display_path
 from engine.pack.schema import PACK_ID_PATTERN
@@ -21,7 +22,7 @@ from engine.pack.schema import PACK_ID_PATTERN
 SKELETON = Path(__file__).resolve().parent / "skeleton"
 
 
-def _fail(path: Path, code: str, message: str, hint: str | None = None) -> None:
+def _fail(path: Path, code: str, message: str, hint: str | None = None) -> NoReturn:
     raise UsageError([Diagnostic(display_path(path), 0, 0, "error", code, message, hint)])
 
 

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from engine.pack.model import Pack
-from engine.pack.schema import CaseFile, PackFile
+from engine.pack.schema import CaseFile, InputDecl, PackFile
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 PROFILE_META = {
@@ -35,19 +35,19 @@ def modeline(schema_ref: str) -> str:
     return f"# yaml-language-server: $schema={schema_ref}"
 
 
-def _finish(schema: dict, title: str) -> dict:
+def _finish(schema: dict[str, Any], title: str) -> dict[str, Any]:
     return {"$schema": DRAFT, "title": title, **{k: v for k, v in schema.items() if k != "title"}}
 
 
-def pack_schema() -> dict:
+def pack_schema() -> dict[str, Any]:
     return _finish(PackFile.model_json_schema(), "community-assess rule pack file (pack.yaml, inputs, rules)")
 
 
-def cases_schema() -> dict:
+def cases_schema() -> dict[str, Any]:
     return _finish(CaseFile.model_json_schema(), "community-assess test cases of a rule pack (tests/*.yaml)")
 
 
-def profile_schema(packs: list[Pack], lang: str = "zh") -> dict:
+def profile_schema(packs: list[Pack], lang: str = "zh") -> dict[str, Any]:
     from engine.profile.validate import ProfileSchema
 
     validator = ProfileSchema(packs)
@@ -71,7 +71,7 @@ def profile_schema(packs: list[Pack], lang: str = "zh") -> dict:
     return _finish(schema, f"community-assess profile for {names}")
 
 
-def _resolve(node: dict | None, defs: dict) -> dict | None:
+def _resolve(node: dict[str, Any] | None, defs: dict[str, Any]) -> dict[str, Any] | None:
     """Follow a $ref or the non-null branch of an Optional."""
     while isinstance(node, dict):
         if "$ref" in node:
@@ -86,13 +86,14 @@ def _resolve(node: dict | None, defs: dict) -> dict | None:
     return None
 
 
-def _array_items(node: dict, defs: dict) -> dict | None:
+def _array_items(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any] | None:
     resolved = _resolve(node, defs)
-    return resolved.get("items") if resolved is not None else None
+    items: dict[str, Any] | None = resolved.get("items") if resolved is not None else None
+    return items
 
 
-def _property(schema: dict, defs: dict, parts: list[str]) -> dict | None:
-    node: Any = schema
+def _property(schema: dict[str, Any], defs: dict[str, Any], parts: list[str]) -> dict[str, Any] | None:
+    node: dict[str, Any] | None = schema
     for part in parts:
         node = _resolve(node, defs)
         if node is None:
@@ -101,7 +102,7 @@ def _property(schema: dict, defs: dict, parts: list[str]) -> dict | None:
     return node
 
 
-def _describe(node: dict, decl, lang: str) -> None:
+def _describe(node: dict[str, Any], decl: InputDecl, lang: str) -> None:
     from engine.pack.fieldtypes import describe
 
     title = decl.title.get(lang) if decl.title is not None else None
@@ -113,5 +114,5 @@ def _describe(node: dict, decl, lang: str) -> None:
     node["description"] = "; ".join(w.strip() for w in words if w)
 
 
-def dumps(schema: dict) -> str:
+def dumps(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=False) + "\n"

@@ -10,12 +10,28 @@ be compared with a fresh one (tests fail when it is stale).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypedDict
+
 from engine.authoring.wording import method_text, number, param_value
 from engine.pack.model import Pack, RuleSpec
+from engine.pack.schema import Citation
 
 SHEET_FILES = {"zh": "SCORESHEET.md", "en": "SCORESHEET.en.md"}
 
-WORDS = {
+# The words of a sheet in one language: texts, table heads (lists) and small tables of texts (dicts).
+SheetWords = TypedDict("SheetWords", {
+    "generated": str, "version": str, "edition": str, "total": str, "points_unit": str, "overlay": str,
+    "items": str, "bonus": str, "penalties": str, "vetoes": str, "grades": str, "parameters": str,
+    "coverage": str, "changes": str,
+    "head": list[str], "bonus_head": list[str], "veto_head": list[str], "grade_head": list[str],
+    "param_head": list[str], "source_head": list[str], "quote_head": list[str],
+    "bonus_cap": str, "penalty_cap": str, "no_veto": str, "min_share": str, "fail": str, "no_award": str,
+    "unset": str, "uncited": str, "na": dict[str, str], "ranges": dict[str, str], "and": str, "sep": str,
+})
+
+WORDS: dict[str, SheetWords] = {
     "zh": {
         "generated": "由 `assess pack doc {path} --lang zh` 生成，请勿手工修改；修改规则包后重新生成。",
         "version": "版本", "edition": "版次", "total": "满分", "points_unit": "分",
@@ -35,7 +51,8 @@ WORDS = {
         "unset": "未设定（相应条目不评定）", "uncited": "（未被引用）", "na": {
             "exclude": "不适用的条目不计入该维度的应得分。", "zero": "不适用的条目按0分计。",
             "full": "不适用的条目按满分计。"},
-        "ranges": {"at_least": "{v}分以上（含）", "above": "超过{v}分", "below": "不满{v}分", "at_most": "{v}分以下（含）"},
+        "ranges": {"at_least": "{v}分以上（含）", "above": "超过{v}分", "below": "不满{v}分",
+                   "at_most": "{v}分以下（含）"},
         "and": "、", "sep": "；",
     },
     "en": {
@@ -53,7 +70,8 @@ WORDS = {
         "param_head": ["Parameter", "Meaning", "Value", "Source"],
         "source_head": ["Source", "File", "Date", "Clauses cited", "Items"],
         "quote_head": ["Quote", "Items"],
-        "bonus_cap": "Bonus points are capped at {cap}.", "penalty_cap": "Deductions from the total are capped at {cap}.",
+        "bonus_cap": "Bonus points are capped at {cap}.",
+        "penalty_cap": "Deductions from the total are capped at {cap}.",
         "no_veto": "no veto", "min_share": "every dimension at least {share} of its weight",
         "fail": "graded “{grade}”", "no_award": "no awards; not graded “{grade}”",
         "unset": "not set (its items are not assessed)", "uncited": "(not cited)", "na": {
@@ -80,7 +98,7 @@ def table(head: list[str], rows: list[list[str]]) -> list[str]:
     return [row(head), row(["---"] * len(head))] + [row(r) for r in rows]
 
 
-def cite_text(rule_cites, lang: str) -> str:
+def cite_text(rule_cites: Iterable[Citation], lang: str) -> str:
     pieces = []
     for cite in rule_cites:
         quote = f"「{cite.quote}」" if lang == "zh" else f"“{cite.quote}”"
@@ -164,7 +182,7 @@ def _vetoes(pack: Pack, lang: str) -> list[str]:
     rows = []
     for rule in rules:
         grade = pack.grades[-1] if rule.severity == "fail" else pack.grades[0]
-        consequence = w[rule.severity or "fail"].format(grade=grade.title.get(lang))
+        consequence = (w["no_award"] if rule.severity == "no_award" else w["fail"]).format(grade=grade.title.get(lang))
         situation = rule.description.get(lang) if rule.description is not None else method_text(rule, pack, lang)
         rows.append([f"{rule.id} {cell(rule.title.get(lang))}", cell(situation),
                      cell(consequence), cite_text(rule.cite, lang)])
@@ -248,9 +266,7 @@ def _changes(pack: Pack, lang: str) -> list[str]:
     return out
 
 
-def sheet_path(pack_dir, lang: str):
-    from pathlib import Path
-
+def sheet_path(pack_dir: str | Path, lang: str) -> Path:
     return Path(pack_dir) / SHEET_FILES[lang]
 
 

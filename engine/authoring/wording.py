@@ -11,11 +11,16 @@ built from them can be checked for staleness.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from engine.expr import ast
 from engine.expr.unparse import _literal
 from engine.expr.values import format_number
-from engine.pack.model import Expr, Pack, RuleSpec
+from engine.pack.model import Expr, OccurrenceSpec, Pack, RuleSpec
+from engine.pack.schema import Text
+
+if TYPE_CHECKING:
+    from engine.expr.checker import Ref
 
 _OPS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "=", ">": ">", "<": "<", "+": "+", "-": "−", "*": "×", "/": "÷"}
 _WORDS = {
@@ -30,7 +35,7 @@ def quoted(title: str, lang: str) -> str:
     return f"「{title}」" if lang == "zh" else f"“{title}”"
 
 
-def number(value) -> str:
+def number(value: object) -> str:
     return format_number(Decimal(value)) if isinstance(value, (int, Decimal)) else str(value)
 
 
@@ -50,8 +55,15 @@ def param_value(pack: Pack, name: str, lang: str) -> str:
     return number(value)
 
 
+_PERIOD_WORDS = {
+    "zh": {"period.start": "考核期起", "period.end": "考核期止", "period.year": "考核年度"},
+    "en": {"period.start": "period start", "period.end": "period end", "period.year": "assessment year"},
+}
+
+
 def name_title(pack: Pack, node: ast.Path, lang: str) -> str | None:
-    ref = node.ref
+    """The title a condition shows for a name it reads: 「党员培训率」, a parameter with its value."""
+    ref: Ref | None = node.ref
     if ref is None:
         return None
     if ref.kind == "param":
@@ -59,27 +71,33 @@ def name_title(pack: Pack, node: ast.Path, lang: str) -> str | None:
         if spec is None:
             return None
         return f"{quoted(spec.decl.title.get(lang), lang)}({param_value(pack, ref.name, lang)})"
+    if ref.kind == "period":
+        return _PERIOD_WORDS[lang].get(ref.name)
+    title = _declared_title(pack, ref)
+    return quoted(title.get(lang), lang) if title is not None else None
+
+
+def _declared_title(pack: Pack, ref: Ref) -> Text | None:
+    """The title the pack declares for an input, a derived value or a field of list elements."""
     if ref.kind == "input":
         spec = pack.inputs.get(ref.name)
-        if spec is not None and spec.decl.title is not None:
-            return quoted(spec.decl.title.get(lang), lang)
+        return spec.decl.title if spec is not None else None
     if ref.kind == "derived":
-        for derived in pack.derived:
-            if derived.name == ref.name and derived.title is not None:
-                return quoted(derived.title.get(lang), lang)
+        return next((d.title for d in pack.derived if d.name == ref.name and d.title is not None), None)
     if ref.kind == "field" and ref.list_path:
-        spec = pack.inputs.get(ref.list_path)
-        fields = (spec.decl.items.fields or {}) if spec is not None and spec.decl.items is not None else {}
-        if ref.name in fields and fields[ref.name].title is not None:
-            return quoted(fields[ref.name].title.get(lang), lang)
-        for derived in pack.derived:
-            if derived.list_path == ref.list_path and derived.field == ref.name and derived.title is not None:
-                return quoted(derived.title.get(lang), lang)
-    if ref.kind == "period":
-        return {"zh": {"period.start": "考核期起", "period.end": "考核期止", "period.year": "考核年度"},
-                "en": {"period.start": "period start", "period.end": "period end",
-                       "period.year": "assessment year"}}[lang].get(ref.name)
+        return _field_title(pack, ref.list_path, ref.name)
     return None
+
+
+def _field_title(pack: Pack, list_path: str, name: str) -> Text | None:
+    """A field of the elements of a list: declared with the list's items, or derived per element."""
+    spec = pack.inputs.get(list_path)
+    fields = (spec.decl.items.fields or {}) if spec is not None and spec.decl.items is not None else {}
+    declared = fields[name].title if name in fields else None
+    if declared is not None:
+        return declared
+    return next((d.title for d in pack.derived
+                 if d.list_path == list_path and d.field == name and d.title is not None), None)
 
 
 def readable(expr: Expr | ast.Node, pack: Pack, lang: str) -> str:
@@ -118,7 +136,7 @@ def _text(node: ast.Node, pack: Pack, lang: str, parent: int) -> str:
     return "?"
 
 
-def amount(value, pack: Pack, lang: str) -> str:
+def amount(value: Decimal | Expr | None, pack: Pack, lang: str) -> str:
     """A number of points, or the parameter/expression that gives it."""
     if value is None:
         return "—"
@@ -127,7 +145,10 @@ def amount(value, pack: Pack, lang: str) -> str:
     return number(value)
 
 
-def list_title(pack: Pack, list_path: str, lang: str) -> str:
+def list_title(pack: Pack, list_path: str | None, lang: str) -> str:
+    """The title of a list of elements (for_each), else its path."""
+    if list_path is None:
+        return ""
     spec = pack.inputs.get(list_path)
     if spec is not None and spec.decl.title is not None:
         return quoted(spec.decl.title.get(lang), lang)
@@ -175,7 +196,7 @@ def _tiers(rule: RuleSpec, pack: Pack, lang: str, verb_zh: str) -> str:
     return ("；".join(pieces) + "；其余不得分") if zh else ("; ".join(pieces) + "; otherwise 0")
 
 
-def _occurrences(rule: RuleSpec, occurrence, pack: Pack, lang: str, verb: str) -> str:
+def _occurrences(rule: RuleSpec, occurrence: OccurrenceSpec, pack: Pack, lang: str, verb: str) -> str:
     """'每…扣/加…分，最多…分'."""
     zh = lang == "zh"
     per = amount(occurrence.per, pack, lang)
@@ -210,16 +231,21 @@ def _for_each(rule: RuleSpec, pack: Pack, lang: str) -> str:
     if rule.deduct is not None:
         return head + ("；" if zh else "; ") + _occurrences(rule, rule.deduct, pack, lang, "扣")
     share = format_number(rule.min_share, percent=True) if rule.min_share is not None else None
+    return head + ("；" if zh else "; ") + _roll_up(rule, points, share, zh)
+
+
+def _roll_up(rule: RuleSpec, points: str, share: str | None, zh: bool) -> str:
+    """How the elements' results become the rule's points."""
     if rule.roll_up == "share":
-        tail = (f"按符合要求的比例计分（满分{points}分" + (f"，达到{share}即得满分" if share else "") + "）") if zh else \
-            (f"points by the share that meets it ({points} in full" + (f", full at {share}" if share else "") + ")")
-    elif rule.roll_up == "any":
-        tail = f"至少一个符合即得{points}分" if zh else f"{points} points if at least one meets it"
-    elif share:
-        tail = f"符合要求的达到{share}得{points}分，否则不得分" if zh else f"{points} points if {share} meet it, otherwise 0"
-    else:
-        tail = f"全部符合得{points}分，否则不得分" if zh else f"{points} points if all meet it, otherwise 0"
-    return head + ("；" if zh else "; ") + tail
+        if zh:
+            return f"按符合要求的比例计分（满分{points}分" + (f"，达到{share}即得满分" if share else "") + "）"
+        return f"points by the share that meets it ({points} in full" + (f", full at {share}" if share else "") + ")"
+    if rule.roll_up == "any":
+        return f"至少一个符合即得{points}分" if zh else f"{points} points if at least one meets it"
+    if share:
+        return f"符合要求的达到{share}得{points}分，否则不得分" if zh else \
+            f"{points} points if {share} meet it, otherwise 0"
+    return f"全部符合得{points}分，否则不得分" if zh else f"{points} points if all meet it, otherwise 0"
 
 
 def _item(rule: RuleSpec, pack: Pack, lang: str) -> str:

@@ -14,7 +14,7 @@ failed a threshold (engine/cli/run.py).
 
 from __future__ import annotations
 
-from engine.cli import compare, explain, pack, profile, render, run, schema  # noqa: F401  (registers the commands)
+from engine.cli import compare, config, explain, pack, profile, render, run, schema  # noqa: F401  (registers the commands)
 from engine.cli.main import app
 
 __all__ = ["app", "entry"]

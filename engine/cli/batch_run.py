@@ -6,8 +6,10 @@ Imported only for a batch, so `assess profile.yaml` never loads multiprocessing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,18 +24,25 @@ from engine.cli.common import (
     write_output,
 )
 
+if TYPE_CHECKING:
+    from engine.pack.model import Pack
+    from engine.report.summary.model import Summary
+
 SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "text"}
 
 
-def assess_many(args: list[str], *, formats, lang, output, packs, sets, fail_under, fail_on_veto, fail_on_regression,
-                baseline, waivers, adjustments, backend, jobs, timeout, output_dir, summary_format, quotas) -> int:
+def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path | None, packs: list[Path] | None,
+                sets: list[str] | None, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool,
+                baseline: Path | None, waivers: list[Path] | None, adjustments: list[Path] | None, backend: str,
+                jobs: int | None, timeout: float | None, output_dir: Path | None, summary_format: str | None,
+                quotas: list[str]) -> int:
     from engine.batch.ranking import parse_quota
     from engine.batch.run import BatchOptions, find_profiles, run_batch
     from engine.report.summary.render import render_summary
 
     if fail_on_regression and baseline is None:
         usage_error("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
-    shape = summary_format or SUFFIX_FORMATS.get(Path(output).suffix.lower() if output else "", "text")
+    shape = summary_format or SUFFIX_FORMATS.get(output.suffix.lower() if output else "", "text")
     if shape == "xlsx" and output is None:
         usage_error("--summary-format", "an xlsx summary is a binary file", hint="give the file: --output summary.xlsx")
     parsed_quotas = [parse_quota(q) for q in quotas]
@@ -64,7 +73,7 @@ def assess_many(args: list[str], *, formats, lang, output, packs, sets, fail_und
     return EXIT_BELOW if failed else EXIT_OK
 
 
-def _packs_to_check(packs):
+def _packs_to_check(packs: list[Path] | None) -> list[Pack]:
     """The packs waivers and adjustments may name: those given, else every shipped pack."""
     from engine.pack.build import load_pack
     from engine.pack.discovery import shipped_packs
@@ -72,7 +81,7 @@ def _packs_to_check(packs):
     return [load_pack(p) for p in (packs or shipped_packs())]
 
 
-def _say_errors(summary) -> None:
+def _say_errors(summary: Summary) -> None:
     from engine.errors import Diagnostic
 
     for error in summary.errors:
@@ -83,7 +92,7 @@ def _say_errors(summary) -> None:
             typer.echo(f"{error.file}: error[{error.status}]: {error.reason}", err=True)
 
 
-def _thresholds(summary, fail_under, fail_on_veto, fail_on_regression) -> bool:
+def _thresholds(summary: Summary, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool) -> bool:
     """Say on stderr which profiles fail the thresholds asked for; True if any does."""
     from engine.report.numbers import num
 
@@ -107,7 +116,7 @@ def _thresholds(summary, fail_under, fail_on_veto, fail_on_regression) -> bool:
 
 
 @contextmanager
-def progress_bar(total: int):
+def progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on a terminal (stderr); nothing otherwise."""
     if total < 2 or not sys.stderr.isatty():
         yield None

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
 from engine.errors import Diagnostic, EngineError, UsageError
 
+if TYPE_CHECKING:
+    from engine.pack.model import Pack
+    from engine.review.apply import Review
+
 EXIT_OK, EXIT_BELOW, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
+T = TypeVar("T")
 
-def fail(diagnostics: list[Diagnostic]) -> None:
+
+def fail(diagnostics: Sequence[Diagnostic]) -> NoReturn:
     for diagnostic in diagnostics:
         typer.echo(diagnostic.format(), err=True)
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -22,7 +30,7 @@ def fail(diagnostics: list[Diagnostic]) -> None:
     raise typer.Exit(EXIT_INVALID)
 
 
-def guarded(action):
+def guarded(action: Callable[[], T]) -> T:
     """Run an action; bad input becomes diagnostics and exit 2, a bug exit 3."""
     try:
         return action()
@@ -31,25 +39,24 @@ def guarded(action):
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except Exception as exc:  # a bug in the engine, not bad input
         if os.environ.get("ASSESS_DEBUG"):
             raise
         typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
         typer.echo("This is a bug in the engine. Re-run with ASSESS_DEBUG=1 for details and please report it.",
                    err=True)
-        raise typer.Exit(EXIT_INTERNAL)
+        raise typer.Exit(EXIT_INTERNAL) from None
 
 
-def parse_sets(values: list[str]) -> dict:
-    from engine.errors import UsageError
+def parse_sets(values: Sequence[str] | None) -> dict[str, Any]:
     from engine.source.load import load_yaml_bytes
 
     found = {}
     for item in values or []:
         name, sep, raw = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError([Diagnostic("--set", 0, 0, "error", "usage", f"--set expects NAME=VALUE, got {item!r}")])
+            usage_error("--set", f"--set expects NAME=VALUE, got {item!r}")
         document = load_yaml_bytes(raw.encode("utf-8"), f"--set {name}", error_class=UsageError)
         found[name.strip()] = document.data
     return found
@@ -60,17 +67,19 @@ def require_output(fmt: str, output: Path | None) -> None:
     from engine.report import BINARY_FORMATS
 
     if fmt in BINARY_FORMATS and output is None:
-        from engine.errors import UsageError
+        binary_needs_a_file(fmt)
 
-        raise UsageError([Diagnostic("--format", 0, 0, "error", "usage", f"--format {fmt} writes a binary file",
-                                     hint=f"give the file to write: --output report.{fmt}")])
+
+def binary_needs_a_file(fmt: str) -> NoReturn:
+    usage_error("--format", f"--format {fmt} writes a binary file",
+                hint=f"give the file to write: --output report.{fmt}")
 
 
 def write_output(content: str | bytes, output: Path | None) -> None:
     """To the file (atomically) or to stdout; bytes only to a file."""
-    if isinstance(content, bytes) and output is None:
-        require_output("xlsx", output)
     if output is None:
+        if isinstance(content, bytes):
+            binary_needs_a_file("xlsx")
         sys.stdout.write(content)
         return
     from engine.report.output import atomic_write_bytes, atomic_write_text
@@ -81,11 +90,12 @@ def write_output(content: str | bytes, output: Path | None) -> None:
         atomic_write_text(output, content)
 
 
-def usage_error(option: str, message: str, hint: str | None = None):
+def usage_error(option: str, message: str, hint: str | None = None) -> NoReturn:
     raise UsageError([Diagnostic(option, 0, 0, "error", "usage", message, hint=hint)])
 
 
-def load_review(waivers, adjustments, packs):
+def load_review(waivers: Sequence[Path] | None, adjustments: Sequence[Path] | None,
+                packs: list[Pack]) -> Review | None:
     """The waivers and adjustments given, checked against the packs (unknown rules: exit 2); expiries said once."""
     if not waivers and not adjustments:
         return None
@@ -93,8 +103,8 @@ def load_review(waivers, adjustments, packs):
     from engine.review.apply import Review
     from engine.review.waivers import WaiverSet
 
-    review = Review(waivers=WaiverSet.load(waivers) if waivers else None,
-                    adjustments=AdjustmentSet.load(adjustments) if adjustments else None)
+    review = Review(waivers=WaiverSet.load(list(waivers)) if waivers else None,
+                    adjustments=AdjustmentSet.load(list(adjustments)) if adjustments else None)
     review.check(packs)
     for warning in review.expired():
         typer.echo(warning.format(), err=True)

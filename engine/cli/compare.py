@@ -9,8 +9,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang, ReportFormat
 from engine.cli.common import EXIT_BELOW, guarded, require_output, write_output
-from engine.cli.main import Lang, ReportFormat, app
+from engine.cli.main import app
 
 
 @app.command("compare", help="Compare a saved JSON report with an earlier one (e.g. last year's): the report, with "
@@ -24,7 +25,7 @@ def compare_command(
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
                                             help="Exit 1 if the total or grade is lower, or a veto is new."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.cli.run import compare_with
         from engine.errors import display_path
         from engine.report import render

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from engine.cli.choices import BackendChoice, Format, Lang
 from engine.cli.common import guarded, parse_sets
-from engine.cli.main import BackendChoice, Format, Lang, app
+from engine.cli.main import app
+from engine.cli.settings import with_configured_parameters
 
 
 @app.command("explain", help="Explain a rule: its text, citation, compiled form and the inputs it reads; "
@@ -22,10 +25,11 @@ def explain(
                                                "the shipped packs (for the profile's subject with --profile)."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language."),
     fmt: Format = typer.Option(Format.text, "--format", help="text or json."),
-    sets: list[str] | None = typer.Option(None, "--set", help="Set a pack parameter: NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", callback=with_configured_parameters,
+                                          help="Set a pack parameter: NAME=VALUE."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend", help="Matching backend."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.api.engine import Engine
         from engine.authoring.explain import explain_text, find_rule, profile_facts, rule_facts, values_read
         from engine.pack.build import load_pack
@@ -34,7 +38,7 @@ def explain(
         dirs = list(packs) if packs else (packs_for_profile(profile) if profile else shipped_packs())
         params = parse_sets(sets or [])
         if profile is None:  # no matching needed: load and check only
-            loaded = [load_pack(path, part) for path, part in zip(dirs, _per_pack(params, dirs))]
+            loaded = [load_pack(path, part) for path, part in zip(dirs, _per_pack(params, dirs), strict=True)]
             found = find_rule(loaded, rule_id)
         else:
             engine = Engine.from_dirs(dirs, params=params, backend=backend.value)
@@ -57,7 +61,7 @@ def explain(
     guarded(action)
 
 
-def _per_pack(params: dict, dirs: list) -> list:
+def _per_pack(params: dict[str, Any], dirs: list[Path]) -> list[dict[str, Any] | None]:
     from engine.api.engine import split_overrides
 
     overrides = split_overrides(params, dirs)

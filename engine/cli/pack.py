@@ -9,18 +9,20 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Format, Lang
 from engine.cli.common import EXIT_BELOW, EXIT_INVALID, fail, guarded, parse_sets, write_output
-from engine.cli.main import Format, Lang, pack_app
+from engine.cli.main import pack_app
+from engine.cli.settings import with_configured_parameters
 from engine.errors import Diagnostic
 
 
 @pack_app.command("check", help="Check rule packs: every problem with file:line:col, warnings for authors, "
                   "and what an overlay changes in its base.")
 def pack_check(
-    dirs: list[Path] = typer.Argument(..., help="Pack directories."),
+    dirs: list[Path] = typer.Argument(..., help="Pack directories. Default: the packs of the configuration."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or json for editors and CI."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.checking import check_json, check_packs, check_text
 
         checks = check_packs(dirs)
@@ -38,9 +40,10 @@ def pack_check(
 def pack_compile(
     directory: Path = typer.Argument(..., help="Pack directory."),
     show: bool = typer.Option(True, "--show/--quiet", help="Print the compiled form."),
-    sets: list[str] | None = typer.Option(None, "--set", help="Set a parameter: NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", callback=with_configured_parameters,
+                                          help="Set a parameter: NAME=VALUE."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.compiled import compiled_text
         from engine.backends.durable.pack_limits import limit_problems
         from engine.pack.build import load_pack
@@ -70,7 +73,7 @@ def pack_test(
     case: str | None = typer.Option(None, "--case", help="Run only the cases whose name contains this text."),
     fmt: Format = typer.Option(Format.text, "--format", help="text, or json for CI."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.errors import UsageError, display_path
         from engine.pack.build import load_pack
         from engine.testing.cases import case_files
@@ -108,7 +111,7 @@ def pack_doc(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (e.g. SCORESHEET.md)."),
     check: bool = typer.Option(False, "--check", help="Do not write: exit 1 if --output differs from a fresh sheet."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.scoresheet import render_scoresheet
         from engine.errors import UsageError, display_path
         from engine.pack.build import load_pack
@@ -137,7 +140,7 @@ def pack_new(
     extends: str | None = typer.Option(None, "--extends", help="Make an overlay of this pack: a shipped pack's "
                                           "id or a pack directory."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.scaffold import new_pack
         from engine.errors import display_path
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang
 from engine.cli.common import guarded, write_output
-from engine.cli.main import Lang, app
+from engine.cli.main import app
 
 profile_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Work with profiles.")
 app.add_typer(profile_app, name="profile")
@@ -26,7 +27,7 @@ def profile_init(
     no_schema: bool = typer.Option(False, "--no-schema", help="Write no schema and no modeline."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --output file."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.profile_template import profile_template
         from engine.authoring.schemas import dumps, profile_schema
         from engine.errors import Diagnostic, UsageError, display_path

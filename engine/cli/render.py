@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang, ReportFormat
 from engine.cli.common import guarded, require_output, write_output
-from engine.cli.main import Lang, ReportFormat, app
+from engine.cli.main import app
 
 
 @app.command("render", help="Render a saved JSON report (from --format json) in another format or language.")
@@ -17,7 +18,7 @@ def render_command(
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.errors import display_path
         from engine.report import render
         from engine.report.load import load_report

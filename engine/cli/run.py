@@ -18,9 +18,11 @@ import glob
 import os
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from engine.cli.choices import BackendChoice, Lang, ReportFormat
 from engine.cli.common import (
     EXIT_BELOW,
     EXIT_OK,
@@ -31,7 +33,12 @@ from engine.cli.common import (
     usage_error,
     write_output,
 )
-from engine.cli.main import BackendChoice, Lang, ReportFormat, app
+from engine.cli.main import app
+from engine.cli.settings import with_configured_parameters
+
+if TYPE_CHECKING:
+    from engine.report.model import Report
+    from engine.review.baseline import Baseline
 
 
 class SummaryFormat(str, Enum):
@@ -44,6 +51,7 @@ class SummaryFormat(str, Enum):
 @app.command("run", help="Assess a profile (the default command: `assess profile.yaml`), or many profiles — files, "
                          "directories, globs — into a ranked summary.")
 def run(
+    ctx: typer.Context,
     profiles: list[Path] = typer.Argument(..., help="Profiles (YAML): files, directories or globs."),
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Report language."),
     fmt: list[ReportFormat] | None = typer.Option(
@@ -53,8 +61,8 @@ def run(
                                           help="Write the report (in a batch: the summary) to this file."),
     packs: list[Path] | None = typer.Option(None, "--pack", help="A rule pack directory (repeatable). "
                                                "Default: the shipped packs for the profile's subject."),
-    sets: list[str] | None = typer.Option(None, "--set",
-                                             help="Set a pack parameter: NAME=VALUE or PACK:NAME=VALUE."),
+    sets: list[str] | None = typer.Option(None, "--set", callback=with_configured_parameters,
+                                          help="Set a pack parameter: NAME=VALUE or PACK:NAME=VALUE."),
     fail_under: float | None = typer.Option(None, "--fail-under", help="Exit 1 if a total is below this."),
     fail_on_veto: bool = typer.Option(False, "--fail-on-veto", help="Exit 1 if a veto applies."),
     fail_on_regression: bool = typer.Option(False, "--fail-on-regression",
@@ -82,11 +90,13 @@ def run(
                                               "ranked profiles in a grade, e.g. excellent=30% (repeatable)."),
 ) -> None:
     formats = [f.value for f in fmt or []]
+    configured = _configured_formats(ctx)
     if not _is_batch(profiles, output_dir, summary_format, quota):
-        def single():
+        def single() -> None:
             if len(formats) > 1:
                 usage_error("--format", "one profile has one report: give one --format",
-                       hint="for several formats, write a batch: --output-dir DIR")
+                            hint=f"{configured} gives several formats; choose one with --format" if configured
+                            else "for several formats, write a batch: --output-dir DIR")
             fmt_one = formats[0] if formats else ReportFormat.text.value
             require_output(fmt_one, output)
             code = _assess_one(profiles[0], fmt_one, lang.value, output, packs, sets, fail_under, fail_on_veto,
@@ -97,12 +107,13 @@ def run(
         guarded(single)
         return
 
-    def many():
+    def many() -> None:
         from engine.cli.batch_run import assess_many
 
-        if formats and output_dir is None:
-            usage_error("--format", "in a batch, --format is the format of the per-profile reports written to --output-dir",
-                   hint="give --output-dir DIR, or choose the summary's format with --summary-format")
+        if formats and output_dir is None and not configured:
+            usage_error("--format", "in a batch, --format is the format of the per-profile reports written to "
+                                    "--output-dir",
+                        hint="give --output-dir DIR, or choose the summary's format with --summary-format")
         code = assess_many(
             [str(p) for p in profiles], formats=formats or ["text"], lang=lang.value, output=output, packs=packs,
             sets=sets, fail_under=fail_under, fail_on_veto=fail_on_veto, fail_on_regression=fail_on_regression,
@@ -115,15 +126,29 @@ def run(
     guarded(many)
 
 
-def _is_batch(profiles: list[Path], output_dir, summary_format, quota) -> bool:
+def _configured_formats(ctx: typer.Context) -> str | None:
+    """`file:line` of the configuration's `format` when it gave --format, else None."""
+    from engine.cli.settings import Config
+
+    source = ctx.get_parameter_source("fmt")
+    config = ctx.find_root().obj
+    if source is None or source.name != "DEFAULT_MAP" or not isinstance(config, Config):
+        return None
+    return config.where("format")
+
+
+def _is_batch(profiles: list[Path], output_dir: Path | None, summary_format: SummaryFormat | None,
+              quota: list[str] | None) -> bool:
     if len(profiles) != 1 or output_dir is not None or summary_format is not None or quota:
         return True
     only = str(profiles[0])
     return not os.path.isfile(only) and (os.path.isdir(only) or glob.has_magic(only))
 
 
-def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_under, fail_on_veto,
-                fail_on_regression, baseline, waivers, adjustments, backend) -> int:
+def _assess_one(profile: Path, fmt: str, lang: str, output: Path | None, packs: list[Path] | None,
+                sets: list[str] | None, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool,
+                baseline: Path | None, waivers: list[Path] | None, adjustments: list[Path] | None,
+                backend: str) -> int:
     from engine.api.engine import Engine
     from engine.pack.discovery import packs_for_profile
     from engine.report import render
@@ -148,7 +173,7 @@ def _assess_one(profile: Path, fmt: str, lang: str, output, packs, sets, fail_un
     return EXIT_BELOW if below or vetoed or regressed else EXIT_OK
 
 
-def compare_with(report, previous) -> None:
+def compare_with(report: Report, previous: Baseline) -> None:
     from engine.review.baseline import compare
 
     record = previous.only() or previous.find(report)

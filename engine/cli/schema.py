@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.choices import Lang
 from engine.cli.common import guarded, write_output
-from engine.cli.main import Lang, app
+from engine.cli.main import app
 
 schema_app = typer.Typer(add_completion=False, no_args_is_help=True,
                          help="JSON Schemas for editors (point a '# yaml-language-server: $schema=FILE' line at one).")
@@ -16,7 +17,7 @@ app.add_typer(schema_app, name="schema")
 
 @schema_app.command("pack", help="The JSON Schema of rule-pack files (pack.yaml, inputs, rules, overlays).")
 def schema_pack(output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.schemas import dumps, pack_schema
 
         write_output(dumps(pack_schema()), output)
@@ -26,7 +27,7 @@ def schema_pack(output: Path | None = typer.Option(None, "--output", "-o", help=
 
 @schema_app.command("cases", help="The JSON Schema of a pack's test-case files (tests/*.yaml).")
 def schema_cases(output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file.")) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.schemas import cases_schema, dumps
 
         write_output(dumps(cases_schema()), output)
@@ -40,7 +41,7 @@ def schema_profile(
     lang: Lang = typer.Option(Lang.zh, "--lang", help="Language of titles and descriptions."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file."),
 ) -> None:
-    def action():
+    def action() -> None:
         from engine.authoring.schemas import dumps, profile_schema
         from engine.pack.build import load_pack
 

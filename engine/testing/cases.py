@@ -8,6 +8,7 @@ came out, with the file position of the case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -18,8 +19,8 @@ from pydantic import ValidationError
 from engine.api.engine import Engine
 from engine.errors import Diagnostic, EngineError, PackError, display_path
 from engine.pack.build import load_pack
-from engine.pack.schema import Case, CaseExpectation, CaseFile
-from engine.report.model import PackResult
+from engine.pack.schema import Case, CaseExpectation, CaseFile, Outcome
+from engine.report.model import FindingOut, PackResult
 from engine.source.load import load_yaml
 from engine.source.validation_errors import diagnostics_from, located
 
@@ -92,9 +93,9 @@ class CaseRunner:
     def __init__(self, pack_dir: str | Path, backends: tuple[str, ...] = ("reference",)):
         self.pack_dir = Path(pack_dir)
         self.backends = backends
-        self._engines: dict[tuple, Engine] = {}
+        self._engines: dict[tuple[tuple[tuple[str, str], ...], str], Engine] = {}
 
-    def engine(self, params: dict, backend: str) -> Engine:
+    def engine(self, params: dict[str, Any], backend: str) -> Engine:
         key = (tuple(sorted((k, repr(v)) for k, v in params.items())), backend)
         if key not in self._engines:
             self._engines[key] = Engine([load_pack(self.pack_dir, params)], backend=backend)
@@ -119,7 +120,7 @@ class CaseRunner:
         result.mismatches = compare(case, result.result)
         return result
 
-    def run_all(self, selected=None) -> list[CaseResult]:
+    def run_all(self, selected: Callable[[LoadedCase], bool] | None = None) -> list[CaseResult]:
         """Every case on every backend; `selected(loaded)` may skip cases."""
         results = []
         for path in case_files(self.pack_dir):
@@ -135,9 +136,15 @@ def _same(expected: Decimal, actual: float | None) -> bool:
     """Equal at the precision the case author wrote (8.57 matches 8.571429)."""
     if actual is None:
         return False
-    places = max(0, -expected.as_tuple().exponent) if isinstance(expected.as_tuple().exponent, int) else 6
+    exponent = expected.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 6
     rounded = Decimal(str(actual)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return rounded == expected.quantize(Decimal(1).scaleb(-places))
+
+
+def expectation_of(expected: CaseExpectation | Outcome) -> CaseExpectation:
+    """`R1: met` is short for `R1: {outcome: met}`."""
+    return CaseExpectation(outcome=expected) if isinstance(expected, str) else expected
 
 
 def compare(case: Case, result: PackResult) -> list[Mismatch]:
@@ -147,27 +154,45 @@ def compare(case: Case, result: PackResult) -> list[Mismatch]:
         finding = findings.get(rule_id)
         if finding is None:
             mismatches.append(Mismatch(rule_id, "rule", "a rule of the pack", "no such rule"))
-            continue
-        if isinstance(expected, str):
-            expected = CaseExpectation(outcome=expected)
-        if expected.outcome is not None and expected.outcome != finding.outcome:
-            mismatches.append(Mismatch(rule_id, "outcome", expected.outcome, finding.outcome))
-        if expected.points is not None:
-            actual = finding.deducted if finding.kind == "penalty" else finding.earned
-            if not _same(expected.points, actual):
-                mismatches.append(Mismatch(rule_id, "points", float(expected.points), actual))
-        if expected.vetoed is not None and expected.vetoed != finding.vetoed:
-            mismatches.append(Mismatch(rule_id, "vetoed", expected.vetoed, finding.vetoed))
-        for label, outcome in (expected.subjects or {}).items():
-            subject = next((s for s in finding.subjects if s.label == label), None)
-            actual = None if subject is None else (f"band:{subject.band}" if outcome.startswith("band:")
-                                                    else subject.outcome)
-            if actual != outcome:
-                mismatches.append(Mismatch(f"{rule_id}[{label}]", "outcome", outcome, actual))
+        else:
+            mismatches += _rule_mismatches(rule_id, expectation_of(expected), finding)
+    return mismatches + _result_mismatches(case, result)
+
+
+def _rule_mismatches(rule_id: str, expected: CaseExpectation, finding: FindingOut) -> list[Mismatch]:
+    """What one rule produced against what the case expects of it: outcome, points, veto, elements."""
+    mismatches = []
+    if expected.outcome is not None and expected.outcome != finding.outcome:
+        mismatches.append(Mismatch(rule_id, "outcome", expected.outcome, finding.outcome))
+    if expected.points is not None:
+        actual = finding.deducted if finding.kind == "penalty" else finding.earned
+        if not _same(expected.points, actual):
+            mismatches.append(Mismatch(rule_id, "points", float(expected.points), actual))
+    if expected.vetoed is not None and expected.vetoed != finding.vetoed:
+        mismatches.append(Mismatch(rule_id, "vetoed", expected.vetoed, finding.vetoed))
+    return mismatches + _subject_mismatches(rule_id, expected.subjects or {}, finding)
+
+
+def _subject_mismatches(rule_id: str, expected: dict[str, str], finding: FindingOut) -> list[Mismatch]:
+    """Per element of a for_each rule: its outcome, or its band (`band:failed`)."""
+    mismatches = []
+    for label, outcome in expected.items():
+        subject = next((s for s in finding.subjects if s.label == label), None)
+        actual = None if subject is None else (f"band:{subject.band}" if outcome.startswith("band:")
+                                               else subject.outcome)
+        if actual != outcome:
+            mismatches.append(Mismatch(f"{rule_id}[{label}]", "outcome", outcome, actual))
+    return mismatches
+
+
+def _result_mismatches(case: Case, result: PackResult) -> list[Mismatch]:
+    """The pack's total, grade and vetoes against the case's."""
+    mismatches = []
     if case.total is not None and not _same(case.total, result.total):
         mismatches.append(Mismatch("total", "total", float(case.total), result.total))
     if case.grade is not None and case.grade != result.grade.id:
         mismatches.append(Mismatch("grade", "grade", case.grade, result.grade.id))
-    if case.vetoes is not None and sorted(case.vetoes) != sorted(v.rule for v in result.vetoes):
-        mismatches.append(Mismatch("vetoes", "vetoes", sorted(case.vetoes), sorted(v.rule for v in result.vetoes)))
+    vetoes = sorted(v.rule for v in result.vetoes)
+    if case.vetoes is not None and sorted(case.vetoes) != vetoes:
+        mismatches.append(Mismatch("vetoes", "vetoes", sorted(case.vetoes), vetoes))
     return mismatches

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic, UsageError
-from engine.pack.schema import CaseExpectation
-from engine.testing.cases import CaseResult, CaseRunner, Mismatch
+from engine.pack.schema import CaseExpectation, Outcome
+from engine.report.model import FindingOut, PackResult
+from engine.testing.cases import CaseResult, CaseRunner, LoadedCase, Mismatch, expectation_of
 
 BACKEND_CHOICES = ("both", "durable", "reference")
 
@@ -40,7 +41,12 @@ def select_backends(choice: str) -> tuple[tuple[str, ...], str | None]:
 
 def run_cases(pack_dir: str | Path, backends: tuple[str, ...], name: str | None = None) -> list[CaseResult]:
     runner = CaseRunner(pack_dir, backends)
-    chosen = None if not name else (lambda loaded: name in loaded.case.name)
+    if not name:
+        return runner.run_all()
+
+    def chosen(loaded: LoadedCase) -> bool:
+        return name in loaded.case.name
+
     return runner.run_all(chosen)
 
 
@@ -65,10 +71,9 @@ def _amount(kind: str, points: float | None) -> str:
     return f", {_value(points)} {word}"
 
 
-def _expected(expectation) -> str:
-    if isinstance(expectation, str):
-        expectation = CaseExpectation(outcome=expectation)
-    parts = []
+def _expected(expected: CaseExpectation | Outcome) -> str:
+    expectation = expectation_of(expected)
+    parts: list[str] = []
     if expectation.outcome is not None:
         parts.append(expectation.outcome)
     if expectation.points is not None:
@@ -78,7 +83,7 @@ def _expected(expectation) -> str:
     return ", ".join(parts) or "—"
 
 
-def _actual(finding) -> str:
+def _actual(finding: FindingOut) -> str:
     points = finding.deducted if finding.kind == "penalty" else finding.earned
     text = finding.outcome + _amount(finding.kind, points)
     if finding.kind == "veto":
@@ -137,7 +142,7 @@ def failure_text(result: CaseResult) -> str:
     return "\n".join(lines)
 
 
-def _points_by_rule(result) -> list[str]:
+def _points_by_rule(result: PackResult) -> list[str]:
     """Where the total comes from: every rule that did not earn its full points, deducted or vetoed."""
     rows = []
     for finding in result.findings:
@@ -165,7 +170,7 @@ def summary_text(results: list[CaseResult], note: str | None = None) -> str:
     return (f"note: {note}\n" if note else "") + text
 
 
-def results_json(results: list[CaseResult]) -> list[dict]:
+def results_json(results: list[CaseResult]) -> list[dict[str, Any]]:
     out = []
     for result in results:
         out.append({

@@ -15,15 +15,22 @@ loads it from its top-level conftest.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+    from engine.testing.cases import CaseResult, CaseRunner, LoadedCase
+
 _CASES = re.compile(r"^cases\s*:", re.M)
-_RUNNERS = pytest.StashKey[dict]()
+_RUNNERS = pytest.StashKey["dict[Path, CaseRunner]"]()  # one runner (its compiled packs) per pack, per session
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("assess", "rule-pack test cases")
     group.addoption("--pack-backend", choices=("both", "durable", "reference"), default="both",
                     help="backends to run pack cases on: both (default; reference only where durable-rules is "
@@ -38,7 +45,7 @@ def pack_root(path: Path) -> Path | None:
     return None
 
 
-def pytest_collect_file(file_path: Path, parent):
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PackCaseFile | None:
     if file_path.suffix not in (".yaml", ".yml") or pack_root(file_path) is None:
         return None
     try:
@@ -59,7 +66,7 @@ class PackCaseFailure(Exception):
 
 
 class PackCaseFile(pytest.File):
-    def collect(self):
+    def collect(self) -> Iterator[PackCaseItem]:
         from engine.errors import EngineError
         from engine.testing.cases import load_cases
 
@@ -75,28 +82,31 @@ class PackCaseFile(pytest.File):
                 name = f"{name} ({seen[name]})"
             yield PackCaseItem.from_parent(self, name=name, loaded=loaded)
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, PackCaseError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo)
+        return super().repr_failure(excinfo)  # a collector's failures take no traceback style
 
 
 class PackCaseItem(pytest.Item):
-    def __init__(self, *, loaded, **kwargs):
+    def __init__(self, *, loaded: LoadedCase, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.loaded = loaded
-        self.results: list = []
+        self.results: list[CaseResult] = []
 
-    def _runner(self):
+    def _runner(self) -> CaseRunner:
         from engine.testing.cases import CaseRunner
 
         runners = self.config.stash.setdefault(_RUNNERS, {})
         root = pack_root(self.path)
+        if root is None:  # collected only inside a pack's tests folder
+            raise PackCaseError(f"{self.path}: not in the tests folder of a pack")
         if root not in runners:
             runners[root] = CaseRunner(root)
         return runners[root]
 
-    def runtest(self):
+    def runtest(self) -> None:
         from engine.errors import EngineError
         from engine.testing.packtest import select_backends
 
@@ -109,14 +119,15 @@ class PackCaseItem(pytest.Item):
         if any(not result.ok for result in self.results):
             raise PackCaseFailure()
 
-    def repr_failure(self, excinfo):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
         from engine.testing.packtest import failure_text
 
         if isinstance(excinfo.value, PackCaseFailure):
             return "\n".join(failure_text(result) for result in self.results if not result.ok)
         if isinstance(excinfo.value, PackCaseError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo)
+        return super().repr_failure(excinfo, style)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.loaded.line - 1, f"case: {self.loaded.case.name}"
