@@ -348,10 +348,7 @@ def evaluate(data: dict, pack: DemoPack) -> Result:
                     passed += 1
         count = len(staff)
         staff_earned = (Decimal(points["D3.staff"]) * (Decimal(passed) / count)).quantize(Q6)
-        if unknown:
-            outcome = MISSING
-        else:
-            outcome = MET if passed == count else NOT_MET if passed == 0 else PARTLY
+        outcome = MISSING if unknown else MET if passed == count else NOT_MET if passed == 0 else PARTLY
         found["D3.staff"] = (outcome, None, False)
 
     # -- bonus, penalties, vetoes ------------------------------------------------------------

@@ -145,7 +145,7 @@ def differences(result: plain_demo.Result, report) -> tuple[bool, list[str]]:
                 or vetoed != finding.vetoed:
             problems.append(f"{finding.rule}: {outcome} {points / plain_demo.M:g} vs {finding.outcome} "
                             f"{engine_points:g}")
-    for (dim, score, counted), out in zip(result.dimensions, pack.dimensions):
+    for (dim, score, counted), out in zip(result.dimensions, pack.dimensions, strict=True):
         if dim != out.id or float(score) != out.score or counted != out.counted:
             problems.append(f"dimension {dim}: {score} vs {out.score}")
     if float(result.bonus) != pack.bonus.awarded or float(result.penalty) != pack.deductions.total:
@@ -160,7 +160,7 @@ def check_agreement(engines: dict, paths: list[Path], datas: list, profiles: lis
     for name, engine in engines.items():
         headline = detail = 0
         shown = 0
-        for path, data, profile in zip(paths, datas, profiles):
+        for path, data, profile in zip(paths, datas, profiles, strict=True):
             differs, problems = differences(plain_demo.evaluate(data, demo), engine.assess(profile))
             headline += differs
             detail += bool(problems)
@@ -197,7 +197,7 @@ def run_variants(variants: list[tuple[str, callable]], repeats: int,
 
 def median_ratio(times: dict, a: str, b: str) -> tuple[float, float, float]:
     """times[a] / times[b] pair by pair (same repeat): (median, min, max)."""
-    ratios = [x / y for x, y in zip(times[a], times[b])]
+    ratios = [x / y for x, y in zip(times[a], times[b], strict=True)]
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
@@ -298,8 +298,8 @@ def summarize(result: dict) -> tuple[list[str], dict]:
         speed = median_ratio(times, "plain e2e", f"e2e+report {backend}")[0]
         lines.append(f"    with the full report (assess): {speed:.2f}x")
         if "render json" in times:
-            with_render = [(a + r) for a, r in zip(times[f"e2e+report {backend}"], times["render json"])]
-            ratios = [p / x for p, x in zip(times["plain e2e"], with_render)]
+            with_render = [(a + r) for a, r in zip(times[f"e2e+report {backend}"], times["render json"], strict=True)]
+            ratios = [p / x for p, x in zip(times["plain e2e"], with_render, strict=True)]
             lines.append(f"    with the full report rendered as JSON: {statistics.median(ratios):.2f}x")
     for backend in result["backends"]:
         slow, low, high = median_ratio(times, f"evaluate {backend}", "plain eval")
@@ -392,7 +392,7 @@ def oneshot(profile: Path, runs: int) -> tuple[list[str], dict]:
                          f"{statistics.median(v[1] for v in values) * 1e3:>8.0f} "
                          f"{(f'{rss / 1024:.1f}' if rss > 0 else '?'):>12}   "
                          f"{min(walls) * 1e3:.0f}..{max(walls) * 1e3:.0f}")
-        ratios = [a[0] / b[0] for a, b in zip(samples["engine"], samples["plain"])]
+        ratios = [a[0] / b[0] for a, b in zip(samples["engine"], samples["plain"], strict=True)]
         ratio = statistics.median(ratios)
         lines.append(f"  engine / plain wall time: {ratio:.1f}x [{min(ratios):.1f}..{max(ratios):.1f}]   "
                      f"target <= {TARGETS['oneshot']}x: {'PASS' if ratio <= TARGETS['oneshot'] else 'MISS'}")

@@ -19,20 +19,24 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1)", "\t=1+1", "\r
             " =HYPERLINK(\"http://x\")"]
 RULE_TITLE = "=HYPERLINK(\"http://evil\",\"<b>点击</b>\")"  # the title given to rule D1.train
 
+def _quoted(text: str) -> str:
+    """Text inside a double-quoted YAML scalar."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+
+
 HOSTILE_PROFILE = """\
 profile:
   id: hostile
-  name: "%s & \\"q\\" \\x01 | *b* [l](u) @all"
+  name: "{} & \\"q\\" \\x01 | *b* [l](u) @all"
   year: 2024
-party_members: {total: 80, trained: 76, floating: 3}
-co_building: {enterprise: true}
+party_members: {{total: 80, trained: 76, floating: 3}}
+co_building: {{enterprise: true}}
 venue:
   homes: [党员之家]
 staff:
-%s
-""" % (SCRIPT, "\n".join(
-    '  - {name: "%s", scores: {community: 50, enterprise: 70, residents: 55}}'
-    % name.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r")
+{}
+""".format(SCRIPT, "\n".join(
+    f'  - {{name: "{_quoted(name)}", scores: {{community: 50, enterprise: 70, residents: 55}}}}'
     for name in FORMULAS))
 
 

@@ -10,7 +10,7 @@ hold the GIL); use one Engine per worker process for parallel batches.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -149,7 +149,7 @@ class Engine:
         return self.assess(self.load_profile(path), review=review)
 
 
-def split_overrides(params: dict[str, Any], dirs: list[str | Path]) -> dict[int, dict[str, Any]]:
+def split_overrides(params: dict[str, Any], dirs: Sequence[str | Path]) -> dict[int, dict[str, Any]]:
     """`name` or `pack_id:name` → the overrides of each pack (by position)."""
     from engine.pack.overlay import read_pack_dir
 

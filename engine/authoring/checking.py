@@ -42,8 +42,11 @@ def check_pack(path: str | Path, *, authoring: bool = True) -> tuple[Pack | None
 
 def _without_inherited(pack: Pack, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """An overlay's check shows what the overlay causes: its base's own warnings are not repeated."""
+    layer = pack.base
+    if layer is None:
+        return diagnostics
     try:
-        base = load_pack(pack.base.root)
+        base = load_pack(layer.root)
     except PackError:
         return diagnostics
     # the same code at the same place: the base's own (an overlay may only have softened its wording)
@@ -53,8 +56,8 @@ def _without_inherited(pack: Pack, diagnostics: list[Diagnostic]) -> list[Diagno
     dropped = len(diagnostics) - len(kept)
     if dropped:
         kept.append(Diagnostic(display_path(Path(pack.root) / "pack.yaml"), 1, 1, INFO, "inherited",
-                               f"{dropped} warning(s) and note(s) of the base pack {pack.base.id} are not repeated "
-                               "here", hint=f"assess pack check {pack.base.shown}"))
+                               f"{dropped} warning(s) and note(s) of the base pack {layer.id} are not repeated "
+                               "here", hint=f"assess pack check {layer.shown}"))
     return kept
 
 

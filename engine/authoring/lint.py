@@ -89,14 +89,14 @@ def unreachable_grades(pack: Pack) -> list[Diagnostic]:
             found.append(diagnostic_at(pack.scoring_origin, WARNING, "grade-unreachable",
                              f"grade '{grade.id}' needs a total {'of at least' if low_key == 'at_least' else 'above'} "
                              f"{_num(low)}, but the most a profile can reach is {_num(highest)}",
-                             "grades", index, low_key,
+                             "grades", index, str(low_key),
                              hint="dimension weights plus the bonus a profile can earn"))
         high_key = "below" if grade.below is not None else ("at_most" if grade.at_most is not None else None)
         high = getattr(grade, high_key) if high_key else None
         if high is not None and (high < 0 or (high_key == "below" and high <= 0)):
             found.append(diagnostic_at(pack.scoring_origin, WARNING, "grade-unreachable",
                              f"grade '{grade.id}' needs a total {'below' if high_key == 'below' else 'of at most'} "
-                             f"{_num(high)}, but totals are never below 0", "grades", index, high_key))
+                             f"{_num(high)}, but totals are never below 0", "grades", index, str(high_key)))
     return found
 
 
