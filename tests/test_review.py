@@ -279,3 +279,19 @@ def test_a_waiver_without_a_period_or_as_of_is_not_applied(tmp_path, engine):
     report = engine.assess(engine.schema.validate_data(data, "no-period.yaml"), review=review)
     assert findings(report.results[0])["D1.meetings"].outcome != "waived"
     assert any("cannot be judged" in w.message and "--as-of" in (w.hint or "") for w in report.warnings)
+
+
+def test_every_reviewers_file_is_checked_and_an_unknown_rule_lists_the_rules(tmp_path):
+    """Two bad files: both files' problems are reported; a rule id with no near match gets the list of rules."""
+    first = write(tmp_path, "w1.yaml", "waivers:\n  - rule: D1.meetings\n    profile: x\n")  # lacks keys
+    second = write(tmp_path, "w2.yaml", "waivers:\n  - {rule: D1.meetings, profile: x, justification: j, "
+                                        "approver: a, expires: 2025-13-01}\n")
+    result = CliRunner().invoke(app, [str(STRONG), "--pack", str(DEMO), "--backend", "reference",
+                                      "--waivers", str(first), "--waivers", str(second)])
+    assert result.exit_code == 2
+    assert f"{first}:2:5" in result.stderr and f"{second}:2:" in result.stderr
+    unknown = write(tmp_path, "w3.yaml", "waivers:\n" + waiver("D3.venue_area"))
+    result = CliRunner().invoke(app, [str(STRONG), "--pack", str(DEMO), "--backend", "reference",
+                                      "--waivers", str(unknown)])
+    assert result.exit_code == 2 and f"{unknown}:2:11: error[unknown-rule]" in result.stderr
+    assert "the rules of the selected packs: D1.train, " in result.stderr

@@ -31,7 +31,7 @@ from engine.errors import ERROR, Diagnostic, InputError
 from engine.evaluation.findings import MET, NOT_MET, PARTLY, Finding
 from engine.pack.model import Pack
 from engine.profile.validate import Profile
-from engine.review.files import Located, check_rules, load_entries, matches, profile_keys
+from engine.review.files import Located, load_all, matches, profile_keys, rule_problems
 
 ZERO = Decimal(0)
 ADJUSTABLE = ("item", "bonus")
@@ -92,15 +92,11 @@ class AdjustmentSet:
         self.located = located
 
     @classmethod
-    def load(cls, paths: list[str | Path]) -> AdjustmentSet:
-        found: list[Located[AdjustmentEntry]] = []
-        for path in paths:
-            found += load_entries(path, "adjustments", AdjustmentFile, shown=str(path))
-        return cls(found)
+    def load(cls, paths: Sequence[str | Path]) -> AdjustmentSet:
+        return cls(load_all(paths, "adjustments", AdjustmentFile))
 
     def check(self, packs: Sequence[Pack]) -> None:
-        check_rules(self.located, packs, "adjustment")
-        problems = []
+        problems = rule_problems(self.located, packs, "adjustment")
         for item in self.located:
             for pack in packs:
                 rule = pack.rule(item.entry.rule)

@@ -68,7 +68,21 @@ def load_entries(path: str | Path, key: str, file_model: type[BaseModel], shown:
     return out
 
 
-def check_rules(entries: Iterable[Located[Any]], packs: Sequence[Pack], what: str) -> None:
+def load_all(paths: Sequence[str | Path], key: str, file_model: type[BaseModel]) -> list[Located[Any]]:
+    """The entries of every file; the problems of every file are reported together, not only the first file's."""
+    found: list[Located[Any]] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        try:
+            found += load_entries(path, key, file_model, shown=str(path))
+        except InputError as exc:
+            problems += exc.diagnostics
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def rule_problems(entries: Iterable[Located[Any]], packs: Sequence[Pack], what: str) -> list[Diagnostic]:
     """Every entry names a rule of the selected packs (of its `pack:` if it gives one)."""
     problems = []
     for item in entries:
@@ -85,9 +99,15 @@ def check_rules(entries: Iterable[Located[Any]], packs: Sequence[Pack], what: st
             continue
         known = [r.id for p in candidates for r in p.rules]
         problems.append(Diagnostic(item.rule_at.file, item.rule_at.line, item.rule_at.col, ERROR, "unknown-rule",
-                                   f"{what} for unknown rule '{rule_id}'", hint=did_you_mean(rule_id, known)))
-    if problems:
-        raise InputError(problems)
+                                   f"{what} for unknown rule '{rule_id}'",
+                                   hint=did_you_mean(rule_id, known) or _rule_list(known)))
+    return problems
+
+
+def _rule_list(known: list[str]) -> str:
+    """The rule ids to choose from, when none is close to what was written."""
+    shown = ", ".join(known[:30]) + (f", … ({len(known)} in all)" if len(known) > 30 else "")
+    return f"the rules of the selected packs: {shown} (`assess pack doc PACK` lists them with their titles)"
 
 
 def profile_keys(profile: Profile) -> tuple[str, ...]:

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from engine.errors import WARNING, Diagnostic
+from engine.errors import WARNING, Diagnostic, InputError
 from engine.pack.model import Pack
 from engine.profile.validate import Profile
-from engine.review.files import Located, check_rules, load_entries, matches, profile_keys
+from engine.review.files import Located, load_all, matches, profile_keys, rule_problems
 
 
 class WaiverEntry(BaseModel):
@@ -71,14 +71,13 @@ class WaiverSet:
         self.located = located
 
     @classmethod
-    def load(cls, paths: list[str | Path]) -> WaiverSet:
-        found: list[Located[WaiverEntry]] = []
-        for path in paths:
-            found += load_entries(path, "waivers", WaiverFile, shown=str(path))
-        return cls(found)
+    def load(cls, paths: Sequence[str | Path]) -> WaiverSet:
+        return cls(load_all(paths, "waivers", WaiverFile))
 
     def check(self, packs: Sequence[Pack]) -> None:
-        check_rules(self.located, packs, "waiver")
+        problems = rule_problems(self.located, packs, "waiver")
+        if problems:
+            raise InputError(problems)
 
     def for_profile(self, profile: Profile, judged_on: dt.date | None) -> tuple[list[Waiver], list[Diagnostic]]:
         """The waivers in force for the profile on `judged_on`, and a warning for each matching one that is not:
