@@ -26,6 +26,7 @@ SECTION_NAMES = {
     S.ParamAlternative: "parameters.NAME.alternatives[]",
     S.InputDecl: "inputs.PATH",
     S.DerivedDecl: "derived.NAME",
+    S.Relation: "relations[]",
     S.Dimension: "dimensions[]",
     S.Scoring: "scoring:",
     S.Grade: "scoring.grades[]",

@@ -137,7 +137,19 @@ def _missing_labels(finding: Finding, pack: Pack, lang: str) -> list[str]:
     return labels
 
 
+def undecided_text(finding: Finding, pack: Pack, lang: str) -> str:
+    """The recommendation of a veto that missing data leaves open and the grade waits for."""
+    title = finding.rule.title.get(lang)
+    inputs = ("、" if lang == "zh" else "; ").join(_missing_labels(finding, pack, lang))
+    if lang == "zh":
+        return f"补充以下数据后判定一票否决「{title}」：{inputs}。判定前暂不评定等次。"
+    return f"Supply the data to decide the veto “{title}”: {inputs}. The grade waits until it is decided."
+
+
 def recommendations(pack: Pack, findings: list[Finding], card: Scorecard, context: Context) -> list[Recommendation]:
+    """What to do, the most valuable first: the vetoes the grade waits for, then by recoverable points."""
+    waiting = [Recommendation(veto, {lang: undecided_text(veto, pack, lang) for lang in ("zh", "en")}, ZERO)
+               for veto in card.undecided]
     found: list[Recommendation] = []
     order = {rule.id: index for index, rule in enumerate(pack.rules)}
     for finding in findings:
@@ -153,7 +165,7 @@ def recommendations(pack: Pack, findings: list[Finding], card: Scorecard, contex
                 text[lang] = default_text(finding, gain, pack, lang)
         found.append(Recommendation(finding, text, gain))
     found.sort(key=lambda r: (-r.recoverable, order[r.finding.rule.id]))
-    return found
+    return waiting + found
 
 
 def _rule_values(rule: RuleSpec, finding: Finding, gain: Decimal) -> dict[str, Decimal]:

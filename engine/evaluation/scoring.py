@@ -9,7 +9,10 @@ leaves it; a rule with missing data stays and earns nothing. A waived rule
 penalties are subtracted with a floor of zero (扣完为止). A dimension with
 nothing applicable is left out and the others are scaled to the pack total.
 Total = dimensions + bonus (capped) − total-level penalties (capped), ≥ 0.
-The grade is taken on the total rounded as it is shown.
+The grade is taken on the total rounded as it is shown. It is withheld (暂不评定)
+when too little could be assessed (`min_coverage`), or when a veto that missing
+data leaves undecided would change it if it applied: a veto is never taken as
+not triggered for want of the data that decides it.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ class Scorecard:
     vetoes: list[Finding]
     awards_barred: bool
     coverage: Decimal | None
-    withheld: bool = False  # coverage below the pack's min_coverage: the grade is not given
+    withheld: bool = False  # the grade is not given: coverage below min_coverage, or vetoes left undecided
+    undecided: list[Finding] = field(default_factory=list)  # vetoes missing data leaves open that would change it
     recoverable: dict[str, Decimal] = field(default_factory=dict)
 
 
@@ -79,6 +83,7 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
     for dim in dimensions:
         dim.score = _round(dim.score, 6)
     grade_index, demotions, barred = choose_grade(pack, shown_total, dimensions, tally.vetoes)
+    undecided = undecided_vetoes(pack, shown_total, dimensions, tally, grade_index)
     coverage = _coverage(dimensions)
     minimum = pack.scoring.min_coverage
     card = Scorecard(
@@ -86,7 +91,8 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
         penalty_raw=tally.penalty_raw, penalty=penalty, total=total, shown_total=shown_total,
         grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=tally.vetoes,
         awards_barred=barred, coverage=coverage,
-        withheld=minimum is not None and coverage is not None and coverage < minimum,
+        withheld=bool(undecided) or (minimum is not None and coverage is not None and coverage < minimum),
+        undecided=undecided,
     )
     card.recoverable = recoverable_points(pack, findings, card)
     return card
@@ -100,6 +106,7 @@ class _Tally:
     bonus_raw: Decimal = ZERO
     penalty_raw: Decimal = ZERO  # deductions not charged to a dimension
     vetoes: list[Finding] = field(default_factory=list)
+    open_vetoes: list[Finding] = field(default_factory=list)  # vetoes missing data leaves undecided
 
 
 def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
@@ -116,7 +123,18 @@ def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
             tally.penalty_raw += finding.deducted
         elif rule.kind == "veto" and finding.vetoed:
             tally.vetoes.append(finding)
+        elif rule.kind == "veto" and finding.outcome == MISSING_DATA:
+            tally.open_vetoes.append(finding)
     return tally
+
+
+def undecided_vetoes(pack: Pack, total: Decimal, dimensions: list[DimensionScore], tally: _Tally,
+                     grade_index: int) -> list[Finding]:
+    """The vetoes left open by missing data that would change the grade if they applied: not a 'fail' veto
+    when the grade is the lowest already, nor a 'no_award' one below the top grade. (Vetoes only lower a
+    grade, and any one of them that could lowers it alone.)"""
+    return [veto for veto in tally.open_vetoes
+            if choose_grade(pack, total, dimensions, tally.vetoes + [veto])[0] != grade_index]
 
 
 def _count_item(dim: DimensionScore, finding: Finding, policy: str) -> None:

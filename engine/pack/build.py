@@ -43,6 +43,7 @@ from engine.pack.model import (
 from engine.pack.origins import Origin, PathPart
 from engine.pack.overlay import read_pack_dir
 from engine.pack.raw import RawPack
+from engine.pack.relations import build_relations
 from engine.pack.schema import (
     NAME_RE,
     RESERVED_ROOTS,
@@ -115,6 +116,7 @@ class _Builder:
         self.build_params()
         self.build_inputs()
         self.build_derived()
+        relations = build_relations(self.raw.relations, self.inputs, set(self.raw.derived), self.error)
         rules = self.build_rules()
         self.assign_strata(rules)
         self.sink.raise_if_errors(PackError)
@@ -126,7 +128,7 @@ class _Builder:
             symbols=self.symbols, fingerprint=self.fingerprint(),
             warnings=list(raw.warnings) + [d for d in self.sink.items if d.severity != ERROR],
             dimension_origins={d.id: origin for d, origin in raw.dimensions}, scoring_origin=self.scoring_origin,
-            layers=list(raw.layers), changes=list(raw.changes),
+            layers=list(raw.layers), changes=list(raw.changes), relations=relations,
         )
 
     def fingerprint(self) -> str:

@@ -8,6 +8,7 @@ strict: '4519户' is not silently turned into 4519.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -28,10 +29,42 @@ MAX_TEXT = 10_000
 MAX_ITEMS = 10_000
 _PERCENT_TEXT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*[%％]\s*$")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (\d would match other scripts)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # not calendar.month_name, which follows the locale
 
 
 class ValueProblem(ValueError):
     """Raised by our validators; the message is shown to the user as is."""
+
+
+class NoSuchDate(ValueProblem):
+    """Text written as a date (YYYY-MM-DD) that names no day: `there is no 2024-02-30: February 2024 has
+    29 days`, said as is rather than as a value of the wrong type."""
+
+    def __init__(self, text: str):
+        super().__init__(f"there is no {text}: {why_no_such_date(text)}")
+
+
+def why_no_such_date(text: str) -> str:
+    """Why YYYY-MM-DD text names no day (the text has that shape; the day does not exist)."""
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    if year < 1:
+        return "years start at 1"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    if day < 1:
+        return "days start at 1"
+    return f"{_MONTHS[month - 1]} {year} has {calendar.monthrange(year, month)[1]} days"
+
+
+def explained_date(value: Any) -> Any:
+    """A date's text that has the shape YYYY-MM-DD but names no day is a NoSuchDate; anything else passes."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise NoSuchDate(value) from None
+    return value
 
 
 def _number(value: Any) -> Decimal | int:
@@ -138,10 +171,7 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:  # 2024-02-30, 2024-13-01: the shape of a date, but no such day
-            pass
+        return dt.date.fromisoformat(explained_date(value))  # 2024-02-30: the shape of a date, but no such day
     raise ValueProblem("not a date")
 
 

@@ -131,6 +131,8 @@ def _add_file(model: PackFile, origin: Origin, raw: RawPack, sink: DiagnosticSin
             # an item, or a deduction, written in a dimension's file belongs to that dimension
             rule = rule.model_copy(update={"dimension": model.dimension})
         raw.rules.append((rule, origin.child("rules", index)))
+    for index, relation in enumerate(model.relations or []):
+        raw.relations.append((relation, origin.child("relations", index)))
     if model.overrides is not None:
         _read_overrides(model.overrides, origin.child("overrides"), raw.parts, sink)
 

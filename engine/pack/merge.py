@@ -27,6 +27,7 @@ from engine.pack.schema import (
     PackMeta,
     ParamDecl,
     PerOccurrence,
+    Relation,
     Rule,
     RulePatch,
     Scoring,
@@ -66,6 +67,7 @@ class _Merger:
         merged.inputs = self.added(base.inputs, overlay.inputs, "input")
         merged.derived = self.added(base.derived, overlay.derived, "derived value")
         merged.rules = self.rules()
+        merged.relations = base.relations + self.added_relations()
         merged.files = base.files + overlay.files
         merged.paths = base.paths + overlay.paths
         merged.warnings = base.warnings + overlay.warnings
@@ -174,6 +176,14 @@ class _Merger:
             merged[name] = (value, origin)
             self.changes.append(Change(f"{what} {name}", "added", None, None, origin))
         return merged
+
+    def added_relations(self) -> list[tuple[Relation, Origin]]:
+        """An overlay's relations are added to its base's (a relation has no id to change it by)."""
+        for relation, origin in self.overlay.relations:
+            shown = " ≤ ".join(path for _, path in relation.paths()) if relation.form != "sum" else \
+                " + ".join(relation.parts or []) + f" = {relation.total}"
+            self.changes.append(Change("relation", "added", None, shown, origin))
+        return list(self.overlay.relations)
 
     # -- rules -------------------------------------------------------------------------------
     def rules(self) -> list[tuple[Rule, Origin]]:

@@ -74,6 +74,26 @@ class InputSpec:
         return "percent" if self.decl.type in ("percent", "ratio") else None
 
 
+@dataclass(frozen=True)
+class RelationSpec:
+    """A checked relation between inputs: `left` ≤ `right` (part, range) or sum(`left`) = `right` (sum).
+
+    With `list_path` the relation holds in each element of that list of objects, and the names are fields of
+    its elements; else they are input paths of the profile."""
+
+    form: str  # part | range | sum
+    left: tuple[str, ...]  # the part, the start, or the parts
+    right: str  # the whole, the end, or the total
+    list_path: str | None
+    value_kind: str  # number | percent | date: how values are compared and shown
+    origin: Origin
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...], str, str | None]:
+        """What the relation says, wherever it is declared (packs that share inputs may both declare it)."""
+        return self.form, self.left, self.right, self.list_path
+
+
 @dataclass(eq=False)
 class DerivedSpec:
     name: str  # full dotted name: 'training_rate' or 'staff.composite'
@@ -224,6 +244,7 @@ class Pack:
     scoring_origin: Origin | None = None
     layers: list[Layer] = field(default_factory=list)  # every pack that contributed, the base first
     changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
+    relations: list[RelationSpec] = field(default_factory=list)  # what every profile must keep
 
     @property
     def base(self) -> Layer | None:

@@ -17,6 +17,7 @@ from engine.pack.schema import (
     InputDecl,
     PackMeta,
     ParamDecl,
+    Relation,
     Rule,
     RulePatch,
     Scoring,
@@ -47,6 +48,7 @@ class RawPack:
     inputs: dict[str, tuple[InputDecl, Origin]] = field(default_factory=dict)
     derived: dict[str, tuple[DerivedDecl, Origin]] = field(default_factory=dict)
     rules: list[tuple[Rule, Origin]] = field(default_factory=list)
+    relations: list[tuple[Relation, Origin]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)

@@ -217,6 +217,47 @@ class InputDecl(Model):
         return self
 
 
+RELATION_FORMS: dict[str, tuple[str, str]] = {
+    "part": ("part", "whole"),  # part ≤ whole
+    "range": ("start", "end"),  # start ≤ end
+    "sum": ("parts", "total"),  # parts add up to total
+}
+
+
+class Relation(Model):
+    """A relation every real profile keeps: `{part, whole}`, `{start, end}` or `{parts, total}`."""
+
+    part: str | None = Field(default=None, description="An input that never exceeds `whole` (其中: of them, "
+                             "e.g. `mediation.resolved` of `mediation.cases`).")
+    whole: str | None = Field(default=None, description="The input `part` is a part of.")
+    start: str | None = Field(default=None, description="An input that is never after `end` (dates or numbers "
+                              "of one kind: a range written in order).")
+    end: str | None = Field(default=None, description="The input that ends the range `start` begins.")
+    parts: list[str] | None = Field(default=None, min_length=2, description="Inputs that add up to `total`.")
+    total: str | None = Field(default=None, description="The input `parts` add up to.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Relation:
+        given = [form for form, keys in RELATION_FORMS.items() if any(getattr(self, k) is not None for k in keys)]
+        complete = len(given) == 1 and all(getattr(self, k) is not None for k in RELATION_FORMS[given[0]])
+        if not complete:
+            raise ValueError("a relation is {part, whole} (a part never exceeds its whole), {start, end} (a range "
+                             "in order) or {parts, total} (parts that add up to a total)")
+        return self
+
+    @property
+    def form(self) -> str:
+        """`part`, `range` or `sum` (the model's check makes exactly one form complete)."""
+        return next(form for form, (first, _) in RELATION_FORMS.items() if getattr(self, first) is not None)
+
+    def paths(self) -> list[tuple[str, str]]:
+        """(key, input path) of every input the relation names, in the order of its form."""
+        first, second = RELATION_FORMS[self.form]
+        left = getattr(self, first)
+        named = [(first, path) for path in left] if isinstance(left, list) else [(first, left)]
+        return named + [(second, getattr(self, second))]
+
+
 class Citation(Model):
     """Where a rule or parameter comes from: a source and its exact words."""
 
@@ -691,6 +732,9 @@ class PackFile(Model):
                                                    "path (`party_members.total`).")
     derived: dict[str, DerivedDecl] | None = Field(default=None, description="Named values computed from the "
                                                       "profile, by name.")
+    relations: list[Relation] | None = Field(default=None, description="Relations between inputs that every "
+                                                "profile must keep (a part never exceeds its whole, a range is in "
+                                                "order, parts add up to a total); an overlay may add more.")
     dimension: str | None = Field(default=None, description="The default dimension of the item rules of this "
                                      "file.")
     rules: list[AnyRule] | None = Field(default=None, description="The rules (score sheet items).")

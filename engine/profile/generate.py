@@ -5,6 +5,9 @@ profile) and by the benchmarks. Values are drawn from each input's type and
 bounds; numbers are often the pack's own thresholds (numeric literals and
 parameter values found in its expressions), or a hair away from them, so
 boundaries are exercised; any input may be absent, so missing data is too.
+Values keep the pack's relations (a part never above its whole, a range in
+order, parts that add up to their total): a profile that breaks one is
+invalid, never assessed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from engine.expr import ast
 from engine.pack.fieldtypes import items_of
-from engine.pack.model import Pack
+from engine.pack.model import Pack, RelationSpec
 from engine.pack.paths import set_dotted
 from engine.pack.schema import InputDecl
 
@@ -65,9 +68,55 @@ class ProfileGenerator:
         return found
 
     def profile(self, index: int) -> dict[str, Any]:
-        if self.bases and self.random.random() < 0.5:
-            return self.mutant(index)
-        return self.fresh(index)
+        data = self.mutant(index) if self.bases and self.random.random() < 0.5 else self.fresh(index)
+        for _ in self.pack.relations:  # a part lowered to its whole may break the relation of that part's parts
+            if not self._keep_all(data):
+                break
+        return data
+
+    # -- relations ----------------------------------------------------------------------
+    def _keep_all(self, data: dict[str, Any]) -> bool:
+        """One pass over the relations; whether a value was changed."""
+        changed = False
+        for relation in self.pack.relations:
+            for holder in self._holders(data, relation):
+                changed = self._keep(holder, relation) or changed
+        return changed
+
+    def _holders(self, data: dict[str, Any], relation: RelationSpec) -> list[dict[str, Any]]:
+        """The mappings a relation's names are read in: the profile, or each element of its list."""
+        if relation.list_path is None:
+            return [data]
+        elements = self._get(data, relation.list_path)
+        return [e for e in elements if isinstance(e, dict)] if isinstance(elements, list) else []
+
+    def _keep(self, holder: dict[str, Any], relation: RelationSpec) -> bool:
+        """Change a value so that the relation holds — the part to its whole, the range's ends swapped, the
+        total to the sum of its parts; whether anything changed."""
+        names = relation.left + (relation.right,)
+        written = [self._get(holder, name) for name in names]
+        if any(value is None or isinstance(value, (bool, str)) for value in written):
+            return False
+        scales = [self._scale(relation, name) for name in names]
+        values = [value * scale if scale != 1 else value for value, scale in zip(written, scales, strict=True)]
+        if relation.form == "sum":
+            if sum(values[:-1]) == values[-1]:
+                return False
+            self._set(holder, relation.right, _unscaled(sum(values[:-1]), scales[-1]))
+        elif values[0] <= values[-1]:
+            return False
+        elif relation.form == "range":
+            self._set(holder, names[0], written[-1])
+            self._set(holder, names[-1], written[0])
+        else:
+            self._set(holder, names[0], _unscaled(values[-1], scales[0]))
+        return True
+
+    def _scale(self, relation: RelationSpec, name: str) -> Decimal | int:
+        """What a written value is multiplied by to compare it: percents are written in percent."""
+        decl = self.pack.inputs[relation.list_path].decl.items if relation.list_path else None
+        found = (decl.fields or {}).get(name) if decl is not None else self.pack.inputs[name].decl
+        return Decimal("0.01") if found is not None and found.type == "percent" else 1
 
     def mutant(self, index: int) -> dict[str, Any]:
         """A base profile with a few values dropped, perturbed or replaced."""
@@ -194,3 +243,8 @@ class ProfileGenerator:
                 value = f"{value}{index}"
             set_dotted(out, name, value)
         return out
+
+
+def _unscaled(value: Any, scale: Decimal | int) -> Any:
+    """A compared value written back in the units of an input whose values are multiplied by `scale`."""
+    return value / scale if scale != 1 else value

@@ -13,17 +13,20 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, model_validator
 from pydantic_core import ErrorDetails
 
 from engine.errors import ERROR, Diagnostic, DiagnosticSink, InputError, PackError, did_you_mean
 from engine.expr.values import engine_arithmetic
-from engine.pack.fieldtypes import annotation, describe, items_of
-from engine.pack.model import InputSpec, Pack
+from engine.pack.discovery import subject_problems
+from engine.pack.fieldtypes import NoSuchDate, annotation, describe, explained_date, items_of
+from engine.pack.model import InputSpec, Pack, RelationSpec
 from engine.pack.paths import Tree, nest
 from engine.pack.schema import InputDecl
+from engine.profile.period import period_warnings
+from engine.profile.relations import Place, relation_problems
 from engine.source.load import Document
 from engine.source.spans import SourceMap
 from engine.source.validation_errors import located
@@ -32,10 +35,14 @@ META_KEY = "profile"
 Loc: TypeAlias = tuple[int | str, ...]
 
 
+# a date of the period written YYYY-MM-DD that names no day is said so (2024-06-31: June has 30 days)
+PeriodDate = Annotated[dt.date, BeforeValidator(explained_date)]
+
+
 class Period(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: dt.date
-    end: dt.date
+    start: PeriodDate
+    end: PeriodDate
 
     @model_validator(mode="after")
     def _order(self) -> Period:
@@ -90,7 +97,10 @@ class ProfileSchema:
     """The validator for profiles of one set of packs (built once, used for many profiles)."""
 
     def __init__(self, packs: Iterable[Pack]):
+        packs = list(packs)
         self.inputs: dict[str, InputSpec] = {}
+        self.subjects = sorted({pack.meta.subject for pack in packs})  # what the packs assess
+        self.relations = _relations(packs)
         sink = DiagnosticSink()
         for pack in packs:
             for path, spec in pack.inputs.items():
@@ -113,8 +123,20 @@ class ProfileSchema:
     # -- validation -------------------------------------------------------------
     @engine_arithmetic
     def validate(self, document: Document, file: str) -> Profile:
-        return self.validate_data(document.data, file, document.source, warnings=document.warnings,
-                                  document=document)
+        """A profile file: it must not be empty, and its `profile.subject` must be one the packs assess (without
+        one, a warning: the packs given decide); data from elsewhere (a form, a test case) need not say what it
+        is (`validate_data`)."""
+        problems = subject_problems(document.data, document.source, file, self.subjects, given=True)
+        errors = [d for d in problems if d.severity == ERROR]
+        try:
+            profile = self.validate_data(document.data, file, document.source, warnings=document.warnings,
+                                         document=document)
+        except InputError as exc:
+            raise InputError(errors + exc.diagnostics) from None
+        if errors:
+            raise InputError(errors + profile.warnings)
+        profile.warnings = [d for d in problems if d.severity != ERROR] + profile.warnings
+        return profile
 
     @engine_arithmetic
     def validate_data(self, data: Any, file: str, source: SourceMap | None = None, *, base: Loc = (),
@@ -138,8 +160,12 @@ class ProfileSchema:
         meta = getattr(validated, META_KEY, None) or ProfileMeta()
         dumped = validated.model_dump(exclude_none=True, exclude={META_KEY})
         values = flatten(dumped, self.inputs)
+        place = Place(file, source, base)
+        sink.extend(relation_problems(self.relations, values, place))
+        sink.raise_if_errors(InputError)
         period = meta.resolved_period()
         if period is not None:
+            sink.extend(period_warnings(self.inputs, values, period, _period_loc(meta), place))
             values["period.start"], values["period.end"] = period
             values["period.year"] = period[0].year
         return Profile(file, meta, values, document, [d for d in sink.items if d.severity != ERROR])
@@ -227,9 +253,26 @@ class ProfileSchema:
         return sorted(found)
 
 
+def _relations(packs: list[Pack]) -> list[RelationSpec]:
+    """The relations of all the packs, each once (packs that share inputs may declare the same)."""
+    found: dict[tuple[str, tuple[str, ...], str, str | None], RelationSpec] = {}
+    for pack in packs:
+        for relation in pack.relations:
+            found.setdefault(relation.key, relation)
+    return list(found.values())
+
+
+def _period_loc(meta: ProfileMeta) -> Loc:
+    """Where the profile says its period: `profile.period`, else `profile.year`."""
+    return (META_KEY, "period") if meta.period is not None else (META_KEY, "year")
+
+
 def _value_problem(item: ErrorDetails, decl: InputDecl, shown: str) -> tuple[str, str, str | None]:
     """(code, message, hint) of a value that does not fit its declaration."""
     kind = item.get("type", "")
+    error = item.get("ctx", {}).get("error")
+    if isinstance(error, NoSuchDate):
+        return "date", f"{shown}: {error}", None
     value = item.get("input")
     expected = describe(decl)
     code = "type"

@@ -424,7 +424,8 @@ def _grade(pack: Pack, card: Scorecard) -> M.GradeOut:
     return M.GradeOut(id=grade.id, title=text(grade.title), index=card.grade_index,
                       demoted_from=[M.Demotion(grade=g, reason=r, title=text(titled(g).title))
                                     for g, r in card.demotions],
-                      withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage))
+                      withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage),
+                      undecided_vetoes=[veto.rule.id for veto in card.undecided])
 
 
 def _next_grade(pack: Pack, path: NextGrade | None) -> M.NextGradeOut | None:

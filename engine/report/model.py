@@ -123,8 +123,9 @@ class GradeOut(Out):
     title: Text
     index: int
     demoted_from: list[Demotion] = []
-    withheld: bool = False  # too little could be assessed: the grade is not given (暂不评定)
+    withheld: bool = False  # too little could be assessed, or a veto is undecided: the grade is not given (暂不评定)
     min_coverage: float | None = None
+    undecided_vetoes: list[str] = []  # vetoes missing data leaves open that would change the grade (rule ids)
 
 
 class VetoOut(Out):

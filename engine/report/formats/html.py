@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
 from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
-from engine.report.formats.text import cell_text, next_grade_text, outcome_word
+from engine.report.formats.text import cell_text, grade_text, next_grade_text, outcome_word
 from engine.report.labels import DEMOTION, GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num, pct
@@ -75,7 +75,7 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
         "note": result.pack.defaults_note.get(lang) if result.pack.defaults_note else None,
         "total": num(result.total),
         "max_total": num(result.max_total),
-        "grade": result.grade.title.get(lang),
+        "grade": grade_text(result, lang),
         "grade_id": result.grade.id,
         "coverage": pct(result.coverage),
         "demotions": [f"{d.title.get(lang) if d.title else d.grade} ← {pick(DEMOTION, d.reason, lang)}"

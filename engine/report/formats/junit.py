@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from engine.report.formats.review_text import adjustment_note, pack_comparison, signed, waiver_note
 from engine.report.formats.sheet import summary
-from engine.report.formats.text import outcome_word
+from engine.report.formats.text import grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report, WaiverOut
 from engine.report.numbers import num, pct
@@ -90,7 +90,7 @@ def _properties(props: ET.Element, report: Report, result: PackResult, compariso
     pack = result.pack
     for key, value in (("profile", report.profile.file), ("pack", pack.title.get(lang)),
                        ("total", num(result.total)), ("max_total", num(result.max_total)),
-                       ("grade", result.grade.title.get(lang)), ("coverage", pct(result.coverage)),
+                       ("grade", grade_text(result, lang)), ("coverage", pct(result.coverage)),
                        ("vetoes", ", ".join(v.rule for v in result.vetoes)), ("backend", report.engine.backend)):
         ET.SubElement(props, "property", name=key, value=_x(value))
     if report.baseline is not None and comparison is not None:
@@ -145,7 +145,7 @@ def _case(suite: ET.Element, report: Report, result: PackResult, f: FindingOut, 
 
 def _summary_line(result: PackResult, comparison: PackComparison | None, notes: list[str], lang: str) -> str:
     line = (f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}  "
-            f"{label('grade', lang)} {result.grade.title.get(lang)}")
+            f"{label('grade', lang)} {grade_text(result, lang)}")
     if comparison is not None:
         line += (f"\n{label('baseline', lang)}{_sep(lang)}{label('total', lang)} "
                  f"{num(comparison.total_before)} → {num(comparison.total_after)} ({signed(comparison.delta)})"

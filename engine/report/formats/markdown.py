@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
-from engine.report.formats.text import next_grade_text, outcome_word
+from engine.report.formats.text import grade_text, next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, SEVERITY, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
 from engine.report.numbers import num, pct
@@ -74,7 +74,7 @@ def _heading(report: Report, name: str, result: PackResult, lang: str) -> list[s
     """The profile and the pack; the total, the grade, the assessable share and the profile's file."""
     return [f"### {md(name)} — {md(result.pack.title.get(lang))}",
             f"**{label('total', lang)} {num(result.total)} / {num(result.max_total)}** · "
-            f"{label('grade', lang)}{_sep(lang)}**{md(result.grade.title.get(lang))}** · "
+            f"{label('grade', lang)}{_sep(lang)}**{md(grade_text(result, lang))}** · "
             f"{label('coverage', lang)} {pct(result.coverage)} · `{report.profile.file.replace('`', '')}`", ""]
 
 

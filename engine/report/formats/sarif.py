@@ -28,6 +28,7 @@ from urllib.parse import quote
 
 from engine.report.formats.review_text import adjustment_note, pack_comparison, waiver_note
 from engine.report.formats.sheet import summary
+from engine.report.formats.text import grade_text
 from engine.report.labels import OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, ProfileLocation, Report, WaiverOut
 from engine.version import __version__
@@ -103,7 +104,7 @@ def _run(report: Report, result: PackResult, lang: str) -> Json:
                  "title": result.pack.title.get(lang)},
         "backend": report.engine.backend,
         "total": result.total, "maxTotal": result.max_total,
-        "grade": result.grade.id, "gradeTitle": result.grade.title.get(lang),
+        "grade": result.grade.id, "gradeTitle": grade_text(result, lang),
         "coverage": result.coverage, "awardsBarred": result.awards_barred,
         "vetoes": [v.rule for v in result.vetoes],
     }

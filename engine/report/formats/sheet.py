@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.report.formats.review_text import review_notes
-from engine.report.formats.text import outcome_word
+from engine.report.formats.text import grade_text, outcome_word
 from engine.report.labels import DEMOTION, SEVERITY, label, pick
 from engine.report.model import Citation, FindingOut, PackResult
 from engine.report.numbers import num, pct
@@ -132,7 +132,7 @@ def _closing(result: PackResult, lang: str) -> list[SheetRow]:
     rows = [SheetRow("total", label("total", lang), points=result.max_total, score=result.total)]
     demotions = [f"{d.title.get(lang) if d.title else d.grade} ← {pick(DEMOTION, d.reason, lang)}"
                  for d in result.grade.demoted_from]
-    rows.append(SheetRow("grade", label("grade", lang), score_text=result.grade.title.get(lang),
+    rows.append(SheetRow("grade", label("grade", lang), score_text=grade_text(result, lang),
                          reason=_join(demotions, lang)))
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""

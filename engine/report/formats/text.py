@@ -91,7 +91,7 @@ def _pack_heading(result: PackResult, lang: str) -> str:
     if pack.defaults_note:
         out.append(f"{label('defaults_note', lang)}{_sep(lang)}{pack.defaults_note.get(lang)}")
     out.append(f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
-               f"{label('grade', lang)}{_sep(lang)}{_grade_text(result, lang)}    "
+               f"{label('grade', lang)}{_sep(lang)}{grade_text(result, lang)}    "
                f"{label('coverage', lang)} {pct(result.coverage)}")
     for demotion in result.grade.demoted_from:
         name = demotion.title.get(lang) if demotion.title else demotion.grade
@@ -143,15 +143,32 @@ def _total_parts(result: PackResult, lang: str) -> str:
     return f"（{'，'.join(parts)}）" if lang == "zh" else f" ({', '.join(parts)})"
 
 
-def _grade_text(result: PackResult, lang: str) -> str:
+def grade_text(result: PackResult, lang: str) -> str:
+    """The grade, or that it is withheld (暂不评定), why, and the grade the data given would earn."""
     grade = result.grade
     if not grade.withheld:
         return grade.title.get(lang)
+    reasons = [_undecided_text(result, lang)] if grade.undecided_vetoes else []
+    coverage, minimum = result.coverage, grade.min_coverage
+    if not reasons or (coverage is not None and minimum is not None and coverage < minimum):
+        reasons.append(f"可评定分值占比{pct(coverage)}，低于{pct(minimum)}" if lang == "zh" else
+                       f"only {pct(coverage)} of the points could be assessed, below {pct(minimum)}")
     if lang == "zh":
-        return (f"暂不评定（可评定分值占比{pct(result.coverage)}，低于{pct(grade.min_coverage)}；"
-                f"按现有数据为{grade.title.zh}）")
-    return (f"not given (only {pct(result.coverage)} of the points could be assessed, below "
-            f"{pct(grade.min_coverage)}; on the data given: {grade.title.en})")
+        return f"暂不评定（{'；'.join(reasons)}；按现有数据为{grade.title.zh}）"
+    return f"not given ({'; '.join(reasons)}; on the data given: {grade.title.en})"
+
+
+def _undecided_text(result: PackResult, lang: str) -> str:
+    """Which vetoes the grade waits for, and what to supply to decide them."""
+    findings = {f.rule: f for f in result.findings}
+    vetoes = [findings[rule] for rule in result.grade.undecided_vetoes if rule in findings]
+    missing = sorted({path for veto in vetoes for path in veto.missing_inputs})
+    if lang == "zh":
+        names = "、".join(f"{v.rule}「{v.title.zh}」" for v in vetoes)
+        return f"一票否决{names}因缺少数据无法判定，需补充：{'、'.join(missing)}"
+    names = ", ".join(f"{v.rule} “{v.title.en}”" for v in vetoes)
+    word = "veto" if len(vetoes) == 1 else "vetoes"
+    return f"the {word} {names} cannot be decided for missing data; supply {', '.join(missing)}"
 
 
 def _stake(item: MissingInputOut, lang: str) -> str:
@@ -345,6 +362,8 @@ def _recommendations(result: PackResult, lang: str) -> str:
     for index, rec in enumerate(result.recommendations, 1):
         gain = (f"总分可提高 {num(rec.recoverable)} 分" if lang == "zh"
                 else f"adds {num(rec.recoverable)} to the total")
+        if rec.rule in result.grade.undecided_vetoes:
+            gain = "等次待判定" if lang == "zh" else "the grade waits for it"
         out.append(f"{index:>3}. [{rec.rule}] {rec.title.get(lang)} — {gain}")
         out.append(f"     {rec.text.get(lang)}")
         for cite in rec.citations:
