@@ -133,3 +133,29 @@ def test_the_host_applications_decimal_context_changes_nothing(host):
         shown = render(engine.assess_file(profile_file), "json", "zh")
         assert decimal.getcontext() is mine and mine.prec == host.prec
     assert shown == expected
+
+
+def test_public_functions_check_their_arguments_and_raise_the_projects_exceptions():
+    """Library mistakes are UsageError/InputError with a message, never TypeError/AttributeError from inside."""
+    from engine import UsageError
+
+    one = Engine.from_dirs(str(COMMUNITY), backend="reference")  # one directory, given as a string
+    assert [p.id for p in one.packs] == ["community"]
+    cases = [
+        lambda: Engine.from_dirs([None]),
+        lambda: Engine.from_dirs(42),
+        lambda: Engine.from_dirs([COMMUNITY], params=["x=1"]),
+        lambda: one.assess(None),
+        lambda: one.evaluate("profiles/middling-community.yaml"),
+        lambda: one.assess_file(None),
+        lambda: render(one.assess_file(ROOT / "profiles" / "middling-community.yaml"), "pdf", "zh"),
+        lambda: render(None, "json", "zh"),
+        lambda: render(one.assess_file(ROOT / "profiles" / "middling-community.yaml"), "json", "fr"),
+    ]
+    for case in cases:
+        with pytest.raises(UsageError) as caught:
+            case()
+        assert caught.value.diagnostics[0].code == "usage" and caught.value.diagnostics[0].message
+    with pytest.raises(InputError) as caught:
+        one.schema.validate_data(None, "form 1")
+    assert caught.value.diagnostics[0].code == "profile-shape"

@@ -10,6 +10,7 @@ hold the GIL); use one Engine per worker process for parallel batches.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -96,11 +97,48 @@ class PackAssessor:
         return self.evaluate(profile, review).report()
 
 
+def _usage(what: str, message: str, hint: str | None = None) -> UsageError:
+    """A library caller's mistake, reported like a command line's: the project's own exception, never a
+    TypeError from deep inside."""
+    return UsageError([Diagnostic(what, 0, 0, "error", "usage", message, hint)])
+
+
+def _pack_dirs(dirs: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> list[str | Path]:
+    """The pack directories given: one path, or an iterable of paths (a string is one path, not its letters)."""
+    if isinstance(dirs, (str, os.PathLike)):
+        return [os.fspath(dirs)]
+    try:
+        given = list(dirs)
+    except TypeError:
+        raise _usage("dirs", f"Engine.from_dirs() takes pack directories, got {type(dirs).__name__}",
+                     "Engine.from_dirs(['rules/community'])") from None
+    bad = [d for d in given if not isinstance(d, (str, os.PathLike))]
+    if bad:
+        raise _usage("dirs", f"a pack directory is a path, got {bad[0]!r}", "Engine.from_dirs(['rules/community'])")
+    return [os.fspath(d) for d in given]
+
+
+def _a_profile(profile: object, method: str) -> Profile:
+    if not isinstance(profile, Profile):
+        raise _usage("profile", f"Engine.{method}() takes a validated Profile, got {type(profile).__name__}",
+                     "engine.load_profile(path) or engine.schema.validate_data(data, name) gives one")
+    return profile
+
+
+def _a_path(path: object, method: str) -> str | Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise _usage("path", f"Engine.{method}() takes the path of a profile file, got {type(path).__name__}")
+    return Path(path)
+
+
 class Engine:
     @engine_arithmetic
     def __init__(self, packs: list[Pack], *, backend: str = "auto"):
         if not packs:
             raise UsageError([Diagnostic("", 0, 0, "error", "no-packs", "no rule packs selected")])
+        if not all(isinstance(pack, Pack) for pack in packs):
+            raise _usage("packs", "Engine() takes loaded packs (load_pack(path)); for directories use "
+                                  "Engine.from_dirs([...])")
         self.packs = packs
         self.backend = resolve_backend(backend)
         self.schema = ProfileSchema(packs)
@@ -108,15 +146,19 @@ class Engine:
 
     @classmethod
     @engine_arithmetic
-    def from_dirs(cls, dirs: Iterable[str | Path], *, params: dict[str, Any] | None = None,
-                  backend: str = "auto") -> Engine:
-        dirs = list(dirs)
-        overrides = split_overrides(params or {}, dirs)
-        packs = [load_pack(path, overrides.get(index)) for index, path in enumerate(dirs)]
+    def from_dirs(cls, dirs: Iterable[str | os.PathLike[str]] | str | os.PathLike[str], *,
+                  params: dict[str, Any] | None = None, backend: str = "auto") -> Engine:
+        """Load, check and compile the packs of some directories (one path, or several)."""
+        paths = _pack_dirs(dirs)
+        if params is not None and not isinstance(params, dict):
+            raise _usage("params", f"params is a mapping of parameter names to values, got {type(params).__name__}")
+        overrides = split_overrides(params or {}, paths)
+        packs = [load_pack(path, overrides.get(index)) for index, path in enumerate(paths)]
         return cls(packs, backend=backend)
 
     @engine_arithmetic
     def load_profile(self, path: str | Path) -> Profile:
+        path = _a_path(path, "load_profile")
         shown = display_path(Path(path))
         document = load_yaml(path, display_name=shown, error_class=InputError)
         return self.schema.validate(document, shown)
@@ -124,12 +166,14 @@ class Engine:
     @engine_arithmetic
     def evaluate(self, profile: Profile, *, review: Review | None = None) -> list[PackEvaluation]:
         """Findings and scores per pack, without the report: for callers that need totals and grades only."""
+        profile = _a_profile(profile, "evaluate")
         reviewed = review.for_profile(profile) if review is not None else None
         return [assessor.evaluate(profile, reviewed) for assessor in self.assessors]
 
     @engine_arithmetic
     def assess(self, profile: Profile, *, review: Review | None = None) -> M.Report:
         """The report of a validated profile; `review` applies waivers and reviewer adjustments."""
+        profile = _a_profile(profile, "assess")
         period = profile.period
         reviewed = review.for_profile(profile) if review is not None else None
         return M.Report(
@@ -146,7 +190,7 @@ class Engine:
 
     @engine_arithmetic
     def assess_file(self, path: str | Path, *, review: Review | None = None) -> M.Report:
-        return self.assess(self.load_profile(path), review=review)
+        return self.assess(self.load_profile(_a_path(path, "assess_file")), review=review)
 
 
 def split_overrides(params: dict[str, Any], dirs: Sequence[str | Path]) -> dict[int, dict[str, Any]]:

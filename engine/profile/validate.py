@@ -144,8 +144,8 @@ class ProfileSchema:
         """Validate profile data; `source`/`base` locate it (e.g. a profile written inline in a test case)."""
         sink = DiagnosticSink()
         sink.extend(warnings)
-        if data is None:
-            data = {}
+        if data is None and document is not None:
+            data = {}  # an empty file: what is wrong with it is said by validate() (profile-empty)
         if not isinstance(data, dict):
             line, col = located(source, base)
             sink.error(file, line, col, "profile-shape", "a profile is a mapping of inputs",
