@@ -207,3 +207,15 @@ def test_completion_protocol(words, cword, expected):
     done = completion({"_ASSESS_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword})
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout.split()
+
+
+def test_a_shipped_packs_id_is_accepted_wherever_a_pack_directory_is(tmp_path, monkeypatch):
+    """`--pack community` means the shipped pack, as `extends: community` does; a near miss gets a did-you-mean."""
+    monkeypatch.chdir(tmp_path)  # no directory named community here
+    for args in (["profile", "init", "--pack", "community", "--no-schema"], ["pack", "check", "community"],
+                 [str(ROOT / "profiles" / "middling-community.yaml"), "--pack", "community", "--backend",
+                  "reference"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    typo = runner.invoke(app, ["profile", "init", "--pack", "comunity"])
+    assert typo.exit_code == 2 and "hint: did you mean 'community'?" in typo.stderr

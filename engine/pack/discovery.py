@@ -48,6 +48,24 @@ def shipped_packs() -> list[Path]:
     return sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
 
 
+def shipped_pack(name: str) -> Path | None:
+    """The shipped pack a bare name means (its id or directory name), or None."""
+    for path in shipped_packs():
+        if path.name == name or pack_identity(path)[0] == name:
+            return path
+    return None
+
+
+def resolve_pack_dir(value: str | Path) -> Path:
+    """A pack given by the user: a directory, or the id of a shipped pack (`community`) wherever a directory
+    is accepted. An existing directory of that name wins; anything else is returned as written (the reader
+    says there is no pack there)."""
+    path = Path(value)
+    if path.is_dir() or len(path.parts) != 1 or str(value).startswith("."):
+        return path
+    return shipped_pack(str(value)) or path
+
+
 def packs_for_profile(profile_path: str | Path) -> list[Path]:
     """The shipped packs that apply to a profile: those named in its `profile.packs`, else those for its
     `profile.subject`. A profile that says neither, or names what no shipped pack is, is an InputError

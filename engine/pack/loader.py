@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from engine.errors import DiagnosticSink, PackError, display_path
+from engine.errors import DiagnosticSink, PackError, did_you_mean, display_path
 from engine.pack.origins import Origin
 from engine.pack.raw import OverlayParts, RawPack
 from engine.pack.schema import Overrides, PackFile, has_key
@@ -56,7 +56,7 @@ def read_one_dir(root: Path | str) -> RawPack:
     raw = RawPack(root=root)
     if not root.is_dir():
         sink.error(display_path(root), 0, 0, "pack-not-found", f"no pack directory at {display_path(root)}",
-                   hint="a pack is a directory holding pack.yaml")
+                   hint=_not_found_hint(root))
         sink.raise_if_errors(PackError)
     if not (root / MANIFEST).is_file():
         sink.error(display_path(root / MANIFEST), 0, 0, "pack-manifest-missing",
@@ -176,3 +176,12 @@ def _merge(target: dict[str, tuple[Part, Origin]], section: Mapping[str, Part] |
                        hint=f"first declared at {first.file}:{first_line}")
             continue
         target[key] = (value, here)
+
+
+def _not_found_hint(root: Path) -> str:
+    from engine.pack.discovery import pack_identity, shipped_packs
+
+    ids = [pack_identity(p)[0] or p.name for p in shipped_packs()]
+    close = did_you_mean(root.name, ids)
+    shipped = f"; shipped packs, usable by id: {', '.join(ids)}" if ids else ""
+    return close or f"a pack is a directory holding pack.yaml{shipped}"

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import DiagnosticSink, PackError, did_you_mean, display_path
+from engine.pack.discovery import resolve_pack_dir, shipped_pack
 from engine.pack.layers import Layer
 from engine.pack.loader import read_one_dir
 from engine.pack.origins import Origin, error_at
@@ -29,15 +30,10 @@ MAX_DEPTH = 8
 
 def resolve_base(value: str, overlay_root: Path) -> Path | None:
     """The directory of the base pack: a path relative to the overlay, or a shipped pack's id."""
-    from engine.pack.discovery import pack_identity, shipped_packs
-
     if "/" in value or "\\" in value or value.startswith("."):
         candidate = Path(os.path.normpath(overlay_root / value))
         return candidate if (candidate / "pack.yaml").is_file() else None
-    for path in shipped_packs():
-        if path.name == value or pack_identity(path)[0] == value:
-            return path
-    return None
+    return shipped_pack(value)
 
 
 def read_layers(root: Path, read_one: Callable[[Path], RawPack], trail: tuple[Path, ...] = ()) -> RawPack:
@@ -78,8 +74,9 @@ def _base_dir(extends: str, root: Path, origin: Origin) -> Path:
 
 
 def read_pack_dir(root: Path | str) -> RawPack:
-    """A pack directory as one RawPack; an overlay is merged with its base (read first)."""
-    return read_layers(Path(root), read_one_dir)
+    """A pack directory (or a shipped pack's id) as one RawPack; an overlay is merged with its base (read
+    first)."""
+    return read_layers(resolve_pack_dir(root), read_one_dir)
 
 
 __all__ = ["read_layers", "read_pack_dir", "resolve_base"]
