@@ -234,7 +234,7 @@ def bool_expr(draw: Draw, scope: Scope, depth: int) -> str:
         lambda: comparison(draw, scope, depth - 1),
         lambda: f"({sub()} and {sub()})",
         lambda: f"({sub()} or {sub()})",
-        lambda: f"not ({sub()})",
+        lambda: f"(not {sub()})",
         lambda: f"if({sub()}, {sub()}, {sub()})",
         lambda: f"({sub()} == {sub()})",
     ]
@@ -341,9 +341,9 @@ class GeneratedPack:
 
     def write(self, root: Path) -> Path:
         root.mkdir(parents=True, exist_ok=True)
-        for name, data in self.files.items():
-            (root / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000),
-                                     encoding="utf-8")
+        for name, data in self.files.items():  # a replayed case holds exact decimals: _CaseDumper writes them
+            (root / name).write_text(yaml.dump(data, Dumper=_CaseDumper, allow_unicode=True, sort_keys=False,
+                                               width=10_000), encoding="utf-8")
         return root
 
     def case_text(self, profiles: list[dict[str, Any]]) -> str:

@@ -36,7 +36,8 @@ class FactPlan:
 
     attrs: set[str] = field(default_factory=set)
     lists: dict[str, set[str]] = field(default_factory=dict)  # list path -> element fields matched in `any`
-    items: dict[str, set[str]] = field(default_factory=dict)  # list path -> fields of elements assessed for_each
+    # group of element facts (a list path, or list@round: Decision.items) -> fields of elements assessed for_each
+    items: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,11 +49,16 @@ class CompiledProgram:
 
 
 def encode(value: Any) -> Any:
-    """A value as durable_rules compares it: dates as day numbers; decimals as floats (engine
-    numbers have at most 15 significant digits, so the float's shortest text is the decimal's
-    own, and the C JSON encoder can write the facts without a per-value hook)."""
-    if isinstance(value, Decimal):
-        return float(value)
+    """A value as durable_rules compares it: dates as day numbers; numbers in one canonical form,
+    whatever expression produced them - an int when whole, else a float.
+
+    durable's joins compare an int and a double as different (1 == 1.0 is false there, verified),
+    and `if(c, 1.0, n)` gives the literal's Decimal('1.0') while the input reads 1: every value and
+    constant goes through here, so equal numbers always reach durable as the same type. Engine
+    numbers have at most 15 significant digits, so a float's shortest text is the decimal's own,
+    and the C JSON encoder can write the facts without a per-value hook."""
+    if isinstance(value, (Decimal, float)):
+        return int(value) if value == int(value) else float(value)
     if isinstance(value, dt.date):
         return value.toordinal()
     if isinstance(value, list):
@@ -104,8 +110,8 @@ class _Conjunct:
         self.plan.attrs.add(name)
 
     def note_field(self, name: str) -> None:
-        if self.decision.list_path is not None:  # fields are read only in per-element conditions
-            self.plan.items.setdefault(self.decision.list_path, set()).add(name)
+        if self.decision.items is not None:  # fields are read only in per-element conditions
+            self.plan.items.setdefault(self.decision.items, set()).add(name)
 
     def build(self, atoms: tuple[Atom, ...]) -> dict[str, Any]:
         for atom in atoms:  # first pass: every attribute gets its alias, in sorted order
@@ -122,8 +128,8 @@ class _Conjunct:
         patterns = list(self.met)
         for name, tests in self.attr_tests.items():
             patterns.append({self.alias(name): {"$and": [{"k": ATTR}, {"p": name}] + tests}})
-        if self.decision.list_path is not None:
-            patterns.append({"i": {"$and": [{"k": ITEM}, {"l": self.decision.list_path}] + self.item_tests}})
+        if self.decision.items is not None:
+            patterns.append({"i": {"$and": [{"k": ITEM}, {"l": self.decision.items}] + self.item_tests}})
         return {"all": patterns}
 
     def place(self, atom: Atom) -> None:
@@ -137,6 +143,9 @@ class _Conjunct:
             self.tests_of(atom.left).append(self.member_test(atom))
         elif atom.op == "any":
             self.tests_of(atom.left).append(self.any_test(atom))
+        elif atom.op == "known":  # a profile value's fact exists only when the value is known
+            if atom.left.kind != "attr":
+                self.item_tests.append({"$ex": {_path(atom.left): 1}})
         else:
             self.place_comparison(atom.op, atom.left, atom.rhs)
 
@@ -175,8 +184,6 @@ class _Conjunct:
         names = list(self.attr_tests)
         if names.index(left.name) < names.index(right.name):
             left, right, op = right, left, _MIRROR[op]
-        if left.name == right.name:
-            raise ValueError("self comparison should have been folded")
         self.attr_tests[left.name].append(_test(op, "v", {self.alias(right.name): "v"}))
 
     def tests_of(self, operand: Operand) -> list[Cond]:
@@ -200,8 +207,8 @@ def compile_program(program: Program) -> CompiledProgram:
     rules: dict[str, dict[str, Any]] = {}
     names: dict[str, tuple[str, int]] = {}
     for key, decision in program.decisions.items():
-        if decision.list_path is not None:
-            plan.items.setdefault(decision.list_path, set())
+        if decision.items is not None:
+            plan.items.setdefault(decision.items, set())
         for index, conjunct in enumerate(decision.conjuncts):
             name = f"{key}|{index}"
             rules[name] = _Conjunct(decision, plan).build(conjunct)
@@ -209,11 +216,12 @@ def compile_program(program: Program) -> CompiledProgram:
     return CompiledProgram(program, rules, plan, names)
 
 
-def item_fact(list_path: str, index: int, element: dict[str, Any], fields: set[str],
+def item_fact(group: str, index: int, element: dict[str, Any], fields: set[str],
               synth: dict[str, Any]) -> dict[str, Any]:
-    """The fact for one element of a list: its matched fields nested by dotted path."""
+    """The fact for one element of a list (in a group of its element facts): its matched fields nested by
+    dotted path."""
     nested = _element(element, fields)
-    fact = {"k": ITEM, "l": list_path, "ix": index, "f": nested}
+    fact = {"k": ITEM, "l": group, "ix": index, "f": nested}
     if synth:
         fact["d"] = {name: encode(value) for name, value in synth.items() if not _unknown(value)}
     return fact

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from engine.backends.durable.compile import compile_program
-from engine.backends.durable.limits import check_ruleset
+from engine.backends.durable.limits import LimitProblem, check_ruleset
 from engine.backends.durable.lowering import lower_pack
 from engine.errors import ERROR, Diagnostic
 from engine.pack.model import Pack
@@ -11,9 +13,14 @@ from engine.pack.model import Pack
 
 def limit_problems(pack: Pack) -> list[Diagnostic]:
     """Statically refuse what would reach a C limit or an unsafe regex in durable_rules."""
-    compiled = compile_program(lower_pack(pack))
+    return limit_diagnostics(pack, check_ruleset(compile_program(lower_pack(pack)).rules))
+
+
+def limit_diagnostics(pack: Pack, problems: Iterable[LimitProblem]) -> list[Diagnostic]:
+    """The problems durable_rules would have with the pack's ruleset, each at the rule it comes from
+    (durable rule names are `rule|decision|n`); problems of no one rule at the pack's first file."""
     found = []
-    for problem in check_ruleset(compiled.rules):
+    for problem in problems:
         rule_id = problem.rule.split("|", 1)[0]
         rule = pack.rule(rule_id)
         if rule is not None:
