@@ -36,6 +36,7 @@ pack:
     - {id: s, title: 来源}
 parameters:
   two: {type: number, default: 2.0, title: 二}
+  on: {type: boolean, default: true, title: 开}
   day: {type: date, default: 2024-03-01, title: 日}
 dimensions:
   - {id: D1, title: 组织, weight: 100}
@@ -147,6 +148,30 @@ def test_an_element_field_equals_a_decimal_computed_for_the_profile(tmp_path):
     subjects = json.loads(result.stdout)["results"][0]["findings"][0]["subjects"]
     assert [s["outcome"] for s in subjects] == ["met", "not_met"]
     assert both(profile, pack)["R1"] == "not_met"
+
+
+def test_a_boolean_parameter_inside_any_is_a_constant_not_a_refused_pack(tmp_path):
+    pack = write_pack(tmp_path, """\
+        - {id: R1, title: 一, dimension: D1, points: 1, require: "any(staff, params.on and k > 1)"}
+        - {id: R2, title: 二, dimension: D1, points: 1, require: "any(staff, not params.on or ok)"}
+    """)
+    checked = runner.invoke(app, ["pack", "check", str(pack)])
+    assert checked.exit_code == 0, checked.stdout
+    profile = write_profile(tmp_path, "p", "staff: [{name: 甲, k: 2, ok: false}]\n")
+    assert both(profile, pack) == {"R1": "met", "R2": "not_met", "grade": "bad"}
+
+
+def test_a_bonus_per_element_counts_the_qualifying_elements(tmp_path):
+    """`award: {per, cap}` on a for_each bonus (no `require`): each element that qualifies (`where`) counts."""
+    pack = write_pack(tmp_path, """\
+        - {id: R1, title: 一, dimension: D1, points: 1, require: "b"}
+        - {id: B1, title: 奖, kind: bonus, for_each: staff, where: "k > 1", award: {per: 1, cap: 3}}
+    """)
+    profile = write_profile(tmp_path, "p", "b: true\nstaff: [{name: 甲, k: 2}, {name: 乙, k: 0}, {name: 丙, k: 5}]\n")
+    assert both(profile, pack)["B1"] == "met"
+    result = assess(profile, pack, "durable", "--format", "json")
+    bonus = json.loads(result.stdout)["results"][0]["findings"][1]
+    assert (bonus["earned"], bonus["occurrences"]) == (2.0, 2)
 
 
 # ---- a value compared with itself ------------------------------------------------------------------

@@ -391,7 +391,10 @@ class _Element(_NegationNormalForm):
 
     def leaf(self, node: ast.Node, negate: bool) -> Formula:
         if isinstance(node, ast.Path) and _checked_type(node) == T.BOOLEAN:
-            return ("atom", Atom("==", self.operand(node), Operand("const", value=not negate)))
+            operand = self.operand(node)
+            if operand.kind == "const":  # a parameter: folded, as outside any()
+                return ("const", bool(operand.value) != negate)
+            return ("atom", Atom("==", operand, Operand("const", value=not negate)))
         if isinstance(node, ast.Binary) and node.op in FLIP and not (_is_null(node.left) or _is_null(node.right)):
             left, right = self.operand(node.left), self.operand(node.right)
             if not (_scalar_node(node.left) and _scalar_node(node.right)):
