@@ -250,11 +250,11 @@ def limit_pack(root: Path) -> Path:
     return write_pack(root, rules)
 
 
-def first_rule(pack: Path) -> str:
-    """The diagnostic's head, positioned at the first rule (where `pack check` puts it)."""
+def first_rule(pack: Path, rule: str = "R0") -> str:
+    """The diagnostic's head, positioned at the rule (where `pack check` puts it)."""
     lines = (pack / "body.yaml").read_text(encoding="utf-8").splitlines()
-    line = next(i for i, text in enumerate(lines, 1) if "{id: R0," in text)
-    return f"body.yaml:{line}:{lines[line - 1].index('{id: R0,') + 1}: error[pack-limit]: rule 'R0'"
+    line = next(i for i, text in enumerate(lines, 1) if f"{{id: {rule}," in text)
+    return f"body.yaml:{line}:{lines[line - 1].index(f'{{id: {rule},') + 1}: error[pack-limit]: rule '{rule}'"
 
 
 def test_pack_check_refuses_a_pack_over_a_durable_limit_at_the_rule(tmp_path):
@@ -281,3 +281,14 @@ def test_a_batch_is_refused_up_front_without_a_traceback(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert first_rule(pack) in done.stderr
+
+
+def test_too_many_rules_are_refused_at_the_first_rule_past_the_limit(tmp_path):
+    rules = "".join(f"- {{id: R{i}, title: t{i}, dimension: D1, points: 1, require: 'n > {i % 7}'}}\n"
+                    for i in range(5000))
+    pack = write_pack(tmp_path, rules)
+    checked = runner.invoke(app, ["pack", "check", str(pack)])
+    assert checked.exit_code == 2 and first_rule(pack, "R4000") in checked.stdout
+    result = assess(write_profile(tmp_path, "p", "n: 3\n"), pack, "durable")
+    assert result.exit_code == 2 and first_rule(pack, "R4000") in result.stderr
+    assert "5000 durable rules" in result.stderr and "--backend reference" in result.stderr

@@ -117,7 +117,7 @@ class DurableBackend:
         try:
             self.ruleset = durable_runtime.CompiledRuleset(name, self.compiled.rules, probe=probe)
         except RulesetLimitError as exc:  # the pack's fault, as `pack check` says: at the rules, exit 2
-            raise PackError(limit_diagnostics(pack, exc.problems)) from None
+            raise PackError(limit_diagnostics(pack, exc.problems, list(self.compiled.rules))) from None
 
     # -- facts ------------------------------------------------------------------------
     def synthetic(self, context: Context, values: Synth, stratum: int = 0) -> None:
