@@ -241,6 +241,29 @@ def test_conditions_computed_from_met_read_the_outcome_of_the_rule(tmp_path):
     assert assess(profile, pack, "durable", "--fail-on-veto").exit_code == 1
 
 
+# ---- conditions too big for one durable rule --------------------------------------------------------------
+
+def test_a_condition_reading_more_inputs_than_a_durable_rule_takes_is_matched_as_one_value(tmp_path):
+    """durable_rules takes 16 patterns (one per input read) in a rule: 18 checklist items are not a pack error."""
+    names = [f"c{i}" for i in range(18)]
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(MANIFEST, encoding="utf-8")
+    condition = " and ".join(names)
+    rules = (f"  - {{id: ALL, title: 全, dimension: D1, points: 1, require: {condition}}}\n"
+             f"  - {{id: ANY, title: 任, dimension: D1, points: 1, require: not ({condition})}}\n")
+    inputs = "".join(f"  {n}: {{type: boolean}}\n" for n in names)
+    (pack / "body.yaml").write_text(f"inputs:\n{inputs}rules:\n{rules}", encoding="utf-8")
+    checked = runner.invoke(app, ["pack", "check", str(pack)])
+    assert checked.exit_code == 0, checked.stdout
+    all_true = write_profile(tmp_path, "all", "".join(f"{n}: true\n" for n in names))
+    assert both(all_true, pack) == {"ALL": "met", "ANY": "not_met", "grade": "bad"}
+    one_missing = write_profile(tmp_path, "one", "".join(f"{n}: true\n" for n in names[1:]))
+    assert both(one_missing, pack) == {"ALL": "missing_data", "ANY": "missing_data", "grade": "bad"}
+    result = assess(one_missing, pack, "durable", "--format", "json")
+    assert json.loads(result.stdout)["results"][0]["findings"][0]["missing_inputs"] == ["c0"]
+
+
 # ---- packs refused for a limit of durable_rules ------------------------------------------------------
 
 def limit_pack(root: Path) -> Path:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.backends.durable import runtime as durable_runtime
-from engine.backends.durable.compile import CompiledProgram, attr_fact, compile_program, item_fact
+from engine.backends.durable.compile import CompiledProgram, attr_fact, compile_pack, item_fact
 from engine.backends.durable.limits import RulesetLimitError
-from engine.backends.durable.lowering import Decision, Program, lower_pack
+from engine.backends.durable.lowering import Decision, Program
 from engine.backends.durable.pack_limits import limit_diagnostics
 from engine.errors import PackError
 from engine.evaluation.context import Context, Truth
@@ -111,12 +111,14 @@ class DurableBackend:
         if not durable_runtime.AVAILABLE:
             raise RuntimeError(durable_runtime.UNAVAILABLE_REASON or "durable-rules is not available")
         self.pack = pack
-        self.program: Program = lower_pack(pack)
-        self.compiled: CompiledProgram = compile_program(self.program)
+        self.compiled: CompiledProgram = compile_pack(pack)
+        self.program: Program = self.compiled.program
+        if self.compiled.problems:  # the pack's fault, as `pack check` says: at the rules, exit 2
+            raise PackError(limit_diagnostics(pack, self.compiled.problems, list(self.compiled.rules)))
         name = f"{pack.id}@{pack.version}#{pack.fingerprint}"
         try:
             self.ruleset = durable_runtime.CompiledRuleset(name, self.compiled.rules, probe=probe)
-        except RulesetLimitError as exc:  # the pack's fault, as `pack check` says: at the rules, exit 2
+        except RulesetLimitError as exc:  # the probe: registering it hangs or crashes durable
             raise PackError(limit_diagnostics(pack, exc.problems, list(self.compiled.rules))) from None
 
     # -- facts ------------------------------------------------------------------------

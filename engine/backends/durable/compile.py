@@ -11,6 +11,11 @@ Durable rule names are `rule|decision|n`: decision `n`-th conjunct of its
 disjunctive normal form. A decision holds for a subject when any of its
 conjuncts fires for it (closed world: no activation means it does not hold).
 
+A condition whose durable rules would reach a limit of durable_rules (more
+patterns than a rule takes, too many joins, more pending tests than its
+matching stack holds) is matched as one value computed in Python instead
+(`compile_pack`); what no one condition causes is left to refuse the pack.
+
 This module does not import durable; `runtime.py` registers
 the JSON (adding the workarounds) and runs sessions.
 """
@@ -22,8 +27,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.backends.durable.lowering import Atom, Decision, Operand, Program
+from engine.backends.durable.limits import LimitProblem, check_ruleset
+from engine.backends.durable.lowering import Atom, Decision, Operand, Program, lower_pack
 from engine.expr.values import MISSING, NA
+from engine.pack.model import Pack
 from engine.pack.paths import set_dotted
 
 ATTR, ITEM, MET = "a", "i", "m"
@@ -46,6 +53,7 @@ class CompiledProgram:
     rules: dict[str, dict[str, Any]]
     plan: FactPlan
     names: dict[str, tuple[str, int]]  # durable rule name -> (decision key, conjunct index)
+    problems: list[LimitProblem] = field(default_factory=list)  # of the pack as a whole (compile_pack)
 
 
 def encode(value: Any) -> Any:
@@ -202,6 +210,27 @@ class _Conjunct:
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
+# Limits a condition reaches by its own shape: matched as one value, it no longer does.
+SHAPE_LIMITS = frozenset({"patterns", "cross-terms", "expression-limit", "alpha-stack", "string-size", "number"})
+MAX_REFITS = 8
+
+
+def compile_pack(pack: Pack) -> CompiledProgram:
+    """The pack's conditions lowered and compiled within durable_rules' limits: the conditions whose rules
+    reach a limit of their own shape are lowered again as one value each, until none does (or none can
+    help: the problems left are the pack's, in `problems`)."""
+    whole: set[str] = set()
+    for _ in range(MAX_REFITS):
+        compiled = compile_program(lower_pack(pack, whole))
+        compiled.problems = check_ruleset(compiled.rules)
+        causes = {compiled.names[p.rule][0] for p in compiled.problems
+                  if p.code in SHAPE_LIMITS and p.rule in compiled.names} - whole
+        if not causes:
+            break
+        whole |= causes
+    return compiled
+
+
 def compile_program(program: Program) -> CompiledProgram:
     plan = FactPlan()
     rules: dict[str, dict[str, Any]] = {}
@@ -255,4 +284,5 @@ def _unknown(value: Any) -> bool:
     return value is MISSING or value is NA
 
 
-__all__ = ["CompiledProgram", "FactPlan", "attr_fact", "compile_program", "encode", "item_fact", "Decimal"]
+__all__ = ["CompiledProgram", "FactPlan", "attr_fact", "compile_pack", "compile_program", "encode", "item_fact",
+           "Decimal"]

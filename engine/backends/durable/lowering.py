@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -183,8 +183,9 @@ class _NegationNormalForm:
 
 
 class _Lowerer(_NegationNormalForm):
-    def __init__(self, pack: Pack):
+    def __init__(self, pack: Pack, whole: Collection[str] = ()):
         self.pack = pack
+        self.whole = whole  # keys of the decisions to match as one value computed in Python
         self.synth: dict[str, SynthValue] = {}
         self.synth_by_text: dict[tuple[str | None, str, bool], SynthValue] = {}
         self.met_rules: set[str] = set()
@@ -208,6 +209,8 @@ class _Lowerer(_NegationNormalForm):
         self.current_any: list[Atom] = []
         self.list_path = expr.list_path
         try:
+            if decision.key in self.whole:
+                raise _TooComplex("its durable rules would reach a limit of durable_rules")
             formula = self.nnf(expr.tree, False)
             conjuncts = _dnf(formula)
         except _TooComplex as exc:
@@ -544,8 +547,9 @@ def _simplify(conjuncts: list[Conjunct]) -> tuple[list[Conjunct], bool | None]:
     return cleaned, None
 
 
-def lower_pack(pack: Pack) -> Program:
-    return _Lowerer(pack).lower_pack()
+def lower_pack(pack: Pack, whole: Collection[str] = ()) -> Program:
+    """The pack's conditions as the network matches them; those in `whole` (decision keys) as one value each."""
+    return _Lowerer(pack, whole).lower_pack()
 
 
 __all__ = ["Atom", "Decision", "Operand", "Program", "SynthValue", "lower_pack", "Decimal"]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from engine.backends.durable.compile import compile_program
-from engine.backends.durable.limits import LimitProblem, check_ruleset
-from engine.backends.durable.lowering import lower_pack
+from engine.backends.durable.compile import compile_pack
+from engine.backends.durable.limits import LimitProblem
 from engine.backends.durable.terms import MAX_RULES
 from engine.errors import ERROR, Diagnostic
 from engine.pack.model import Pack
@@ -15,9 +14,10 @@ WHOLE_PACK_HINT = "split the pack, or assess it with --backend reference"
 
 
 def limit_problems(pack: Pack) -> list[Diagnostic]:
-    """Statically refuse what would reach a C limit or an unsafe regex in durable_rules."""
-    rules = compile_program(lower_pack(pack)).rules
-    return limit_diagnostics(pack, check_ruleset(rules), list(rules))
+    """Statically refuse what would reach a C limit of durable_rules (conditions too big for one durable
+    rule are matched as one value: what is left is the pack's)."""
+    compiled = compile_pack(pack)
+    return limit_diagnostics(pack, compiled.problems, list(compiled.rules))
 
 
 def limit_diagnostics(pack: Pack, problems: Iterable[LimitProblem], rule_names: Sequence[str] = ()) -> list[Diagnostic]:
