@@ -670,8 +670,14 @@ SPECIAL_DATES = [dt.date(2024, 6, 30), dt.date(2024, 1, 1), dt.date(2024, 12, 31
 
 
 def entangle(data: dict[str, Any], seed: int) -> dict[str, Any]:
-    """The profile with some values made equal to others (and to the dates the pack names)."""
+    """The profile with some values made equal to others (and to the dates the pack names), and now and then
+    without a period or with one that is not a calendar year."""
     rng = random.Random(seed)
+    if rng.random() < 0.05:  # no period: period.*, periods(), in_period() … are missing
+        data["profile"].pop("year", None)
+    elif rng.random() < 0.1:  # a period that is not a calendar year
+        data["profile"].pop("year", None)
+        data["profile"]["period"] = {"start": dt.date(2024, 3, 15), "end": dt.date(2025, 2, 10)}
     for target, source in TWINS:
         if source in data and rng.random() < 0.3:
             data[target] = data[source]

@@ -66,7 +66,8 @@ def encode(value: Any) -> Any:
     numbers have at most 15 significant digits, so a float's shortest text is the decimal's own,
     and the C JSON encoder can write the facts without a per-value hook."""
     if isinstance(value, (Decimal, float)):
-        return int(value) if value == int(value) else float(value)
+        number = float(value)  # exact to the decimal's last digit (see above); NaN and infinity stay, refused later
+        return int(number) if number.is_integer() else number
     if isinstance(value, dt.date):
         return value.toordinal()
     if isinstance(value, list):
@@ -151,8 +152,8 @@ class _Conjunct:
             self.tests_of(atom.left).append(self.member_test(atom))
         elif atom.op == "any":
             self.tests_of(atom.left).append(self.any_test(atom))
-        elif atom.op == "known":  # a profile value's fact exists only when the value is known
-            if atom.left.kind != "attr":
+        elif atom.op == "known":  # a profile value has a fact only when known: its pattern is the test
+            if atom.left.kind != "attr":  # an element's field is in its fact only when known
                 self.item_tests.append({"$ex": {_path(atom.left): 1}})
         else:
             self.place_comparison(atom.op, atom.left, atom.rhs)
