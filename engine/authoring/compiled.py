@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 
-from engine.backends.durable.compile import compile_program
-from engine.backends.durable.lowering import Program, lower_pack
+from engine.backends.durable.compile import compile_pack
+from engine.backends.durable.lowering import Program
 from engine.pack.model import Pack, RuleSpec
 
 
 def compiled_text(pack: Pack) -> str:
     """What goes to the Rete network, what is computed before, and the durable_rules JSON."""
-    program = lower_pack(pack)
-    compiled = compile_program(program)
+    compiled = compile_pack(pack)  # as the backend matches it
+    program = compiled.program
     lines = [f"# {pack.id} {pack.version}: {len(compiled.rules)} durable rules from {len(program.decisions)} "
              f"conditions; {len(program.synth)} derived values computed before matching", ""]
     for rule in pack.rules:

@@ -52,9 +52,9 @@ def _text(value: Text | None, lang: str) -> str | None:
 def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
     """What is known about a rule without a profile."""
     from engine.authoring.compiled import rule_compiled_lines, rule_synth
-    from engine.backends.durable.lowering import lower_pack
+    from engine.backends.durable.compile import compile_pack
 
-    program = lower_pack(pack)
+    program = compile_pack(pack).program  # as the backend matches it
     line, col = rule.origin.position()
     dimension = pack.dimension(rule.dimension) if rule.dimension else None
     reads = sorted(pack_reads(pack, [rule]))  # directly or through derived values

@@ -252,7 +252,10 @@ class RuleEvaluator:
                 return SubjectResult(index, label, MISSING_DATA if unknown else NA_OUTCOME,
                                      truth.missing if unknown else frozenset())
         decision = "trigger" if rule.kind in ("veto", "penalty") and rule.trigger is not None else "require"
-        truth = self.oracle.truth(rule, decision, index)
+        if decision == "require" and rule.require is None:  # a bonus awarded per element: each one qualifying
+            truth = Truth(True)
+        else:
+            truth = self.oracle.truth(rule, decision, index)
         if decision == "trigger":
             # for penalties and vetoes a subject 'fails' (is counted) when the trigger holds
             outcome = NOT_MET if truth.holds else (MET if truth.settled_false else classify(truth))

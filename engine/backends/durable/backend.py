@@ -13,8 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.backends.durable import runtime as durable_runtime
-from engine.backends.durable.compile import CompiledProgram, attr_fact, compile_program, item_fact
-from engine.backends.durable.lowering import Decision, Program, lower_pack
+from engine.backends.durable.compile import CompiledProgram, attr_fact, compile_pack, item_fact
+from engine.backends.durable.limits import RulesetLimitError
+from engine.backends.durable.lowering import Decision, Program
+from engine.backends.durable.pack_limits import limit_diagnostics
+from engine.errors import PackError
 from engine.evaluation.context import Context, Truth
 from engine.evaluation.findings import Oracle
 from engine.expr.runtime import WHY
@@ -108,16 +111,24 @@ class DurableBackend:
         if not durable_runtime.AVAILABLE:
             raise RuntimeError(durable_runtime.UNAVAILABLE_REASON or "durable-rules is not available")
         self.pack = pack
-        self.program: Program = lower_pack(pack)
-        self.compiled: CompiledProgram = compile_program(self.program)
+        self.compiled: CompiledProgram = compile_pack(pack)
+        self.program: Program = self.compiled.program
+        if self.compiled.problems:  # the pack's fault, as `pack check` says: at the rules, exit 2
+            raise PackError(limit_diagnostics(pack, self.compiled.problems, list(self.compiled.rules)))
         name = f"{pack.id}@{pack.version}#{pack.fingerprint}"
-        self.ruleset = durable_runtime.CompiledRuleset(name, self.compiled.rules, probe=probe)
+        try:
+            self.ruleset = durable_runtime.CompiledRuleset(name, self.compiled.rules, probe=probe)
+        except RulesetLimitError as exc:  # the probe: registering it hangs or crashes durable
+            raise PackError(limit_diagnostics(pack, exc.problems, list(self.compiled.rules))) from None
 
     # -- facts ------------------------------------------------------------------------
-    def synthetic(self, context: Context) -> Synth:
-        values: Synth = {}
+    def synthetic(self, context: Context, values: Synth, stratum: int = 0) -> None:
+        """Compute the synthetic values of one round into `values` (those reading met() once the rules they
+        read are scored)."""
         env = context.env()
         for name, synth in self.program.synth.items():
+            if synth.stratum != stratum:
+                continue
             if synth.list_path is None:
                 env.reset_tracking()
                 if synth.padded:
@@ -136,30 +147,40 @@ class DurableBackend:
                 value = synth.thunk(env)
                 env.pop()
                 values[(name, index)] = (value, frozenset(env.missing), env.na or value is NA)
-        return values
 
-    def facts(self, context: Context, synth: Synth) -> list[dict[str, Any]]:
+    def facts(self, context: Context, synth: Synth, stratum: int = 0) -> list[dict[str, Any]]:
+        """The facts asserted in the round of `stratum`: the profile's in the first, then the values
+        computed from met() of the rules scored before."""
+        self.synthetic(context, synth, stratum)
         plan = self.compiled.plan
         facts = []
         for name in sorted(plan.attrs):
+            if self._round_of(name) != stratum:
+                continue
             value = synth[(name, None)][0] if name.startswith("_d") else context.values.get(name)
             fact = attr_fact(name, value, plan.lists.get(name))
             if fact is not None:
                 facts.append(fact)
-        for list_path in sorted(plan.items):
+        for group in sorted(plan.items):
+            list_path, round_index = self.program.item_groups[group]
             elements = context.values.get(list_path)
-            if not isinstance(elements, list):
+            if round_index != stratum or not isinstance(elements, list):
                 continue
-            synth_names = [n for n, s in self.program.synth.items() if s.list_path == list_path]
-            fields = plan.items[list_path]
+            synth_names = [n for n, s in self.program.synth.items()
+                           if s.list_path == list_path and s.stratum <= stratum]
+            fields = plan.items[group]
             for index, element in enumerate(elements):
                 own = {name: synth[(name, index)][0] for name in synth_names}
-                facts.append(item_fact(list_path, index, element, fields, own))
+                facts.append(item_fact(group, index, element, fields, own))
         return facts
+
+    def _round_of(self, attr: str) -> int:
+        return self.program.synth[attr].stratum if attr.startswith("_d") else 0
 
     # -- a session ------------------------------------------------------------------------
     def run(self, context: Context, strata: int, on_round: Callable[[int, Oracle], None]) -> None:
-        synth = self.synthetic(context)
+        synth: Synth = {}
+        first = self.facts(context, synth)
         oracle = DurableOracle(self, context, synth)
         met_rules = self.program.met_rules
         by_stratum: dict[int, list[RuleSpec]] = {}
@@ -170,7 +191,7 @@ class DurableBackend:
 
         def then(round_index: int, activations: list[durable_runtime.Activation]) -> list[dict[str, Any]]:
             oracle.record(activations)
-            while True:  # score strata until one has met facts that later rules match
+            while True:  # score strata until the next round has facts: met facts, values read from met()
                 stratum = next_stratum[0]
                 on_round(stratum, oracle)
                 next_stratum[0] += 1
@@ -178,7 +199,8 @@ class DurableBackend:
                     return []
                 facts = [{"k": "m", "r": rule.id, "v": context.outcomes.get(rule.id) == "met"}
                          for rule in by_stratum.get(stratum, []) if rule.id in met_rules]
+                facts += self.facts(context, synth, next_stratum[0])
                 if facts:
                     return facts
 
-        self.ruleset.run(self.facts(context, synth), then=then)
+        self.ruleset.run(first, then=then)

@@ -11,6 +11,11 @@ Durable rule names are `rule|decision|n`: decision `n`-th conjunct of its
 disjunctive normal form. A decision holds for a subject when any of its
 conjuncts fires for it (closed world: no activation means it does not hold).
 
+A condition whose durable rules would reach a limit of durable_rules (more
+patterns than a rule takes, too many joins, more pending tests than its
+matching stack holds) is matched as one value computed in Python instead
+(`compile_pack`); what no one condition causes is left to refuse the pack.
+
 This module does not import durable; `runtime.py` registers
 the JSON (adding the workarounds) and runs sessions.
 """
@@ -22,8 +27,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.backends.durable.lowering import Atom, Decision, Operand, Program
+from engine.backends.durable.limits import LimitProblem, check_ruleset
+from engine.backends.durable.lowering import Atom, Decision, Operand, Program, lower_pack
 from engine.expr.values import MISSING, NA
+from engine.pack.model import Pack
 from engine.pack.paths import set_dotted
 
 ATTR, ITEM, MET = "a", "i", "m"
@@ -36,7 +43,8 @@ class FactPlan:
 
     attrs: set[str] = field(default_factory=set)
     lists: dict[str, set[str]] = field(default_factory=dict)  # list path -> element fields matched in `any`
-    items: dict[str, set[str]] = field(default_factory=dict)  # list path -> fields of elements assessed for_each
+    # group of element facts (a list path, or list@round: Decision.items) -> fields of elements assessed for_each
+    items: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,14 +53,21 @@ class CompiledProgram:
     rules: dict[str, dict[str, Any]]
     plan: FactPlan
     names: dict[str, tuple[str, int]]  # durable rule name -> (decision key, conjunct index)
+    problems: list[LimitProblem] = field(default_factory=list)  # of the pack as a whole (compile_pack)
 
 
 def encode(value: Any) -> Any:
-    """A value as durable_rules compares it: dates as day numbers; decimals as floats (engine
-    numbers have at most 15 significant digits, so the float's shortest text is the decimal's
-    own, and the C JSON encoder can write the facts without a per-value hook)."""
-    if isinstance(value, Decimal):
-        return float(value)
+    """A value as durable_rules compares it: dates as day numbers; numbers in one canonical form,
+    whatever expression produced them - an int when whole, else a float.
+
+    durable's joins compare an int and a double as different (1 == 1.0 is false there, verified),
+    and `if(c, 1.0, n)` gives the literal's Decimal('1.0') while the input reads 1: every value and
+    constant goes through here, so equal numbers always reach durable as the same type. Engine
+    numbers have at most 15 significant digits, so a float's shortest text is the decimal's own,
+    and the C JSON encoder can write the facts without a per-value hook."""
+    if isinstance(value, (Decimal, float)):
+        number = float(value)  # exact to the decimal's last digit (see above); NaN and infinity stay, refused later
+        return int(number) if number.is_integer() else number
     if isinstance(value, dt.date):
         return value.toordinal()
     if isinstance(value, list):
@@ -104,8 +119,8 @@ class _Conjunct:
         self.plan.attrs.add(name)
 
     def note_field(self, name: str) -> None:
-        if self.decision.list_path is not None:  # fields are read only in per-element conditions
-            self.plan.items.setdefault(self.decision.list_path, set()).add(name)
+        if self.decision.items is not None:  # fields are read only in per-element conditions
+            self.plan.items.setdefault(self.decision.items, set()).add(name)
 
     def build(self, atoms: tuple[Atom, ...]) -> dict[str, Any]:
         for atom in atoms:  # first pass: every attribute gets its alias, in sorted order
@@ -122,8 +137,8 @@ class _Conjunct:
         patterns = list(self.met)
         for name, tests in self.attr_tests.items():
             patterns.append({self.alias(name): {"$and": [{"k": ATTR}, {"p": name}] + tests}})
-        if self.decision.list_path is not None:
-            patterns.append({"i": {"$and": [{"k": ITEM}, {"l": self.decision.list_path}] + self.item_tests}})
+        if self.decision.items is not None:
+            patterns.append({"i": {"$and": [{"k": ITEM}, {"l": self.decision.items}] + self.item_tests}})
         return {"all": patterns}
 
     def place(self, atom: Atom) -> None:
@@ -137,6 +152,9 @@ class _Conjunct:
             self.tests_of(atom.left).append(self.member_test(atom))
         elif atom.op == "any":
             self.tests_of(atom.left).append(self.any_test(atom))
+        elif atom.op == "known":  # a profile value has a fact only when known: its pattern is the test
+            if atom.left.kind != "attr":  # an element's field is in its fact only when known
+                self.item_tests.append({"$ex": {_path(atom.left): 1}})
         else:
             self.place_comparison(atom.op, atom.left, atom.rhs)
 
@@ -175,8 +193,6 @@ class _Conjunct:
         names = list(self.attr_tests)
         if names.index(left.name) < names.index(right.name):
             left, right, op = right, left, _MIRROR[op]
-        if left.name == right.name:
-            raise ValueError("self comparison should have been folded")
         self.attr_tests[left.name].append(_test(op, "v", {self.alias(right.name): "v"}))
 
     def tests_of(self, operand: Operand) -> list[Cond]:
@@ -195,13 +211,34 @@ class _Conjunct:
 _MIRROR = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
+# Limits a condition reaches by its own shape: matched as one value, it no longer does.
+SHAPE_LIMITS = frozenset({"patterns", "cross-terms", "expression-limit", "alpha-stack", "string-size", "number"})
+MAX_REFITS = 8
+
+
+def compile_pack(pack: Pack) -> CompiledProgram:
+    """The pack's conditions lowered and compiled within durable_rules' limits: the conditions whose rules
+    reach a limit of their own shape are lowered again as one value each, until none does (or none can
+    help: the problems left are the pack's, in `problems`)."""
+    whole: set[str] = set()
+    for _ in range(MAX_REFITS):
+        compiled = compile_program(lower_pack(pack, whole))
+        compiled.problems = check_ruleset(compiled.rules)
+        causes = {compiled.names[p.rule][0] for p in compiled.problems
+                  if p.code in SHAPE_LIMITS and p.rule in compiled.names} - whole
+        if not causes:
+            break
+        whole |= causes
+    return compiled
+
+
 def compile_program(program: Program) -> CompiledProgram:
     plan = FactPlan()
     rules: dict[str, dict[str, Any]] = {}
     names: dict[str, tuple[str, int]] = {}
     for key, decision in program.decisions.items():
-        if decision.list_path is not None:
-            plan.items.setdefault(decision.list_path, set())
+        if decision.items is not None:
+            plan.items.setdefault(decision.items, set())
         for index, conjunct in enumerate(decision.conjuncts):
             name = f"{key}|{index}"
             rules[name] = _Conjunct(decision, plan).build(conjunct)
@@ -209,11 +246,12 @@ def compile_program(program: Program) -> CompiledProgram:
     return CompiledProgram(program, rules, plan, names)
 
 
-def item_fact(list_path: str, index: int, element: dict[str, Any], fields: set[str],
+def item_fact(group: str, index: int, element: dict[str, Any], fields: set[str],
               synth: dict[str, Any]) -> dict[str, Any]:
-    """The fact for one element of a list: its matched fields nested by dotted path."""
+    """The fact for one element of a list (in a group of its element facts): its matched fields nested by
+    dotted path."""
     nested = _element(element, fields)
-    fact = {"k": ITEM, "l": list_path, "ix": index, "f": nested}
+    fact = {"k": ITEM, "l": group, "ix": index, "f": nested}
     if synth:
         fact["d"] = {name: encode(value) for name, value in synth.items() if not _unknown(value)}
     return fact
@@ -247,4 +285,5 @@ def _unknown(value: Any) -> bool:
     return value is MISSING or value is NA
 
 
-__all__ = ["CompiledProgram", "FactPlan", "attr_fact", "compile_program", "encode", "item_fact", "Decimal"]
+__all__ = ["CompiledProgram", "FactPlan", "attr_fact", "compile_pack", "compile_program", "encode", "item_fact",
+           "Decimal"]

@@ -41,6 +41,7 @@ How durable builds and evaluates the network (read in rete.c/events.c of 2.0.28)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -379,11 +380,17 @@ def _check_stack(net: _Network, problems: list[LimitProblem]) -> None:
     peak = _stack_peak(net.root, {})
     if peak > MAX_STACK:
         widest = max(_walk(net.root, set()), key=_cosatisfiable)
-        problems.append(LimitProblem(widest.owner or "*",
+        problems.append(LimitProblem(_main_contributor(widest),
                                      f"one fact can satisfy up to {peak} pending tests at once (durable's matching "
                                      f"stack holds 64; limit {MAX_STACK}); the widest node is the test "
                                      f"{widest.op} on {widest.prop!r} with {_cosatisfiable(widest)} co-satisfiable "
                                      "children: fewer conditions on the same kind of fact", "alpha-stack"))
+
+
+def _main_contributor(node: _Node) -> str:
+    """The rule that put most children under a node (the one to simplify first); else the node's own."""
+    owners = Counter(child.owner for child in node.table + node.next_list if child.owner)
+    return owners.most_common(1)[0][0] if owners else (node.owner or "*")
 
 
 def check_ruleset(rules: Any) -> list[LimitProblem]:

@@ -16,14 +16,16 @@ original expression). The differential tests check that both agree.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
 from engine.expr import ast
 from engine.expr import types as T
+from engine.expr.checker import Ref
 from engine.expr.evaluator import compile_expr
 from engine.expr.unparse import unparse
 from engine.pack.model import Expr, Pack, RuleSpec
@@ -54,9 +56,9 @@ class Operand:
 class Atom:
     """One test the network performs. `op` is a comparison, or one of
     'in', 'not in' (constants), 'member', 'not member' (a constant in a list
-    value), 'any', 'met'."""
+    value), 'any', 'met', 'known' (the value is given and applies)."""
 
-    op: str  # a comparison, 'in', 'not in', 'member', 'not member', 'any' or 'met'
+    op: str  # a comparison, 'in', 'not in', 'member', 'not member', 'any', 'met' or 'known'
     left: Operand
     right: Operand | None = None
     consts: tuple[Any, ...] = ()
@@ -78,6 +80,8 @@ class Atom:
             return f"any({self.left.name}, {inner})"
         if self.op == "met":
             return f"{'' if self.met else 'not '}met('{self.rule}')"
+        if self.op == "known":
+            return f"exists({self.left.show()})"
         return f"{self.left.show()} {self.op} {self.rhs.show()}"
 
     @property
@@ -105,6 +109,9 @@ class SynthValue:
     # Written inside a per-element condition but not reading the element: its
     # field depths count that element, so it is evaluated above a placeholder.
     padded: bool = False
+    # Reads met(): computed (and asserted) in the round of this stratum, once the
+    # rules it reads are scored; 0 for values computed before the first round.
+    stratum: int = 0
 
 
 @dataclass(eq=False)
@@ -121,6 +128,9 @@ class Decision:
     # reference backend reads both sides of and/or, so a non-match is explained alike.
     reads: tuple[Operand, ...] = ()
     any_atoms: tuple[Atom, ...] = ()
+    # The element facts a per-element condition matches: those of its list asserted in the first
+    # round, or (when it compares values computed per element from met()) a later round's copy.
+    items: str | None = None
 
     @property
     def key(self) -> str:
@@ -136,6 +146,7 @@ class Program:
     decisions: dict[str, Decision]
     synth: dict[str, SynthValue]
     met_rules: set[str]
+    item_groups: dict[str, tuple[str, int]] = field(default_factory=dict)  # Decision.items -> (list, round)
 
     def decision(self, rule_id: str, name: str) -> Decision | None:
         return self.decisions.get(f"{rule_id}|{name}")
@@ -172,11 +183,14 @@ class _NegationNormalForm:
 
 
 class _Lowerer(_NegationNormalForm):
-    def __init__(self, pack: Pack):
+    def __init__(self, pack: Pack, whole: Collection[str] = ()):
         self.pack = pack
+        self.whole = whole  # keys of the decisions to match as one value computed in Python
         self.synth: dict[str, SynthValue] = {}
         self.synth_by_text: dict[tuple[str | None, str, bool], SynthValue] = {}
         self.met_rules: set[str] = set()
+        self.item_groups: dict[str, tuple[str, int]] = {}
+        self.strata = {rule.id: rule.stratum for rule in pack.rules}
 
     def lower_pack(self) -> Program:
         decisions: dict[str, Decision] = {}
@@ -186,7 +200,7 @@ class _Lowerer(_NegationNormalForm):
             for name, expr in rule.decisions():
                 decision = self.lower(rule, name, expr)
                 decisions[decision.key] = decision
-        return Program(self.pack, decisions, self.synth, self.met_rules)
+        return Program(self.pack, decisions, self.synth, self.met_rules, self.item_groups)
 
     def lower(self, rule: RuleSpec, name: str, expr: Expr) -> Decision:
         decision = Decision(rule.id, name, expr.list_path, expr)
@@ -195,6 +209,8 @@ class _Lowerer(_NegationNormalForm):
         self.current_any: list[Atom] = []
         self.list_path = expr.list_path
         try:
+            if decision.key in self.whole:
+                raise _TooComplex("its durable rules would reach a limit of durable_rules")
             formula = self.nnf(expr.tree, False)
             conjuncts = _dnf(formula)
         except _TooComplex as exc:
@@ -206,7 +222,16 @@ class _Lowerer(_NegationNormalForm):
         decision.synth = tuple(dict.fromkeys(self.current_synth))
         decision.reads = tuple(dict.fromkeys(o for o in self.current_reads if not o.name.startswith("_d")))
         decision.any_atoms = tuple(dict.fromkeys(self.current_any))
+        if decision.list_path is not None:
+            decision.items = self.item_group(decision.list_path, decision.synth)
         return decision
+
+    def item_group(self, list_path: str, synth: tuple[str, ...]) -> str:
+        """The element facts to match: asserted in the round where the last per-element value read is known."""
+        stratum = max((self.synth[name].stratum for name in synth if self.synth[name].list_path), default=0)
+        group = list_path if stratum == 0 else f"{list_path}@{stratum}"
+        self.item_groups[group] = (list_path, stratum)
+        return group
 
     # -- negation normal form -------------------------------------------------------
     def leaf(self, node: ast.Node, negate: bool) -> Formula:
@@ -239,6 +264,8 @@ class _Lowerer(_NegationNormalForm):
         op = FLIP[node.op] if negate else node.op
         if left.kind == "const" and right.kind == "const":
             return ("const", _apply(op, left.value, right.value))
+        if left == right:
+            return _self_comparison(op, left)
         if left.kind == "const":
             left, right, op = right, left, MIRROR[op]
         return Atom(op, left, right)
@@ -273,8 +300,8 @@ class _Lowerer(_NegationNormalForm):
                     return None
                 values.append(operand.value)
             return values
-        if isinstance(node, ast.Path) and node.ref.kind == "param" and isinstance(node.ref.value, list):
-            return list(node.ref.value)
+        if isinstance(node, ast.Path) and _ref(node).kind == "param" and isinstance(_ref(node).value, list):
+            return list(_ref(node).value)
         return None
 
     def call(self, node: ast.Call, negate: bool) -> Atom | None:
@@ -290,7 +317,7 @@ class _Lowerer(_NegationNormalForm):
 
     def any_atom(self, node: ast.Call) -> Atom | None:
         list_node, pred = node.args
-        if not (isinstance(list_node, ast.Path) and list_node.ref.kind == "input"):
+        if not (isinstance(list_node, ast.Path) and _ref(list_node).kind == "input"):
             return None
         element_depth = 1 if self.list_path else 0
         try:
@@ -300,7 +327,7 @@ class _Lowerer(_NegationNormalForm):
             return None
         if constant is not None:
             return None  # trivial predicates are left to Python, which knows the list length
-        atom = Atom("any", Operand("attr", list_node.ref.name), pred=tuple(conjuncts), thunk=compile_expr(node))
+        atom = Atom("any", Operand("attr", _ref(list_node).name), pred=tuple(conjuncts), thunk=compile_expr(node))
         self.current_reads.append(atom.left)
         self.current_any.append(atom)
         return atom
@@ -312,7 +339,7 @@ class _Lowerer(_NegationNormalForm):
         if isinstance(node, ast.Unary) and node.op == "-" and isinstance(node.operand, ast.Literal):
             return Operand("const", value=-node.operand.value)
         if isinstance(node, ast.Path):
-            ref = node.ref
+            ref = _ref(node)
             if ref.kind == "param":
                 return Operand("const", value=ref.value) if ref.value is not None else None
             if ref.kind == "field":
@@ -345,7 +372,9 @@ class _Lowerer(_NegationNormalForm):
         existing = self.synth_by_text.get(key)
         if existing is None:
             name = f"_d{len(self.synth) + 1}"
-            existing = SynthValue(name, text, node, compile_expr(node), list_path, _checked_type(node), padded)
+            stratum = max((self.strata.get(rule_id, 0) + 1 for rule_id in _met_reads(node)), default=0)
+            existing = SynthValue(name, text, node, compile_expr(node), list_path, _checked_type(node), padded,
+                                  stratum)
             self.synth[name] = existing
             self.synth_by_text[key] = existing
         self.current_synth.append(existing.name)
@@ -365,7 +394,10 @@ class _Element(_NegationNormalForm):
 
     def leaf(self, node: ast.Node, negate: bool) -> Formula:
         if isinstance(node, ast.Path) and _checked_type(node) == T.BOOLEAN:
-            return ("atom", Atom("==", self.operand(node), Operand("const", value=not negate)))
+            operand = self.operand(node)
+            if operand.kind == "const":  # a parameter: folded, as outside any()
+                return ("const", bool(operand.value) != negate)
+            return ("atom", Atom("==", operand, Operand("const", value=not negate)))
         if isinstance(node, ast.Binary) and node.op in FLIP and not (_is_null(node.left) or _is_null(node.right)):
             left, right = self.operand(node.left), self.operand(node.right)
             if not (_scalar_node(node.left) and _scalar_node(node.right)):
@@ -388,10 +420,10 @@ class _Element(_NegationNormalForm):
         raise _NotElementLocal()
 
     def operand(self, node: ast.Node) -> Operand:
-        if isinstance(node, ast.Path) and node.ref.kind == "field" and node.ref.depth == self.depth:
-            return Operand("elem", "" if node.ref.name == "it" else node.ref.name)
+        if isinstance(node, ast.Path) and _ref(node).kind == "field" and _ref(node).depth == self.depth:
+            return Operand("elem", "" if _ref(node).name == "it" else _ref(node).name)
         operand = None
-        if isinstance(node, (ast.Literal, ast.Unary)) or (isinstance(node, ast.Path) and node.ref.kind == "param") \
+        if isinstance(node, (ast.Literal, ast.Unary)) or (isinstance(node, ast.Path) and _ref(node).kind == "param") \
                 or (isinstance(node, ast.Call) and node.name == "date"):
             if isinstance(node, ast.Unary) and not isinstance(node.operand, ast.Literal):
                 raise _NotElementLocal()
@@ -401,8 +433,8 @@ class _Element(_NegationNormalForm):
                 operand = Operand("const", value=-cast(ast.Literal, node.operand).value)
             elif isinstance(node, ast.Call):
                 operand = Operand("const", value=_parsed_date(node))
-            elif node.ref.value is not None:
-                operand = Operand("const", value=node.ref.value)
+            elif _ref(node).value is not None:
+                operand = Operand("const", value=_ref(node).value)
         if operand is None:
             raise _NotElementLocal()
         return operand
@@ -414,15 +446,25 @@ def _is_null(node: ast.Node) -> bool:
     return isinstance(node, ast.Literal) and node.value is None
 
 
+def _ref(node: ast.Path) -> Ref:
+    """What the checker resolved a name to: every name of a loaded pack's expressions has been resolved."""
+    if node.ref is None:
+        raise TypeError(f"'{node.dotted}' was not checked")
+    return node.ref
+
+
 def _checked_type(node: ast.Node) -> T.Type:
-    """The type engine.expr.checker left on the node (an attribute the ast classes do not declare)."""
-    checked: Any = node
-    return cast(T.Type, checked.type)
+    """The type the checker gave a node: every node of a loaded pack's expressions has one."""
+    if node.type is None:
+        raise TypeError(f"{type(node).__name__} at {node.start} was not checked")
+    return node.type
 
 
-def _parsed_date(call: ast.Call) -> Any:
-    """The date of date('YYYY-MM-DD'), parsed by its checker (an attribute the ast classes do not declare)."""
-    argument: Any = call.args[0]
+def _parsed_date(call: ast.Call) -> dt.date:
+    """The date of date('YYYY-MM-DD'): the checker parsed its literal argument."""
+    argument = call.args[0]
+    if not isinstance(argument, ast.Literal) or argument.parsed_date is None:
+        raise TypeError("date() was not checked")
     return argument.parsed_date
 
 
@@ -442,11 +484,25 @@ def _apply(op: str, a: Any, b: Any) -> bool:
     return bool(_COMPARE[op](a, b))
 
 
+def _self_comparison(op: str, operand: Operand) -> Atom | Formula:
+    """A value compared with itself: true where it is known (== <= >=), never true otherwise; where it
+    is missing or n/a the answer is unknown, as the interpreter says (the network cannot tell false
+    from unknown: explaining a non-match asks the interpreter)."""
+    if op in ("==", "<=", ">="):
+        return Atom("known", operand)
+    return ("const", False)
+
+
+def _met_reads(node: ast.Node) -> list[str]:
+    """The rules an expression reads with met('X')."""
+    return [cast(ast.Literal, child.args[0]).value for child in ast.walk(node)
+            if isinstance(child, ast.Call) and child.name == "met"]
+
+
 def _reads_subject(node: ast.Node) -> bool:
     """Does the expression read a field of the element being assessed (depth 0)?"""
     for child in ast.walk(node):
-        if isinstance(child, ast.Path) and child.ref is not None and child.ref.kind == "field" \
-                and child.ref.depth == 0:
+        if isinstance(child, ast.Path) and _ref(child).kind == "field" and _ref(child).depth == 0:
             return True
     return False
 
@@ -491,8 +547,9 @@ def _simplify(conjuncts: list[Conjunct]) -> tuple[list[Conjunct], bool | None]:
     return cleaned, None
 
 
-def lower_pack(pack: Pack) -> Program:
-    return _Lowerer(pack).lower_pack()
+def lower_pack(pack: Pack, whole: Collection[str] = ()) -> Program:
+    """The pack's conditions as the network matches them; those in `whole` (decision keys) as one value each."""
+    return _Lowerer(pack, whole).lower_pack()
 
 
 __all__ = ["Atom", "Decision", "Operand", "Program", "SynthValue", "lower_pack", "Decimal"]
