@@ -10,40 +10,29 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from markdown_it import MarkdownIt  # rich's Markdown parser: links and headings as GitHub reads them
 
 from engine.authoring.catalog.render import slug
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", ROOT / "examples" / "README.md", *(ROOT / "docs").rglob("*.md")])
-
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+\1")
-_INLINE = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_HTML_ANCHOR = re.compile(r"<a\s+(?:id|name)=\"([^\"]+)\"")
+MARKDOWN = MarkdownIt("commonmark").enable("table")
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # https:, mailto:, ...
 
 
-def prose_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, text) of the lines outside fenced code blocks."""
-    lines, fenced = [], False
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced:
-            lines.append((number, line))
-    return lines
+@cache
+def tokens(path: Path) -> list:
+    return MARKDOWN.parse(path.read_text(encoding="utf-8"))
 
 
 def links(path: Path) -> list[tuple[int, str]]:
+    """(line, target) of every link and image of a page (code blocks and code spans hold none)."""
     found = []
-    for number, line in prose_lines(path):
-        text = _CODE_SPAN.sub("", line)
-        found += [(number, target) for target in _INLINE.findall(text)]
-        definition = _DEFINITION.match(text)
-        if definition:
-            found.append((number, definition.group(1)))
+    for token in tokens(path):
+        for child in token.children or []:
+            target = child.attrGet("href") if child.type == "link_open" else child.attrGet("src")
+            if child.type in ("link_open", "image") and isinstance(target, str):
+                found.append(((token.map or [0])[0] + 1, target))
     return found
 
 
@@ -52,12 +41,12 @@ def anchors(path: Path) -> frozenset[str]:
     """The anchors of a page's headings, as GitHub makes them (a repeated heading gets -1, -2, ...)."""
     seen: dict[str, int] = {}
     found = set()
-    for _, line in prose_lines(path):
-        found.update(_HTML_ANCHOR.findall(line))
-        heading = _HEADING.match(line)
-        if not heading:
+    items = tokens(path)
+    for opening, inline in zip(items, items[1:], strict=False):
+        if opening.type != "heading_open":
             continue
-        base = slug(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.group(2)))
+        text = "".join(child.content for child in inline.children or [] if child.type in ("text", "code_inline"))
+        base = slug(text)
         count = seen.get(base, 0)
         seen[base] = count + 1
         found.add(base if count == 0 else f"{base}-{count}")
