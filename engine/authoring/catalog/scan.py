@@ -107,7 +107,6 @@ class Module:
     file: str
     tree: ast.Module
     imported: dict[str, str] = field(default_factory=dict)  # local name -> module it comes from
-    defined: set[str] = field(default_factory=set)  # top-level functions and classes (any depth of classes)
     functions: dict[str, list[Function]] = field(default_factory=dict)
     methods: dict[str, set[str]] = field(default_factory=dict)  # class -> its methods
 
@@ -146,8 +145,6 @@ def _read_module(path: Path, top: Path) -> Module:
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 module.imported[alias.asname or alias.name] = node.module
-        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            module.defined.add(node.name)
     return module
 
 
@@ -218,8 +215,8 @@ def _argument(call: Call, emitter: Emitter, lengths: _Lengths) -> ast.expr | Non
     for arg in call.node.args:
         if isinstance(arg, ast.Starred):
             size = lengths.of(arg.value, call)
-            if size is None:
-                return arg  # unresolved: the code's position is not known
+            if size is None or position + size > emitter.index:
+                return arg  # unresolved: the code's position is not known, or the code is inside the tuple
             position += size
         elif position == emitter.index:
             return arg
@@ -304,9 +301,7 @@ class _Resolver:
             found.unresolved += inner.unresolved + ([expr] if inner.literals else [])
         elif isinstance(expr, ast.Name):
             found.add(self._name(expr, depth))
-        elif isinstance(expr, ast.Starred):
-            found.unresolved.append(expr)  # a `*tuple` of unknown length before the code
-        else:
+        else:  # an f-string, a call, a `*tuple` hiding the code's position: say so rather than guess
             found.unresolved.append(expr)
         return found
 
