@@ -1,8 +1,9 @@
 """Generate reference sections of the documentation, and the shipped packs' score sheets, from the code.
 
 `python -m engine.authoring.docs` rewrites the generated parts of docs/**/*.md (between
-`<!-- generated:NAME -->` and `<!-- end:NAME -->`) and each shipped pack's
-SCORESHEET.md / SCORESHEET.en.md; the test suite fails when any is stale.
+`<!-- generated:NAME -->` and `<!-- end:NAME -->`), the generated files (the Report's JSON Schema,
+docs/reference/report.schema.json) and each shipped pack's SCORESHEET.md / SCORESHEET.en.md; the test
+suite fails when any is stale.
 """
 
 from __future__ import annotations
@@ -45,8 +46,34 @@ def _function_reference() -> str:
     return function_reference()
 
 
+def _diagnostics() -> str:
+    from engine.authoring.catalog.render import diagnostics_reference
+
+    return diagnostics_reference()
+
+
+def _api() -> str:
+    from engine.authoring.api_reference import api_reference
+
+    return api_reference()
+
+
+def _report_model() -> str:
+    from engine.authoring.report_reference import report_reference
+
+    return report_reference()
+
+
 SECTIONS = {"functions": functions_table, "pack-keys": _pack_keys, "case-keys": _case_keys,
-            "function-reference": _function_reference}
+            "function-reference": _function_reference, "diagnostics": _diagnostics, "api": _api,
+            "report-model": _report_model}
+
+
+def generated_files() -> dict[Path, str]:
+    """Files the generator writes whole: path -> content."""
+    from engine.authoring.report_reference import report_schema_text
+
+    return {DOCS / "reference" / "report.schema.json": report_schema_text()}
 
 
 def regenerate(text: str) -> str:
@@ -77,7 +104,7 @@ def stale() -> dict[Path, str]:
         new = regenerate(old)
         if new != old:
             found[path] = new
-    for path, new in score_sheets().items():
+    for path, new in {**generated_files(), **score_sheets()}.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != new:
             found[path] = new
     return found
