@@ -219,3 +219,30 @@ def test_a_shipped_packs_id_is_accepted_wherever_a_pack_directory_is(tmp_path, m
         assert result.exit_code == 0, (args, result.stdout, result.stderr)
     typo = runner.invoke(app, ["profile", "init", "--pack", "comunity"])
     assert typo.exit_code == 2 and "hint: did you mean 'community'?" in typo.stderr
+
+
+def test_a_failed_threshold_says_which_and_by_how_much(tmp_path):
+    below = run(STRONG, "--pack", DEMO, "--fail-under", "80", "--backend", "reference")
+    assert below.exit_code == 1
+    assert "[demo] total 76.94 is below --fail-under 80, 3.06 short" in below.stderr
+    veto = tmp_path / "veto.yaml"
+    veto.write_text("profile: {year: 2024}\nincidents: {cult: 1}\n", encoding="utf-8")
+    vetoed = run(str(veto), "--pack", DEMO, "--fail-on-veto", "--backend", "reference")
+    assert vetoed.exit_code == 1 and "veto V.cult applies (--fail-on-veto)" in vetoed.stderr
+    passed = run(STRONG, "--pack", DEMO, "--fail-under", "70", "--fail-on-veto", "--backend", "reference")
+    assert passed.exit_code == 0 and "fail" not in passed.stderr
+
+
+def test_as_of_judges_waivers_on_a_given_date(tmp_path):
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text("waivers:\n  - {rule: D1.homes, profile: demo-strong, justification: 批复, approver: 区委, "
+                       "expires: 2024-06-30}\n", encoding="utf-8")
+    common = [STRONG, "--pack", DEMO, "--backend", "reference", "--waivers", str(waivers), "--format", "json"]
+    by_period = run(*common)  # judged on the period's last day, 2024-12-31: expired
+    assert json.loads(by_period.stdout)["results"][0]["waivers"] == []
+    assert "warning[waiver-expired]" in by_period.stderr and "before 2024-12-31" in by_period.stderr
+    mid_year = run(*common, "--as-of", "2024-06-30")
+    [waiver] = json.loads(mid_year.stdout)["results"][0]["waivers"]
+    assert waiver["judged_on"] == "2024-06-30"
+    bad = run(*common, "--as-of", "2024/06/30")
+    assert bad.exit_code == 2 and "--as-of expects a date written YYYY-MM-DD" in bad.stderr

@@ -142,7 +142,7 @@ def test_ci_script_threshold_and_language(repo):
     comment = (repo / "out.md").read_text(encoding="utf-8")
     assert "## Assessment of the changed profiles" in comment
     assert "### Profiles below the threshold\n\n```text\nprofiles/weak.yaml: [demo] total 2.72 is below " \
-           "--fail-under 60\n```" in comment
+           "--fail-under 60, 57.28 short\n```" in comment
     assert "profiles/示范社区.yaml: [" not in comment  # 76.94: not below
     assert "### 示范社区 — Demo community assessment (test pack)" in comment  # both reports, in English
     assert "### 薄弱社区 — Demo community assessment (test pack)" in comment

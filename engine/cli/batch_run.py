@@ -5,6 +5,7 @@ Imported only for a batch, so `assess profile.yaml` never loads multiprocessing.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from engine.cli.common import (
     usage_error,
     write_output,
 )
+from engine.cli.thresholds import Thresholds, row_failures
 
 if TYPE_CHECKING:
     from engine.pack.model import Pack
@@ -32,15 +34,15 @@ SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "text
 
 
 def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path | None, packs: list[Path] | None,
-                sets: list[str] | None, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool,
-                baseline: Path | None, waivers: list[Path] | None, adjustments: list[Path] | None, backend: str,
+                sets: list[str] | None, thresholds: Thresholds, baseline: Path | None,
+                waivers: list[Path] | None, adjustments: list[Path] | None, as_of: dt.date | None, backend: str,
                 jobs: int | None, timeout: float | None, output_dir: Path | None, summary_format: str | None,
                 quotas: list[str]) -> int:
     from engine.batch.ranking import parse_quota
     from engine.batch.run import BatchOptions, find_profiles, run_batch
     from engine.report.summary.render import render_summary
 
-    if fail_on_regression and baseline is None:
+    if thresholds.fail_on_regression and baseline is None:
         usage_error("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
     shape = summary_format or SUFFIX_FORMATS.get(output.suffix.lower() if output else "", "text")
     if shape == "xlsx" and output is None:
@@ -48,7 +50,7 @@ def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path 
     parsed_quotas = [parse_quota(q) for q in quotas]
     files = find_profiles(args)
     params = parse_sets(sets or [])
-    review = load_review(waivers, adjustments, _packs_to_check(packs)) if waivers or adjustments else None
+    review = load_review(waivers, adjustments, _packs_to_check(packs), as_of) if waivers or adjustments else None
     previous = None
     if baseline is not None:
         from engine.review.baseline import Baseline
@@ -64,7 +66,7 @@ def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path 
         summary = run_batch(files, options, on_result=tick).summary
     _say_errors(summary)
     write_output(render_summary(summary, shape, lang), output)
-    failed = _thresholds(summary, fail_under, fail_on_veto, fail_on_regression)
+    failed = _thresholds(summary, thresholds)
     statuses = {e.status for e in summary.errors}
     if statuses & {"crashed", "timeout", "error"}:
         return EXIT_INTERNAL
@@ -92,26 +94,15 @@ def _say_errors(summary: Summary) -> None:
             typer.echo(f"{error.file}: error[{error.status}]: {error.reason}", err=True)
 
 
-def _thresholds(summary: Summary, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool) -> bool:
-    """Say on stderr which profiles fail the thresholds asked for; True if any does."""
-    from engine.report.numbers import num
-
+def _thresholds(summary: Summary, thresholds: Thresholds) -> bool:
+    """Say on stderr which profiles fail the thresholds asked for, and by how much; True if any does."""
     failed = False
     for group in summary.groups:
         for row in group.rows:
-            reasons = []
-            if fail_under is not None and row.total < fail_under:
-                reasons.append(f"total {num(row.total)} is below --fail-under {num(fail_under)}")
-            if fail_on_veto and row.vetoes:
-                reasons.append("veto " + ", ".join(v.rule for v in row.vetoes))
-            if fail_on_regression and row.baseline is not None and row.baseline.regression:
-                b = row.baseline
-                reasons.append(f"regression: total {num(b.total_before)} → {num(row.total)}, grade "
-                               f"{b.grade_before} → {row.computed_grade or row.grade}"
-                               + (f", new veto {', '.join(b.new_vetoes)}" if b.new_vetoes else ""))
-            if reasons:
+            line = row_failures(row, group.pack, thresholds)
+            if line is not None:
                 failed = True
-                typer.echo(f"{row.file}: [{group.pack}] " + "; ".join(reasons), err=True)
+                typer.echo(line, err=True)
     return failed
 
 

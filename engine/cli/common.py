@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ from engine.errors import Diagnostic, EngineError, UsageError
 
 if TYPE_CHECKING:
     from engine.pack.model import Pack
+    from engine.report.model import DiagnosticOut
     from engine.review.apply import Review
 
 EXIT_OK, EXIT_BELOW, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
@@ -95,8 +97,9 @@ def usage_error(option: str, message: str, hint: str | None = None) -> NoReturn:
 
 
 def load_review(waivers: Sequence[Path] | None, adjustments: Sequence[Path] | None,
-                packs: list[Pack]) -> Review | None:
-    """The waivers and adjustments given, checked against the packs (unknown rules: exit 2); expiries said once."""
+                packs: list[Pack], as_of: dt.date | None = None) -> Review | None:
+    """The waivers and adjustments given, checked against the packs (unknown rules: exit 2); with --as-of,
+    the waivers expired on that date said once (without it, each profile's period decides, in its report)."""
     if not waivers and not adjustments:
         return None
     from engine.review.adjustments import AdjustmentSet
@@ -104,8 +107,26 @@ def load_review(waivers: Sequence[Path] | None, adjustments: Sequence[Path] | No
     from engine.review.waivers import WaiverSet
 
     review = Review(waivers=WaiverSet.load(list(waivers)) if waivers else None,
-                    adjustments=AdjustmentSet.load(list(adjustments)) if adjustments else None)
+                    adjustments=AdjustmentSet.load(list(adjustments)) if adjustments else None, as_of=as_of)
     review.check(packs)
     for warning in review.expired():
         typer.echo(warning.format(), err=True)
     return review
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    """--as-of YYYY-MM-DD: the date waivers' expiry is judged on."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        usage_error("--as-of", f"--as-of expects a date written YYYY-MM-DD, got {value!r}",
+                    hint="e.g. --as-of 2024-12-31")
+
+
+def say_warnings(diagnostics: Sequence[Diagnostic | DiagnosticOut]) -> None:
+    """The warnings of a report on stderr too, where a pipeline's log shows them (compiler style)."""
+    for d in diagnostics:
+        shown = d if isinstance(d, Diagnostic) else Diagnostic(**d.model_dump())
+        typer.echo(shown.format(), err=True)

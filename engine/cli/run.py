@@ -14,6 +14,7 @@ baseline (--fail-on-regression); 0 otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import os
 from enum import Enum
@@ -28,13 +29,16 @@ from engine.cli.common import (
     EXIT_OK,
     guarded,
     load_review,
+    parse_as_of,
     parse_sets,
     require_output,
+    say_warnings,
     usage_error,
     write_output,
 )
 from engine.cli.main import app
 from engine.cli.settings import with_configured_parameters
+from engine.cli.thresholds import Thresholds, report_failures
 
 if TYPE_CHECKING:
     from engine.report.model import Report
@@ -75,6 +79,8 @@ def run(
     adjustments: list[Path] | None = typer.Option(None, "--adjustments",
                                                      help="A file of reviewer adjustments, 酌情扣分/加分 (YAML; "
                                                           "repeatable)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Judge waivers' expiry on this date (YYYY-MM-DD). "
+                                     "Default: the last day of each profile's assessment period."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend",
                                           help="Matching backend: durable (default where installed) or reference."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,
@@ -99,8 +105,9 @@ def run(
                             else "for several formats, write a batch: --output-dir DIR")
             fmt_one = formats[0] if formats else ReportFormat.text.value
             require_output(fmt_one, output)
-            code = _assess_one(profiles[0], fmt_one, lang.value, output, packs, sets, fail_under, fail_on_veto,
-                               fail_on_regression, baseline, waivers, adjustments, backend.value)
+            code = _assess_one(profiles[0], fmt_one, lang.value, output, packs, sets,
+                               Thresholds(fail_under, fail_on_veto, fail_on_regression), baseline, waivers,
+                               adjustments, parse_as_of(as_of), backend.value)
             if code:
                 raise typer.Exit(code)
 
@@ -116,8 +123,9 @@ def run(
                         hint="give --output-dir DIR, or choose the summary's format with --summary-format")
         code = assess_many(
             [str(p) for p in profiles], formats=formats or ["text"], lang=lang.value, output=output, packs=packs,
-            sets=sets, fail_under=fail_under, fail_on_veto=fail_on_veto, fail_on_regression=fail_on_regression,
-            baseline=baseline, waivers=waivers, adjustments=adjustments, backend=backend.value, jobs=jobs,
+            sets=sets, thresholds=Thresholds(fail_under, fail_on_veto, fail_on_regression),
+            baseline=baseline, waivers=waivers, adjustments=adjustments, as_of=parse_as_of(as_of),
+            backend=backend.value, jobs=jobs,
             timeout=timeout or None, output_dir=output_dir,
             summary_format=summary_format.value if summary_format else None, quotas=quota or [])
         if code:
@@ -146,18 +154,17 @@ def _is_batch(profiles: list[Path], output_dir: Path | None, summary_format: Sum
 
 
 def _assess_one(profile: Path, fmt: str, lang: str, output: Path | None, packs: list[Path] | None,
-                sets: list[str] | None, fail_under: float | None, fail_on_veto: bool, fail_on_regression: bool,
-                baseline: Path | None, waivers: list[Path] | None, adjustments: list[Path] | None,
-                backend: str) -> int:
+                sets: list[str] | None, thresholds: Thresholds, baseline: Path | None, waivers: list[Path] | None,
+                adjustments: list[Path] | None, as_of: dt.date | None, backend: str) -> int:
     from engine.api.engine import Engine
     from engine.pack.discovery import packs_for_profile
     from engine.report import render
 
-    if fail_on_regression and baseline is None:
+    if thresholds.fail_on_regression and baseline is None:
         usage_error("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
     dirs = list(packs) if packs else packs_for_profile(profile)
     engine = Engine.from_dirs(dirs, params=parse_sets(sets or []), backend=backend)
-    review = load_review(waivers, adjustments, engine.packs)
+    review = load_review(waivers, adjustments, engine.packs, as_of)
     previous = None
     if baseline is not None:
         from engine.review.baseline import Baseline
@@ -167,10 +174,12 @@ def _assess_one(profile: Path, fmt: str, lang: str, output: Path | None, packs: 
     if previous is not None:
         compare_with(report, previous)
     write_output(render(report, fmt, lang), output)
-    below = fail_under is not None and any(r.total < fail_under for r in report.results)
-    vetoed = fail_on_veto and any(r.vetoes for r in report.results)
-    regressed = fail_on_regression and report.baseline is not None and report.baseline.regression
-    return EXIT_BELOW if below or vetoed or regressed else EXIT_OK
+    if output is not None or fmt != "text":  # a text report on the terminal shows them already (提示)
+        say_warnings(report.warnings)
+    failures = report_failures(report, thresholds)
+    for line in failures:
+        typer.echo(line, err=True)
+    return EXIT_BELOW if failures else EXIT_OK
 
 
 def compare_with(report: Report, previous: Baseline) -> None:
