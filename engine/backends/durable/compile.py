@@ -1,6 +1,6 @@
 """Compile a lowered program into a durable_rules ruleset (JSON) and a fact plan.
 
-Facts (entity-attribute-value layout, as DURABLE_RULES.md §12 recommends):
+Facts (entity-attribute-value layout, as docs/explanation/durable-rules.md §10 explains):
 
     {k: 'a', p: 'party_members.total', v: 78}              one per profile value matched
     {k: 'a', p: 'venue.homes', v: ['党员之家', ...], n: 3}   a list value (n = its length)

@@ -1,6 +1,6 @@
 """JSON as durable_rules must read it: facts and rulesets (pure Python, imports nothing from durable).
 
-durable's JSON reader has its own ideas (DURABLE_RULES.md §3, §8), so we never
+durable's JSON reader has its own ideas (docs/explanation/durable-rules.md §3, §8), so we never
 hand it what `json.dumps` writes by default:
 
 - numbers are never written with an exponent (durable's batch reader stops

@@ -1,4 +1,4 @@
-"""The structural rewrites the runtime applies to every ruleset (DURABLE_RULES.md §8.2).
+"""The structural rewrites the runtime applies to every ruleset (docs/explanation/durable-rules.md §8.2).
 
 Flattened `$and`s, cross-fact terms before any group, an always-true `_t` term
 closing every joining pattern, `$iany` split over an `$or` of different

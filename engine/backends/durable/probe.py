@@ -1,7 +1,7 @@
 """Register a ruleset in a throwaway process first: a C hang or crash there costs the child, not us.
 
 durable_rules hangs (holding the GIL) or crashes on some rulesets at
-registration (DURABLE_RULES.md §8.3, §8.4). Static checks refuse the known
+registration (docs/explanation/durable-rules.md §8.3, §8.4). Static checks refuse the known
 cases; the probe catches the rest. A success is remembered in memory and on
 disk (per ruleset text and durable build), so each ruleset is probed once.
 """

@@ -8,7 +8,7 @@ registrations, the fact id table, the session counter and lock, and the
 `Workarounds` it applies. Production uses `DEFAULT_RUNTIME` with every
 workaround; tests build runtimes without one to show what it prevents.
 
-The workarounds (DURABLE_RULES.md §8/§12), by their `Workarounds` field:
+The workarounds (docs/explanation/durable-rules.md §8, §10), by their `Workarounds` field:
 
 - sentinel   an `__end__` rule (pri 65535) and a sentinel fact asserted last in
              every batch, so an action always starts and the session's action

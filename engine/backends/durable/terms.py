@@ -1,7 +1,7 @@
 """What durable_rules can take: constants, property names, condition terms and facts.
 
 Pure Python. The limits and encodings here were read in durable_rules 2.0.28's C
-sources and verified on this machine (DURABLE_RULES.md §3, §7, §8); the network
+sources and verified on this machine (docs/explanation/durable-rules.md §3, §7, §8); the network
 model that uses them is in limits.py.
 """
 
@@ -236,7 +236,7 @@ def _test(op: str, body: Any, aliases: tuple[str, ...], where: str, refs: set[st
         if not stats.get("check", True):  # hardening a deliberately unchecked ruleset (probe tests)
             return "simple"
         raise _Bad("regex", f"{where}: {op} is not used: durable's regex engine crashes, hangs or mis-matches "
-                            "(DURABLE_RULES.md §8); the engine matches patterns in Python")
+                            "(docs/explanation/durable-rules.md §8.3); the engine matches patterns in Python")
     kind = _operand(value, aliases, where, refs)
     if element and kind != "const":
         raise _Bad("iany-shape", f"{where}: inside $iany/$iall only constants can be compared")
