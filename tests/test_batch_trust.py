@@ -104,7 +104,7 @@ def start_batch(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, Path]:
     deadline = time.monotonic() + 60
     while not (out / "e.json").exists() and time.monotonic() < deadline and batch.poll() is None:
         time.sleep(0.05)
-    time.sleep(0.3)  # the worker is on h.yaml now
+    time.sleep(1.0)  # e.yaml's result has reached the batch; the worker is on h.yaml
     return batch, out, summary
 
 
