@@ -8,7 +8,7 @@ import stat
 import pytest
 
 from engine.report import output as fsutil
-from engine.report.output import atomic_write_bytes, atomic_write_text
+from engine.report.output import OutputError, atomic_write_bytes, atomic_write_text
 
 
 def _leftovers(directory) -> list[str]:
@@ -62,7 +62,7 @@ def test_failure_during_replace_removes_temp_and_keeps_old(tmp_path, monkeypatch
         raise OSError("disk on fire")
 
     monkeypatch.setattr(fsutil.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk on fire"):
+    with pytest.raises(OutputError, match="disk on fire"):
         atomic_write_bytes(target, b"new content")
     assert target.read_bytes() == b"old"
     assert _leftovers(tmp_path) == []
@@ -73,14 +73,14 @@ def test_failure_during_write_removes_temp(tmp_path, monkeypatch):
         raise OSError("no space left")
 
     monkeypatch.setattr(fsutil.os, "fsync", broken_fsync)
-    with pytest.raises(OSError, match="no space"):
+    with pytest.raises(OutputError, match="no space"):
         atomic_write_bytes(tmp_path / "new.txt", b"data")
     assert not (tmp_path / "new.txt").exists()
     assert _leftovers(tmp_path) == []
 
 
 def test_missing_directory_raises_and_creates_nothing(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(OutputError, match="the folder .*such does not exist"):
         atomic_write_bytes(tmp_path / "no" / "such" / "f.txt", b"x")
     assert os.listdir(tmp_path) == []
 

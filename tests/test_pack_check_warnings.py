@@ -212,3 +212,50 @@ def test_shipped_packs_check_without_errors(pack_dir):
     assert not [d for d in diagnostics if d.severity == "error"], [d.format() for d in diagnostics]
     assert not [d for d in diagnostics if d.code in ("rule-untested", "weights-total", "points-weight",
                                                        "grade-unreachable", "quote-not-found")]
+
+
+# -- sources stay inside the pack and ASSESS_SOURCE_PATH -----------------------------------------------------
+
+def secret_document(tmp_path: Path) -> Path:
+    """A file outside the pack holding both quoted sentences: a check that read it would find every quote."""
+    secret = tmp_path / "secret" / "private.txt"
+    secret.parent.mkdir()
+    secret.write_text("得分达到合格线。这句话不在细则里。\n", encoding="utf-8")
+    return secret
+
+
+def point_source_at(pack: Path, file: str) -> None:
+    manifest = pack / "pack.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("file: sheet.txt", f"file: '{file}'"),
+                        encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["absolute", "dot-dot", "symlink"])
+def test_a_source_outside_the_pack_is_an_error_and_never_read(pack, tmp_path, how):
+    secret = secret_document(tmp_path)
+    if how == "absolute":
+        file = str(secret)
+    elif how == "dot-dot":
+        file = "../secret/private.txt"
+    else:
+        (pack / "sources").mkdir()
+        (pack / "sources" / "link.txt").symlink_to(secret)
+        file = "sources/link.txt"
+    point_source_at(pack, file)
+    result = runner.invoke(app, ["pack", "check", str(pack)])
+    assert result.exit_code == 2, result.stdout
+    manifest = pack / "pack.yaml"
+    line = next(i for i, t in enumerate(manifest.read_text(encoding="utf-8").splitlines(), 1) if "file:" in t)
+    col = manifest.read_text(encoding="utf-8").splitlines()[line - 1].index("'") + 1
+    assert f"{manifest}:{line}:{col}: error[source-outside]: source 'sheet': {file} " in result.stdout
+    assert "ASSESS_SOURCE_PATH" in result.stdout
+    # nothing is told about the file's text: neither that a quote is there nor that one is not
+    assert "quote-not-found" not in result.stdout and "quote-unchecked" not in result.stdout
+
+
+def test_a_source_on_assess_source_path_is_read(pack, tmp_path, monkeypatch):
+    secret = secret_document(tmp_path)
+    point_source_at(pack, "private.txt")
+    monkeypatch.setenv(SOURCE_PATH_ENV, str(secret.parent))
+    found = by_code(pack)
+    assert "source-outside" not in found and "quote-not-found" not in found  # both quotes are in it

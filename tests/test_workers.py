@@ -7,11 +7,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from engine.batch.workers import Failure, SetupFailed, WorkerPool, exit_reason
+from engine.batch.workers import Failure, SetupFailed, WorkerPool, exit_reason, untimed
 from engine.errors import Diagnostic, PackError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,23 @@ def handle(state: dict, task):
     if task == "die":
         os._exit(7)
     return task + state["offset"], state["pid"]
+
+
+def handle_with_setup(state: dict, task: tuple[float, float]):
+    """Sleep task[0] seconds as set-up (untimed), then task[1] seconds as the task's own work."""
+    with untimed():
+        time.sleep(task[0])
+    time.sleep(task[1])
+    return task
+
+
+def test_set_up_inside_a_task_is_charged_to_no_task_but_has_its_own_limit():
+    pool = WorkerPool(setup, (0,), handle_with_setup, jobs=1, timeout=0.5, setup_timeout=1.0)
+    got = dict(pool.run([(0.8, 0.2), (2.0, 0.0)]))
+    assert got[0] == (0.8, 0.2)  # 1 s in all, 0.2 s of it its own: within its 0.5 s
+    assert got[1] == Failure("timeout", "the set-up of its packs was not done after 1 s; the worker was killed")
+    with untimed():  # outside a worker's task: nothing to tell
+        pass
 
 
 def test_results_come_back_for_every_task_with_failures_in_place():

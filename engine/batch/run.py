@@ -15,11 +15,16 @@ only a compact summary row per profile and pack comes back. Summaries are
 identical whatever the number of workers: rows are ranked, errors listed in
 input order.
 
+A worker's time compiling packs it had not needed yet (without `packs`, the
+first profile of each subject) is set-up, charged to no profile's timeout:
+a timeout is the profile's own time.
+
 Test hook (tests only): the environment variable ASSESS_TEST_FAULT, read by
 a worker when it starts, makes it fail on purpose for named profile files —
 `crash=a.yaml,b.yaml;hang=c.yaml;raise=d.yaml` (SIGSEGV, sleep for an hour,
-raise RuntimeError). It is never set in normal use; when it is unset the only
-cost is one test of an empty dict per profile.
+raise RuntimeError) — and `slow-packs=SECONDS` makes every engine a worker
+builds take that much longer. It is never set in normal use; when it is unset
+the only cost is one test of an empty dict per profile.
 """
 
 from __future__ import annotations
@@ -34,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.ranking import Quota, apply_quotas, check_quotas, rank
-from engine.batch.workers import Failure, SetupFailed, WorkerPool
+from engine.batch.workers import Failure, SetupFailed, WorkerPool, untimed
 from engine.errors import Diagnostic, EngineError, InputError, PackError, UsageError
 from engine.expr.values import engine_arithmetic
 from engine.report.model import DiagnosticOut, EngineInfo, Report
+from engine.report.output import OutputError
 from engine.report.summary.model import ErrorEntry, Summary, SummaryGroup, SummaryRow
 from engine.version import __version__
 
@@ -174,7 +180,9 @@ def _make_dir(path: str) -> None:
 
 
 def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOptions) -> Summary:
-    groups: dict[str, SummaryGroup] = {}
+    # A worker describes a pack with the first profile it assesses, which need not come first in input order
+    # (the rest of a chunk whose worker failed is run later, by a worker that described its packs before).
+    groups = {group.pack: group for outcome in done.values() if isinstance(outcome, Done) for group in outcome.groups}
     errors: list[ErrorEntry] = []
     backend = None
     for index, file in enumerate(files):
@@ -184,8 +192,6 @@ def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOp
             reason = failure.reason if failure.kind != "error" else f"internal error: {failure.reason}"
             errors.append(ErrorEntry(file=file, status=failure.kind, reason=reason))
             continue
-        for group in outcome.groups:
-            groups.setdefault(group.pack, group)
         for pack_id, row in outcome.rows:
             groups[pack_id].rows.append(row)
         if outcome.error is not None:
@@ -227,14 +233,19 @@ class _State:
         self.config = config
         self.engines: dict[tuple[str, ...], Any] = {}
         self.described: set[str] = set()
-        self.faults = _test_faults()
+        self.faults, self.slow_packs = _test_faults()
 
     def engine(self, dirs: Sequence[str | os.PathLike[str]]) -> Any:
+        """The engine of these packs, built the first time: set-up, outside the profile's timeout."""
         from engine.api.engine import Engine
 
         key = tuple(str(d) for d in dirs)
         if key not in self.engines:
-            self.engines[key] = Engine.from_dirs(list(key), params=self.config.params, backend=self.config.backend)
+            with untimed():
+                if self.slow_packs:
+                    time.sleep(self.slow_packs)
+                self.engines[key] = Engine.from_dirs(list(key), params=self.config.params,
+                                                     backend=self.config.backend)
         return self.engines[key]
 
 
@@ -273,8 +284,15 @@ def _assess(state: _State, task: Task) -> Done:
         record = config.baseline.find(report)
         if record is not None:
             report.baseline = compare(report, record)
-    outputs = _write_reports(report, config.output_dir, task.stem, config) if config.output_dir else []
     done.backend = report.engine.backend
+    try:
+        outputs = _write_reports(report, config.output_dir, task.stem, config) if config.output_dir else []
+    except OutputError as exc:  # a full disk, a read-only folder: said for this profile, never an internal error
+        from engine.errors import display_path
+
+        done.error = ErrorEntry(file=display_path(Path(task.path)), status="unwritten",
+                                reason=f"{exc.diagnostics[0].file}: {exc.diagnostics[0].message}")
+        return done
     done.rows = rows_of(report, outputs)
     for pack in engine.packs:
         if pack.id not in state.described:
@@ -286,7 +304,7 @@ def _assess(state: _State, task: Task) -> Done:
 
 def _write_reports(report: Report, directory: str, stem: str, config: _Config) -> list[str]:
     from engine.report import render
-    from engine.report.output import atomic_write_bytes, atomic_write_text
+    from engine.report.output import atomic_write_bytes, atomic_write_text  # OutputError on failure
 
     written = []
     for fmt in config.formats:
@@ -300,14 +318,19 @@ def _write_reports(report: Report, directory: str, stem: str, config: _Config) -
     return written
 
 
-def _test_faults() -> dict[str, str]:
-    """ASSESS_TEST_FAULT='crash=a.yaml;hang=b.yaml' → {'a.yaml': 'crash', 'b.yaml': 'hang'} (tests only)."""
+def _test_faults() -> tuple[dict[str, str], float]:
+    """ASSESS_TEST_FAULT='crash=a.yaml;hang=b.yaml;slow-packs=2' → ({'a.yaml': 'crash', 'b.yaml': 'hang'}, 2.0)
+    (tests only)."""
     faults = {}
+    slow_packs = 0.0
     for part in filter(None, os.environ.get(FAULT_VARIABLE, "").split(";")):
         action, _, names = part.partition("=")
+        if action.strip() == "slow-packs":
+            slow_packs = float(names)
+            continue
         for name in filter(None, names.split(",")):
             faults[name.strip()] = action.strip()
-    return faults
+    return faults, slow_packs
 
 
 def _inject_fault(faults: dict[str, str], path: str) -> None:

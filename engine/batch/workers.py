@@ -1,7 +1,7 @@
 """Supervised worker processes: set up once, fed chunks of tasks, killed and replaced when they fail.
 
 durable_rules can crash the process (SIGSEGV) or hang while holding the GIL
-(../shared/DURABLE_RULES.md §5, §8), and neither can be caught inside the
+(docs/explanation/durable-rules.md §5, §8), and neither can be caught inside the
 process. So evaluation runs in worker processes watched from here:
 
 - each worker runs `setup(*args)` once (build the Engine: compile the packs),
@@ -12,6 +12,10 @@ process. So evaluation runs in worker processes watched from here:
 - a task that runs longer than `timeout` seconds gets its worker killed
   (SIGKILL: a C loop holding the GIL ignores everything else) and replaced;
 - an exception raised by `handle` is a `Failure` of that task; the worker goes on;
+- the time a task spends inside `untimed()` (e.g. compiling packs the worker
+  had not needed yet) is set-up, charged to no task: only `setup_timeout`
+  limits it, so a worker's first profile is not timed out for the packs
+  every later one uses;
 - a failure of `setup` (bad packs) stops everything: `SetupFailed`.
 
 Workers are started with the 'spawn' method: a fresh interpreter, the same on
@@ -22,6 +26,7 @@ The protocol, worker to parent, one message per pipe write:
     ("fatal", message, diagnostics, error class)     set-up failed; the worker exits
     ("done", task index, result)                     a task's result
     ("error", task index, reason, traceback)         a task raised
+    ("untimed", task index) … ("timed", task index)  the task's set-up: its clock stops in between
 and parent to worker: a chunk `[(task index, task), ...]`, or None to exit.
 A worker answers the tasks of its chunks in the order it was sent them; anything
 else is a `WorkerProtocolError` (a bug, checked also under `python -O`).
@@ -43,6 +48,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -53,6 +59,8 @@ from engine.errors import Diagnostic, EngineError
 
 Chunk = list[tuple[int, Any]]  # (index of the task in the run, the task)
 Answer = tuple[int, Any]  # (index of the task, its result or a Failure)
+
+_running: tuple[Connection, int] | None = None  # in a worker: its pipe and the task it is on
 
 
 @dataclass(frozen=True)
@@ -79,11 +87,50 @@ class WorkerProtocolError(RuntimeError):
 
 # ---- in the worker process -------------------------------------------------------------------
 
+class _Terminated(BaseException):
+    """SIGTERM in a worker: unwinds what it was doing (a report being written removes its temporary file)."""
+
+
+_unwinding = False  # True while a task runs: SIGTERM unwinds it (a report half-written removes its temp file)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    if _unwinding:
+        raise _Terminated()
+    _die_of(signal.SIGTERM)  # outside a task there is nothing to clean up, and no traceback to print
+
+
+def _die_of(signum: int) -> None:
+    """End the process by the signal, as the parent expects to see it (exit code -signum), quietly."""
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
 def _main(conn: Connection, setup: Callable[..., Any], args: tuple[Any, ...],
           handle: Callable[[Any, Any], Any]) -> None:
+    # A SIGTERM can come at any moment (the parent stops every worker when one fails to set up): it unwinds
+    # only inside the try below, and anywhere else ends the process at once - never a traceback
+    global _unwinding
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the workers
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        try:
+            _unwinding = True
+            _run(conn, setup, args, handle)
+        finally:
+            _unwinding = False
+    except _Terminated:  # cleaned up: now die of the signal
+        _die_of(signal.SIGTERM)
+    except OSError:  # the pipe: the parent has gone (stopped, killed); nobody is left to answer, no traceback
+        return
+
+
+def _run(conn: Connection, setup: Callable[..., Any], args: tuple[Any, ...],
+         handle: Callable[[Any, Any], Any]) -> None:
     try:
         state = setup(*args)
+    except _Terminated:
+        raise
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which stops the run
         conn.send(_fatal_message(exc))
         return
@@ -99,6 +146,7 @@ def _fatal_message(exc: BaseException) -> tuple[str, str, list[Diagnostic], str 
 
 def _serve(conn: Connection, state: Any, handle: Callable[[Any, Any], Any]) -> None:
     """Answer every task of every chunk until the parent sends None or goes away."""
+    global _running
     while True:
         try:
             chunk = conn.recv()
@@ -107,7 +155,28 @@ def _serve(conn: Connection, state: Any, handle: Callable[[Any, Any], Any]) -> N
         if chunk is None:
             return
         for index, task in chunk:
-            conn.send(_answer(state, handle, index, task))
+            _running = (conn, index)
+            answer = _answer(state, handle, index, task)
+            _running = None
+            conn.send(answer)
+
+
+@contextmanager
+def untimed() -> Iterator[None]:
+    """Inside a task, the time spent in this block is set-up: the task's timeout does not count it.
+
+    Outside a worker's task (in set-up, or called directly) it does nothing.
+    """
+    running = _running
+    if running is None:
+        yield
+        return
+    conn, index = running
+    conn.send(("untimed", index))
+    try:
+        yield
+    finally:
+        conn.send(("timed", index))
 
 
 def _answer(state: Any, handle: Callable[[Any, Any], Any], index: int, task: Any) -> tuple[Any, ...]:
@@ -135,13 +204,42 @@ class _Worker:
         self.ready = False
         self.broken = False  # its pipe failed: it has gone
         self.started = time.monotonic()
-        self.since = 0.0  # when the task it is on started
+        self.since = 0.0  # when the task it is on started, or its clock last started or stopped
+        self.used = 0.0  # seconds the task it is on had used before its clock last stopped
+        self.timed = True  # False while the task is in its set-up (`untimed`)
         self.queue: deque[tuple[int, Any]] = deque()  # sent and not yet answered, in order
 
     def send(self, chunk: Chunk) -> None:
         self.queue.extend(chunk)
-        self.since = time.monotonic()
+        self._next_task()
         self.conn.send(chunk)
+
+    def _next_task(self) -> None:
+        self.since, self.used, self.timed = time.monotonic(), 0.0, True
+
+    def clock(self, index: int, running: bool) -> None:
+        """The task it is on left (`running`) or entered its set-up."""
+        self._expect(index)
+        now = time.monotonic()
+        if self.timed and not running:
+            self.used += now - self.since
+        self.since, self.timed = now, running
+
+    def overrun(self, timeout: float | None, setup_timeout: float) -> float | None:
+        """The limit the task it is on has passed (its timeout, or set-up's while in set-up), else None."""
+        if not self.ready or not self.queue:
+            return None
+        if self.timed:
+            return timeout if timeout and self.used + time.monotonic() - self.since > timeout else None
+        return setup_timeout if time.monotonic() - self.since > setup_timeout else None
+
+    def deadline(self, timeout: float | None, setup_timeout: float) -> float | None:
+        """Seconds until the task it is on passes its limit; None when nothing is timed."""
+        if not self.ready or not self.queue:
+            return None
+        if self.timed:
+            return self.since + timeout - self.used - time.monotonic() if timeout else None
+        return self.since + setup_timeout - time.monotonic()
 
     def receive(self) -> list[tuple[Any, ...]]:
         """Every message the worker has sent so far; a pipe that fails marks it `broken`."""
@@ -157,13 +255,17 @@ class _Worker:
 
     def answered(self, index: int) -> None:
         """Take the task the worker just answered off its queue; it must be the oldest one."""
+        self._expect(index)
+        self.queue.popleft()
+        self._next_task()
+
+    def _expect(self, index: int) -> None:
+        """A message about task `index`: it must be the oldest one the worker was sent."""
         if not self.queue:
             raise WorkerProtocolError(f"a worker answered task {index}, but it was sent none")
         expected = self.queue[0][0]
         if index != expected:
             raise WorkerProtocolError(f"a worker answered task {index} before task {expected}")
-        self.queue.popleft()
-        self.since = time.monotonic()
 
     def gone(self) -> bool:
         """It died or its pipe broke (a worker only exits cleanly when told to, with nothing left to do)."""
@@ -177,6 +279,11 @@ class _Worker:
                 self.conn.send(None)
             self.process.join(grace)
         self.kill()
+
+    def terminate(self) -> None:
+        """SIGTERM: the worker unwinds (a report being written is not left half) and dies; see `kill`."""
+        if self.process.is_alive():
+            self.process.terminate()
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -233,7 +340,7 @@ class WorkerPool:
                 for position in range(len(batch.workers)):
                     yield from batch.collect(position)
             finished = True
-        finally:  # idle workers are asked to exit; after an error or Ctrl-C, busy ones are killed at once
+        finally:  # idle workers are asked to exit; after an error, Ctrl-C or SIGTERM, every one is stopped at once
             batch.stop(grace=5.0 if finished else 0.0)
 
     def start_worker(self) -> _Worker:
@@ -276,8 +383,18 @@ class _Batch:
         return answers
 
     def stop(self, grace: float) -> None:
+        if grace > 0:
+            for worker in self.workers:
+                worker.stop(grace=grace)
+            return
+        # Interrupted, or after an error: every worker is told to stop at once, and killed if it has not
+        # within a second (a C loop holding the GIL does not unwind).
         for worker in self.workers:
-            worker.stop(grace=grace)
+            worker.terminate()
+        deadline = time.monotonic() + 1.0
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            worker.kill()
 
     # -- parts ----------------------------------------------------------------------
 
@@ -296,6 +413,8 @@ class _Batch:
             elif kind == "error":
                 worker.answered(message[1])
                 answers.append((message[1], Failure("error", message[2], message[3])))
+            elif kind in ("untimed", "timed"):
+                worker.clock(message[1], running=kind == "timed")
             else:
                 raise WorkerProtocolError(f"a worker sent an unknown message {kind!r}")
         return answers
@@ -307,16 +426,14 @@ class _Batch:
             if not worker.ready:
                 raise SetupFailed(f"a worker failed to start: {exit_reason(worker.process.exitcode)}")
             return Failure("crashed", exit_reason(worker.process.exitcode))
-        if self._overdue(worker):
+        limit = worker.overrun(self.pool.timeout, self.pool.setup_timeout)
+        if limit is not None:
             worker.kill()
-            return Failure("timeout", f"no result after {self.pool.timeout:g} s; the worker was killed")
+            what = "no result" if worker.timed else "the set-up of its packs was not done"
+            return Failure("timeout", f"{what} after {limit:g} s; the worker was killed")
         if not worker.ready and time.monotonic() - worker.started > self.pool.setup_timeout:
             raise SetupFailed(f"a worker did not finish setting up in {self.pool.setup_timeout:g} s")
         return None
-
-    def _overdue(self, worker: _Worker) -> bool:
-        timeout = self.pool.timeout
-        return bool(timeout and worker.ready and worker.queue and time.monotonic() - worker.since > timeout)
 
     def _lose(self, worker: _Worker, failure: Failure) -> list[Answer]:
         """Kill the worker; its current task failed, the rest of its chunk goes back to the queue."""
@@ -330,7 +447,7 @@ class _Batch:
         return [(index, failure)]
 
     def _next_deadline(self) -> float | None:
-        now, timeout = time.monotonic(), self.pool.timeout
-        deadlines = [w.since + timeout - now for w in self.workers if timeout and w.ready and w.queue]
-        deadlines += [w.started + self.pool.setup_timeout - now for w in self.workers if not w.ready]
+        now, setup_timeout = time.monotonic(), self.pool.setup_timeout
+        deadlines = [d for w in self.workers if (d := w.deadline(self.pool.timeout, setup_timeout)) is not None]
+        deadlines += [w.started + setup_timeout - now for w in self.workers if not w.ready]
         return max(0.0, min(deadlines)) + 0.01 if deadlines else None

@@ -20,13 +20,16 @@ from engine.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     load_review,
+    output_file,
     parse_sets,
+    refuse_overwriting_inputs,
     usage_error,
     write_output,
 )
 from engine.cli.thresholds import Thresholds, row_failures
 
 if TYPE_CHECKING:
+    from engine.batch.run import BatchOptions
     from engine.pack.model import Pack
     from engine.report.summary.model import Summary
 
@@ -39,16 +42,19 @@ def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path 
                 jobs: int | None, timeout: float | None, output_dir: Path | None, summary_format: str | None,
                 quotas: list[str]) -> int:
     from engine.batch.ranking import parse_quota
-    from engine.batch.run import BatchOptions, find_profiles, run_batch
+    from engine.batch.run import BatchOptions, find_profiles
     from engine.report.summary.render import render_summary
 
     if thresholds.fail_on_regression and baseline is None:
         usage_error("--fail-on-regression", "--fail-on-regression needs a --baseline to compare with")
-    shape = summary_format or SUFFIX_FORMATS.get(output.suffix.lower() if output else "", "text")
-    if shape == "xlsx" and output is None:
-        usage_error("--summary-format", "an xlsx summary is a binary file", hint="give the file: --output summary.xlsx")
+    path = output_file(output)
+    shape = summary_format or SUFFIX_FORMATS.get(path.suffix.lower() if path else "", "text")
+    if shape == "xlsx" and path is None and (output is None or sys.stdout.isatty()):
+        usage_error("--summary-format", "an xlsx summary is a binary file",
+                    hint="give the file: --output summary.xlsx (or -o - into a pipe)")
     parsed_quotas = [parse_quota(q) for q in quotas]
     files = find_profiles(args)
+    refuse_overwriting_inputs(output, files)
     params = parse_sets(sets or [])
     review = load_review(waivers, adjustments, _packs_to_check(packs), as_of) if waivers or adjustments else None
     previous = None
@@ -62,17 +68,39 @@ def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path 
                            jobs=jobs, timeout=timeout, formats=tuple(formats) if output_dir else (), lang=lang,
                            output_dir=str(output_dir) if output_dir else None, review=review, baseline=previous,
                            quotas=parsed_quotas)
-    with progress_bar(len(files)) as tick:
-        summary = run_batch(files, options, on_result=tick).summary
+    summary = _run_reporting_interruption(files, options, output_dir)
     _say_errors(summary)
     write_output(render_summary(summary, shape, lang), output)
     failed = _thresholds(summary, thresholds)
     statuses = {e.status for e in summary.errors}
     if statuses & {"crashed", "timeout", "error"}:
         return EXIT_INTERNAL
-    if "invalid" in statuses:
+    if statuses & {"invalid", "unwritten"}:
         return EXIT_INVALID
     return EXIT_BELOW if failed else EXIT_OK
+
+
+def _run_reporting_interruption(files: list[str], options: BatchOptions, output_dir: Path | None) -> Summary:
+    """The batch's summary; stopped by Ctrl-C or SIGTERM, it says on stderr how far it got, and writes no summary
+    (a ranking of the profiles that happened to be done would be no ranking)."""
+    from engine.batch.run import run_batch
+
+    done = 0
+
+    with progress_bar(len(files)) as bar:
+        def tick(count: int, total: int) -> None:
+            nonlocal done
+            done = count
+            if bar is not None:
+                bar(count, total)
+
+        try:
+            return run_batch(files, options, on_result=tick).summary
+        except KeyboardInterrupt:
+            kept = f"; their reports in {output_dir} are complete" if output_dir is not None and done else ""
+            typer.echo(f"interrupted: {done} of {len(files)} profiles assessed{kept}; no summary was written",
+                       err=True)
+            raise
 
 
 def _packs_to_check(packs: list[Path] | None) -> list[Pack]:

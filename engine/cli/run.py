@@ -6,10 +6,15 @@ process, exactly as always. Anything else is a batch: worker processes
 `--output` (text, csv, json, xlsx), per-profile reports in `--output-dir`.
 
 Batch exit codes, the most severe wins: 3 a profile crashed or hung a
-worker, or hit an internal error; 2 a profile was invalid (or the packs,
-options or files given were); 1 every profile was assessed but some fell
-below --fail-under, had a veto (--fail-on-veto) or regressed against the
-baseline (--fail-on-regression); 0 otherwise.
+worker, or hit an internal error; 2 a profile was invalid or its report
+could not be saved (or the packs, options or files given were); 1 every
+profile was assessed but some fell below --fail-under, had a veto
+(--fail-on-veto) or regressed against the baseline (--fail-on-regression);
+0 otherwise. Ctrl-C (130) and SIGTERM (143) stop a batch quietly: the
+reports written stay, no summary is written (engine/cli/batch_run.py).
+
+`--output -` (or /dev/stdout) is standard output, where an xlsx goes too when
+it is not a terminal; an --output naming one of the profiles is refused.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from engine.cli.common import (
     load_review,
     parse_as_of,
     parse_sets,
+    refuse_overwriting_inputs,
     require_output,
     say_warnings,
     usage_error,
@@ -62,7 +68,8 @@ def run(
         None, "--format", help="Report format (xlsx needs --output). In a batch, the format(s) of the reports "
                                "written to --output-dir (repeatable)."),
     output: Path | None = typer.Option(None, "--output", "-o",
-                                          help="Write the report (in a batch: the summary) to this file."),
+                                          help="Write the report (in a batch: the summary) to this file; "
+                                               "- for standard output."),
     packs: list[Path] | None = typer.Option(None, "--pack", help="A rule pack directory (repeatable). "
                                                "Default: the shipped packs for the profile's subject."),
     sets: list[str] | None = typer.Option(None, "--set", callback=with_configured_parameters,
@@ -105,6 +112,7 @@ def run(
                             else "for several formats, write a batch: --output-dir DIR")
             fmt_one = formats[0] if formats else ReportFormat.text.value
             require_output(fmt_one, output)
+            refuse_overwriting_inputs(output, profiles)
             code = _assess_one(profiles[0], fmt_one, lang.value, output, packs, sets,
                                Thresholds(fail_under, fail_on_veto, fail_on_regression), baseline, waivers,
                                adjustments, parse_as_of(as_of), backend.value)

@@ -234,7 +234,7 @@ def find_config(start: Path) -> tuple[Path | None, list[Path]]:
 
 def read_config(path: Path, how: str) -> Config:
     shown = display_path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UsageError([Diagnostic(shown, 0, 0, "error", "config-not-found", "no configuration file here",
                                      hint=f"give an existing {CONFIG_FILE} or {PYPROJECT} to --config "
                                           f"(or {CONFIG_ENV}), or --no-config")])
@@ -251,13 +251,25 @@ def read_config(path: Path, how: str) -> Config:
 
 
 def _read(path: Path, quiet: bool = False) -> str:
+    """The file's text (universal newlines); not a regular file (a FIFO, a directory), unreadable or not UTF-8:
+    a usage error, or "" when `quiet` (while looking for a configuration: such a pyproject.toml is not ours)."""
+    from engine.source.encodings import undecodable_position
+    from engine.source.load import read_file
+
+    shown = display_path(path)
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        if quiet:  # while looking for a configuration: a pyproject.toml that cannot be read is not ours
+        text = read_file(path, shown, error_class=UsageError).decode("utf-8-sig")
+    except UsageError:
+        if quiet:
             return ""
-        raise UsageError([Diagnostic(display_path(path), 0, 0, "error", "config-unreadable",
-                                     f"the configuration cannot be read: {exc}")]) from None
+        raise
+    except UnicodeDecodeError as exc:
+        if quiet:
+            return ""
+        raise UsageError([Diagnostic(shown, *undecodable_position(exc), "error", "encoding",
+                                     "the configuration is not UTF-8 text",
+                                     hint="save the file as UTF-8")]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _parse(text: str, shown: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from engine.errors import Diagnostic, InputError
 from engine.report.model import SCHEMA_VERSION, Report
+from engine.source.load import read_file
 
 REGENERATE = "re-create it with this engine: assess PROFILE --format json --output FILE"
 _BLANK = re.compile(r"[ \t\r\n]*")
@@ -27,10 +28,11 @@ JsonPath = tuple[str | int, ...]  # keys and list indexes from the document's ro
 def load_report(path: str | Path, shown: str | None = None) -> Report:
     file = shown or str(path)
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([Diagnostic(file, 0, 0, "error", "io", f"cannot read the report: {exc.strerror or exc}")]) \
-            from None
+        data = read_file(path, file)  # a FIFO or a device is refused, never waited on
+    except InputError as exc:  # the code word `io` and the wording of this command, as before
+        message = exc.diagnostics[0].message.replace("file not found", "No such file or directory")
+        raise InputError([Diagnostic(file, 0, 0, "error", "io", f"cannot read the report: {message}",
+                                     hint=exc.diagnostics[0].hint)]) from None
     return parse_report(data, file)
 
 

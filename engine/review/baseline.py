@@ -20,6 +20,8 @@ from typing import Any
 from engine.errors import ERROR, WARNING, Diagnostic, InputError
 from engine.expr.values import engine_arithmetic
 from engine.report import model as M
+from engine.source.encodings import undecodable_position
+from engine.source.load import read_file
 
 PROBLEMS = {"item": ("not_met", "partly_met", "missing_data"), "penalty": ("not_met",), "veto": ("not_met",),
             "bonus": ()}
@@ -92,13 +94,11 @@ def records_of_summary(data: dict[str, Any], file: str) -> list[Record]:
 
 def _records_of_file(path: Path, shown: str) -> list[Record]:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_file(path, shown).decode("utf-8-sig")
         data = json.loads(text)
-    except OSError as exc:
-        raise InputError([Diagnostic(shown, 0, 0, ERROR, "io-error",
-                                     f"cannot read the baseline: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise InputError([Diagnostic(shown, 0, 0, ERROR, "encoding", "a baseline is a UTF-8 JSON file")]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Diagnostic(shown, *undecodable_position(exc), ERROR, "encoding",
+                                     "a baseline is a UTF-8 JSON file")]) from None
     except json.JSONDecodeError as exc:
         raise InputError([Diagnostic(shown, exc.lineno, exc.colno, ERROR, "json", f"invalid JSON: {exc.msg}")]) \
             from None
@@ -129,7 +129,7 @@ class Baseline:
         shown = str(path)
         if not path.exists():
             raise InputError([Diagnostic(shown, 0, 0, ERROR, "file-not-found", "baseline not found")])
-        if path.is_file():
+        if not path.is_dir():  # a file; anything else is refused by name (a FIFO is never waited on)
             return cls(_records_of_file(path, shown), shown)
         records, warnings = [], []
         for file in sorted(path.rglob("*.json")):

@@ -64,9 +64,9 @@ def decode_source(data: bytes, file: str) -> Decoded:
             return _decode_bom(data, file, encoding)
     nul = data.find(b"\0")
     if nul >= 0:
-        if _looks_like_utf16(data):  # a line:col would be meaningless here
-            return None, "utf-16", [Diagnostic(
-                file, 0, 0, ERROR, "encoding",
+        if _looks_like_utf16(data):
+            return None, "utf-16", [Diagnostic(  # at its start, where the byte-order mark is missing
+                file, 1, 1, ERROR, "encoding",
                 "the file looks like UTF-16 without a byte-order mark", _SAVE_AS_UTF8)]
         line, col = _byte_position(data, nul)
         return None, "binary", [Diagnostic(
@@ -125,17 +125,25 @@ def _decode_non_utf8(data: bytes, file: str, utf8_error: UnicodeDecodeError) -> 
 
 
 def _undecodable(data: bytes, file: str, exc: UnicodeDecodeError, what: str) -> Diagnostic:
-    line, col = _byte_position(data, exc.start, exc.encoding)
-    byte = data[exc.start:exc.start + 1].hex().upper() or "end of file"
+    line, col = undecodable_position(exc)
+    byte = exc.object[exc.start:exc.start + 1].hex().upper()
+    bad = f"byte 0x{byte}" if byte else "the end of the file"
     codec = exc.encoding.upper()
     return Diagnostic(file, line, col, ERROR, "encoding",
-                      f"the file {what} valid {codec}: cannot decode byte 0x{byte} at line {line}, column {col}",
+                      f"the file {what} valid {codec}: cannot decode {bad} at line {line}, column {col}",
                       _SAVE_AS_UTF8)
 
 
+def undecodable_position(exc: UnicodeDecodeError) -> tuple[int, int]:
+    """1-based (line, col) of the first byte a codec could not decode: the column counts the characters of the
+    decodable part of its line, and a byte-order mark counts for none (`exc.object` is what the codec read:
+    the bytes after the mark for 'utf-8-sig', with it for 'utf-16' and 'utf-32')."""
+    return _byte_position(bytes(exc.object), exc.start, exc.encoding)
+
+
 def _byte_position(data: bytes, offset: int, codec: str = "utf-8") -> tuple[int, int]:
-    """(line, col) of byte `offset`, counting characters of the valid prefix."""
-    prefix = data[:offset].decode(codec, errors="replace")
+    """(line, col) of byte `offset`, counting characters of the valid prefix (a leading BOM counts for none)."""
+    prefix = data[:offset].decode(codec, errors="replace").removeprefix("\ufeff")
     starts = line_starts(prefix)
     return position(starts, len(prefix))
 

@@ -3,7 +3,8 @@
 Inline CSS, an inline SVG radar of the dimensions, no JavaScript and no
 external resource (a Content-Security-Policy forbids them). Every text from a
 profile or a pack goes through Jinja2's autoescaping; the template marks
-nothing as safe. jinja2 is imported here only, so other formats never load it.
+nothing as safe; a character HTML does not allow (a control character, a
+noncharacter) is shown as U+FFFD (formats/chars.py). jinja2 is imported here only, so other formats never load it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 from importlib import resources
 from typing import Any
 
+from engine.report.formats.chars import shown
 from engine.report.formats.review_text import applied_text, pack_comparison, signed
 from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
 from engine.report.formats.text import cell_text, grade_text, next_grade_text, outcome_word
@@ -42,7 +44,7 @@ def render_html(report: Report, lang: str = "zh") -> str:
     env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     source = resources.files(__package__).joinpath("templates", "report.html.j2").read_text(encoding="utf-8")
-    return env.from_string(source).render(**context(report, lang))
+    return shown(env.from_string(source).render(**context(report, lang)))  # no character HTML forbids
 
 
 def context(report: Report, lang: str) -> dict[str, Any]:

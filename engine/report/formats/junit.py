@@ -16,10 +16,10 @@ comparison's notes (another profile, another pack version, no result there).
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from engine.report.formats.chars import shown
 from engine.report.formats.review_text import adjustment_note, pack_comparison, signed, waiver_note
 from engine.report.formats.sheet import summary
 from engine.report.formats.text import grade_text, outcome_word
@@ -28,7 +28,6 @@ from engine.report.model import FindingOut, PackComparison, PackResult, Report, 
 from engine.report.numbers import num, pct
 
 SKIPPED = ("not_applicable", "not_assessed", "waived")
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 
 WORDS = {
     "at": ("位置", "at"),
@@ -61,7 +60,8 @@ def render_junit(report: Report, lang: str = "zh") -> str:
     root.set("errors", "0")
     root.set("time", "0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # shown() again over the whole: no text that missed _x can make the file invalid
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + shown(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 def _suite(report: Report, result: PackResult, lang: str) -> ET.Element:
@@ -180,4 +180,4 @@ def _details(f: FindingOut, lang: str) -> str:
 
 
 def _x(text: str) -> str:
-    return NOT_XML.sub("", text)
+    return shown(text)  # a character XML 1.0 cannot hold becomes U+FFFD (formats/chars.py)

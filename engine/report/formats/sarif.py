@@ -26,6 +26,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+from engine.report.formats.chars import shown_all
 from engine.report.formats.review_text import adjustment_note, pack_comparison, waiver_note
 from engine.report.formats.sheet import summary
 from engine.report.formats.text import grade_text
@@ -50,7 +51,8 @@ WORDS = {
 
 def render_sarif(report: Report, lang: str = "zh") -> str:
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [_run(report, result, lang) for result in report.results]}
-    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+    # texts as the XML formats show them: a control character or noncharacter is U+FFFD (formats/chars.py)
+    return json.dumps(shown_all(log), ensure_ascii=False, indent=2) + "\n"
 
 
 def level(finding: FindingOut) -> str | None:

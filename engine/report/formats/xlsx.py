@@ -23,6 +23,7 @@ import re
 import zipfile
 from typing import TYPE_CHECKING
 
+from engine.report.formats.chars import shown
 from engine.report.formats.review_text import pack_comparison
 from engine.report.formats.sheet import COLUMNS, Group, SheetRow, header, score_sheet, word
 from engine.report.formats.text import cell_text, next_grade_text, outcome_word
@@ -41,7 +42,6 @@ FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook created/modified: fixed, so out
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 LINE_HEIGHT = 15.6  # points per line of 11-point text, Chinese fonts included
 FORMULA_STARTS = tuple("=+-@\t\r\n＝＋－＠")
-ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in worksheet XML
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 # column widths in Excel character units (a Chinese character takes about two)
@@ -97,7 +97,7 @@ def put(ws: Worksheet, row: int, col: int, value: object, style: _Style | None =
     """Write one cell; a text is always a string cell and never a formula."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, str):
-        value = ILLEGAL.sub("", value)
+        value = shown(value)  # a character no worksheet XML may hold becomes U+FFFD (formats/chars.py)
         cell.value = value
         cell.data_type = "s"  # openpyxl would make '=…' a formula and '#N/A' an error
         if value.lstrip(" ").startswith(FORMULA_STARTS):
@@ -476,7 +476,7 @@ def _letter(col: int) -> str:
 
 def sheet_name(wanted: str, used: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, not quoted, unique (case-insensitive)."""
-    base = SHEET_NAME_BAD.sub("_", ILLEGAL.sub("", wanted)).strip("'").strip() or "Sheet"
+    base = SHEET_NAME_BAD.sub("_", shown(wanted)).strip("'").strip() or "Sheet"
     name, n = base[:31], 2
     while name.lower() in used:
         tail = f" ({n})"
@@ -486,12 +486,18 @@ def sheet_name(wanted: str, used: set[str]) -> str:
 
 
 def _properties(book: Workbook, report: Report, lang: str) -> None:
+    name = report.profile.name or report.profile.id or report.profile.file
+    fix_properties(book, f"{label('report', lang)}: {name}")
+
+
+def fix_properties(book: Workbook, title: str) -> None:
+    """The document properties of every workbook written: fixed author and dates (the same input gives the same
+    bytes), and a title that XML can carry."""
     props = book.properties
     props.creator = f"community-assess {__version__}"
     props.lastModifiedBy = None
     props.created = props.modified = FIXED_TIME
-    name = report.profile.name or report.profile.id or report.profile.file
-    props.title = ILLEGAL.sub("", f"{label('report', lang)}: {name}")
+    props.title = shown(title)
 
 
 def save_workbook(book: Workbook) -> bytes:

@@ -45,7 +45,8 @@ WORDS = {
     "warnings": ("提示", "Warnings"),
 }
 STATUS = {"ok": ("已评定", "assessed"), "invalid": ("档案无效", "invalid"), "crashed": ("评定进程崩溃", "crashed"),
-          "timeout": ("超时", "timed out"), "error": ("内部错误", "internal error")}
+          "timeout": ("超时", "timed out"), "error": ("内部错误", "internal error"),
+          "unwritten": ("报告未能保存", "report not saved")}
 ARROWS = {"up": "↑", "down": "↓", "same": ""}
 
 

@@ -115,7 +115,7 @@ class ErrorEntry(Out):
     """A profile the batch could not assess."""
 
     file: str
-    status: Literal["invalid", "crashed", "timeout", "error"]
+    status: Literal["invalid", "crashed", "timeout", "error", "unwritten"]  # unwritten: a report could not be saved
     reason: str
     diagnostics: list[DiagnosticOut] = []
 

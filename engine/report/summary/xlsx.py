@@ -1,8 +1,10 @@
 """The batch summary as an Excel workbook: a ranked sheet per pack, a sheet of profiles not assessed.
 
-Cells are written with the score sheet's `put` (engine/report/xlsx.py): a
-text is always a string cell, and a text that starts like a formula gets
-Excel's quote prefix, so no cell is ever evaluated. openpyxl is imported
+Cells are written with the score sheet's `put` (engine/report/formats/xlsx.py):
+a text is always a string cell, a text that starts like a formula gets
+Excel's quote prefix, so no cell is ever evaluated, and a character no XML
+may hold is shown as U+FFFD. The document properties are the score sheet's
+(fixed dates), so the same batch gives the same bytes. openpyxl is imported
 only here.
 """
 
@@ -19,7 +21,7 @@ def render_summary_xlsx(summary: Summary, lang: str = "zh") -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from engine.report.formats.xlsx import save_workbook
+    from engine.report.formats.xlsx import fix_properties, save_workbook
 
     book = Workbook()
     book.remove(book.worksheets[0])  # the sheet a new workbook starts with: every sheet is made below
@@ -62,4 +64,5 @@ def render_summary_xlsx(summary: Summary, lang: str = "zh") -> bytes:
             put(ws, r, 1, error.file)
             put(ws, r, 2, pick(STATUS, error.status, lang))
             put(ws, r, 3, reason).alignment = wrap
+    fix_properties(book, word("title", lang))  # no time of day in the file: the same batch gives the same bytes
     return save_workbook(book)
