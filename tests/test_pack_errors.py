@@ -328,3 +328,21 @@ def test_input_names_and_shapes(tmp_path):
     root = make_pack(tmp_path, "rules: []\n", inputs=inputs)
     codes = [code for *_, code in problems(root)]
     assert "pack-input-shape" in codes and "pack-name" in codes
+
+
+def test_met_in_a_derived_value_is_refused(tmp_path):
+    """Derived values are computed before any rule is scored: met() there would always read 'not met'."""
+    from typer.testing import CliRunner
+
+    from engine.cli import app
+
+    root = make_pack(tmp_path, textwrap.dedent("""\
+        derived:
+          trained_ok: {expr: "met('R1')"}
+        rules:
+          - {id: R1, title: 培训, dimension: D1, points: 100, require: members.trained >= 1}
+        """))
+    result = CliRunner().invoke(app, ["pack", "check", str(root)])
+    assert result.exit_code == 2
+    assert "error[expr-met]: met() cannot be used here: a derived value is computed before any rule is scored" \
+        in result.stdout

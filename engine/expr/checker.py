@@ -42,9 +42,11 @@ class Ref:
 
 
 class Checker:
-    def __init__(self, symbols: Mapping[str, Symbol], rule_ids: Iterable[str] | None = None):
+    def __init__(self, symbols: Mapping[str, Symbol], rule_ids: Iterable[str] | None = None, *,
+                 met_refused: str | None = None):
         self.symbols = symbols
         self.rule_ids = set(rule_ids) if rule_ids is not None else None
+        self.met_refused = met_refused  # why met() cannot be read here (a derived value), or None
         self.params_used: set[str] = set()
         self.rules_used: set[str] = set()
 
@@ -57,6 +59,9 @@ class Checker:
         return result
 
     def check_rule_reference(self, rule_id: str, node: ast.Node) -> None:
+        if self.met_refused is not None:
+            raise ExprError("expr-met", f"met() cannot be used here: {self.met_refused}", node.start, node.end,
+                            hint="write met() in the conditions of the rules that read this value")
         if self.rule_ids is not None and rule_id not in self.rule_ids:
             raise ExprError("expr-unknown-rule", f"no rule {rule_id!r} in this pack", node.start, node.end,
                             hint=did_you_mean(rule_id, self.rule_ids))

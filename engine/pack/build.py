@@ -324,7 +324,9 @@ class _Builder:
     def add_derived(self, name: str, parsed: dict[str, _ParsedDerived]) -> None:
         tree, origin, list_path, field = parsed[name]
         decl = self.raw.derived[name][0]
-        expr = self.check_expr(tree, decl.expr, origin.child("expr"), list_path, name)
+        # derived values are computed once, before any rule is scored: met() would always read "not yet met"
+        expr = self.check_expr(tree, decl.expr, origin.child("expr"), list_path, name,
+                               met_refused="a derived value is computed before any rule is scored")
         if expr is None:
             return
         if isinstance(expr.type, T.ObjectType) or expr.type == T.NULL:
@@ -363,9 +365,10 @@ class _Builder:
 
     # -- expressions ---------------------------------------------------------------
     def check_expr(self, tree: ast.Node, text: str, origin: Origin, list_path: str | None, what: str,
-                   *, want: T.Type | None = None, extra_symbols: dict[str, Symbol] | None = None) -> Expr | None:
+                   *, want: T.Type | None = None, extra_symbols: dict[str, Symbol] | None = None,
+                   met_refused: str | None = None) -> Expr | None:
         symbols = self.symbols if not extra_symbols else {**self.symbols, **extra_symbols}
-        checker = Checker(symbols, self.rule_ids)
+        checker = Checker(symbols, self.rule_ids, met_refused=met_refused)
         scope = (self.list_items[list_path],) if list_path else ()
         try:
             result_type = checker.check(tree, scope)
