@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from minimal_pack import manifest
 from typer.testing import CliRunner
 
 from engine.backends import durable_available
@@ -25,26 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 pytestmark = pytest.mark.skipif(not durable_available()[0], reason="durable-rules is not installed here")
 
-MANIFEST = """\
-pack:
-  id: t
-  version: 1
-  title: 测试
-  subject: community
-  edition: "2024"
-  sources:
-    - {id: s, title: 来源}
-parameters:
-  two: {type: number, default: 2.0, title: 二}
-  on: {type: boolean, default: true, title: 开}
-  day: {type: date, default: 2024-03-01, title: 日}
-dimensions:
-  - {id: D1, title: 组织, weight: 100}
-scoring:
-  grades:
-    - {id: good, title: 好, at_least: 60, requires: {no_veto: true}}
-    - {id: bad, title: 差, below: 60}
-"""
+MANIFEST = manifest("parameters:\n  two: {type: number, default: 2.0, title: 二}\n"
+                    "  on: {type: boolean, default: true, title: 开}\n"
+                    "  day: {type: date, default: 2024-03-01, title: 日}\n",
+                    grades="    - {id: good, title: 好, at_least: 60, requires: {no_veto: true}}\n"
+                           "    - {id: bad, title: 差, below: 60}\n")
+
 
 INPUTS = """\
 inputs:

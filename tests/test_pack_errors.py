@@ -6,30 +6,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from minimal_pack import manifest
 
 from engine.errors import PackError, UsageError
 from engine.pack.build import load_pack
 from engine.pack.dependencies import dependency_order
 
-MANIFEST = """\
-pack:
-  id: t
-  version: 1
-  title: 测试
-  subject: community
-  edition: "2024"
-  sources:
-    - {id: s, title: 来源}
-parameters:
-  mark: {type: number, default: 60, title: 合格分}
-  unset: {type: number, default: null, title: 未设置}
-dimensions:
-  - {id: D1, title: 组织, weight: 100}
-scoring:
-  grades:
-    - {id: good, title: 好, at_least: 60}
-    - {id: bad, title: 差, below: 60}
-"""
+MANIFEST = manifest("parameters:\n  mark: {type: number, default: 60, title: 合格分}\n"
+                    "  unset: {type: number, default: null, title: 未设置}\n")
+
 
 INPUTS = """\
 inputs:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import re2
+from minimal_pack import manifest
 from typer.testing import CliRunner
 
 from engine.cli import app
@@ -438,22 +439,7 @@ def test_matches_in_an_expression():
     assert run(Env({"name": "浦东新区陆家嘴街道"})) is False
 
 
-MANIFEST = """\
-pack:
-  id: t
-  version: 1
-  title: 测试
-  subject: community
-  edition: "2024"
-  sources:
-    - {id: s, title: 来源}
-dimensions:
-  - {id: D1, title: 组织, weight: 100}
-scoring:
-  grades:
-    - {id: good, title: 好, at_least: 60}
-    - {id: bad, title: 差, below: 60}
-"""
+MANIFEST = manifest()
 
 
 def test_pack_check_points_at_the_back_reference(tmp_path: Path):

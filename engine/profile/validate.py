@@ -29,7 +29,7 @@ from engine.profile.period import period_warnings
 from engine.profile.relations import Place, relation_problems
 from engine.source.load import Document
 from engine.source.spans import SourceMap
-from engine.source.validation_errors import located
+from engine.source.validation_errors import located, shown_value
 
 META_KEY = "profile"
 Loc: TypeAlias = tuple[int | str, ...]
@@ -208,7 +208,7 @@ class ProfileSchema:
         if item.get("type", "") in ("model_type", "dict_type"):
             group = ".".join(str(p) for p in loc if not isinstance(p, int))
             children = ", ".join(self._children(group, loc + ("?",))[:6])
-            return f"{shown} must be a mapping of inputs ({children}), got {_shown(item.get('input'))}"
+            return f"{shown} must be a mapping of inputs ({children}), got {shown_value(item.get('input'))}"
         return f"{shown}: {item.get('msg', 'invalid value')}"
 
     def _decl_at(self, loc: Loc) -> InputDecl | None:
@@ -287,7 +287,7 @@ def _value_problem(item: ErrorDetails, decl: InputDecl, shown: str) -> tuple[str
     if kind == "too_long":
         code = "too-long"
         expected = f"{expected} (at most {item.get('ctx', {}).get('max_length')} items)"
-    return code, f"{shown} must be {expected}, got {_shown(value)}", hint
+    return code, f"{shown} must be {expected}, got {shown_value(value)}", hint
 
 
 def _writing_hint(value: Any, decl: InputDecl) -> str | None:
@@ -355,13 +355,3 @@ def _loc_text(loc: Loc) -> str:
     return text or "profile"
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return repr(value) if isinstance(value, str) else str(value)

@@ -19,3 +19,12 @@ def num(value: Number | None, places: int = 2) -> str:
 
 def pct(value: Number | None) -> str:
     return "—" if value is None else num(Decimal(str(value)) * 100, 1) + "%"
+
+
+def signed(value: float | None, none: str = "—") -> str:
+    """A change in points: '+2', '-3', '0'; `none` when there is no change to give."""
+    if value is None:
+        return none
+    text = num(value)
+    return text if text.startswith("-") or text == "0" else "+" + text
+

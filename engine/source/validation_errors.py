@@ -15,6 +15,7 @@ of another kind).
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -208,7 +209,7 @@ def _message(item: ErrorDetails, kind: str, where: str) -> tuple[str, str | None
     if kind == "value_error":
         return f"{where}: {message.removeprefix('Value error, ')}", None
     if kind in _TYPE_WORDS:
-        return f"{where} must be {_TYPE_WORDS[kind]}, got {_shown(item.get('input'))}", None
+        return f"{where} must be {_TYPE_WORDS[kind]}, got {shown_value(item.get('input'))}", None
     if kind == "string_pattern_mismatch":
         return (f"{where} {item.get('input')!r} is not a valid identifier",
                 "use letters, digits, '_', '-' and '.', starting with a letter or digit")
@@ -228,11 +229,14 @@ _TYPE_WORDS = {
 }
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A value as a diagnostic quotes it: its kind for a collection, the date as written, else its repr."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
-        return "nothing (null)"
-    return repr(value)
+        return "nothing"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)

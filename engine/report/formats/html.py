@@ -14,12 +14,12 @@ from importlib import resources
 from typing import Any
 
 from engine.report.formats.chars import shown
-from engine.report.formats.review_text import applied_text, pack_comparison, signed
+from engine.report.formats.review_text import applied_text, pack_comparison
 from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
 from engine.report.formats.text import cell_text, grade_text, next_grade_text, outcome_word
 from engine.report.labels import DEMOTION, GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
-from engine.report.numbers import num, pct
+from engine.report.numbers import num, pct, signed
 from engine.report.table import truncate
 from engine.version import __version__
 

@@ -20,12 +20,12 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from engine.report.formats.chars import shown
-from engine.report.formats.review_text import adjustment_note, pack_comparison, signed, waiver_note
+from engine.report.formats.review_text import adjustment_note, pack_comparison, waiver_note
 from engine.report.formats.sheet import summary
 from engine.report.formats.text import grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report, WaiverOut
-from engine.report.numbers import num, pct
+from engine.report.numbers import num, pct, signed
 
 SKIPPED = ("not_applicable", "not_assessed", "waived")
 

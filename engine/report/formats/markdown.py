@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 
-from engine.report.formats.review_text import applied_text, pack_comparison, signed
+from engine.report.formats.review_text import applied_text, pack_comparison
 from engine.report.formats.text import grade_text, next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, SEVERITY, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
-from engine.report.numbers import num, pct
+from engine.report.numbers import num, pct, signed
 
 MAX_MISSING = 10  # data to supply listed in full up to this many; the rest are counted
 # what can start markup mid-line: emphasis, code, links, HTML, table cells, entities, headings, mentions

@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import AdjustmentOut, Comparison, PackComparison, PackResult, WaiverOut
-from engine.report.numbers import num
+from engine.report.numbers import num, signed
 from engine.report.table import render_table
-
-
-def signed(value: float | None) -> str:
-    """A change in points: '+2', '-3', '0'; '—' when there is none to give."""
-    if value is None:
-        return "—"
-    text = num(value)
-    return text if text.startswith("-") or text == "0" else "+" + text
 
 
 def _sep(lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.report import numbers
 from engine.report.labels import pick
 from engine.report.model import DiagnosticOut
 from engine.report.numbers import num, pct
@@ -62,10 +63,7 @@ def percent(value: float | None) -> str:
 
 
 def signed(value: float | None) -> str:
-    if value is None:
-        return ""
-    text = num(value)
-    return text if text.startswith("-") or text == "0" else "+" + text
+    return numbers.signed(value, none="")
 
 
 def located(d: DiagnosticOut) -> str:
