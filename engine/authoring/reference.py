@@ -50,6 +50,7 @@ SECTION_NAMES = {
     S.CaseFile: "tests/*.yaml",
     S.Case: "cases[]",
     S.CaseExpectation: "cases[].expect.RULE",
+    S.CaseAdjustment: "cases[].adjustments[]",
 }
 
 

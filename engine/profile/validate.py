@@ -29,7 +29,7 @@ from engine.profile.period import period_warnings
 from engine.profile.relations import Place, relation_problems
 from engine.source.load import Document
 from engine.source.spans import SourceMap
-from engine.source.validation_errors import located, shown_value
+from engine.source.validation_errors import located, plain_message, shown_value
 
 META_KEY = "profile"
 Loc: TypeAlias = tuple[int | str, ...]
@@ -183,8 +183,8 @@ class ProfileSchema:
             return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
         line, col = located(source, base + loc)
         if loc and loc[0] == META_KEY:
-            message = item.get("msg", "invalid").removeprefix("Value error, ")
-            return Diagnostic(file, line, col, ERROR, "profile-meta", f"{shown}: {message}")
+            message, hint = _meta_problem(item, loc, shown)
+            return Diagnostic(file, line, col, ERROR, "profile-meta", message, hint)
         decl = self._decl_at(loc)
         if decl is None:
             return Diagnostic(file, line, col, ERROR, "type", self._not_an_input(item, loc, shown))
@@ -192,15 +192,18 @@ class ProfileSchema:
         return Diagnostic(file, line, col, ERROR, code, message, hint)
 
     def _unknown_key(self, loc: Loc) -> tuple[str, str | None]:
-        """The message and did-you-mean of a key the packs do not declare."""
+        """The message of a key the packs do not declare, and a hint: the key meant, or where the key goes, and
+        the keys that may be written at its place."""
         name = str(loc[-1])
         parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
         siblings = self._children(parent, loc)
+        if not parent and name in ProfileMeta.model_fields:
+            return (f"unknown key '{name}'", f"'{name}' belongs in the 'profile:' block: "
+                    f"profile: {{{name}: …}} (keys of profile: {', '.join(ProfileMeta.model_fields)})")
         hint = did_you_mean(name, siblings)
         if hint is None:
             full = [p for p in self.inputs if p.endswith("." + name) or p.split(".")[-1] == name]
-            hint = f"did you mean '{full[0]}'?" if full else (
-                f"known here: {', '.join(siblings[:8])}" if siblings else None)
+            hint = f"did you mean '{full[0]}'?" if full else _keys_at(parent, siblings)
         return f"unknown key '{_loc_text(loc)}'", hint
 
     def _not_an_input(self, item: ErrorDetails, loc: Loc, shown: str) -> str:
@@ -251,6 +254,32 @@ class ProfileSchema:
             fields = (decl.fields or {}) if decl is not None else {}
             found |= {name.split(".")[0] for name in fields}
         return sorted(found)
+
+
+def _keys_at(parent: str, siblings: list[str]) -> str | None:
+    """The keys that may be written where an unknown key is (`parent`: the dotted place, '' at the top)."""
+    if not siblings:
+        return None
+    shown = ", ".join(siblings[:MAX_KEYS_SHOWN]) + (", …" if len(siblings) > MAX_KEYS_SHOWN else "")
+    return f"keys of {parent}: {shown}" if parent else f"keys at the top of a profile: {shown}"
+
+
+MAX_KEYS_SHOWN = 24
+
+
+def _meta_problem(item: ErrorDetails, loc: Loc, shown: str) -> tuple[str, str | None]:
+    """The message and hint of a problem in the `profile:` block, in the project's words."""
+    kind = item.get("type", "")
+    if kind == "string_pattern_mismatch" and loc[-1] == "id":
+        return (f"{shown} {item.get('input')!r} is not a valid identifier",
+                "at most 64 letters, digits, '_', '-' and '.', starting with a letter or digit")
+    if kind in ("model_type", "dict_type") and len(loc) == 1:
+        return (f"{shown} must be a mapping, got {shown_value(item.get('input'))}",
+                f"profile: {{id: …, name: …, year: 2024}} (keys of profile: {', '.join(ProfileMeta.model_fields)})")
+    message, hint = plain_message(item, shown)
+    if kind in ("greater_than_equal", "less_than_equal") and loc[-1] == "year":
+        hint = "the year in four digits, 1949 to 2100; or 'period: {start: …, end: …}'"
+    return message, hint
 
 
 def _relations(packs: list[Pack]) -> list[RelationSpec]:
