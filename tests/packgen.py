@@ -185,6 +185,8 @@ def integer_expr(draw: Draw, scope: Scope, depth: int) -> str:
         lambda: f"len({missing_call(draw)})",
         lambda: f"{one(draw, ['year', 'month'])}({date_expr(draw, scope, depth - 1)})",
         lambda: f"days_between({date_expr(draw, scope, depth - 1)}, {date_expr(draw, scope, depth - 1)})",
+        lambda: f"{one(draw, ['years_between', 'months_between'])}({date_expr(draw, scope, depth - 1)}, "
+                f"{date_expr(draw, scope, depth - 1)})",
         lambda: f"{one(draw, ['floor', 'ceil'])}({number_expr(draw, scope, depth - 1)})",
         lambda: f"round({number_expr(draw, scope, depth - 1)})",
         lambda: f"periods('{one(draw, UNITS)}')",
@@ -236,12 +238,18 @@ def date_expr(draw: Draw, scope: Scope, depth: int) -> str:
     if depth <= 0:
         return pick(draw, leaves)
     sub = lambda: date_expr(draw, scope, depth - 1)  # noqa: E731
+    # calendar shifts, also from a month end and 29 February (clamped), by a small count or by any integer
+    # (a date beyond the calendar does not apply)
+    month_ends = ["date('2024-02-29')", "date('2024-01-31')", "date('2023-12-31')", "period.end"]
+    starts = [sub, lambda: one(draw, month_ends)]
+    counts = [lambda: str(draw(st.integers(-30, 30))), lambda: integer_expr(draw, scope, depth - 1)]
     composite = [
         lambda: f"if({bool_expr(draw, scope, depth - 1)}, {sub()}, {sub()})",
         lambda: f"{one(draw, ['min', 'max'])}({sub()}, {sub()})",
         lambda: f"coalesce({sub()}, {sub()})",
         lambda: f"{one(draw, ['min', 'max'])}(staff, when)",
         lambda: "max(collect(evs, date))",
+        lambda: f"{one(draw, ['add_years', 'add_months'])}({pick(draw, starts)}, {pick(draw, counts)})",
     ]
     return pick(draw, leaves + composite)
 
