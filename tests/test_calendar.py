@@ -212,3 +212,14 @@ def test_the_calendar_pack_passes_its_cases_on_both_backends():
     result = CliRunner().invoke(app, ["pack", "test", CALENDAR_PACK], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "0 failed" in result.output
+
+
+def test_dates_read_over_years_are_not_warned_about_as_outside_the_period(tmp_path):
+    # the founding date, the election and an incident of the year before are read over years, not
+    # counted in the period: no date-outside-period warning for them
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(PROFILE.format(date="2023-01-01"), encoding="utf-8")
+    result = CliRunner().invoke(app, [str(profile), "--pack", CALENDAR_PACK, "--backend", "reference", "--format",
+                                      "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == []
