@@ -119,6 +119,12 @@ def default_text(finding: Finding, recoverable: Decimal, pack: Pack, lang: str) 
         return f"Supply the data to assess “{title}”: {inputs}. Meeting it would add up to {points} to the total."
     if rule.kind == "check":  # worth no points: what it decides is said by the rules and grades that read it
         return f"「{title}」未达到要求。" if zh else f"“{title}” is not met."
+    taken = [result.clause.text.get(lang) for result in finding.clauses
+             if result.kind == "deduction" and result.applies]
+    if taken:  # the deduction clauses that applied say what to put right
+        said = ("；" if zh else "; ").join(taken)
+        return f"「{title}」：{said}。整改后总分可提高{points}分。" if zh else \
+            f"“{title}”: {said}. Putting it right would add {points} to the total."
     if zh:
         return f"「{title}」未达到要求；达到后总分可提高{points}分。"
     return f"“{title}” is not met; meeting it would add {points} to the total."

@@ -222,7 +222,7 @@ def _dimension_score(dimension: DimensionOut, lang: str) -> str:
         return "—"
     if dimension.declared and not dimension.assessable:  # nothing could be assessed: 0 means 'no data'
         return f"{num(dimension.score)}（缺少数据）" if lang == "zh" else f"{num(dimension.score)} (no data)"
-    return num(dimension.score)
+    return num(dimension.score) + (f"+{num(dimension.bonus)}" if dimension.bonus else "")  # its items' own bonus
 
 
 def _penalty_cell(dimension: DimensionOut, lang: str) -> str:
@@ -426,9 +426,12 @@ def _recommendations(result: PackResult, lang: str) -> str:
     out = [f"{label('recommendations', lang)}:"]
     if not result.recommendations:
         out.append("  " + label("no_recommendations", lang))
+    checks = {f.rule for f in result.findings if f.kind == "check"}
     for index, rec in enumerate(result.recommendations, 1):
         gain = (f"总分可提高 {num(rec.recoverable)} 分" if lang == "zh"
                 else f"adds {num(rec.recoverable)} to the total")
+        if rec.rule in checks:
+            gain = label("no_points", lang)
         if rec.rule in result.grade.undecided_vetoes:
             gain = "等次待判定" if lang == "zh" else "the grade waits for it"
         out.append(f"{index:>3}. [{rec.rule}] {rec.title.get(lang)} — {gain}")
