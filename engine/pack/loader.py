@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from engine.errors import ERROR, Diagnostic, DiagnosticSink, PackError, did_you_mean, display_path
-from engine.pack.origins import Origin
+from engine.pack.formats import format_problems
+from engine.pack.origins import Origin, ReindexedOrigin
 from engine.pack.raw import OverlayParts, RawPack, Unchecked
 from engine.pack.schema import Overrides, PackFile, has_key
 from engine.source.load import load_yaml
@@ -67,7 +68,7 @@ def read_one_dir(root: Path | str) -> RawPack:
         sink.error(display_path(root / MANIFEST), 0, 0, "pack-manifest-missing",
                    f"{display_path(root)} has no {MANIFEST}", hint="run 'assess pack new' to start a pack")
         sink.raise_if_errors(PackError)
-    left_out: list[Diagnostic] = []  # the errors of entries left out
+    left_out: list[Diagnostic] = []  # errors the builder raises with its own: the pack is still checked
     for path in pack_files(root):
         _read_file(path, root, raw, sink, left_out)
     if raw.meta is None and not _fatal(sink, left_out):
@@ -85,7 +86,8 @@ def read_one_dir(root: Path | str) -> RawPack:
 
 
 def _fatal(sink: DiagnosticSink, left_out: list[Diagnostic]) -> bool:
-    """Whether an error other than those of entries left out was found: then the pack is not built."""
+    """Whether an error other than those of entries left out (or of keys the pack's format does not allow) was
+    found: then the pack is not built."""
     return any(d.severity == ERROR and not any(d is e for e in left_out) for d in sink.items)
 
 
@@ -102,17 +104,22 @@ def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink, left_
     data = _sections(document.data, shown, document.source, path == root / MANIFEST, sink)
     if data is None:
         return
+    origin = Origin(shown, document.source)
     try:
         model = PackFile.model_validate(data)
     except ValidationError as exc:
         problems = diagnostics_from(exc, file=shown, source=document.source, model=PackFile, code_prefix="pack-")
         sink.extend(problems)
         salvaged = _without_entries_in_error(data, exc, raw.unchecked)
-        if salvaged is not None:
-            left_out += problems
-            _add_file(salvaged[0], Origin(shown, document.source), raw, sink, salvaged[1])
-        return
-    _add_file(model, Origin(shown, document.source), raw, sink)
+        if salvaged is None:
+            return
+        left_out += problems
+        model, origin = salvaged[0], ReindexedOrigin(origin, salvaged[1])
+    _add_file(model, origin, raw, sink)
+    # a key the pack's format does not allow is reported with the builder's errors: the rest is still checked
+    not_allowed = format_problems(model, origin, raw.meta)
+    sink.extend(not_allowed)
+    left_out += not_allowed
 
 
 def _without_entries_in_error(data: dict[str, Any], error: ValidationError,
@@ -173,19 +180,14 @@ def _sections(data: Any, shown: str, source: SourceMap, is_manifest: bool,
     return {key: value for key, value in data.items() if key not in MANIFEST_ONLY}
 
 
-def _add_file(model: PackFile, origin: Origin, raw: RawPack, sink: DiagnosticSink,
-              kept: dict[str, list[int]] | None = None) -> None:
-    """Add the sections of one validated file to the pack; `kept`: the indices in the file of the entries of
-    list sections that had entries left out."""
-    def at(section: str, index: int) -> Origin:
-        return origin.child(section, kept[section][index] if kept and section in kept else index)
-
+def _add_file(model: PackFile, origin: Origin, raw: RawPack, sink: DiagnosticSink) -> None:
+    """Add the sections of one validated file to the pack."""
     if model.pack is not None:
         raw.meta, raw.meta_origin = model.pack, origin.child("pack")
     if model.scoring is not None:
         raw.scoring, raw.scoring_origin = model.scoring, origin.child("scoring")
     for index, dimension in enumerate(model.dimensions or []):
-        raw.dimensions.append((dimension, at("dimensions", index)))
+        raw.dimensions.append((dimension, origin.child("dimensions", index)))
     _merge(raw.parameters, model.parameters, origin, "parameters", "parameter", sink)
     _merge(raw.inputs, model.inputs, origin, "inputs", "input", sink)
     _merge(raw.derived, model.derived, origin, "derived", "derived value", sink)
@@ -193,9 +195,9 @@ def _add_file(model: PackFile, origin: Origin, raw: RawPack, sink: DiagnosticSin
         if model.dimension is not None and has_key(rule, "dimension") and getattr(rule, "dimension", None) is None:
             # an item, or a deduction, written in a dimension's file belongs to that dimension
             rule = rule.model_copy(update={"dimension": model.dimension})
-        raw.rules.append((rule, at("rules", index)))
+        raw.rules.append((rule, origin.child("rules", index)))
     for index, relation in enumerate(model.relations or []):
-        raw.relations.append((relation, at("relations", index)))
+        raw.relations.append((relation, origin.child("relations", index)))
     if model.overrides is not None:
         _read_overrides(model.overrides, origin.child("overrides"), raw.parts, sink)
 
