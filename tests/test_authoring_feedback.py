@@ -286,3 +286,152 @@ def test_a_profile_key_in_the_wrong_place_says_where_it_goes(pack, tmp_path):
             "subject, year, period, packs, description, data_source)") in result.output
     assert "hint: did you mean 'trained'?" in result.output
     assert "hint: keys at the top of a profile: community, members, profile" in result.output
+
+
+# -- format 2 constructs read inputs too -------------------------------------------------------------------
+
+FORMAT_2_MANIFEST = manifest().replace("  edition: \"2024\"\n", "  edition: \"2024\"\n  format: 2\n") \
+    .replace("scoring:\n", "scoring:\n  not_applicable: exclude\n")
+FORMAT_2_INPUTS = """\
+inputs:
+  ledger.exists: {type: boolean, title: 已建立台账}
+  meetings.missed: {type: integer, min: 0, title: 缺少记录的会议}
+  training.rate: {type: percent, title: 党员培训率}
+  training.top: {type: percent, title: 优秀培训率}
+  honours: {type: integer, min: 0, title: 获表彰数}
+  bonus.cap: {type: number, min: 0, title: 加分上限}
+  survey.satisfaction: {type: percent, title: 群众满意度}
+  survey.target: {type: percent, title: 满意度目标}
+  venue.area: {type: number, min: 0, title: 活动场所面积}
+  community.population: {type: integer, min: 0, title: 居民人数}
+"""
+FORMAT_2_RULES = """\
+rules:
+  - id: L1
+    dimension: D1
+    title: 党建工作台账
+    points: 50
+    deductions:
+      - {when: not ledger.exists, points: 2, text: 未建立台账}
+      - {count: meetings.missed, per: 0.5, cap: 2, text: 会议无记录}
+  - id: T1
+    dimension: D1
+    title: 党员培训
+    points: 50
+    require: "true"
+    bonus:
+      - {when: training.rate >= training.top, points: 1, text: 培训率高}
+      - {count: honours, per: 0.5, text: 获表彰}
+    bonus_cap: bonus.cap
+  - id: G1
+    kind: check
+    title: 满意度等级
+    levels:
+      - {id: A, label: 好, when: survey.satisfaction >= 90%}
+      - {id: C, label: 一般, when: "true"}
+  - id: M1
+    kind: check
+    title: 满意度（指标）
+    measure: {value: survey.satisfaction, at_least: survey.target, format: percent}
+  - id: V1
+    kind: check
+    title: 有活动场所
+    require: venue.area > 0
+"""
+
+
+@pytest.fixture
+def format_2_pack(tmp_path: Path) -> Path:
+    return write(tmp_path / "pack2", {"pack.yaml": FORMAT_2_MANIFEST, "inputs.yaml": FORMAT_2_INPUTS,
+                                      "rules.yaml": FORMAT_2_RULES})
+
+
+def test_an_input_read_only_by_a_format_2_construct_is_read(format_2_pack):
+    """Inputs read only in a deduction or bonus clause (its condition, its count), an item's bonus cap, a
+    check's levels, a measure's value or target, or a check nothing else reads: none is reported."""
+    result = run("pack", "check", format_2_pack)
+    assert result.exit_code == 0, result.output
+    assert [line.split(": ", 1)[1] for line in lines_with(result.output, "input-unread")] == [
+        "warning[input-unread]: input 'community.population' is read by no rule"]
+
+
+def test_profile_init_marks_only_what_no_format_2_construct_reads(format_2_pack):
+    zh = run("profile", "init", "--pack", format_2_pack, "--no-schema").output
+    assert zh.count("（仅供参考，不计分）") == 1 and "# 居民人数（仅供参考，不计分）" in zh
+
+
+def test_a_key_the_format_does_not_allow_is_reported_with_the_other_problems(pack):
+    """A format 2 key in a format 1 pack does not hide a misspelt function in another rule, nor an entry in
+    error: every problem in one run, at its place in the file."""
+    write(pack, {"rules.yaml": BROKEN_RULES + """\
+  - id: R6
+    dimension: D1
+    title: 台账
+    points: 10
+    deductions:
+      - {when: members.total > 0, points: 2, text: 未建立台账}
+"""})
+    result = run("pack", "check", pack)
+    assert result.exit_code == 2
+    found = [(line.split(": ", 1)[1].split("]")[0], line.split(":")[1]) for line in result.output.splitlines()
+             if "error[" in line]
+    assert ("error[pack-format-key", "32") in found
+    assert ("error[pack-unknown-key", "11") in found and ("error[expr-unknown-function", "17") in found
+    assert "'deductions' needs format: 2" in result.output
+
+
+def test_a_derived_value_in_error_is_reported_once(pack):
+    """A derived value whose expression is wrong is reported at its expression; the rules reading it are not
+    reported again as reading an unknown name."""
+    write(pack, {"extra.yaml": """\
+        derived:
+          share: {expr: "rati(members.trained, members.total)"}
+          share2: {expr: "members.trained / (members.total"}
+        """,
+                 "rules.yaml": RULES.replace("points: 100", "points: 50") + """\
+  - {id: R2, dimension: D1, title: 过半, points: 25, require: share > 0.5}
+  - {id: R3, dimension: D1, title: 过半, points: 25, require: share2 > 0.5}
+"""})
+    result = run("pack", "check", pack)
+    errors = [line.split(": ", 1)[1].split("]")[0] for line in result.output.splitlines() if "error[" in line]
+    assert errors == ["error[expr-unknown-function", "error[expr-syntax"], result.output
+    assert "unknown input or derived value" not in result.output
+
+
+def test_a_comma_in_a_profiles_flow_style_text_gets_the_hint(pack, tmp_path):
+    write(pack, {"extra.yaml": "inputs:\n  community.note: {type: string, title: 备注}\n"})
+    profile = write(tmp_path, {"p.yaml": "profile: {id: c1, year: 2024}\ncommunity: {note: 达到90%以上, 按时完成}\n"
+                                         "members: {total: 1, trained: 1}\n"}) / "p.yaml"
+    result = run(profile, "--pack", pack)
+    assert ("p.yaml:2:28: error[unknown-key]: unknown key 'community.按时完成'\n  hint: a comma inside {note: ..., "
+            "...} ends the text there; quote texts that contain commas: note: \"达到90%以上, 按时完成\"") in result.output
+
+
+def test_a_key_without_a_value_after_a_number_is_no_cut_text(pack, tmp_path):
+    profile = write(tmp_path, {"p.yaml": "profile: {id: c1, year: 2024}\nmembers: {total: 1, trainde}\n"}) / "p.yaml"
+    result = run(profile, "--pack", pack)
+    assert "unknown key 'members.trainde'\n  hint: did you mean 'trained'?" in result.output
+    assert "a comma inside" not in result.output
+
+
+def test_a_comma_in_a_case_files_flow_style_text_gets_the_hint(pack):
+    write(pack, {"tests/cases.yaml": CASES + "  - {name: 全部参训, 无缺席, profile: {members: {total: 1, trained: 1}}}\n"})
+    result = run("pack", "check", pack)
+    assert ("error[case-unknown-key]: unknown key '无缺席'\n  hint: a comma inside {name: ..., ...} ends the text "
+            "there; quote texts that contain commas: name: \"全部参训, 无缺席\"") in result.output
+
+
+@pytest.mark.parametrize(("meta", "said"), [
+    ("{id: c1, yaer: 2024}", "unknown key 'profile.yaer'\n  hint: did you mean 'year'?"),
+    ("{id: c1, zzz: 1, year: 2024}", "unknown key 'profile.zzz'\n  hint: keys of profile: id, name, subject, year, "
+                                     "period, packs, description, data_source"),
+    ("{period: {start: 2024-01-01, ned: 2024-12-31}}", "unknown key 'profile.period.ned'\n  hint: did you mean "
+                                                       "'end'?"),
+    ("{period: {start: 2024-01-01}}", "error[profile-meta]: missing required key 'end' in profile.period\n  hint: "
+                                      "period: {start: 2024-07-01, end: 2025-06-30}"),
+])
+def test_the_keys_of_the_profile_block_are_named_where_they_are_wrong(pack, tmp_path, meta, said):
+    profile = write(tmp_path, {"p.yaml": f"profile: {meta}\nmembers: {{total: 1, trained: 1}}\n"}) / "p.yaml"
+    result = run(profile, "--pack", pack)
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert "for each element" not in result.output

@@ -336,6 +336,7 @@ class _Builder:
                 tree = parse(decl.expr)
             except ExprError as exc:
                 self.expr_error(origin, ("expr",), exc)
+                self.unchecked.names.add(name)  # reported here: what reads it is not reported again
                 continue
             parsed[name] = _ParsedDerived(tree, origin, list_path, field)
         return parsed
@@ -346,12 +347,11 @@ class _Builder:
         # derived values are computed once, before any rule is scored: met() would always read "not yet met"
         expr = self.check_expr(tree, decl.expr, origin.child("expr"), list_path, name,
                                met_refused="a derived value is computed before any rule is scored")
-        if expr is None:
-            if self.unchecked.read_by(tree):
-                self.unchecked.names.add(name)
-            return
-        if isinstance(expr.type, T.ObjectType) or expr.type == T.NULL:
-            self.error(origin, "expr-type", f"derived value '{name}' must be a value, got {expr.type}", "expr")
+        if expr is None or isinstance(expr.type, T.ObjectType) or expr.type == T.NULL:
+            if expr is not None:
+                self.error(origin, "expr-type", f"derived value '{name}' must be a value, got {expr.type}", "expr")
+            # its error is reported (or that of what it reads): what reads it is not reported again
+            self.unchecked.names.add(name)
             return
         params = set(expr.params)
         for dep in _derived_deps(tree, parsed):

@@ -29,7 +29,7 @@ from engine.profile.period import counted_by_period, period_warnings
 from engine.profile.relations import Place, relation_problems
 from engine.source.load import Document
 from engine.source.spans import SourceMap
-from engine.source.validation_errors import located, plain_message, shown_value
+from engine.source.validation_errors import cut_text_hint, located, plain_message, shown_value
 
 META_KEY = "profile"
 Loc: TypeAlias = tuple[int | str, ...]
@@ -40,9 +40,11 @@ PeriodDate = Annotated[dt.date, BeforeValidator(explained_date)]
 
 
 class Period(BaseModel):
+    """A period that is not a calendar year, written under `profile:` (never at the top of a profile)."""
+
     model_config = ConfigDict(extra="forbid")
-    start: PeriodDate
-    end: PeriodDate
+    start: PeriodDate = Field(description="The first day (`2024-07-01`).")
+    end: PeriodDate = Field(description="The last day (`2025-06-30`), not before `start`.")
 
     @model_validator(mode="after")
     def _order(self) -> Period:
@@ -52,17 +54,26 @@ class Period(BaseModel):
 
 
 class ProfileMeta(BaseModel):
-    """The `profile:` block: who is assessed, for which period."""
+    """The `profile:` block: who is assessed, for which period. Every other key at the top of a profile is an
+    input its packs declare."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-    name: str | None = Field(default=None, max_length=200)
-    subject: str | None = None
-    year: int | None = Field(default=None, ge=1949, le=2100)
-    period: Period | None = None
-    packs: list[str] | None = None
-    description: str | None = Field(default=None, max_length=5000)
-    data_source: str | None = Field(default=None, max_length=5000)
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
+                           description="Letters, digits, `_`, `.` and `-` (at most 64), starting with a letter or "
+                           "digit; what the `profile:` of a waiver or adjustment matches.")
+    name: str | None = Field(default=None, max_length=200, description="The name reports show (at most 200 "
+                             "characters).")
+    subject: str | None = Field(default=None, description="What is assessed; without `--pack` it chooses the "
+                                "shipped packs of that subject.")
+    year: int | None = Field(default=None, ge=1949, le=2100, description="The assessment year, 1949 to 2100: "
+                             "the period is that calendar year.")
+    period: Period | None = Field(default=None, description="Or: a period that is not a calendar year.")
+    packs: list[str] | None = Field(default=None, description="Without `--pack`: the shipped packs (ids or "
+                                    "directory names) that assess it.")
+    description: str | None = Field(default=None, max_length=5000, description="Free text for readers (at most "
+                                    "5,000 characters).")
+    data_source: str | None = Field(default=None, max_length=5000, description="Where the data come from (at "
+                                    "most 5,000 characters).")
 
     def resolved_period(self) -> tuple[dt.date, dt.date] | None:
         if self.period is not None:
@@ -178,10 +189,15 @@ class ProfileSchema:
         if kind == "extra_forbidden":
             line, col = located(source, base + loc, key=True)
             message, hint = self._unknown_key(loc)
-            return Diagnostic(file, line, col, ERROR, "unknown-key", message, hint)
+            return Diagnostic(file, line, col, ERROR, "unknown-key", message,
+                              cut_text_hint(source, base + loc) or hint)
         shown = _loc_text(loc)
         if kind == "missing":
             line, col = located(source, base + loc[:-1], key=True)
+            if loc[0] == META_KEY:  # `period:` without `end:`
+                return Diagnostic(file, line, col, ERROR, "profile-meta",
+                                  f"missing required key '{loc[-1]}' in {_loc_text(loc[:-1])}",
+                                  "period: {start: 2024-07-01, end: 2025-06-30}")
             return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
         line, col = located(source, base + loc)
         if loc and loc[0] == META_KEY:
@@ -249,6 +265,8 @@ class ProfileSchema:
             found.add(META_KEY)
         if parent == META_KEY:
             return list(ProfileMeta.model_fields)
+        if parent == f"{META_KEY}.period":
+            return list(Period.model_fields)
         decl = self._decl_at(loc[:-1])
         if decl is not None:
             if decl.type == "list":

@@ -21,6 +21,7 @@ import typing
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
@@ -189,26 +190,36 @@ def _unknown_key(loc: Loc, owner: type[BaseModel] | None, context: _Context) -> 
     if note is not None:
         return context.at(loc, "unknown-key", note[0], note[1], key=True)
     allowed = list(owner.model_fields) if owner is not None else []
-    hint = _cut_text_hint(loc, context) or did_you_mean(name, allowed) or \
+    hint = (cut_text_hint(context.source, context.base + loc) if loc else None) or did_you_mean(name, allowed) or \
         (f"allowed keys: {', '.join(allowed)}" if allowed else None)
     return context.at(loc, "unknown-key", f"unknown key '{name}'", hint, key=True)
 
 
-def _cut_text_hint(loc: Loc, context: _Context) -> str | None:
-    """The hint for a key that is the rest of a text cut by a comma (`{quote: 达到90%以上, 按时完成, …}`, where
-    YAML reads `按时完成` as a key without a value), or None when the key does not look like one."""
-    source, path = context.source, context.base + loc
-    if source is None or not loc or not _flow_mapping(source, path[:-1]):
+def cut_text_hint(source: SourceMap | None, path: Loc) -> str | None:
+    """The hint for the key at `path` (in the whole document) that is the rest of a text cut by a comma
+    (`{quote: 达到90%以上, 按时完成, …}`, where YAML reads `按时完成` as a key without a value), or None when the
+    key does not look like one."""
+    if source is None or not path or not _flow_mapping(source, path[:-1]):
         return None
-    name = str(loc[-1])
+    name = str(path[-1])
     keys = source.keys_at(path[:-1])
     position = keys.index(name) if name in keys else -1
     if position < 1 or not (_written_without_value(source, path) or " " in name.strip()):
         return None
     previous = keys[position - 1]
-    before = _one_line(source, source.value(path[:-1] + (previous,))) or "…"
+    before = _one_line(source, source.value(path[:-1] + (previous,)))
+    if before is not None and not _plain_text(before):
+        return None  # `{total: 1, trainde}`: a number is not a text a comma cut
     return (f"a comma inside {{{previous}: ..., ...}} ends the text there; quote texts that contain commas: "
-            f"{previous}: \"{before}, {name}\"")
+            f"{previous}: \"{before or '…'}, {name}\"")
+
+
+def _plain_text(written: str) -> bool:
+    """Whether a scalar as written is read as a text (not a number, a date, true/false or null)."""
+    try:
+        return isinstance(yaml.safe_load(written), str)
+    except yaml.YAMLError:
+        return True
 
 
 def _lines(source: SourceMap) -> list[str]:
