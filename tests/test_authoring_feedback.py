@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from engine.backends import durable_available
 from engine.cli import app
 from tests.minimal_pack import manifest
 
@@ -173,17 +174,26 @@ def test_what_reads_an_entry_in_error_is_not_reported_again(pack):
 # -- test cases -----------------------------------------------------------------------------------------
 
 def test_a_case_applies_reviewer_adjustments_and_parameters(pack):
-    write(pack, {"tests/cases.yaml": CASES + """\
+    """A case sets parameters as --set does and applies adjustments as --adjustments does, on both backends."""
+    write(pack, {"pack.yaml": manifest("parameters:\n  training_min: {type: ratio, default: 0.9, title: 参训率}\n"),
+                 "rules.yaml": RULES.replace(">= 0.9", ">= params.training_min"),
+                 "tests/cases.yaml": CASES + """\
   - name: reviewer takes two off
     profile: {members: {total: 10, trained: 10}}
     adjustments:
       - {rule: R1, points: -2, reason: 签到表缺失}
     expect: {R1: {outcome: partly_met, points: 98}}
     total: 98
+  - name: a district asks for half, and a reviewer takes one off
+    profile: {members: {total: 10, trained: 5}}
+    params: {training_min: 50%}
+    adjustments: [{rule: R1, points: -1, reviewer: 区委组织部}]
+    expect: {R1: {outcome: partly_met, points: 99}}
 """})
-    result = run("pack", "test", pack, "--backend", "reference")
+    result = run("pack", "test", pack)
     assert result.exit_code == 0, result.output
-    assert "3 case(s) on reference: 3 passed" in result.output
+    assert ("4 case(s) on durable, reference: 8 passed, 0 failed" if durable_available()[0] else
+            "4 case(s) on reference: 4 passed") in result.output, result.output
 
 
 def test_an_adjustment_of_a_rule_the_pack_lacks_is_an_error_of_pack_check(pack):
@@ -404,7 +414,8 @@ def test_a_comma_in_a_profiles_flow_style_text_gets_the_hint(pack, tmp_path):
                                          "members: {total: 1, trained: 1}\n"}) / "p.yaml"
     result = run(profile, "--pack", pack)
     assert ("p.yaml:2:28: error[unknown-key]: unknown key 'community.按时完成'\n  hint: a comma inside {note: ..., "
-            "...} ends the text there; quote texts that contain commas: note: \"达到90%以上, 按时完成\"") in result.output
+            "...} ends the text there; quote texts that contain commas: note: \"达到90%以上, 按时完成\""
+            ) in result.output
 
 
 def test_a_key_without_a_value_after_a_number_is_no_cut_text(pack, tmp_path):
@@ -415,7 +426,8 @@ def test_a_key_without_a_value_after_a_number_is_no_cut_text(pack, tmp_path):
 
 
 def test_a_comma_in_a_case_files_flow_style_text_gets_the_hint(pack):
-    write(pack, {"tests/cases.yaml": CASES + "  - {name: 全部参训, 无缺席, profile: {members: {total: 1, trained: 1}}}\n"})
+    write(pack, {"tests/cases.yaml": CASES + "  - {name: 全部参训, 无缺席, "
+                                             "profile: {members: {total: 1, trained: 1}}}\n"})
     result = run("pack", "check", pack)
     assert ("error[case-unknown-key]: unknown key '无缺席'\n  hint: a comma inside {name: ..., ...} ends the text "
             "there; quote texts that contain commas: name: \"全部参训, 无缺席\"") in result.output
