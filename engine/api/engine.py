@@ -22,7 +22,7 @@ from engine.errors import Diagnostic, InputError, UsageError, display_path
 from engine.evaluation.context import Context
 from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
-from engine.evaluation.scoring import Scorecard, score
+from engine.evaluation.scoring import Scorecard, history_of, score
 from engine.expr.values import engine_arithmetic
 from engine.pack.build import load_pack
 from engine.pack.model import Pack, RuleSpec
@@ -91,7 +91,8 @@ class PackAssessor:
         context, findings = self.findings(profile)
         if review is not None:  # waivers and reviewer adjustments, before scoring
             findings = review.apply(self.pack, findings)
-        return PackEvaluation(self.pack, context, findings, score(self.pack, findings), self.statics)
+        card = score(self.pack, findings, history_of(profile, self.pack.id))
+        return PackEvaluation(self.pack, context, findings, card, self.statics)
 
     def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
         return self.evaluate(profile, review).report()
