@@ -574,6 +574,7 @@ class _Builder:
                            f"grades: {', '.join(grade_ids)}")
         if rule.lasts is not None:
             spec.until = self.rule_expr(origin, "until", rule.lasts.until, spec.for_each, T.DATE, "lasts", "until")
+            spec.lasts_text = rule.lasts.text
         spec.authority = rule.authority
 
     def clauses(self, origin: Origin, key: str, clauses: list[Clause]) -> list[ClauseSpec]:

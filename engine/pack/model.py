@@ -211,6 +211,7 @@ class RuleSpec:
     cap_at: str | None = None  # the grade a cap_at veto caps at
     until: Expr | None = None  # a veto's last day in force (format 2 `lasts.until`), computed in Python
     authority: Text | None = None  # whose finding triggers a veto (format 2)
+    lasts_text: Text | None = None  # a veto's period as the score sheet words it (format 2 `lasts.text`)
     roll_up: str = "all"
     min_share: Decimal | None = None
     bands: list[BandSpec] = field(default_factory=list)

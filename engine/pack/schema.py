@@ -797,6 +797,9 @@ class VetoPeriod(Model):
                               "(`add_years(date, 2)`: two years after the incident; `term_ends`: the current "
                               "term). It applies when the end of the period is on or before that day.")
 
+    text: Text | None = Field(default=None, description="The period as the score sheet words it (事故发生后两年内, "
+                              "本届任期内), for the generated score sheet.")
+
     _until_text = field_validator("until", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 

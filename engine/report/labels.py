@@ -118,7 +118,8 @@ SEVERITY = {
     "fail": ("直接评定为最低等次", "forces the lowest grade"),
     "no_award": ("不得评为最高等次、取消评先评优资格", "bars the top grade and awards"),
     "bar": ("本期不得申报、不得参评，评为最低等次", "may not apply or be rated this period: the lowest grade"),
-    "revoke": ("撤销已获得的称号{held}，本期评为最低等次", "revokes the title held{held}; the lowest grade this period"),
+    "revoke": ("撤销已获得的称号{held}，本期评为最低等次",
+               "revokes the title held{held}; the lowest grade this period"),
     "demote": ("降低一个等次", "one grade lower"),
     "cap_at": ("最高评为{grade}", "at most {grade}"),
 }
