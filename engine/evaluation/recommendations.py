@@ -217,6 +217,8 @@ def _blocked(pack: Pack, target_index: int, target: Grade, card: Scorecard) -> l
     ids = [grade.id for grade in pack.grades]
     if any(cap in ids and ids.index(cap) > target_index for cap in caps):
         blocked.append("veto_cap")
+    if "demote" in effects and not blocked:  # points alone do not lift a demoted grade to the one above
+        blocked.append("veto_demote")
     if target_index == 0 and any(v.rule.severity == "no_award" for v in card.vetoes):
         blocked.append("veto_no_award")
     if target.requires.no_veto and card.vetoes:

@@ -288,12 +288,12 @@ class History:
 
     def gaps(self, pack: Pack, grade: Grade) -> list[int]:
         """The earlier years whose grade the requirement needs and the history does not give (or names no
-        grade of the pack); all of them when the period is unknown."""
+        grade of the pack); none when the period is unknown (the requirement is then undecided all the same)."""
         previous = grade.requires.previous
         if previous is None:
             return []
-        if self.year is None:
-            return [-n for n in range(1, previous.periods + 1)]
+        if self.year is None:  # no period: no year to count back from (the report says so)
+            return []
         ids = [g.id for g in pack.grades]
         return [year for year in self.years(previous.periods) if self.grades.get(year) not in ids]
 
@@ -314,7 +314,7 @@ class History:
                 held = [self.grades.get(year) for year in self.years(previous.periods)]
                 if any(g in ids and ids.index(g) > ids.index(previous.grade) for g in held if g is not None):
                     return False
-            return None if self.gaps(pack, grade) else True
+            return None if self.year is None or self.gaps(pack, grade) else True
 
         return met
 

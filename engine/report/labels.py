@@ -155,6 +155,7 @@ BLOCKED = {
     "veto_bar": ("本期不得参评", "no grade may be applied for this period"),
     "veto_revoke": ("称号已被撤销，本期评为最低等次", "the title is revoked; the lowest grade this period"),
     "veto_cap": ("一票否决事项限定了最高等次", "a veto caps the grade below it"),
+    "veto_demote": ("一票否决事项（降低一个等次）未消除前无法晋级", "no higher grade while a demoting veto stands"),
     "previous_grade": ("该等次要求往期连续获得相应等次", "that grade requires the grade below it in earlier years"),
     "veto_no_award": ("一票否决事项（取消评优）未消除前不能评为最高等次",
                       "the top grade is barred while the veto stands"),

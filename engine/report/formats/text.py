@@ -196,10 +196,10 @@ def grade_text(result: PackResult, lang: str) -> str:
 
 
 def _history_text(result: PackResult, grade_id: str, years: list[int], lang: str) -> str:
-    """Which earlier years' grades a grade waits for (a year not positive: the period itself is not given)."""
+    """Which earlier years' grades a grade waits for (none named: the profile gives no period to count from)."""
     titles = {d.grade: d.title.get(lang) for d in result.grade.demoted_from if d.title}
     name = titles.get(grade_id, grade_id)
-    if any(year <= 0 for year in years):
+    if not years:
         return (f"{name}需往期等次，档案未给出考核年度（profile.year）" if lang == "zh" else
                 f"{name} needs the grades of earlier years, and the profile gives no period (profile.year)")
     shown = ("、" if lang == "zh" else ", ").join(str(year) for year in years)
