@@ -257,3 +257,12 @@ def test_mistakes_in_the_new_keys_are_errors_at_their_place(tmp_path, requires, 
     result = run("pack", "check", str(pack))
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_as_of_judges_whether_a_veto_that_lasts_is_still_in_force(tmp_path):
+    profile = write_profile(tmp_path, INCIDENT)
+    assert report_of(profile, "--as-of", "2025-03-01")["grade"]["id"] == "good"  # its last day
+    later = report_of(profile, "--as-of", "2025-03-02")
+    assert later["vetoes"] == [] and later["grade"]["id"] == "model"
+    finding = next(f for f in later["findings"] if f["rule"] == "V.incident")
+    assert finding["lapsed"] is True and finding["until"] == "2025-03-01"

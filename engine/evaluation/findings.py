@@ -161,17 +161,18 @@ class RuleEvaluator:
         return Finding(rule, classify(truth), missing=_unknown_reads(truth))
 
     def lasting(self, rule: RuleSpec, finding: Finding, subject: int | None) -> Finding:
-        """A triggered veto that lasts (format 2 `lasts.until`): in force when the end of the period is on or before
-        its last day; lapsed (met) after it; missing data when that day, or the period, is unknown."""
+        """A triggered veto that lasts (format 2 `lasts.until`): in force when the date it is judged on (the end of
+        the period, or --as-of) is on or before its last day; lapsed (met) after it; missing data when that day, or
+        the period, is unknown."""
         if rule.until is None:
             return finding
         until = self.context.evaluate(rule.until, subject)
-        period = self.context.period
-        if not isinstance(until.value, dt.date) or period is None:
-            missing = until.missing if period is not None else until.missing | {"profile.period"}
+        judged_on = self.context.judged_on
+        if not isinstance(until.value, dt.date) or judged_on is None:
+            missing = until.missing if judged_on is not None else until.missing | {"profile.period"}
             return Finding(rule, MISSING_DATA if missing else NA_OUTCOME, missing=missing)
         finding.until = until.value
-        if period[1] > until.value:
+        if judged_on > until.value:
             finding.outcome, finding.vetoed, finding.lapsed = MET, False, True
         return finding
 
