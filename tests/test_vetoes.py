@@ -266,3 +266,37 @@ def test_as_of_judges_whether_a_veto_that_lasts_is_still_in_force(tmp_path):
     assert later["vetoes"] == [] and later["grade"]["id"] == "model"
     finding = next(f for f in later["findings"] if f["rule"] == "V.incident")
     assert finding["lapsed"] is True and finding["until"] == "2025-03-01"
+
+
+def test_an_overlay_changes_a_veto_s_effect_period_and_authority(tmp_path):
+    overlay = tmp_path / "district"
+    overlay.mkdir()
+    (overlay / "pack.yaml").write_text(textwrap.dedent(f"""\
+        pack:
+          id: district
+          version: "1"
+          title: 区细则
+          subject: community
+          edition: "2024"
+          format: 2
+          extends: {PACK}
+          sources: [{{id: d, title: 区细则}}]
+        overrides:
+          rules:
+            V.fraud: {{effect: demote, authority: 区委组织部}}
+            V.incident: {{lasts: {{until: "add_years(date, 1)", text: 事故发生后一年内}}}}
+        """), encoding="utf-8")
+    checked = run("pack", "check", str(overlay))
+    assert checked.exit_code == 0, checked.output
+    assert "rule V.fraud: effect bar → demote" in checked.output
+    fraud = report_of_pack(write_profile(tmp_path, {"fraud: {found: false}": "fraud: {found: true}"}), overlay)
+    assert fraud["vetoes"][0]["severity"] == "demote" and fraud["grade"]["id"] == "excellent"
+    assert fraud["vetoes"][0]["authority"]["zh"] == "区委组织部"
+    incident = report_of_pack(write_profile(tmp_path, INCIDENT), overlay)
+    assert incident["vetoes"] == [] and incident["grade"]["id"] == "model"  # 2023-03-01 + 1 year: lapsed
+
+
+def report_of_pack(profile: Path, pack: Path) -> dict[str, Any]:
+    result = run(str(profile), "--pack", str(pack), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["results"][0]

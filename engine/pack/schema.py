@@ -928,6 +928,10 @@ class RulePatch(Model):
     award: OccurrencePatch | None = Field(default=None, description="Changes to the award.")
     min_share: Share | None = Field(default=None, gt=0, le=1, description="New minimum share (for_each).")
     severity: Literal["fail", "no_award"] | None = Field(default=None, description="New veto severity.")
+    effect: VetoEffect | None = Field(default=None, description="*(format 2)* New veto effect (replaces its "
+                                      "`severity` or `effect`).")
+    lasts: VetoPeriod | None = Field(default=None, description="*(format 2)* New period a veto lasts.")
+    authority: Text | None = Field(default=None, description="*(format 2)* New authority of a veto.")
     not_applicable: NotApplicable | None = Field(default=None, description="*(format 2)* New not-applicable "
                                                  "policy of an item.")
     bonus_cap: Amount | None = Field(default=None, description="*(format 2)* New cap of an item's own bonus.")
@@ -936,7 +940,8 @@ class RulePatch(Model):
     cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="New citations (replace the base's).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap"})
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap", "effect", "lasts",
+                                                         "authority"})
 
 
 class ScoringPatch(Model):
