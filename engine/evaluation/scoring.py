@@ -13,10 +13,14 @@ Total = dimensions + items' own bonus + bonus (capped) − total-level penalties
 scaled. Checks (format 2) hold no points and add nothing. The grade is taken
 on the total rounded as it is shown — or, with `grade_basis: base`, on the
 score without any bonus (dimensions − total-level penalties); a grade may
-require named rules to be met. It is withheld (暂不评定)
-when too little could be assessed (`min_coverage`), or when a veto that missing
-data leaves undecided would change it if it applied: a veto is never taken as
-not triggered for want of the data that decides it.
+require named rules to be met, a share of named dimensions, or a grade held in
+each of the last N years (the profile's history). Vetoes in force then override
+it: fail, bar and revoke leave the lowest grade, no_award bars the top one, a cap
+and one grade down per demotion leave the lowest grade either gives. It is
+withheld (暂不评定) when too little could be assessed (`min_coverage`), when a
+veto that missing data leaves undecided would change it if it applied — a veto
+is never taken as not triggered for want of the data that decides it — or when
+a year of history the grade needs is missing and would change it.
 """
 
 from __future__ import annotations

@@ -814,9 +814,10 @@ class VetoRule(Rule):
     severity: Literal["fail", "no_award"] | None = Field(default=None, description="fail forces the lowest grade; "
                                                             "no_award bars the top grade and awards.")
     effect: VetoEffect | None = Field(default=None, description="*(format 2)* What the veto does, instead of "
-                                      "`severity`: fail, no_award, bar (不得申报/不得参评 this period), revoke (the "
-                                      "title the profile holds is revoked, and none is awarded), demote (one grade "
-                                      "down), or `{cap_at: GRADE}` (at most that grade).")
+                                      "`severity`: fail, no_award, bar (不得申报/不得参评 this period: the lowest "
+                                      "grade), revoke (the title the profile holds, `profile.holds`, is revoked, and "
+                                      "the lowest grade is given), demote (one grade down), or `{cap_at: GRADE}` (at "
+                                      "most that grade).")
     lasts: VetoPeriod | None = Field(default=None, description="*(format 2)* How long it is in force after what "
                                      "triggered it: `{until: DATE-EXPRESSION}`.")
     authority: Text | None = Field(default=None, description="*(format 2)* Whose finding triggers it "

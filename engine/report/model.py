@@ -143,7 +143,7 @@ class FindingOut(Sparse):
     level_label: Text | None = None
     measure: MeasureOut | None = None  # a check against a target
     until: str | None = None  # a veto that lasts (format 2): its last day in force, YYYY-MM-DD
-    lapsed: bool = False  # a veto that lasts: triggered, no longer in force at the end of the period
+    lapsed: bool = False  # a veto that lasts: triggered, no longer in force on the date judged (period end, --as-of)
     authority: Text | None = None  # a veto: whose finding triggers it (format 2)
 
 
@@ -184,8 +184,7 @@ class GradeOut(Sparse):
     basis: str | None = None  # total | base: what the grades' bounds were compared with (format 2)
     score: float | None = None  # the score graded, when it is not the total (grade_basis: base)
     unmet: list[str] = []  # rules some grade requires to be met that are not (format 2)
-    # grades requiring one held before that missing history leaves open (format 2): grade id -> the years missing
-    undecided_history: dict[str, list[int]] = {}
+    undecided_history: dict[str, list[int]] = {}  # grades waiting for profile.history (format 2): id -> years
 
 
 class VetoOut(Sparse):
