@@ -15,7 +15,9 @@ applies_when), with integer, float, decimal, percent and date mixes, in
 derived values of every type as well. A third of the packs are format 2: checks
 worth no points (require, levels, a measure against its target, per element),
 deduction clauses and an item's own bonus (conditions and counts), the
-not-applicable policy per item, grades on the base score that require rules. hypothesis shrinks a pack on which
+not-applicable policy per item, grades on the base score that require rules, shares of named dimensions and a
+grade held in earlier years (the profiles carry a history, not always complete), vetoes that cap, bar, revoke or
+demote, last until a date of the profile or of an element, and name an authority. hypothesis shrinks a pack on which
 the backends disagree to a small one, which becomes a regression case.
 """
 
@@ -563,13 +565,30 @@ def penalty_rule(draw: Draw, rid: str, scope: Scope, depth: int, dimensions: lis
     return decorate(draw, rule, scope)
 
 
-def veto_rule(draw: Draw, rid: str, scope: Scope, depth: int) -> dict[str, Any]:
+def veto_rule(draw: Draw, rid: str, scope: Scope, depth: int, v2: bool = False) -> dict[str, Any]:
     rule: dict[str, Any] = {"id": rid, "title": rid, "kind": "veto", "severity": one(draw, ["fail", "no_award"])}
+    inner = scope
     if draw(st.integers(0, 2)) == 0:
-        each(draw, rule, scope, depth, "trigger")
+        inner = each(draw, rule, scope, depth, "trigger")
     else:
         rule["trigger"] = bool_expr(draw, scope, depth)
+    if v2:
+        format_2_veto(draw, rule, inner, depth)
     return decorate(draw, rule, scope)
+
+
+def format_2_veto(draw: Draw, rule: dict[str, Any], scope: Scope, depth: int) -> None:
+    """A veto's format 2 keys: an effect beyond fail and no_award (a cap at either grade), the date it lasts
+    until (per element with for_each: a date of the element, shifted by calendar years), an authority."""
+    if draw(st.integers(0, 3)) != 0:
+        del rule["severity"]
+        effect = one(draw, ["cap_at", "demote", "bar", "revoke", "fail", "no_award"])
+        rule["effect"] = {"cap_at": one(draw, ["a", "b"])} if effect == "cap_at" else effect
+    if draw(st.booleans()):  # the dates drawn are of 2024: a year or two later, a veto is still in force
+        until = date_expr(draw, scope, depth)
+        rule["lasts"] = {"until": f"add_years({until}, {one(draw, [1, 0, 2])})" if draw(st.booleans()) else until}
+    if draw(st.integers(0, 3)) == 0:
+        rule["authority"] = {"zh": "区应急管理局", "en": "District emergency management bureau"}
 
 
 @dataclass
@@ -687,7 +706,7 @@ def check_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str]) 
 
 
 def make_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str], v2: bool = False) -> dict[str, Any]:
-    kind = one(draw, ["item"] * 5 + ["bonus", "penalty", "veto"] + (["check", "check"] if v2 else []))
+    kind = one(draw, ["item"] * 5 + ["bonus", "penalty", "veto"] + (["check", "check", "veto"] if v2 else []))
     if kind == "check":
         return check_rule(draw, rid, scope, depth, dims)
     if kind == "item":
@@ -698,7 +717,7 @@ def make_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str], v
         return bonus_rule(draw, rid, scope, depth)
     if kind == "penalty":
         return penalty_rule(draw, rid, scope, depth, dims)
-    return veto_rule(draw, rid, scope, depth)
+    return veto_rule(draw, rid, scope, depth, v2)
 
 
 def manifest(draw: Draw, dims: list[str], rules: list[str] | None = None) -> dict[str, Any]:
@@ -725,7 +744,18 @@ def manifest(draw: Draw, dims: list[str], rules: list[str] | None = None) -> dic
         if draw(st.booleans()):
             top.setdefault("requires", {})["met"] = draw(st.lists(st.sampled_from(rules), min_size=1, max_size=2,
                                                                  unique=True))
+        format_2_grade(draw, top, dims)
     return data
+
+
+def format_2_grade(draw: Draw, top: dict[str, Any], dims: list[str]) -> None:
+    """The top grade's format 2 requirements: a share of named dimensions each, a grade held in each of the
+    last periods (the profiles' history, see `entangle`)."""
+    if draw(st.booleans()):
+        named = draw(st.lists(st.sampled_from(dims), min_size=1, max_size=len(dims), unique=True))
+        top.setdefault("requires", {})["min_dimension_share"] = {d: one(draw, ["40%", "60%", 0.75]) for d in named}
+    if draw(st.integers(0, 2)) != 0:
+        top.setdefault("requires", {})["previous"] = {"grade": one(draw, ["a", "b"]), "periods": one(draw, [1, 2])}
 
 
 @st.composite
@@ -769,6 +799,11 @@ def entangle(data: dict[str, Any], seed: int) -> dict[str, Any]:
     elif rng.random() < 0.1:  # a period that is not a calendar year
         data["profile"].pop("year", None)
         data["profile"]["period"] = {"start": dt.date(2024, 3, 15), "end": dt.date(2025, 2, 10)}
+    if rng.random() < 0.7:  # the grades of earlier years, some missing, and a title held (format 2)
+        years = [year for year in (2023, 2022, 2024) if rng.random() < 0.7]
+        data["profile"]["history"] = [{"year": year, "grade": rng.choice(["a", "b", "z"])} for year in years]
+        if rng.random() < 0.3:
+            data["profile"]["holds"] = rng.choice(["a", "b"])
     for target, source in TWINS:
         if source in data and rng.random() < 0.3:
             data[target] = data[source]

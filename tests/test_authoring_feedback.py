@@ -293,7 +293,7 @@ def test_a_profile_key_in_the_wrong_place_says_where_it_goes(pack, tmp_path):
     profile = write(tmp_path, {"p.yaml": "year: 2024\nmembers: {total: 1, trained: 1, trainde: 1}\nxyz: 1\n"})
     result = run(profile / "p.yaml", "--pack", pack)
     assert ("hint: 'year' belongs in the 'profile:' block: profile: {year: …} (keys of profile: id, name, "
-            "subject, year, period, packs, description, data_source)") in result.output
+            "subject, year, period, packs, description, data_source, history, holds)") in result.output
     assert "hint: did you mean 'trained'?" in result.output
     assert "hint: keys at the top of a profile: community, members, profile" in result.output
 

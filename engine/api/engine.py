@@ -10,6 +10,7 @@ hold the GIL); use one Engine per worker process for parallel batches.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from engine.errors import Diagnostic, InputError, UsageError, display_path
 from engine.evaluation.context import Context
 from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
-from engine.evaluation.scoring import Scorecard, score
+from engine.evaluation.scoring import Scorecard, history_of, score
 from engine.expr.values import engine_arithmetic
 from engine.pack.build import load_pack
 from engine.pack.model import Pack, RuleSpec
@@ -73,8 +74,8 @@ class PackAssessor:
         for rule in pack.rules:
             self.by_stratum.setdefault(rule.stratum, []).append(rule)
 
-    def findings(self, profile: Profile) -> tuple[Context, list[Finding]]:
-        context = Context(self.pack, profile)
+    def findings(self, profile: Profile, as_of: dt.date | None = None) -> tuple[Context, list[Finding]]:
+        context = Context(self.pack, profile, as_of)
         results: dict[str, Finding] = {}
 
         def on_round(stratum: int, oracle: Oracle) -> None:
@@ -88,10 +89,11 @@ class PackAssessor:
         return context, [results[rule.id] for rule in self.pack.rules]
 
     def evaluate(self, profile: Profile, review: ProfileReview | None = None) -> PackEvaluation:
-        context, findings = self.findings(profile)
+        context, findings = self.findings(profile, review.as_of if review is not None else None)
         if review is not None:  # waivers and reviewer adjustments, before scoring
             findings = review.apply(self.pack, findings)
-        return PackEvaluation(self.pack, context, findings, score(self.pack, findings), self.statics)
+        card = score(self.pack, findings, history_of(profile, self.pack.id))
+        return PackEvaluation(self.pack, context, findings, card, self.statics)
 
     def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:
         return self.evaluate(profile, review).report()

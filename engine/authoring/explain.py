@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from engine.authoring.lint import pack_reads
 from engine.authoring.wording import method_text, param_value, readable
 from engine.errors import Diagnostic, UsageError, did_you_mean
-from engine.pack.model import Pack, RuleSpec
+from engine.pack.model import Expr, Pack, RuleSpec
 from engine.pack.schema import Text
 
 if TYPE_CHECKING:
@@ -77,15 +77,8 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
     if rule.partial is not None:
         conditions.append({"name": "partial", "source": " ".join(rule.partial.source.split()),
                            "words": readable(rule.partial, pack, lang)})
-    for key in ("deduct", "award"):
-        occurrence = getattr(rule, key)
-        if occurrence is not None and occurrence.count is not None:
-            conditions.append({"name": f"{key}.count", "source": " ".join(occurrence.count.source.split()),
-                               "words": readable(occurrence.count, pack, lang)})
-    for key, clauses in (("deductions", rule.deductions), ("bonus", rule.bonus)):  # counts of clauses (format 2)
-        conditions += [{"name": f"{key}[{index}].count", "source": " ".join(clause.count.source.split()),
-                        "words": readable(clause.count, pack, lang)}
-                       for index, clause in enumerate(clauses) if clause.count is not None]
+    conditions += [{"name": name, "source": " ".join(expr.source.split()), "words": readable(expr, pack, lang)}
+                   for name, expr in _computed(rule)]
     return {
         "rule": rule.id, "pack": pack.id, "version": pack.version,
         "location": f"{rule.origin.file}:{line}:{col}",
@@ -93,7 +86,7 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
         "dimension": {"id": dimension.id, "title": dimension.title.get(lang), "weight": float(dimension.weight)}
         if dimension else None,
         "points": float(rule.max_points) if rule.kind in ("item", "bonus") else None,
-        "severity": rule.severity, "for_each": rule.for_each,
+        "severity": f"cap_at {rule.cap_at}" if rule.cap_at else rule.severity, "for_each": rule.for_each,
         "standard": _text(rule.description, lang),
         "method": method_text(rule, pack, lang), "method_generated": rule.method is None,
         "conditions": conditions,
@@ -199,6 +192,22 @@ def explain_text(facts: dict[str, Any], lang: str, outcome: dict[str, Any] | Non
     if outcome is not None:
         lines += _outcome_lines(outcome, w, profile_label)
     return "\n".join(lines) + "\n"
+
+
+def _computed(rule: RuleSpec) -> list[tuple[str, Expr]]:
+    """The expressions computed in Python rather than matched: counts of deductions, awards and clauses, a veto's
+    last day in force (format 2)."""
+    found: list[tuple[str, Expr]] = []
+    for key in ("deduct", "award"):
+        occurrence = getattr(rule, key)
+        if occurrence is not None and occurrence.count is not None:
+            found.append((f"{key}.count", occurrence.count))
+    for key, clauses in (("deductions", rule.deductions), ("bonus", rule.bonus)):
+        found += [(f"{key}[{index}].count", clause.count) for index, clause in enumerate(clauses)
+                  if clause.count is not None]
+    if rule.until is not None:
+        found.append(("lasts.until", rule.until))
+    return found
 
 
 def _kind_text(facts: dict[str, Any], w: dict[str, str]) -> str:

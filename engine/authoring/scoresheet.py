@@ -16,7 +16,7 @@ from typing import TypedDict
 
 from engine.authoring.wording import method_text, number, param_value
 from engine.pack.model import Pack, RuleSpec
-from engine.pack.schema import Citation
+from engine.pack.schema import Citation, Grade
 
 SHEET_FILES = {"zh": "SCORESHEET.md", "en": "SCORESHEET.en.md"}
 
@@ -29,7 +29,8 @@ SheetWords = TypedDict("SheetWords", {
     "param_head": list[str], "source_head": list[str], "quote_head": list[str], "check_head": list[str],
     "bonus_cap": str, "penalty_cap": str, "no_veto": str, "min_share": str, "fail": str, "no_award": str,
     "unset": str, "uncited": str, "na": dict[str, str], "ranges": dict[str, str], "and": str, "sep": str,
-    "requires_met": str, "basis": dict[str, str], "na_own": str,
+    "requires_met": str, "basis": dict[str, str], "na_own": str, "effects": dict[str, str], "shares": str,
+    "previous": str,
 })
 
 WORDS: dict[str, SheetWords] = {
@@ -41,6 +42,12 @@ WORDS: dict[str, SheetWords] = {
         "grades": "等次", "parameters": "参数", "coverage": "依据文件与覆盖情况", "changes": "与基础细则相比的调整",
         "checks": "考核指标（不计分）", "check_head": ["维度", "项目", "标准及要求", "评定办法", "依据"],
         "requires_met": "须达标：{rules}",
+        "effects": {"bar": "本期不得申报、不得参评（评为“{lowest}”）",
+                    "revoke": "撤销已获得的称号，本期评为“{lowest}”", "demote": "降低一个等次",
+                    "cap_at": "最高评为“{cap}”", "lasts": "{text}有效", "lasts_untold": "在规定期限内有效",
+                    "authority": "由{authority}认定"},
+        "shares": "{dimension}得分不低于其分值的{share}",
+        "previous": "前{n}年每年均获评“{grade}”或更高等次",
         "basis": {"total": "等次按含加分的总分评定。", "base": "等次按不含加分的基本分评定，加分不计入等次分数线。"},
         "na_own": "{rules}不适用时{policy}。",
         "head": ["维度", "项目", "标准及要求", "分值", "评分办法", "依据"],
@@ -72,6 +79,12 @@ WORDS: dict[str, SheetWords] = {
         "checks": "Checks (no points)", "check_head": ["Dimension", "Item", "Standard and requirements",
                                                       "How it is judged", "Source"],
         "requires_met": "requires {rules} met",
+        "effects": {"bar": "may not apply or be rated this period (graded “{lowest}”)",
+                    "revoke": "the title held is revoked; graded “{lowest}” this period", "demote": "one grade lower",
+                    "cap_at": "at most “{cap}”", "lasts": "in force {text}",
+                    "lasts_untold": "in force for the period the rule sets", "authority": "found by {authority}"},
+        "shares": "{dimension} at least {share} of its weight",
+        "previous": "“{grade}” or higher in each of the {n} previous years",
         "basis": {"total": "Grades are set on the total, bonus points included.",
                   "base": "Grades are set on the score without bonus points."},
         "na_own": "When {rules} do not apply, {policy}.",
@@ -221,12 +234,51 @@ def _vetoes(pack: Pack, lang: str) -> list[str]:
         return []
     rows = []
     for rule in rules:
-        grade = pack.grades[-1] if rule.severity == "fail" else pack.grades[0]
-        consequence = (w["no_award"] if rule.severity == "no_award" else w["fail"]).format(grade=grade.title.get(lang))
+        consequence = _consequence(pack, rule, lang)
         situation = rule.description.get(lang) if rule.description is not None else method_text(rule, pack, lang)
         rows.append([f"{rule.id} {cell(rule.title.get(lang))}", cell(situation),
                      cell(consequence), cite_text(rule.cite, lang)])
     return ["", f"## {w['vetoes']}", ""] + table(w["veto_head"], rows)
+
+
+def _consequence(pack: Pack, rule: RuleSpec, lang: str) -> str:
+    """What a veto does, in the sheet's words; with format 2, how long it lasts and whose finding triggers it."""
+    w = WORDS[lang]
+    if rule.severity in ("fail", "no_award"):
+        grade = pack.grades[-1] if rule.severity == "fail" else pack.grades[0]
+        consequence = (w["fail"] if rule.severity == "fail" else w["no_award"]).format(grade=grade.title.get(lang))
+    else:
+        cap = next((g.title.get(lang) for g in pack.grades if g.id == rule.cap_at), rule.cap_at or "")
+        consequence = w["effects"][rule.severity or ""].format(lowest=pack.grades[-1].title.get(lang), cap=cap)
+    extra = []
+    if rule.until is not None:
+        extra.append(w["effects"]["lasts"].format(text=rule.lasts_text.get(lang)) if rule.lasts_text is not None
+                     else w["effects"]["lasts_untold"])
+    if rule.authority is not None:
+        extra.append(w["effects"]["authority"].format(authority=rule.authority.get(lang)))
+    return w["sep"].join([consequence] + extra)
+
+
+def _grade_conditions(pack: Pack, grade: Grade, lang: str) -> list[str]:
+    """A grade's requirements beyond its bounds, in words."""
+    w = WORDS[lang]
+    conditions = []
+    if grade.requires.no_veto:
+        conditions.append(w["no_veto"])
+    shares = grade.requires.min_dimension_share
+    if isinstance(shares, dict):
+        titles = {d.id: d.title.get(lang) for d in pack.dimensions}
+        conditions += [w["shares"].format(dimension=titles.get(dim, dim), share=number(share * 100) + "%")
+                       for dim, share in shares.items()]
+    elif shares is not None:
+        conditions.append(w["min_share"].format(share=number(shares * 100) + "%"))
+    if grade.requires.met:
+        conditions.append(w["requires_met"].format(rules=w["and"].join(_named(pack, grade.requires.met, lang))))
+    previous = grade.requires.previous
+    if previous is not None:
+        title = next((g.title.get(lang) for g in pack.grades if g.id == previous.grade), previous.grade)
+        conditions.append(w["previous"].format(n=previous.periods, grade=title))
+    return conditions
 
 
 def _grades(pack: Pack, lang: str) -> list[str]:
@@ -235,14 +287,7 @@ def _grades(pack: Pack, lang: str) -> list[str]:
     for grade in pack.grades:
         bounds = [w["ranges"][key].format(v=number(getattr(grade, key)))
                   for key in ("at_least", "above", "below", "at_most") if getattr(grade, key) is not None]
-        conditions = []
-        if grade.requires.no_veto:
-            conditions.append(w["no_veto"])
-        if grade.requires.min_dimension_share is not None:
-            share = number(grade.requires.min_dimension_share * 100) + "%"
-            conditions.append(w["min_share"].format(share=share))
-        if grade.requires.met:
-            conditions.append(w["requires_met"].format(rules=w["and"].join(_named(pack, grade.requires.met, lang))))
+        conditions = _grade_conditions(pack, grade, lang)
         rows.append([cell(grade.title.get(lang)), cell(w["and"].join(bounds)), cell(w["sep"].join(conditions))])
     basis = ["", w["basis"][pack.scoring.grade_basis]] if pack.format >= 2 else []
     return ["", f"## {w['grades']}", ""] + table(w["grade_head"], rows) + basis

@@ -392,6 +392,25 @@ def _veto(rule: RuleSpec, pack: Pack, lang: str) -> str:
     if rule.severity == "fail":
         lowest = pack.grades[-1].title.get(lang)
         return f"{cond}的，一票否决，评为“{lowest}”" if zh else f"Veto when {cond}: the grade is {lowest}"
+    if rule.severity != "no_award":
+        return _veto_effect(rule, pack, cond, lang)
     top = pack.grades[0].title.get(lang)
     return f"{cond}的，取消评优资格，不得评为“{top}”" if zh else \
         f"When {cond}: no awards and not graded {top}"
+
+
+# The effects of format 2 vetoes: (Chinese, English); {lowest} and {cap} are grade titles.
+_EFFECTS = {
+    "bar": ("本期不得申报、不得参评，评为“{lowest}”", "may not apply or be rated this period (graded {lowest})"),
+    "revoke": ("撤销已获得的称号，本期评为“{lowest}”", "the title held is revoked, and the grade is {lowest}"),
+    "demote": ("降低一个等次", "the grade is one lower"),
+    "cap_at": ("最高评为“{cap}”", "the grade is at most {cap}"),
+}
+
+
+def _veto_effect(rule: RuleSpec, pack: Pack, cond: str, lang: str) -> str:
+    """A format 2 veto: bar, revoke, demote or cap_at."""
+    zh, en = _EFFECTS[rule.severity or "demote"]
+    cap = next((g.title.get(lang) for g in pack.grades if g.id == rule.cap_at), rule.cap_at or "")
+    words = (zh if lang == "zh" else en).format(lowest=pack.grades[-1].title.get(lang), cap=cap)
+    return f"{cond}的，一票否决，{words}" if lang == "zh" else f"Veto when {cond}: {words}"

@@ -56,7 +56,8 @@ def assess_many(args: list[str], *, formats: list[str], lang: str, output: Path 
     files = find_profiles(args)
     refuse_overwriting_inputs(output, files)
     params = parse_sets(sets or [])
-    review = load_review(waivers, adjustments, _packs_to_check(packs), as_of) if waivers or adjustments else None
+    given = waivers or adjustments or as_of is not None  # --as-of alone judges vetoes that last on that date
+    review = load_review(waivers, adjustments, _packs_to_check(packs), as_of) if given else None
     previous = None
     if baseline is not None:
         from engine.review.baseline import Baseline

@@ -184,8 +184,9 @@ def usage_error(option: str, message: str, hint: str | None = None) -> NoReturn:
 def load_review(waivers: Sequence[Path] | None, adjustments: Sequence[Path] | None,
                 packs: list[Pack], as_of: dt.date | None = None) -> Review | None:
     """The waivers and adjustments given, checked against the packs (unknown rules: exit 2); with --as-of,
-    the waivers expired on that date said once (without it, each profile's period decides, in its report)."""
-    if not waivers and not adjustments:
+    the waivers expired on that date said once (without it, each profile's period decides, in its report). --as-of
+    alone is a review too: the date vetoes that last are judged in force on."""
+    if not waivers and not adjustments and as_of is None:
         return None
     from engine.review.adjustments import AdjustmentSet
     from engine.review.apply import Review
@@ -200,7 +201,7 @@ def load_review(waivers: Sequence[Path] | None, adjustments: Sequence[Path] | No
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
-    """--as-of YYYY-MM-DD: the date waivers' expiry is judged on."""
+    """--as-of YYYY-MM-DD: the date waivers' expiry (and vetoes that last) are judged on."""
     if value is None:
         return None
     try:

@@ -86,8 +86,9 @@ def run(
     adjustments: list[Path] | None = typer.Option(None, "--adjustments",
                                                      help="A file of reviewer adjustments, 酌情扣分/加分 (YAML; "
                                                           "repeatable)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Judge waivers' expiry on this date (YYYY-MM-DD). "
-                                     "Default: the last day of each profile's assessment period."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Judge waivers' expiry, and whether vetoes that "
+                                     "last are still in force, on this date (YYYY-MM-DD). Default: the last day of "
+                                     "each profile's assessment period."),
     backend: BackendChoice = typer.Option(BackendChoice.auto, "--backend",
                                           help="Matching backend: durable (default where installed) or reference."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1,

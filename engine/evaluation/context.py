@@ -8,6 +8,7 @@ packs can assess the same profile without seeing each other's fields.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,9 +43,11 @@ class Valued:
 
 
 class Context:
-    def __init__(self, pack: Pack, profile: Profile):
+    def __init__(self, pack: Pack, profile: Profile, as_of: dt.date | None = None):
         self.pack = pack
         self.profile = profile
+        # the date a lasting veto is judged in force on: the reviewer's --as-of, else the end of the period
+        self.judged_on = as_of or (profile.period[1] if profile.period is not None else None)
         self.values = dict(profile.values)
         # Per-element derived values are written into the elements: copy those lists only,
         # so several packs can assess one profile without seeing each other's fields.

@@ -9,6 +9,7 @@ the backends can only differ in matching, which the differential tests check.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,6 +41,7 @@ class SubjectResult:
     missing: frozenset[str] = frozenset()
     band: str | None = None
     notes: list[int] = field(default_factory=list)  # indexes of the rule's notes that apply
+    until: dt.date | None = None  # a veto that lasts: the last day this element keeps it in force
 
 
 @dataclass
@@ -73,6 +75,8 @@ class Finding:
     bonus: Decimal = ZERO  # an item's own bonus, after its cap (format 2)
     level: str | None = None  # the level of a check judged by a letter
     value: Decimal | None = None  # the value of a check against its target (None: unknown)
+    until: dt.date | None = None  # a veto that lasts (format 2): its last day in force (the latest of its subjects)
+    lapsed: bool = False  # a veto that lasts: triggered, but no longer in force at the end of the period
     # set by the review step (engine/review/apply.py) before scoring: the waiver applied, the adjustments made
     # (typed there: the review stage comes after this one)
     waiver: object | None = None
@@ -151,10 +155,26 @@ class RuleEvaluator:
     def veto(self, rule: RuleSpec) -> Finding:
         truth = self.oracle.truth(rule, "trigger", None)
         if truth.holds:
-            return Finding(rule, NOT_MET, vetoed=True)
+            return self.lasting(rule, Finding(rule, NOT_MET, vetoed=True), None)
         if truth.settled_false:
             return Finding(rule, MET)
         return Finding(rule, classify(truth), missing=_unknown_reads(truth))
+
+    def lasting(self, rule: RuleSpec, finding: Finding, subject: int | None) -> Finding:
+        """A triggered veto that lasts (format 2 `lasts.until`): in force when the date it is judged on (the end of
+        the period, or --as-of) is on or before its last day; lapsed (met) after it; missing data when that day, or
+        the period, is unknown."""
+        if rule.until is None:
+            return finding
+        until = self.context.evaluate(rule.until, subject)
+        judged_on = self.context.judged_on
+        if not isinstance(until.value, dt.date) or judged_on is None:
+            missing = until.missing if judged_on is not None else until.missing | {"profile.period"}
+            return Finding(rule, MISSING_DATA if missing else NA_OUTCOME, missing=missing)
+        finding.until = until.value
+        if judged_on > until.value:
+            finding.outcome, finding.vetoed, finding.lapsed = MET, False, True
+        return finding
 
     # -- format 2: checks by a letter or against a target, clauses, an item's own bonus --------------------
     def levels(self, rule: RuleSpec) -> Finding:
@@ -310,10 +330,7 @@ class RuleEvaluator:
         total = len(applicable)
         kind = rule.kind
         if kind == "veto":
-            triggered = failed  # for vetoes a subject 'fails' when the trigger holds
-            if triggered:
-                return Finding(rule, NOT_MET, vetoed=True, occurrences=triggered, subjects=subjects)
-            return Finding(rule, MISSING_DATA if unknown else MET, missing=missing, subjects=subjects)
+            return self.veto_of_elements(rule, subjects, failed, unknown, missing)
         if rule.deduct is not None:  # every penalty deducts (the pack's builder sees to it)
             finding = self.occurrences(rule, rule.deduct, Decimal(failed), missing=missing if unknown else frozenset())
         elif rule.award is not None:
@@ -323,6 +340,18 @@ class RuleEvaluator:
         finding.subjects = subjects
         finding.share = Decimal(met) / total if total else None
         return finding
+
+    def veto_of_elements(self, rule: RuleSpec, subjects: list[SubjectResult], triggered: int, unknown: int,
+                         missing: frozenset[str]) -> Finding:
+        """A for_each veto: in force when it is for any element (a subject 'fails' when the trigger holds and it
+        is in force); the latest last day of those in force, or of those lapsed."""
+        ends = [s.until for s in subjects if s.until is not None and s.outcome == NOT_MET]
+        lapsed = [s.until for s in subjects if s.until is not None and s.outcome == MET]
+        if triggered:
+            return Finding(rule, NOT_MET, vetoed=True, occurrences=triggered, subjects=subjects,
+                           until=max(ends, default=None))
+        return Finding(rule, MISSING_DATA if unknown else MET, missing=missing, subjects=subjects,
+                       until=None if unknown else max(lapsed, default=None), lapsed=bool(lapsed) and not unknown)
 
     def roll_up(self, rule: RuleSpec, met: int, unknown: int, total: int, missing: frozenset[str]) -> Finding:
         points = rule.points or ZERO
@@ -363,6 +392,9 @@ class RuleEvaluator:
         else:
             outcome = _from_truth(truth)
         result = SubjectResult(index, label, outcome, _unknown_reads(truth))
+        if rule.kind == "veto" and outcome == NOT_MET and rule.until is not None:
+            lasting = self.lasting(rule, Finding(rule, NOT_MET, vetoed=True), index)
+            result.outcome, result.missing, result.until = lasting.outcome, lasting.missing, lasting.until
         for band in rule.bands:
             if self.oracle.holds(rule, f"band:{band.id}", index):
                 result.band = band.id

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.evaluation.context import Context
 from engine.evaluation.findings import MISSING_DATA, NOT_MET, PARTLY, Finding
-from engine.evaluation.scoring import Scorecard, _round, dimension_shortfalls, lower_bound_met
+from engine.evaluation.scoring import LOWEST, Scorecard, _round, dimension_shortfalls, lower_bound_met
 from engine.pack.model import Expr, Pack, RuleSpec, Template
 from engine.pack.schema import Grade
 from engine.pack.templates import format_value
@@ -193,7 +193,7 @@ def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrad
     target = pack.grades[target_index]
     bound = target.at_least if target.at_least is not None else target.above
     gap = max(ZERO, (bound or ZERO) - card.graded_score)
-    plan = NextGrade(target_index, _round(gap, 6), False, _blocked(target_index, target, card))
+    plan = NextGrade(target_index, _round(gap, 6), False, _blocked(pack, target_index, target, card))
     if plan.blocked_by:
         return plan
     graded_on_base = card.graded is not None  # then bonus points do not lift the grade
@@ -208,17 +208,25 @@ def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrad
     return plan
 
 
-def _blocked(target_index: int, target: Grade, card: Scorecard) -> list[str]:
+def _blocked(pack: Pack, target_index: int, target: Grade, card: Scorecard) -> list[str]:
     """Why no points can reach the target grade while the vetoes stand (reason codes)."""
     blocked: list[str] = []
-    if any(v.rule.severity == "fail" for v in card.vetoes):
-        blocked.append("veto_fail")
+    effects = {v.rule.severity for v in card.vetoes}
+    blocked += [reason for effect, reason in LOWEST.items() if effect in effects]
+    caps = [v.rule.cap_at for v in card.vetoes if v.rule.severity == "cap_at"]
+    ids = [grade.id for grade in pack.grades]
+    if any(cap in ids and ids.index(cap) > target_index for cap in caps):
+        blocked.append("veto_cap")
+    if "demote" in effects and not blocked:  # points alone do not lift a demoted grade to the one above
+        blocked.append("veto_demote")
     if target_index == 0 and any(v.rule.severity == "no_award" for v in card.vetoes):
         blocked.append("veto_no_award")
     if target.requires.no_veto and card.vetoes:
         blocked.append("veto")
     if card.unmet.intersection(target.requires.met or ()):
         blocked.append("rule_not_met")
+    if target.id in card.previous_unmet:
+        blocked.append("previous_grade")
     return blocked
 
 
@@ -226,11 +234,9 @@ def _lift_dimensions(target: Grade, card: Scorecard, gains: list[Gain]) -> list[
     """Per-dimension minimums first: the items that lift each short dimension to the target's minimum share,
     its own largest first; None when a dimension cannot reach it."""
     chosen: list[Gain] = []
-    share = target.requires.min_dimension_share
-    if share is None:
-        return chosen
+    shares = target.requires.dimension_shares([d.dimension.id for d in card.dimensions])
     for dim in dimension_shortfalls(target, card.dimensions):
-        need = share * dim.dimension.weight - dim.score
+        need = shares[dim.dimension.id] * dim.dimension.weight - dim.score
         for finding, gain in gains:
             if need <= 0:
                 break

@@ -13,20 +13,26 @@ Total = dimensions + items' own bonus + bonus (capped) − total-level penalties
 scaled. Checks (format 2) hold no points and add nothing. The grade is taken
 on the total rounded as it is shown — or, with `grade_basis: base`, on the
 score without any bonus (dimensions − total-level penalties); a grade may
-require named rules to be met. It is withheld (暂不评定)
-when too little could be assessed (`min_coverage`), or when a veto that missing
-data leaves undecided would change it if it applied: a veto is never taken as
-not triggered for want of the data that decides it.
+require named rules to be met, a share of named dimensions, or a grade held in
+each of the last N years (the profile's history). Vetoes in force then override
+it: fail, bar and revoke leave the lowest grade, no_award bars the top one, a cap
+and one grade down per demotion leave the lowest grade either gives. It is
+withheld (暂不评定) when too little could be assessed (`min_coverage`), when a
+veto that missing data leaves undecided would change it if it applied — a veto
+is never taken as not triggered for want of the data that decides it — or when
+a year of history the grade needs is missing and would change it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from engine.evaluation.findings import MET, MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, WAIVED, Finding
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.schema import Dimension, Grade
+from engine.profile.validate import Profile
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -74,6 +80,9 @@ class Scorecard:
     item_bonus: Decimal = ZERO  # the items' own bonus (format 2), in the total beside the pool's
     graded: Decimal | None = None  # the score graded when it is not the total (grade_basis: base), as shown
     unmet: frozenset[str] = frozenset()  # rules some grade requires to be met that are not
+    # grades that require one held before whose history is missing and would change the grade: grade id -> years
+    history_gaps: dict[str, list[int]] = field(default_factory=dict)
+    previous_unmet: frozenset[str] = frozenset()  # grades whose earlier grades the history shows were not held
 
     @property
     def graded_score(self) -> Decimal:
@@ -81,11 +90,18 @@ class Scorecard:
         return self.graded if self.graded is not None else self.shown_total
 
 
+def history_of(profile: Profile, pack_id: str) -> History:
+    """The grades a profile held before, by year, as the pack gave them; the year assessed is the year its period
+    ends in."""
+    period = profile.period
+    return History(period[1].year if period is not None else None, profile.meta.past_grades(pack_id))
+
+
 def _round(value: Decimal, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def score(pack: Pack, findings: list[Finding]) -> Scorecard:
+def score(pack: Pack, findings: list[Finding], history: History | None = None) -> Scorecard:
     tally = _tally(pack, findings)
     dimensions = list(tally.dimensions.values())
     base = _score_dimensions(dimensions, pack.total_weight)
@@ -100,8 +116,10 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
         dim.score = _round(dim.score, 6)
     unmet = _unmet_requirements(pack, findings)
     on = graded if graded is not None else shown_total
-    grade_index, demotions, barred = choose_grade(pack, on, dimensions, tally.vetoes, unmet)
-    undecided = undecided_vetoes(pack, on, dimensions, tally, grade_index, unmet)
+    past = (history or History(None, {})).check(pack)
+    grade_index, demotions, barred = choose_grade(pack, on, dimensions, tally.vetoes, unmet, past)
+    undecided = undecided_vetoes(pack, on, dimensions, tally, grade_index, unmet, past)
+    gaps = _history_gaps(pack, on, dimensions, tally.vetoes, unmet, past, grade_index, history)
     coverage = _coverage(dimensions)
     minimum = pack.scoring.min_coverage
     card = Scorecard(
@@ -109,8 +127,9 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
         penalty_raw=tally.penalty_raw, penalty=penalty, total=total, shown_total=shown_total,
         grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=tally.vetoes,
         awards_barred=barred, coverage=coverage,
-        withheld=bool(undecided) or (minimum is not None and coverage is not None and coverage < minimum),
-        undecided=undecided, item_bonus=item_bonus, graded=graded, unmet=unmet,
+        withheld=bool(undecided or gaps) or (minimum is not None and coverage is not None and coverage < minimum),
+        undecided=undecided, item_bonus=item_bonus, graded=graded, unmet=unmet, history_gaps=gaps,
+        previous_unmet=frozenset(g.id for g in pack.grades if g.requires.previous is not None and past(g) is False),
     )
     card.recoverable = recoverable_points(pack, findings, card)
     return card
@@ -156,12 +175,27 @@ def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
 
 
 def undecided_vetoes(pack: Pack, total: Decimal, dimensions: list[DimensionScore], tally: _Tally,
-                     grade_index: int, unmet: frozenset[str] = frozenset()) -> list[Finding]:
+                     grade_index: int, unmet: frozenset[str] = frozenset(), past: PastCheck | None = None) \
+        -> list[Finding]:
     """The vetoes left open by missing data that would change the grade if they applied: not a 'fail' veto
     when the grade is the lowest already, nor a 'no_award' one below the top grade. (Vetoes only lower a
     grade, and any one of them that could lowers it alone.)"""
     return [veto for veto in tally.open_vetoes
-            if choose_grade(pack, total, dimensions, tally.vetoes + [veto], unmet)[0] != grade_index]
+            if choose_grade(pack, total, dimensions, tally.vetoes + [veto], unmet, past)[0] != grade_index]
+
+
+def _history_gaps(pack: Pack, total: Decimal, dimensions: list[DimensionScore], vetoes: list[Finding],
+                  unmet: frozenset[str], past: PastCheck, grade_index: int, history: History | None) \
+        -> dict[str, list[int]]:
+    """The grades passed over for want of history that the history could have given (the grade would differ
+    were it met): grade id -> the years missing. Missing history is never taken as a grade not held."""
+    def hopeful(grade: Grade) -> bool | None:
+        return past(grade) is not False
+
+    if choose_grade(pack, total, dimensions, vetoes, unmet, hopeful)[0] == grade_index:
+        return {}
+    known = history or History(None, {})
+    return {grade.id: known.gaps(pack, grade) for grade in pack.grades[:grade_index] if past(grade) is None}
 
 
 def _count_item(dim: DimensionScore, finding: Finding, policy: str) -> None:
@@ -238,42 +272,113 @@ def counted_points(finding: Finding, policy: str) -> Decimal | None:
 
 
 def dimension_shortfalls(grade: Grade, dimensions: list[DimensionScore]) -> list[DimensionScore]:
-    share = grade.requires.min_dimension_share
-    if share is None:
-        return []
-    return [d for d in dimensions if d.counted and d.score < share * d.dimension.weight]
+    """The counted dimensions below the share of their weight the grade requires (of every dimension, or of
+    those it names)."""
+    shares = grade.requires.dimension_shares([d.dimension.id for d in dimensions])
+    return [d for d in dimensions if d.counted and d.dimension.id in shares
+            and d.score < shares[d.dimension.id] * d.dimension.weight]
+
+
+PastCheck = Callable[[Grade], "bool | None"]
+
+
+@dataclass(frozen=True)
+class History:
+    """The grades the profile held in earlier periods (its `profile.history`), for grades that require one held
+    in each of the last N periods (format 2 `requires.previous`)."""
+
+    year: int | None  # the year of the period assessed (None: the profile gives no period)
+    grades: Mapping[int, str]  # year -> grade id
+
+    def gaps(self, pack: Pack, grade: Grade) -> list[int]:
+        """The earlier years whose grade the requirement needs and the history does not give (or names no
+        grade of the pack); none when the period is unknown (the requirement is then undecided all the same)."""
+        previous = grade.requires.previous
+        if previous is None:
+            return []
+        if self.year is None:  # no period: no year to count back from (the report says so)
+            return []
+        ids = [g.id for g in pack.grades]
+        return [year for year in self.years(previous.periods) if self.grades.get(year) not in ids]
+
+    def years(self, periods: int) -> list[int]:
+        assert self.year is not None
+        return [self.year - n for n in range(1, periods + 1)]
+
+    def check(self, pack: Pack) -> PastCheck:
+        """Whether the history meets a grade's requirement: True, False, or None when a year needed is unknown
+        (a year below the grade needed is decisive even when another is unknown)."""
+        ids = [g.id for g in pack.grades]
+
+        def met(grade: Grade) -> bool | None:
+            previous = grade.requires.previous
+            if previous is None:
+                return True
+            if self.year is not None and previous.grade in ids:
+                held = [self.grades.get(year) for year in self.years(previous.periods)]
+                if any(g in ids and ids.index(g) > ids.index(previous.grade) for g in held if g is not None):
+                    return False
+            return None if self.year is None or self.gaps(pack, grade) else True
+
+        return met
+
+
+# Vetoes that leave only the lowest grade, and the reason each gives the grades above it.
+LOWEST = {"fail": "veto_fail", "bar": "veto_bar", "revoke": "veto_revoke"}
 
 
 def choose_grade(pack: Pack, total: Decimal, dimensions: list[DimensionScore], vetoes: list[Finding],
-                 unmet: frozenset[str] = frozenset()) -> tuple[int, list[tuple[str, str]], bool]:
+                 unmet: frozenset[str] = frozenset(), past: PastCheck | None = None) \
+        -> tuple[int, list[tuple[str, str]], bool]:
     """The highest grade whose lower bound and requirements hold; vetoes override. `unmet`: the rules some
-    grade requires to be met that are not."""
+    grade requires to be met that are not; `past`: whether the grades held before meet a grade's requirement
+    (None: unknown, taken as not met)."""
     grades = pack.grades
     last = len(grades) - 1
+    effects = [v.rule.severity for v in vetoes]
+    lowest = next((LOWEST[effect] for effect in LOWEST if effect in effects), None)
+    if lowest is not None:
+        return last, [(grade.id, lowest) for grade in grades[:last] if lower_bound_met(grade, total)], True
+    barred = "no_award" in effects
     demotions: list[tuple[str, str]] = []
-    if any(v.rule.severity == "fail" for v in vetoes):
-        for grade in grades[:last]:
-            if lower_bound_met(grade, total):
-                demotions.append((grade.id, "veto_fail"))
-        return last, demotions, True
-    barred = any(v.rule.severity == "no_award" for v in vetoes)
     for index, grade in enumerate(grades):
         if not lower_bound_met(grade, total):
             continue
-        if index == 0 and barred and index != last:
-            demotions.append((grade.id, "veto_no_award"))
+        reason = None if index == last else _requirement_failed(grade, index == 0 and barred, dimensions, vetoes,
+                                                                 unmet, past)
+        if reason is not None:
+            demotions.append((grade.id, reason))
             continue
-        if grade.requires.no_veto and vetoes and index != last:
-            demotions.append((grade.id, "veto"))
-            continue
-        if dimension_shortfalls(grade, dimensions) and index != last:
-            demotions.append((grade.id, "dimension_minimum"))
-            continue
-        if unmet.intersection(grade.requires.met or ()) and index != last:
-            demotions.append((grade.id, "rule_not_met"))
-            continue
-        return index, demotions, barred
+        return _capped_grade(pack, index, demotions, vetoes), demotions, barred
     return last, demotions, barred
+
+
+def _requirement_failed(grade: Grade, top_barred: bool, dimensions: list[DimensionScore], vetoes: list[Finding],
+                        unmet: frozenset[str], past: PastCheck | None) -> str | None:
+    """Why a grade whose lower bound the score reaches is not given (a reason code), or None."""
+    if top_barred:
+        return "veto_no_award"
+    if grade.requires.no_veto and vetoes:
+        return "veto"
+    if dimension_shortfalls(grade, dimensions):
+        return "dimension_minimum"
+    if unmet.intersection(grade.requires.met or ()):
+        return "rule_not_met"
+    if grade.requires.previous is not None and past is not None and past(grade) is not True:
+        return "previous_grade" if past(grade) is False else "previous_unknown"
+    return None
+
+
+def _capped_grade(pack: Pack, index: int, demotions: list[tuple[str, str]], vetoes: list[Finding]) -> int:
+    """The grade after the vetoes that cap it (at most a named grade) or demote it (one grade down each): the
+    lowest any of them leaves. The grades passed over are added to `demotions`."""
+    ids = [grade.id for grade in pack.grades]
+    caps = [ids.index(v.rule.cap_at) for v in vetoes if v.rule.severity == "cap_at" and v.rule.cap_at in ids]
+    demoted = index + sum(1 for v in vetoes if v.rule.severity == "demote")
+    final = min(len(ids) - 1, max([demoted] + caps))
+    capped_to = max(caps, default=-1)
+    demotions += [(ids[i], "veto_cap" if i < capped_to else "veto_demote") for i in range(index, final)]
+    return final
 
 
 def _item_gain(dim: DimensionScore, points: Decimal) -> Decimal:

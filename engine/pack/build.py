@@ -52,6 +52,7 @@ from engine.pack.schema import (
     RESERVED_ROOTS,
     Citation,
     Clause,
+    Grade,
     InputDecl,
     Level,
     Measure,
@@ -60,6 +61,8 @@ from engine.pack.schema import (
     Rule,
     Text,
     Tier,
+    VetoCap,
+    VetoRule,
 )
 from engine.pack.templates import parse_template
 
@@ -192,13 +195,39 @@ class _Builder:
                 previous_low = low
 
     def check_grade_requirements(self) -> None:
-        """The rules a grade requires to be met are rules of the pack."""
+        """The rules a grade requires to be met are rules of the pack; the dimensions it names, dimensions of the
+        pack; the grade it requires in earlier periods, a lower grade of the pack."""
         for index, grade in enumerate(self.scoring.grades):
             for position, rule_id in enumerate(grade.requires.met or []):
                 if rule_id not in self.rule_ids:
                     self.error(self.scoring_origin, "grade-requires", f"grade '{grade.id}' requires rule "
                                f"'{rule_id}', which the pack does not have", "grades", index, "requires", "met",
                                position, hint=did_you_mean(rule_id, self.rule_ids))
+            self.check_grade_dimensions(index, grade)
+            self.check_previous_grade(index, grade)
+
+    def check_grade_dimensions(self, index: int, grade: Grade) -> None:
+        shares = grade.requires.min_dimension_share
+        if not isinstance(shares, dict):
+            return
+        dimension_ids = [dimension.id for dimension, _ in self.raw.dimensions]
+        for dimension_id in shares:
+            if dimension_id not in dimension_ids:
+                self.error(self.scoring_origin, "grade-requires", f"grade '{grade.id}' requires a share of "
+                           f"dimension '{dimension_id}', which the pack does not have", "grades", index,
+                           "requires", "min_dimension_share", dimension_id, key=True,
+                           hint=did_you_mean(dimension_id, dimension_ids) or f"dimensions: {', '.join(dimension_ids)}")
+
+    def check_previous_grade(self, index: int, grade: Grade) -> None:
+        previous = grade.requires.previous
+        if previous is None:
+            return
+        lower = [g.id for g in self.scoring.grades[index:]]
+        if previous.grade not in lower:
+            self.error(self.scoring_origin, "grade-requires", f"grade '{grade.id}' requires grade "
+                       f"'{previous.grade}' in earlier periods, which is not this grade or a lower one of the pack",
+                       "grades", index, "requires", "previous", "grade",
+                       hint=did_you_mean(previous.grade, lower) or f"grades from '{grade.id}' down: {', '.join(lower)}")
 
     def check_grade_touches(self, index: int, previous_low: Decimal) -> None:
         """A grade ends where the grade above it begins, with one bound inclusive and the other not."""
@@ -451,7 +480,8 @@ class _Builder:
         spec = RuleSpec(id=rule.id, title=rule.title, kind=rule.kind, dimension=getattr(rule, "dimension", None),
                         points=getattr(rule, "points", None), origin=origin, description=rule.description,
                         method=rule.method, for_each=list_path, label_field=label_field,
-                        severity=getattr(rule, "severity", None), roll_up=getattr(rule, "roll_up", None) or "all",
+                        severity=rule.effect_name() if isinstance(rule, VetoRule) else None,
+                        roll_up=getattr(rule, "roll_up", None) or "all",
                         min_share=getattr(rule, "min_share", None), evidence=list(rule.evidence or []),
                         cite=list(rule.cite))
         self.add_conditions(spec, rule, origin)
@@ -538,6 +568,22 @@ class _Builder:
         measure: Measure | None = getattr(rule, "measure", None)
         if measure is not None:
             spec.measure = self.measure(origin.child("measure"), measure)
+        if isinstance(rule, VetoRule):
+            self.add_veto_parts(spec, rule, origin)
+
+    def add_veto_parts(self, spec: RuleSpec, rule: VetoRule, origin: Origin) -> None:
+        """A veto's grade it caps at (a grade of the pack), how long it lasts, whose finding triggers it."""
+        if isinstance(rule.effect, VetoCap):
+            grade_ids = [grade.id for grade in self.scoring.grades]
+            spec.cap_at = rule.effect.cap_at
+            if spec.cap_at not in grade_ids:
+                self.error(origin, "veto-cap-grade", f"the veto caps the grade at '{spec.cap_at}', which is not a "
+                           "grade of the pack", "effect", "cap_at", hint=did_you_mean(spec.cap_at, grade_ids) or
+                           f"grades: {', '.join(grade_ids)}")
+        if rule.lasts is not None:
+            spec.until = self.rule_expr(origin, "until", rule.lasts.until, spec.for_each, T.DATE, "lasts", "until")
+            spec.lasts_text = rule.lasts.text
+        spec.authority = rule.authority
 
     def clauses(self, origin: Origin, key: str, clauses: list[Clause]) -> list[ClauseSpec]:
         built = []

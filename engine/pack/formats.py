@@ -42,7 +42,7 @@ def format_problems(model: PackFile, origin: Origin, meta: PackMeta | None) -> l
 def format_2_keys(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str, BaseModel]]:
     """(path of the mapping, key, the model) of every format 2 key given, in the order written."""
     if isinstance(value, BaseModel):
-        marked = type(value).format_2_keys if isinstance(value, Model) else frozenset()
+        marked = _format_2_marked(value)
         for key in type(value).model_fields:
             if key not in value.model_fields_set:
                 continue
@@ -57,6 +57,14 @@ def format_2_keys(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str, B
     elif isinstance(value, dict):
         for name, item in value.items():
             yield from format_2_keys(item, path + (name,))
+
+
+def _format_2_marked(value: BaseModel) -> frozenset[str]:
+    """The keys of a model that need format 2: always (`format_2_keys`), or in the form given (a share per named
+    dimension rather than one for all)."""
+    if not isinstance(value, Model):
+        return frozenset()
+    return type(value).format_2_keys | value.format_2_values()
 
 
 __all__ = ["LATEST", "format_2_keys", "format_problems"]

@@ -237,6 +237,9 @@ class _Merger:
         for key in patch.model_dump(exclude_unset=True):
             if key not in ("disabled", "reason"):
                 update.update(self.patched(rule, key, getattr(patch, key), origin, reason))
+        if "effect" in update or "severity" in update:  # a veto says what it does once: the new word replaces
+            update.setdefault("severity", None)
+            update.setdefault("effect", None)
         return rule.model_copy(update=update)
 
     def patched(self, rule: Rule, key: str, value: Any, origin: Origin, reason: str | None) -> dict[str, Any]:
@@ -331,6 +334,8 @@ def _text(value: Any) -> Any:
     """A changed value as a change shows it: texts in Chinese, tiers by their points, citations by source."""
     if hasattr(value, "zh") and hasattr(value, "en"):
         return value.zh
+    if hasattr(value, "cap_at") or hasattr(value, "until"):  # a veto's effect or period (format 2)
+        return f"cap_at {value.cap_at}" if hasattr(value, "cap_at") else value.until
     if isinstance(value, list) and value and hasattr(value[0], "when"):
         return " / ".join(shown(tier.points) if tier.points is not None else
                           f"{shown(tier.credit * 100)}% of the points" for tier in value)

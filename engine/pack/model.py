@@ -207,7 +207,11 @@ class RuleSpec:
     deduct: OccurrenceSpec | None = None
     award: OccurrenceSpec | None = None
     trigger: Expr | None = None
-    severity: str | None = None
+    severity: str | None = None  # a veto's effect: fail | no_award, and (format 2) bar | revoke | demote | cap_at
+    cap_at: str | None = None  # the grade a cap_at veto caps at
+    until: Expr | None = None  # a veto's last day in force (format 2 `lasts.until`), computed in Python
+    authority: Text | None = None  # whose finding triggers a veto (format 2)
+    lasts_text: Text | None = None  # a veto's period as the score sheet words it (format 2 `lasts.text`)
     roll_up: str = "all"
     min_share: Decimal | None = None
     bands: list[BandSpec] = field(default_factory=list)
@@ -265,8 +269,7 @@ class RuleSpec:
                 found += [e for e in (occurrence.count, occurrence.per, occurrence.cap) if isinstance(e, Expr)]
         for clause in self.deductions + self.bonus:
             found += clause.amounts()
-        if isinstance(self.bonus_cap, Expr):
-            found.append(self.bonus_cap)
+        found += [e for e in (self.bonus_cap, self.until) if isinstance(e, Expr)]
         if self.measure is not None:
             found.append(self.measure.value)
             found += [bound for _, bound in self.measure.bounds if isinstance(bound, Expr)]

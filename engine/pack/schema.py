@@ -95,6 +95,10 @@ class Model(BaseModel):
     # The keys of this model that need `format: 2` (a format 1 pack loads with the meaning it always had).
     format_2_keys: ClassVar[frozenset[str]] = frozenset()
 
+    def format_2_values(self) -> frozenset[str]:
+        """Keys that need format 2 in the form their value is written (a model says which)."""
+        return frozenset()
+
 
 class Text(Model):
     """A text in Chinese and English; a plain string is used for both."""
@@ -329,16 +333,52 @@ class Dimension(Model):
     description: Text | None = Field(default=None, description="What the dimension covers.")
 
 
+BoundedShare = Annotated[Share, Field(ge=0, le=1)]
+
+
+class PreviousGrades(Model):
+    """A grade held before: this grade or a higher one in each of the last `periods` periods (years)."""
+
+    grade: str = Field(pattern=ID_PATTERN, description="The grade (id) needed in each of those periods; a higher "
+                       "one counts too.")
+    periods: int = Field(ge=1, le=20, description="How many periods before this one (years: the profile's "
+                         "`history` says each year's grade).")
+
+
 class GradeRequires(Model):
     """Conditions a grade needs beyond its bounds."""
 
     no_veto: bool = Field(default=False, description="No veto may apply.")
-    min_dimension_share: Share | None = Field(default=None, ge=0, le=1, description="Every dimension must reach "
-                                                 "this share of its weight (0.6 or 60%).")
+    min_dimension_share: Share | dict[str, BoundedShare] | None = Field(
+        default=None, description="Every dimension must reach this share of its weight (0.6 or 60%); or, "
+        "*(format 2)*, the named dimensions each their own share (`{D1: 80%, D3: 60%}`).")
     met: list[str] | None = Field(default=None, min_length=1, description="*(format 2)* Rules that must be met "
                                   "(ids): checks worth no points, or items. A rule missing data is not met.")
+    previous: PreviousGrades | None = Field(default=None, description="*(format 2)* A grade held in each of the "
+                                            "last N periods, from the profile's `history` (missing history: the "
+                                            "grade cannot be decided and is withheld).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"met"})
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"met", "previous"})
+
+    @field_validator("min_dimension_share")
+    @classmethod
+    def _share_bounds(cls, value: Any) -> Any:
+        if isinstance(value, Decimal) and not 0 <= value <= 1:
+            raise ValueError("a share is between 0 and 1 (0.6 or 60%)")
+        return value
+
+    def format_2_values(self) -> frozenset[str]:
+        """Keys whose value, in the form written, needs format 2: a share per named dimension."""
+        return frozenset({"min_dimension_share"}) if isinstance(self.min_dimension_share, dict) else frozenset()
+
+    def dimension_shares(self, dimension_ids: list[str]) -> dict[str, Decimal]:
+        """The share each dimension must reach, by id: every one (one share for all) or those named."""
+        share = self.min_dimension_share
+        if share is None:
+            return {}
+        if isinstance(share, dict):
+            return dict(share)
+        return {dimension_id: share for dimension_id in dimension_ids}
 
 
 class Grade(Model):
@@ -744,6 +784,28 @@ class PenaltyRule(Rule):
         return problems + super().shape_problems()
 
 
+class VetoCap(Model):
+    """A veto's effect that caps the grade: at most the grade named."""
+
+    cap_at: str = Field(pattern=ID_PATTERN, description="The highest grade (id) the profile may get.")
+
+
+class VetoPeriod(Model):
+    """How long a veto is in force: until a date computed from the profile (per element with for_each)."""
+
+    until: Expression = Field(description="The last day it is in force, a date expression "
+                              "(`add_years(date, 2)`: two years after the incident; `term_ends`: the current "
+                              "term). It applies when the end of the period is on or before that day.")
+
+    text: Text | None = Field(default=None, description="The period as the score sheet words it (事故发生后两年内, "
+                              "本届任期内), for the generated score sheet.")
+
+    _until_text = field_validator("until", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+
+VetoEffect = Literal["fail", "no_award", "bar", "revoke", "demote"] | VetoCap
+
+
 class VetoRule(Rule):
     """A veto (一票否决): when its trigger holds, the grade is overridden whatever the points."""
 
@@ -751,12 +813,32 @@ class VetoRule(Rule):
     trigger: Trigger = None
     severity: Literal["fail", "no_award"] | None = Field(default=None, description="fail forces the lowest grade; "
                                                             "no_award bars the top grade and awards.")
+    effect: VetoEffect | None = Field(default=None, description="*(format 2)* What the veto does, instead of "
+                                      "`severity`: fail, no_award, bar (不得申报/不得参评 this period: the lowest "
+                                      "grade), revoke (the title the profile holds, `profile.holds`, is revoked, and "
+                                      "the lowest grade is given), demote (one grade down), or `{cap_at: GRADE}` (at "
+                                      "most that grade).")
+    lasts: VetoPeriod | None = Field(default=None, description="*(format 2)* How long it is in force after what "
+                                     "triggered it: `{until: DATE-EXPRESSION}`.")
+    authority: Text | None = Field(default=None, description="*(format 2)* Whose finding triggers it "
+                                   "(区应急管理局), shown in reports.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"effect", "lasts", "authority"})
 
     def shape_problems(self) -> list[ShapeProblem]:
         problems = []
-        if self.trigger is None or self.severity is None:
+        if self.severity is not None and self.effect is not None:
+            problems.append(ShapeProblem("a veto says what it does once: 'severity' or 'effect', not both",
+                                         ("effect",), key=True))
+        elif self.trigger is None or (self.severity is None and self.effect is None):
             problems.append(ShapeProblem("a veto rule needs 'trigger' and 'severity' (fail or no_award)", key=True))
         return problems + super().shape_problems()
+
+    def effect_name(self) -> str | None:
+        """What the veto does, one word: fail, no_award, bar, revoke, demote or cap_at."""
+        if isinstance(self.effect, VetoCap):
+            return "cap_at"
+        return self.effect or self.severity
 
 
 class CheckRule(Rule):
@@ -847,6 +929,10 @@ class RulePatch(Model):
     award: OccurrencePatch | None = Field(default=None, description="Changes to the award.")
     min_share: Share | None = Field(default=None, gt=0, le=1, description="New minimum share (for_each).")
     severity: Literal["fail", "no_award"] | None = Field(default=None, description="New veto severity.")
+    effect: VetoEffect | None = Field(default=None, description="*(format 2)* New veto effect (replaces its "
+                                      "`severity` or `effect`).")
+    lasts: VetoPeriod | None = Field(default=None, description="*(format 2)* New period a veto lasts.")
+    authority: Text | None = Field(default=None, description="*(format 2)* New authority of a veto.")
     not_applicable: NotApplicable | None = Field(default=None, description="*(format 2)* New not-applicable "
                                                  "policy of an item.")
     bonus_cap: Amount | None = Field(default=None, description="*(format 2)* New cap of an item's own bonus.")
@@ -855,7 +941,8 @@ class RulePatch(Model):
     cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="New citations (replace the base's).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap"})
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap", "effect", "lasts",
+                                                         "authority"})
 
 
 class ScoringPatch(Model):

@@ -53,6 +53,15 @@ class Period(BaseModel):
         return self
 
 
+class PastGrade(BaseModel):
+    """The grade a profile got in an earlier period (for grades that require one held before, format 2)."""
+
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=1949, le=2100)
+    grade: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    pack: str | None = None  # the pack that gave it, when the profile is assessed by several
+
+
 class ProfileMeta(BaseModel):
     """The `profile:` block: who is assessed, for which period. Every other key at the top of a profile is an
     input its packs declare."""
@@ -74,6 +83,14 @@ class ProfileMeta(BaseModel):
                                     "5,000 characters).")
     data_source: str | None = Field(default=None, max_length=5000, description="Where the data come from (at "
                                     "most 5,000 characters).")
+    history: list[PastGrade] | None = Field(default=None, description="The grades of earlier periods, by year "
+                                            "(`{year, grade, pack}`), for grades that require one held before.")
+    holds: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
+                              description="The id of a title the profile holds now (what a revoking veto names).")
+
+    def past_grades(self, pack_id: str) -> dict[int, str]:
+        """The grade of each earlier year this pack gave (entries naming no pack count for any)."""
+        return {entry.year: entry.grade for entry in self.history or [] if entry.pack in (None, pack_id)}
 
     def resolved_period(self) -> tuple[dt.date, dt.date] | None:
         if self.period is not None:

@@ -265,6 +265,9 @@ def _format_2_parts(pack: Pack, finding: Finding, context: Context) -> dict[str,
     if rule.bonus:
         parts["bonus"] = number(finding.bonus)
         parts["bonus_cap"] = number(_amount(rule.bonus_cap, context))
+    if rule.kind == "veto":
+        parts.update(until=finding.until.isoformat() if finding.until else None, lapsed=finding.lapsed,
+                     authority=text(rule.authority))
     level = next((level for level in rule.levels if level.id == finding.level), None)
     if level is not None:
         parts["level"], parts["level_label"] = level.id, text(level.label)
@@ -471,14 +474,25 @@ def _dimension(d: DimensionScore) -> M.DimensionOut:
                           assessable=number(d.assessable), counted=d.counted, bonus=number(d.bonus))
 
 
-def _vetoes(card: Scorecard) -> list[M.VetoOut]:
+def _vetoes(pack: Pack, card: Scorecard, holds: str | None) -> list[M.VetoOut]:
     out = []
     for veto in card.vetoes:
         rule = veto.rule
         assert rule.severity is not None  # the pack's builder gives every veto rule a severity
         out.append(M.VetoOut(rule=rule.id, title=text(rule.title), severity=rule.severity,
-                             subjects=[s.label for s in veto.subjects if s.outcome == "not_met"]))
+                             subjects=[s.label for s in veto.subjects if s.outcome == "not_met"],
+                             cap_at=_grade_named(pack, rule.cap_at, "veto_cap"),
+                             until=veto.until.isoformat() if veto.until else None, authority=text(rule.authority),
+                             revokes=_grade_named(pack, holds if rule.severity == "revoke" else None, "veto_revoke")))
     return out
+
+
+def _grade_named(pack: Pack, grade_id: str | None, reason: str) -> M.Demotion | None:
+    """A grade a veto names (the cap, the title revoked), with its title when it is a grade of the pack."""
+    if grade_id is None:
+        return None
+    grade = next((g for g in pack.grades if g.id == grade_id), None)
+    return M.Demotion(grade=grade_id, reason=reason, title=text(grade.title) if grade is not None else None)
 
 
 def _grade(pack: Pack, card: Scorecard) -> M.GradeOut:
@@ -492,7 +506,8 @@ def _grade(pack: Pack, card: Scorecard) -> M.GradeOut:
                       withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage),
                       undecided_vetoes=[veto.rule.id for veto in card.undecided],
                       basis=pack.scoring.grade_basis if pack.format >= 2 else None, score=number(card.graded),
-                      unmet=[rule.id for rule in pack.rules if rule.id in card.unmet])
+                      unmet=[rule.id for rule in pack.rules if rule.id in card.unmet],
+                      undecided_history=card.history_gaps)
 
 
 def _next_grade(pack: Pack, path: NextGrade | None) -> M.NextGradeOut | None:
@@ -539,7 +554,7 @@ def pack_result(statics: PackStatics, context: Context, findings: list[Finding],
                                    total_raw=number(card.penalty_raw), total=number(card.penalty)),
         total=number(card.shown_total), max_total=number(pack.total_weight),
         grade=_grade(pack, card),
-        awards_barred=card.awards_barred, vetoes=_vetoes(card),
+        awards_barred=card.awards_barred, vetoes=_vetoes(pack, card, context.profile.meta.holds),
         coverage=number(round(card.coverage, 6)) if card.coverage is not None else None,
         findings=[finding_out(statics, f, card, context, locator) for f in findings],
         recommendations=_recommendations(statics, recs),

@@ -117,11 +117,22 @@ PENALTY_OUTCOMES = {"met": ("无扣分", "none"), "not_met": ("扣分", "deducte
 SEVERITY = {
     "fail": ("直接评定为最低等次", "forces the lowest grade"),
     "no_award": ("不得评为最高等次、取消评先评优资格", "bars the top grade and awards"),
+    "bar": ("本期不得申报、不得参评，评为最低等次", "may not apply or be rated this period: the lowest grade"),
+    "revoke": ("撤销已获得的称号{held}，本期评为最低等次",
+               "revokes the title held{held}; the lowest grade this period"),
+    "demote": ("降低一个等次", "one grade lower"),
+    "cap_at": ("最高评为{grade}", "at most {grade}"),
 }
 
 DEMOTION = {
     "veto_fail": ("一票否决", "veto"),
     "veto_no_award": ("一票否决（取消评优）", "veto barring the top grade"),
+    "veto_bar": ("一票否决（本期不得参评）", "veto barring the application this period"),
+    "veto_revoke": ("一票否决（撤销称号）", "veto revoking the title"),
+    "veto_cap": ("一票否决（限定最高等次）", "veto capping the grade"),
+    "veto_demote": ("一票否决（降低一个等次）", "veto demoting one grade"),
+    "previous_grade": ("往期未连续获得要求的等次", "the grade required in earlier years was not held"),
+    "previous_unknown": ("往期等次不明", "the grades of earlier years are not given"),
     "veto": ("存在一票否决事项", "a veto applies"),
     "dimension_minimum": ("有维度得分率低于要求", "a dimension is below its minimum share"),
     "rule_not_met": ("该等次要求达标的项目未达标", "a rule the grade requires is not met"),
@@ -141,6 +152,11 @@ GRADE_BASIS = {
 
 BLOCKED = {
     "veto_fail": ("一票否决事项未消除前无法晋级", "no higher grade while a veto forcing the lowest grade stands"),
+    "veto_bar": ("本期不得参评", "no grade may be applied for this period"),
+    "veto_revoke": ("称号已被撤销，本期评为最低等次", "the title is revoked; the lowest grade this period"),
+    "veto_cap": ("一票否决事项限定了最高等次", "a veto caps the grade below it"),
+    "veto_demote": ("一票否决事项（降低一个等次）未消除前无法晋级", "no higher grade while a demoting veto stands"),
+    "previous_grade": ("该等次要求往期连续获得相应等次", "that grade requires the grade below it in earlier years"),
     "veto_no_award": ("一票否决事项（取消评优）未消除前不能评为最高等次",
                       "the top grade is barred while the veto stands"),
     "veto": ("该等次要求无一票否决事项", "that grade requires no veto"),
@@ -159,3 +175,29 @@ Words = dict[str, tuple[str, str]]  # key -> (Chinese, English)
 def pick(table: Words, key: str, lang: str) -> str:
     zh, en = table.get(key, (key, key))
     return en if lang == "en" else zh
+
+
+def veto_words(severity: str | None, lang: str, *, cap: str | None = None, until: str | None = None,
+               authority: str | None = None, revokes: str | None = None, lapsed: bool = False) -> str:
+    """What a veto does, in plain words, with how long it lasts and whose finding triggers it (format 2): '最高评为
+    良好（有效期至2025-03-01；认定：区应急管理局）'. A format 1 veto reads as it always did."""
+    if severity is None:
+        return ""
+    held = (f"「{revokes}」" if lang == "zh" else f" “{revokes}”") if revokes else ""
+    words = pick(SEVERITY, severity, lang).format(grade=cap or ("指定等次" if lang == "zh" else "the grade named"),
+                                                  held=held)
+    extra = veto_terms(until, authority, lang, lapsed=lapsed)
+    if not extra:
+        return words
+    return f"{words}（{'；'.join(extra)}）" if lang == "zh" else f"{words} ({'; '.join(extra)})"
+
+
+def veto_terms(until: str | None, authority: str | None, lang: str, *, lapsed: bool = False) -> list[str]:
+    """How long a veto lasts (or that it has lapsed) and whose finding triggers it, in words (format 2)."""
+    extra = []
+    if until:
+        extra.append((f"已于{until}届满" if lapsed else f"有效期至{until}") if lang == "zh" else
+                     (f"lapsed on {until}" if lapsed else f"in force until {until}"))
+    if authority:
+        extra.append(f"认定：{authority}" if lang == "zh" else f"found by {authority}")
+    return extra

@@ -106,7 +106,7 @@ class MeasureOut(Out):
 
 class FindingOut(Sparse):
     sparse: ClassVar[tuple[str, ...]] = ("not_applicable", "clauses", "bonus", "bonus_cap", "level", "level_label",
-                                         "measure")
+                                         "measure", "until", "lapsed", "authority")
 
     rule: str
     kind: str
@@ -142,6 +142,9 @@ class FindingOut(Sparse):
     level: str | None = None  # a check judged by a letter: the level's id
     level_label: Text | None = None
     measure: MeasureOut | None = None  # a check against a target
+    until: str | None = None  # a veto that lasts (format 2): its last day in force, YYYY-MM-DD
+    lapsed: bool = False  # a veto that lasts: triggered, no longer in force on the date judged (period end, --as-of)
+    authority: Text | None = None  # a veto: whose finding triggers it (format 2)
 
 
 class DimensionOut(Sparse):
@@ -169,7 +172,7 @@ class Demotion(Out):
 
 
 class GradeOut(Sparse):
-    sparse: ClassVar[tuple[str, ...]] = ("basis", "score", "unmet")
+    sparse: ClassVar[tuple[str, ...]] = ("basis", "score", "unmet", "undecided_history")
 
     id: str
     title: Text
@@ -181,13 +184,20 @@ class GradeOut(Sparse):
     basis: str | None = None  # total | base: what the grades' bounds were compared with (format 2)
     score: float | None = None  # the score graded, when it is not the total (grade_basis: base)
     unmet: list[str] = []  # rules some grade requires to be met that are not (format 2)
+    undecided_history: dict[str, list[int]] = {}  # grades waiting for profile.history (format 2): id -> years
 
 
-class VetoOut(Out):
+class VetoOut(Sparse):
+    sparse: ClassVar[tuple[str, ...]] = ("cap_at", "until", "authority", "revokes")
+
     rule: str
     title: Text
-    severity: str
+    severity: str  # what it does: fail | no_award, and (format 2) bar | revoke | demote | cap_at
     subjects: list[str] = []
+    cap_at: Demotion | None = None  # a cap_at veto: the grade it caps at (reason: veto_cap)
+    until: str | None = None  # a veto that lasts: its last day in force (YYYY-MM-DD)
+    authority: Text | None = None  # whose finding triggers it
+    revokes: Demotion | None = None  # a revoke veto: the title the profile holds (`profile.holds`), revoked
 
 
 class RecommendationOut(Out):

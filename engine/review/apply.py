@@ -84,7 +84,7 @@ class Review:
     def for_profile(self, profile: Profile) -> ProfileReview:
         waivers, warnings = self.waivers.for_profile(profile, self.judged_on(profile)) if self.waivers else ([], [])
         adjustments = self.adjustments.for_profile(profile) if self.adjustments else []
-        return ProfileReview(waivers, adjustments, warnings)
+        return ProfileReview(waivers, adjustments, warnings, self.as_of)
 
 
 @dataclass
@@ -92,6 +92,7 @@ class ProfileReview:
     waivers: list[Waiver]
     adjustments: list[Adjustment]
     warnings: list[Diagnostic]
+    as_of: dt.date | None = None  # --as-of: also the date vetoes that last are judged in force on
 
     def apply(self, pack: Pack, findings: list[Finding]) -> list[Finding]:
         out = []

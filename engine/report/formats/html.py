@@ -16,8 +16,15 @@ from typing import Any
 from engine.report.formats.chars import shown
 from engine.report.formats.review_text import applied_text, pack_comparison
 from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
-from engine.report.formats.text import cell_text, demotion_text, grade_text, next_grade_text, outcome_word
-from engine.report.labels import GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
+from engine.report.formats.text import (
+    cell_text,
+    demotion_text,
+    grade_text,
+    next_grade_text,
+    outcome_word,
+    veto_text,
+)
+from engine.report.labels import GRADE_CHANGE, LABELS, OUTCOMES, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num, pct, signed
 from engine.report.table import truncate
@@ -84,7 +91,7 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
         "demotions": [f"{d.title.get(lang) if d.title else d.grade} ← {demotion_text(result, d.reason, lang)}"
                     for d in result.grade.demoted_from],
         "vetoes": [{"rule": v.rule, "title": v.title.get(lang), "subjects": ", ".join(v.subjects),
-                    "severity": pick(SEVERITY, v.severity, lang)} for v in result.vetoes],
+                    "severity": veto_text(v, lang)} for v in result.vetoes],
         "awards_barred": result.awards_barred,
         "bonus": num(result.bonus.awarded),
         "item_bonus": num(result.bonus.items) if result.bonus.items else "",

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from engine.report.formats.review_text import applied_text, pack_comparison
-from engine.report.formats.text import check_value, grade_text, next_grade_text, outcome_word
-from engine.report.labels import GRADE_CHANGE, OUTCOMES, SEVERITY, label, pick
+from engine.report.formats.text import check_value, grade_text, next_grade_text, outcome_word, veto_text
+from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
 from engine.report.numbers import num, pct, signed
 
@@ -84,7 +84,7 @@ def _vetoes(result: PackResult, lang: str) -> list[str]:
     for veto in result.vetoes:
         who = f" ({md(', '.join(veto.subjects))})" if veto.subjects else ""
         out.append(f"> **{label('veto', lang)}**{_sep(lang)}{md(veto.rule)} {md(veto.title.get(lang))}{who} — "
-                   f"{pick(SEVERITY, veto.severity, lang)}")
+                   f"{md(veto_text(veto, lang))}")
     return out + [""] if out else out
 
 

@@ -11,8 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.report.formats.review_text import review_notes
-from engine.report.formats.text import check_value, demotion_text, format_2_details, grade_text, outcome_word
-from engine.report.labels import SEVERITY, label, pick
+from engine.report.formats.text import (
+    check_value,
+    demotion_text,
+    finding_veto_text,
+    format_2_details,
+    grade_text,
+    outcome_word,
+    veto_text,
+)
+from engine.report.labels import label, pick
 from engine.report.model import Citation, FindingOut, PackResult
 from engine.report.numbers import num, pct
 
@@ -144,7 +152,7 @@ def _closing(result: PackResult, lang: str) -> list[SheetRow]:
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
         rows.append(SheetRow("veto", label("veto", lang), rule=veto.rule, score_text=veto.title.get(lang) + who,
-                             reason=pick(SEVERITY, veto.severity, lang), outcome_key="not_met"))
+                             reason=veto_text(veto, lang), outcome_key="not_met"))
     if result.awards_barred:
         rows.append(SheetRow("awards", label("awards_barred", lang)))
     rows.append(SheetRow("coverage", label("coverage", lang), score_text=pct(result.coverage)))
@@ -223,7 +231,7 @@ def summary(f: FindingOut, lang: str, titles: dict[str, str], recs: dict[str, st
     head = f"[{outcome_word(f, lang)}] {f.title.get(lang)}"
     parts = []
     if f.kind == "veto":
-        parts.append(pick(SEVERITY, f.severity, lang) if f.outcome == "not_met" and f.severity else "")
+        parts.append(finding_veto_text(f, lang))
     elif f.kind == "penalty":
         if f.deducted:
             parts.append(word("deducted", lang, points=num(f.deducted)))

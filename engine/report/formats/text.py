@@ -14,14 +14,16 @@ from engine.report.labels import (
     NA_POLICY,
     OUTCOMES,
     PENALTY_OUTCOMES,
-    SEVERITY,
     VETO_OUTCOMES,
     label,
     pick,
+    veto_terms,
+    veto_words,
 )
 from engine.report.model import (
     ClauseOut,
     Column,
+    Demotion,
     DimensionOut,
     FindingOut,
     MissingInputOut,
@@ -29,6 +31,7 @@ from engine.report.model import (
     PackResult,
     Report,
     TableOut,
+    VetoOut,
 )
 from engine.report.numbers import num, pct
 from engine.report.table import render_table
@@ -102,10 +105,27 @@ def _pack_heading(result: PackResult, lang: str) -> str:
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
         out.append(f"  {label('veto', lang)}{_sep(lang)}[{veto.rule}] {veto.title.get(lang)}{who} — "
-                   f"{pick(SEVERITY, veto.severity, lang)}")
+                   f"{veto_text(veto, lang)}")
     if result.awards_barred and not result.vetoes:
         out.append(f"  {label('awards_barred', lang)}")
     return "\n".join(out)
+
+
+def veto_text(veto: VetoOut, lang: str) -> str:
+    """What a veto in force does, how long it lasts and whose finding triggered it, in plain words."""
+    def title(grade: Demotion | None) -> str | None:
+        return (grade.title.get(lang) if grade.title else grade.grade) if grade is not None else None
+
+    return veto_words(veto.severity, lang, cap=title(veto.cap_at), until=veto.until,
+                      authority=veto.authority.get(lang) if veto.authority else None, revokes=title(veto.revokes))
+
+
+def finding_veto_text(f: FindingOut, lang: str) -> str:
+    """A veto's finding in plain words: what it does when triggered (or that it has lapsed), and whose finding."""
+    if f.outcome != "not_met" and not f.lapsed:
+        return ""
+    return veto_words(f.severity, lang, until=f.until, authority=f.authority.get(lang) if f.authority else None,
+                      lapsed=f.lapsed)
 
 
 def demotion_text(result: PackResult, reason: str, lang: str) -> str:
@@ -165,6 +185,7 @@ def grade_text(result: PackResult, lang: str) -> str:
             return f"{grade.title.get(lang)}（{basis}）" if lang == "zh" else f"{grade.title.get(lang)} ({basis})"
         return grade.title.get(lang)
     reasons = [_undecided_text(result, lang)] if grade.undecided_vetoes else []
+    reasons += [_history_text(result, grade_id, years, lang) for grade_id, years in grade.undecided_history.items()]
     coverage, minimum = result.coverage, grade.min_coverage
     if not reasons or (coverage is not None and minimum is not None and coverage < minimum):
         reasons.append(f"可评定分值占比{pct(coverage)}，低于{pct(minimum)}" if lang == "zh" else
@@ -172,6 +193,18 @@ def grade_text(result: PackResult, lang: str) -> str:
     if lang == "zh":
         return f"暂不评定（{'；'.join(reasons)}；按现有数据为{grade.title.zh}）"
     return f"not given ({'; '.join(reasons)}; on the data given: {grade.title.en})"
+
+
+def _history_text(result: PackResult, grade_id: str, years: list[int], lang: str) -> str:
+    """Which earlier years' grades a grade waits for (none named: the profile gives no period to count from)."""
+    titles = {d.grade: d.title.get(lang) for d in result.grade.demoted_from if d.title}
+    name = titles.get(grade_id, grade_id)
+    if not years:
+        return (f"{name}需往期等次，档案未给出考核年度（profile.year）" if lang == "zh" else
+                f"{name} needs the grades of earlier years, and the profile gives no period (profile.year)")
+    shown = ("、" if lang == "zh" else ", ").join(str(year) for year in years)
+    return (f"{name}需往期等次，需补充 profile.history 中 {shown} 年的等次" if lang == "zh" else
+            f"{name} needs the grades of earlier years; supply those of {shown} in profile.history")
 
 
 def _undecided_text(result: PackResult, lang: str) -> str:
@@ -273,7 +306,8 @@ def format_2_details(finding: FindingOut, lang: str) -> list[str]:
         parts.append(cap)
     if finding.not_applicable is not None:
         parts.append(pick(NA_POLICY, finding.not_applicable, lang))
-    return parts
+    return parts + veto_terms(finding.until, finding.authority.get(lang) if finding.authority else None, lang,
+                              lapsed=finding.lapsed)
 
 
 def clause_text(clause: ClauseOut, lang: str) -> str:
