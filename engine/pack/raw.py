@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic, display_path
+from engine.pack.blocks import IncludedBlock
 from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import (
@@ -57,6 +58,7 @@ class RawPack:
     layers: list[Layer] = field(default_factory=list)  # the base first
     changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
     problems: list[Diagnostic] = field(default_factory=list)  # errors found merging an overlay, raised by the builder
+    includes: list[IncludedBlock] = field(default_factory=list)  # other packs' dimensions scored here (format 2)
 
     # The loader stops on a pack without a `pack:` section, or without `scoring:` that it does not inherit;
     # these give the sections of a pack so read.

@@ -25,7 +25,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 PACK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
@@ -319,6 +328,15 @@ class DerivedDecl(Model):
     _expr_text = field_validator("expr", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
+class Include(Model):
+    """A block owned by another authority: the rules of another pack's dimension, scored in this dimension."""
+
+    pack: str = Field(min_length=1, description="The pack whose dimension this is: a path relative to this pack "
+                      "(`../party-sheet`) or a shipped pack's id.")
+    dimension: str = Field(pattern=ID_PATTERN, description="The id of its dimension whose rules this dimension "
+                           "scores, scaled to this dimension's weight.")
+
+
 class Dimension(Model):
     """A dimension of the score sheet (一级指标) and its weight."""
 
@@ -327,6 +345,20 @@ class Dimension(Model):
     weight: Number = Field(gt=0, description="Its share of the total (分值). A dimension's score is "
                            "weight × earned / available points of its rules.")
     description: Text | None = Field(default=None, description="What the dimension covers.")
+    include: Include | None = Field(default=None, description="*(format 2)* Another pack's dimension scored "
+                                    "here, scaled to `weight`: its items, deductions and checks (ids prefixed "
+                                    "with its pack id), its parameters, inputs and derived values, and its "
+                                    "vetoes.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"include"})
+    # An included dimension's deductions and items' own bonus are in its own pack's points: this dimension's
+    # weight over the included one's turns them into points of this pack (1 for a dimension of its own).
+    _points_scale: Decimal = PrivateAttr(default=Decimal(1))
+
+    @property
+    def points_scale(self) -> Decimal:
+        """Points of this pack per point of the rules scored here (an included dimension's weight ratio)."""
+        return self._points_scale
 
 
 class GradeRequires(Model):
