@@ -19,6 +19,7 @@ from engine.cli import app
 ROOT = Path(__file__).resolve().parent.parent
 HOST = ROOT / "tests" / "packs" / "include"
 PARTY = ROOT / "tests" / "packs" / "party-sheet"
+WHOLE = ROOT / "tests" / "packs" / "include-whole"
 runner = CliRunner()
 
 PROFILE = """\
@@ -157,3 +158,25 @@ def test_the_score_sheet_and_explain_show_the_included_rules(profile):
     explained = run("explain", "party.R1", "--pack", str(HOST), "--profile", str(profile))
     assert explained.exit_code == 0, explained.output
     assert "party.meetings >= params.party_meetings_min" in explained.output
+
+
+def test_a_whole_pack_is_scored_dimension_by_dimension(profile):
+    profile.write_text(PROFILE.replace("council: {meetings: 3}\n", ""), encoding="utf-8")
+    report = json.loads(run(str(profile), "--pack", str(WHOLE), "--format", "json").output)["results"][0]
+    scored = {d["id"]: (d["weight"], d["score"]) for d in report["dimensions"]}
+    assert scored == {"C": (50, 50), "P.D1": (30, 20.5), "P.D2": (20, 20)}  # 50 × 60/100 and 50 × 40/100
+    assert [(i["into"], i["dimension"], i["weight"]) for i in report["pack"]["includes"]] == [
+        ("P.D1", "D1", 30), ("P.D2", "D2", 20)]
+    assert [f["rule"] for f in report["findings"]].count("party.V1") == 1  # its vetoes come once
+    text = run(str(profile), "--pack", str(WHOLE)).output
+    assert "P.D1 党建工作·党组织建设    30  20.5" in text
+
+
+def test_a_whole_pack_whose_shares_are_not_exact_is_an_error(packs):
+    pack_yaml = packs / "include" / "pack.yaml"
+    pack_yaml.write_text(pack_yaml.read_text(encoding="utf-8").replace(
+        "include: {pack: ../party-sheet, dimension: D1}", "include: {pack: ../party-sheet}").replace(
+        "weight: 30\n", "weight: 0.0000001\n"), encoding="utf-8")
+    result = run("pack", "check", str(packs / "include"))
+    assert result.exit_code == 2
+    assert "pack.yaml:18:5: error[include-scale]: 0.0000001 × 60 / 100" in result.output

@@ -33,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from engine.pack.templates import parse_template
 Reader = Callable[[Path, tuple[Path, ...]], RawPack]
 
 MAX_DEPTH = 8
+EXACT = Decimal("0.000001")  # a weight has at most six decimals, as every number of a pack
 PARAM_RE = re.compile(r"(?<![\w.])params\.([A-Za-z_][A-Za-z0-9_]*)")
 MET_RE = re.compile(r"""(?<![\w.])met\(\s*(['"])([^'"]*)\1\s*\)""")
 SHAPE_ORDER = ("type", "values", "items", "fields", "unit", "min", "max")  # what to name first when several differ
@@ -61,16 +63,17 @@ TEXT_KEYS = frozenset({"title", "description", "example"})  # what an input may 
 def resolve_includes(raw: RawPack, read: Reader, trail: tuple[Path, ...] = ()) -> RawPack:
     """Replace every included dimension's rules into `raw`; problems go to `raw.problems` (the builder raises
     them with its own), so one `pack check` shows every problem of the pack."""
-    included = [(index, dim, origin) for index, (dim, origin) in enumerate(raw.dimensions) if dim.include]
-    if not included:
+    if not any(dimension.include for dimension, _ in raw.dimensions):
         return raw
     chain = trail + (Path(os.path.abspath(raw.root)),)
     sink = DiagnosticSink()
     taken: dict[str, set[str]] = {}  # by included pack: the parameters already here (its vetoes are, too)
-    for index, dimension, origin in included:
-        other = _read_included(dimension, origin, raw.root, read, chain, sink)
-        if other is not None:
-            raw.dimensions[index] = (_Inclusion(raw, other, dimension, origin, sink).apply(taken), origin)
+    dimensions: list[tuple[Dimension, Origin]] = []
+    for dimension, origin in raw.dimensions:
+        other = _read_included(dimension, origin, raw.root, read, chain, sink) if dimension.include else None
+        scored = _Inclusion(raw, other, dimension, origin, sink).apply(taken) if other is not None else [dimension]
+        dimensions += [(each, origin) for each in scored]
+    raw.dimensions = dimensions
     raw.problems.extend(sink.items)
     return raw
 
@@ -121,15 +124,17 @@ class _Inclusion:
         self.prefix = self.meta.id + "."
         self.param_prefix = self.meta.id.replace("-", "_") + "_"
 
-    def apply(self, taken: dict[str, set[str]]) -> Dimension:
+    def apply(self, taken: dict[str, set[str]]) -> list[Dimension]:
         """Add its rules and what they read (and, the first time this pack is included, its vetoes and
-        sources); the dimension with its points scale, or as written when its dimension is not found."""
-        source = self.source_dimension()
-        if source is None:
-            return self.dimension
+        sources); the dimensions that score them here (several for a whole pack), or the dimension as written
+        after an error."""
+        scored = self.scored_dimensions()
+        if not scored:
+            return [self.dimension]
         first = self.meta.id not in taken
         added = taken.setdefault(self.meta.id, set())
-        rules = [(rule, origin) for rule, origin in self.other.rules if _belongs(rule, source.id, first)]
+        into = {source.id: here.id for source, here in scored}
+        rules = [(rule, origin) for rule, origin in self.other.rules if _belongs(rule, into, first)]
         read = self.reads([rule for rule, _ in rules])
         if first:
             self.add_sources()
@@ -137,13 +142,38 @@ class _Inclusion:
         self.add_inputs(read)
         self.add_derived(read)
         self.add_relations(read)
-        self.add_rules(rules)
-        scaled = self.dimension.model_copy()
-        scaled._points_scale = self.dimension.weight / source.weight
-        self.raw.includes.append(IncludedBlock(
-            self.meta.id, self.meta.version, self.meta.title, self.meta.edition, self.other.root, source.id,
-            source.weight, self.dimension.id, self.dimension.weight))
-        return scaled
+        self.add_rules(rules, into)
+        for source, here in scored:
+            here._points_scale = here.weight / source.weight
+            self.raw.includes.append(IncludedBlock(
+                self.meta.id, self.meta.version, self.meta.title, self.meta.edition, self.other.root, source.id,
+                source.weight, here.id, here.weight))
+        return [here for _, here in scored]
+
+    def scored_dimensions(self) -> list[tuple[Dimension, Dimension]]:
+        """(the included pack's dimension, the dimension scoring it here): one, or for a whole pack each of its
+        dimensions, weighted by its share of that pack's total (`P.D1`, 30 × 60 / 100 = 18 points)."""
+        assert self.dimension.include is not None
+        if self.dimension.include.dimension is not None:
+            source = self.source_dimension(self.dimension.include.dimension)
+            return [(source, self.dimension.model_copy())] if source is not None else []
+        sources = [dim for dim, _ in self.other.dimensions]
+        total = sum((dim.weight for dim in sources), Decimal(0))
+        scored = []
+        for source in sources:
+            weight = self.dimension.weight * source.weight / total
+            if weight != weight.quantize(EXACT):
+                error_at(self.sink, self.origin, ("weight",), "include-scale",
+                         f"{self.dimension.weight:f} × {source.weight:f} / {total:f} (the share of {source.id} in pack "
+                         f"'{self.meta.id}') is not an exact number of points", key=True,
+                         hint=f"choose a weight its shares divide exactly (a multiple of {total:f} always does), "
+                              "or include its dimensions one by one, each with a weight of your own")
+                return []
+            title = Text(zh=f"{self.dimension.title.zh}·{source.title.zh}",
+                         en=f"{self.dimension.title.en}: {source.title.en}")
+            scored.append((source, self.dimension.model_copy(update={
+                "id": f"{self.dimension.id}.{source.id}", "title": title, "weight": _plain(weight)})))
+        return scored
 
     def reads(self, rules: list[Rule]) -> set[str]:
         """The names the rules read, and those the derived values they read read (in the included pack's own
@@ -159,9 +189,7 @@ class _Inclusion:
             read.add(name)
         return read
 
-    def source_dimension(self) -> Dimension | None:
-        assert self.dimension.include is not None
-        wanted = self.dimension.include.dimension
+    def source_dimension(self, wanted: str) -> Dimension | None:
         ids = [dim.id for dim, _ in self.other.dimensions]
         for dim, _ in self.other.dimensions:
             if dim.id == wanted:
@@ -254,11 +282,12 @@ class _Inclusion:
             if relation not in known and all(_is_read(path, read) for _, path in relation.paths()):
                 self.raw.relations.append((relation, origin))
 
-    def add_rules(self, rules: list[tuple[Rule, Origin]]) -> None:
+    def add_rules(self, rules: list[tuple[Rule, Origin]], into: dict[str, str]) -> None:
         for rule, origin in rules:
             update: dict[str, Any] = {"id": self.prefix + rule.id}
-            if getattr(rule, "dimension", None) is not None:
-                update["dimension"] = self.dimension.id
+            dimension = getattr(rule, "dimension", None)
+            if dimension is not None:
+                update["dimension"] = into[dimension]
             self.raw.rules.append((self.renamed(rule).model_copy(update=update), origin))
 
 
@@ -302,14 +331,20 @@ def _is_read(name: str, read: set[str]) -> bool:
     return name in read or name.rsplit(".", 1)[0] in read
 
 
-def _belongs(rule: Rule, dimension: str, with_vetoes: bool) -> bool:
-    """Whether an included pack's rule comes with its dimension: items and deductions of it, checks of it or
-    of none, and (once per included pack) vetoes."""
+def _plain(value: Decimal) -> Decimal:
+    """A weight as written: 18, not 18.000000 nor 1.8E+1."""
+    exact = value.quantize(EXACT)
+    return exact.to_integral_value() if exact == exact.to_integral_value() else exact.normalize()
+
+
+def _belongs(rule: Rule, dimensions: dict[str, str], with_vetoes: bool) -> bool:
+    """Whether an included pack's rule comes with its included dimensions: items and deductions of them,
+    checks of them or of none, and (once per included pack) vetoes."""
     own = getattr(rule, "dimension", None)
     if rule.kind in ("item", "penalty"):
-        return own == dimension
+        return own in dimensions
     if rule.kind == "check":
-        return own in (None, dimension)
+        return own is None or own in dimensions
     return rule.kind == "veto" and with_vetoes
 
 

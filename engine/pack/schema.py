@@ -333,8 +333,9 @@ class Include(Model):
 
     pack: str = Field(min_length=1, description="The pack whose dimension this is: a path relative to this pack "
                       "(`../party-sheet`) or a shipped pack's id.")
-    dimension: str = Field(pattern=ID_PATTERN, description="The id of its dimension whose rules this dimension "
-                           "scores, scaled to this dimension's weight.")
+    dimension: str | None = Field(default=None, pattern=ID_PATTERN, description="The id of its dimension whose "
+                                  "rules this dimension scores, scaled to this dimension's weight; without it, "
+                                  "each of its dimensions, scaled to its share of the weight (`P.D1`, `P.D2`).")
 
 
 class Dimension(Model):
