@@ -180,3 +180,34 @@ def test_a_whole_pack_whose_shares_are_not_exact_is_an_error(packs):
     result = run("pack", "check", str(packs / "include"))
     assert result.exit_code == 2
     assert "pack.yaml:18:5: error[include-scale]: 0.0000001 × 60 / 100" in result.output
+
+
+def test_an_overlay_of_a_pack_with_an_include_reads_it_from_its_base(tmp_path, profile):
+    overlay = tmp_path / "district"
+    overlay.mkdir()
+    write(overlay / "pack.yaml", f"""\
+        pack:
+          id: district
+          version: "2024.1"
+          title: 区考核细则
+          subject: community
+          edition: "2024"
+          format: 2
+          extends: {HOST}
+        overrides:
+          dimensions: {{P: {{weight: 60}}, C: {{weight: 40}}}}
+        """)
+    report = json.loads(run(str(profile), "--pack", str(overlay), "--format", "json").output)["results"][0]
+    dimension = next(d for d in report["dimensions"] if d["id"] == "P")
+    assert dimension["score"] == 41 and dimension["penalties"] == 4  # 60 × 45/60 − 4 × 60/60
+
+
+def test_a_batch_in_worker_processes_scales_the_block_as_one_profile_does(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(PROFILE, encoding="utf-8")
+    (folder / "b.yaml").write_text(PROFILE.replace("complaints: 2", "complaints: 0"), encoding="utf-8")
+    result = run(str(folder), "--pack", str(HOST), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[2:6] for line in result.output.splitlines() if "优秀" in line]
+    assert rows == [["92.5", "优秀", "70", "22.5"], ["90.5", "优秀", "70", "20.5"]]

@@ -70,7 +70,9 @@ def resolve_includes(raw: RawPack, read: Reader, trail: tuple[Path, ...] = ()) -
     taken: dict[str, set[str]] = {}  # by included pack: the parameters already here (its vetoes are, too)
     dimensions: list[tuple[Dimension, Origin]] = []
     for dimension, origin in raw.dimensions:
-        other = _read_included(dimension, origin, raw.root, read, chain, sink) if dimension.include else None
+        # relative to the pack that declares it: in an overlay, its base may be elsewhere
+        declared_in = Path(origin.file).parent
+        other = _read_included(dimension, origin, declared_in, read, chain, sink) if dimension.include else None
         scored = _Inclusion(raw, other, dimension, origin, sink).apply(taken) if other is not None else [dimension]
         dimensions += [(each, origin) for each in scored]
     raw.dimensions = dimensions
