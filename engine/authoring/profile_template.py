@@ -35,6 +35,8 @@ META = {
            "subject": "what is assessed", "year": "assessment year (e.g. 2024; or period: {start: …, end: …})"},
 }
 ELEMENT = {"zh": "每项一个，例如：", "en": "one entry each, for example:"}
+UNITS = {"zh": "：每个单位一个档案文件（放在本档案所在文件夹内），由考核包 {pack} 评定，例如：",
+         "en": ": one profile file per unit (in this profile's folder), assessed by the pack {pack}, for example:"}
 
 
 def describe_zh(decl: InputDecl) -> str:
@@ -149,5 +151,10 @@ def profile_template(packs: list[Pack], lang: str = "zh", schema_ref: str | None
               f"  subject: {subjects[0]}   # {meta['subject']}" if len(subjects) == 1 else
               f"  subject:     # {meta['subject']}: {', '.join(subjects)}",
               f"  year:        # {meta['year']}", ""]
-    _emit(_tree(inputs), lang, 0, lines)
+    units = {name: unit for pack in packs for name, unit in pack.units.items()}
+    _emit(_tree({path: spec for path, spec in inputs.items() if path not in units}), lang, 0, lines)
+    for name, unit in units.items():  # a list of units is written as their files, not their results
+        title = unit.title.get(lang) if unit.title else name
+        lines += [f"# {title}{UNITS[lang].format(pack=unit.pack_id)}", "#   - {file: units/" + name + "-1.yaml}",
+                  f"{_key(name)}:"]
     return "\n".join(lines) + "\n"

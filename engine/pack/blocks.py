@@ -31,4 +31,15 @@ class IncludedBlock:
         return display_path(self.root)
 
 
-__all__ = ["IncludedBlock"]
+@dataclass(frozen=True)
+class UnitList:
+    """A list of units a profile gives (format 2 `units:`), each unit assessed by the pack at `root`; the
+    rules of this pack read each unit's result as an element of the list `name`."""
+
+    name: str
+    root: Path
+    pack_id: str
+    title: Text | None
+
+
+__all__ = ["IncludedBlock", "UnitList"]

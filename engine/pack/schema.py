@@ -920,8 +920,19 @@ class Overrides(Model):
     scoring: ScoringPatch | None = Field(default=None, description="Changes to scoring and grades.")
 
 
+class UnitsDecl(Model):
+    """A list of units (co-building units, grid cells, residents' groups) each assessed by its own pack, whose
+    results the rules of this pack read."""
+
+    pack: str = Field(min_length=1, description="The pack that assesses each unit: a path relative to this "
+                      "pack's file or a shipped pack's id.")
+    title: Text | None = Field(default=None, description="What the units are (网格, 共建单位).")
+
+
 class PackFile(Model):
     """Any YAML file of a pack. pack.yaml holds the manifest sections."""
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"units"})
 
     pack: PackMeta | None = Field(default=None, description="pack.yaml only: what the pack is.")
     parameters: dict[str, ParamDecl] | None = Field(default=None, description="Values a district sets, by name; "
@@ -940,6 +951,10 @@ class PackFile(Model):
     dimension: str | None = Field(default=None, description="The default dimension of the item rules of this "
                                      "file.")
     rules: list[AnyRule] | None = Field(default=None, description="The rules (score sheet items).")
+    units: dict[str, UnitsDecl] | None = Field(default=None, description="*(format 2)* Lists of units a profile "
+                                               "gives (by name), each unit assessed by its own pack; rules read "
+                                               "each unit's name, total, grade, vetoed, withheld and coverage "
+                                               "(`count(grids, grade == 'excellent')`).")
     overrides: Overrides | None = Field(default=None, description="Overlays only: changes to the base pack.")
 
 
