@@ -10,6 +10,7 @@ hold the GIL); use one Engine per worker process for parallel batches.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from engine.api.rollup import Loc, UnitSource, expand_units
 from engine.backends import make_backend, resolve_backend
 from engine.errors import Diagnostic, InputError, UsageError, display_path
 from engine.evaluation.context import Context
@@ -25,6 +27,7 @@ from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
 from engine.evaluation.scoring import Scorecard, history_of, score
 from engine.expr.values import engine_arithmetic
+from engine.pack.blocks import UnitList
 from engine.pack.build import load_pack
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.raw import RawPack
@@ -34,6 +37,7 @@ from engine.report import model as M
 from engine.report.build import PackStatics, pack_result
 from engine.review.apply import ProfileReview, Review
 from engine.source.load import load_yaml
+from engine.source.spans import SourceMap
 from engine.version import __version__
 
 
@@ -145,6 +149,8 @@ class Engine:
         self.backend = resolve_backend(backend)
         self.schema = ProfileSchema(packs)
         self.assessors = [PackAssessor(pack, self.backend) for pack in packs]
+        self.units = {name: unit for pack in packs for name, unit in pack.units.items()}  # roll-up (format 2)
+        self._unit_engines: dict[Path, Engine] = {}
 
     @classmethod
     @engine_arithmetic
@@ -163,7 +169,32 @@ class Engine:
         path = _a_path(path, "load_profile")
         shown = display_path(Path(path))
         document = load_yaml(path, display_name=shown, error_class=InputError)
+        data, warnings = expand_units(document.data, shown, document.source, Path(path).parent, self.units,
+                                      self._assess_unit)
+        if data is not document.data:  # its units replaced by their results
+            document = dataclasses.replace(document, data=data, warnings=document.warnings + warnings)
         return self.schema.validate(document, shown)
+
+    @engine_arithmetic
+    def validate_data(self, data: Any, file: str, source: SourceMap | None = None, *, base: Loc = (),
+                      folder: Path | None = None) -> Profile:
+        """Profile data from elsewhere than a file of its own (a test case's profile, a unit written in place),
+        located by `source` and `base`; the files of its units are read from `folder` (the file's)."""
+        folder = folder if folder is not None else Path(file).parent
+        data, warnings = expand_units(data, file, source, folder, self.units, self._assess_unit, base)
+        return self.schema.validate_data(data, file, source, base=base, warnings=warnings)
+
+    def _assess_unit(self, unit: UnitList, where: UnitSource) -> tuple[str, Scorecard]:
+        """A unit's profile assessed by its own pack: its label and scores."""
+        engine = self._unit_engines.get(unit.root)
+        if engine is None:
+            engine = self._unit_engines[unit.root] = Engine([load_pack(unit.root)], backend=self.backend)
+        if where.path is not None:
+            profile = engine.load_profile(where.path)
+        else:
+            profile = engine.validate_data(where.data, where.file, where.source, base=where.base,
+                                           folder=where.folder)
+        return profile.label, engine.evaluate(profile)[0].card
 
     @engine_arithmetic
     def evaluate(self, profile: Profile, *, review: Review | None = None) -> list[PackEvaluation]:

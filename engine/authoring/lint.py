@@ -55,7 +55,8 @@ def weight_problems(pack: Pack) -> list[Diagnostic]:
                              f"dimension {dimension.id} has no item rules: it is left out of every total", "id"))
             continue
         points = sum((r.max_points for r in items), Decimal(0))
-        if points != dimension.weight:
+        # an included block's points are its own pack's: they are scaled to this dimension's weight by design
+        if points != dimension.weight and dimension.include is None:
             found.append(diagnostic_at(pack.dimension_origins.get(dimension.id), WARNING, "points-weight",
                              f"the rules of {dimension.id} carry {_num(points)} points but the dimension weighs "
                              f"{_num(dimension.weight)}; scores are scaled to the weight", "weight",

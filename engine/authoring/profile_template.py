@@ -38,6 +38,8 @@ META = {
 ELEMENT = {"zh": "每项一个，例如：", "en": "one entry each, for example:"}
 # an input no rule of the packs reads: the profile may give it, but it changes no score
 INFORMATIONAL = {"zh": "（仅供参考，不计分）", "en": " (for information only: no rule reads it)"}
+UNITS = {"zh": "：每个单位一个档案文件（放在本档案所在文件夹内），由考核包 {pack} 评定，例如：",
+         "en": ": one profile file per unit (in this profile's folder), assessed by the pack {pack}, for example:"}
 
 
 def describe_zh(decl: InputDecl) -> str:
@@ -157,7 +159,13 @@ def profile_template(packs: list[Pack], lang: str = "zh", schema_ref: str | None
               f"  subject: {subjects[0]}   # {meta['subject']}" if len(subjects) == 1 else
               f"  subject:     # {meta['subject']}: {', '.join(subjects)}",
               f"  year:        # {meta['year']}", ""]
-    _emit(_tree(inputs), lang, 0, lines, informational_inputs(packs))
+    units = {name: unit for pack in packs for name, unit in pack.units.items()}
+    _emit(_tree({path: spec for path, spec in inputs.items() if path not in units}), lang, 0, lines,
+          informational_inputs(packs))
+    for name, unit in units.items():  # a list of units is written as their files, not their results
+        title = unit.title.get(lang) if unit.title else name
+        lines += [f"# {title}{UNITS[lang].format(pack=unit.pack_id)}", "#   - {file: units/" + name + "-1.yaml}",
+                  f"{_key(name)}:"]
     return "\n".join(lines) + "\n"
 
 

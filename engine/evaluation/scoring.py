@@ -164,7 +164,8 @@ def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
         elif rule.kind == "bonus":
             tally.bonus_raw += finding.earned
         elif rule.kind == "penalty" and rule.dimension is not None:
-            tally.dimensions[rule.dimension].penalties += finding.deducted
+            dim = tally.dimensions[rule.dimension]
+            dim.penalties += finding.deducted * dim.dimension.points_scale  # an included block's, in points here
         elif rule.kind == "penalty":
             tally.penalty_raw += finding.deducted
         elif rule.kind == "veto" and finding.vetoed:
@@ -213,7 +214,7 @@ def _count_item(dim: DimensionScore, finding: Finding, policy: str) -> None:
         return
     dim.available += points
     dim.earned += finding.earned
-    dim.bonus += finding.bonus
+    dim.bonus += finding.bonus * dim.dimension.points_scale  # an included block's, in points here
 
 
 def _score_dimensions(dimensions: list[DimensionScore], total_weight: Decimal) -> Decimal:

@@ -141,7 +141,8 @@ class _Builder:
             symbols=self.symbols, fingerprint=self.fingerprint(),
             warnings=list(raw.warnings) + [d for d in self.sink.items if d.severity != ERROR],
             dimension_origins={d.id: origin for d, origin in raw.dimensions}, scoring_origin=self.scoring_origin,
-            layers=list(raw.layers), changes=list(raw.changes), relations=relations,
+            layers=list(raw.layers), changes=list(raw.changes), relations=relations, includes=list(raw.includes),
+            units=dict(raw.unit_lists),
         )
 
     def fingerprint(self) -> str:

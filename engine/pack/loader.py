@@ -198,6 +198,7 @@ def _add_file(model: PackFile, origin: Origin, raw: RawPack, sink: DiagnosticSin
         raw.rules.append((rule, origin.child("rules", index)))
     for index, relation in enumerate(model.relations or []):
         raw.relations.append((relation, origin.child("relations", index)))
+    _merge(raw.units, model.units, origin, "units", "unit list", sink)
     if model.overrides is not None:
         _read_overrides(model.overrides, origin.child("overrides"), raw.parts, sink)
 

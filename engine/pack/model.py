@@ -18,6 +18,7 @@ from engine.expr import ast
 from engine.expr import types as T
 from engine.expr.checker import Symbol
 from engine.expr.runtime import Thunk
+from engine.pack.blocks import IncludedBlock, UnitList
 from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text
@@ -311,6 +312,8 @@ class Pack:
     layers: list[Layer] = field(default_factory=list)  # every pack that contributed, the base first
     changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
     relations: list[RelationSpec] = field(default_factory=list)  # what every profile must keep
+    includes: list[IncludedBlock] = field(default_factory=list)  # other packs' dimensions scored here (format 2)
+    units: dict[str, UnitList] = field(default_factory=dict)  # lists of units assessed by their own packs
 
     @property
     def base(self) -> Layer | None:

@@ -20,10 +20,12 @@ from pathlib import Path
 
 from engine.errors import DiagnosticSink, PackError, did_you_mean, display_path
 from engine.pack.discovery import resolve_pack_dir, shipped_pack
+from engine.pack.include import resolve_includes
 from engine.pack.layers import Layer
 from engine.pack.loader import read_one_dir
 from engine.pack.origins import Origin, error_at
 from engine.pack.raw import RawPack
+from engine.pack.units import resolve_units
 
 MAX_DEPTH = 8
 
@@ -73,10 +75,12 @@ def _base_dir(extends: str, root: Path, origin: Origin) -> Path:
     raise PackError(sink.items)
 
 
-def read_pack_dir(root: Path | str) -> RawPack:
+def read_pack_dir(root: Path | str, trail: tuple[Path, ...] = ()) -> RawPack:
     """A pack directory (or a shipped pack's id) as one RawPack; an overlay is merged with its base (read
-    first)."""
-    return read_layers(resolve_pack_dir(root), read_one_dir)
+    first), the dimensions it includes from other packs are read with theirs, and the packs of its units
+    (format 2)."""
+    raw = resolve_includes(read_layers(resolve_pack_dir(root), read_one_dir), read_pack_dir, trail)
+    return resolve_units(raw, read_pack_dir, trail)
 
 
 __all__ = ["read_layers", "read_pack_dir", "resolve_base"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.errors import Diagnostic, display_path
 from engine.expr import ast
+from engine.pack.blocks import IncludedBlock, UnitList
 from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import (
@@ -23,6 +24,7 @@ from engine.pack.schema import (
     RulePatch,
     Scoring,
     ScoringPatch,
+    UnitsDecl,
 )
 
 
@@ -84,6 +86,9 @@ class RawPack:
     changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
     problems: list[Diagnostic] = field(default_factory=list)  # errors found merging an overlay, raised by the builder
     unchecked: Unchecked = field(default_factory=Unchecked)  # entries left out as not valid (their errors in problems)
+    includes: list[IncludedBlock] = field(default_factory=list)  # other packs' dimensions scored here (format 2)
+    units: dict[str, tuple[UnitsDecl, Origin]] = field(default_factory=dict)  # lists of units (format 2)
+    unit_lists: dict[str, UnitList] = field(default_factory=dict)  # the same, with the packs that assess them
 
     # The loader stops on a pack without a `pack:` section, or without `scoring:` that it does not inherit;
     # these give the sections of a pack so read.

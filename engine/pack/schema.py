@@ -25,7 +25,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 PACK_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
@@ -323,6 +332,16 @@ class DerivedDecl(Model):
     _expr_text = field_validator("expr", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
+class Include(Model):
+    """A block owned by another authority: the rules of another pack's dimension, scored in this dimension."""
+
+    pack: str = Field(min_length=1, description="The pack whose dimension this is: a path relative to this pack "
+                      "(`../party-sheet`) or a shipped pack's id.")
+    dimension: str | None = Field(default=None, pattern=ID_PATTERN, description="The id of its dimension whose "
+                                  "rules this dimension scores, scaled to this dimension's weight; without it, "
+                                  "each of its dimensions, scaled to its share of the weight (`P.D1`, `P.D2`).")
+
+
 class Dimension(Model):
     """A dimension of the score sheet (一级指标) and its weight."""
 
@@ -331,6 +350,20 @@ class Dimension(Model):
     weight: Number = Field(gt=0, description="Its share of the total (分值). A dimension's score is "
                            "weight × earned / available points of its rules.")
     description: Text | None = Field(default=None, description="What the dimension covers.")
+    include: Include | None = Field(default=None, description="*(format 2)* Another pack's dimension scored "
+                                    "here, scaled to `weight`: its items, deductions and checks (ids prefixed "
+                                    "with its pack id), its parameters, inputs and derived values, and its "
+                                    "vetoes.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"include"})
+    # An included dimension's deductions and items' own bonus are in its own pack's points: this dimension's
+    # weight over the included one's turns them into points of this pack (1 for a dimension of its own).
+    _points_scale: Decimal = PrivateAttr(default=Decimal(1))
+
+    @property
+    def points_scale(self) -> Decimal:
+        """Points of this pack per point of the rules scored here (an included dimension's weight ratio)."""
+        return self._points_scale
 
 
 BoundedShare = Annotated[Share, Field(ge=0, le=1)]
@@ -974,8 +1007,19 @@ class Overrides(Model):
     scoring: ScoringPatch | None = Field(default=None, description="Changes to scoring and grades.")
 
 
+class UnitsDecl(Model):
+    """A list of units (co-building units, grid cells, residents' groups) each assessed by its own pack, whose
+    results the rules of this pack read."""
+
+    pack: str = Field(min_length=1, description="The pack that assesses each unit: a path relative to this "
+                      "pack's file or a shipped pack's id.")
+    title: Text | None = Field(default=None, description="What the units are (网格, 共建单位).")
+
+
 class PackFile(Model):
     """Any YAML file of a pack. pack.yaml holds the manifest sections."""
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"units"})
 
     pack: PackMeta | None = Field(default=None, description="pack.yaml only: what the pack is.")
     parameters: dict[str, ParamDecl] | None = Field(default=None, description="Values a district sets, by name; "
@@ -994,6 +1038,10 @@ class PackFile(Model):
     dimension: str | None = Field(default=None, description="The default dimension of the item rules of this "
                                      "file.")
     rules: list[AnyRule] | None = Field(default=None, description="The rules (score sheet items).")
+    units: dict[str, UnitsDecl] | None = Field(default=None, description="*(format 2)* Lists of units a profile "
+                                               "gives (by name), each unit assessed by its own pack; rules read "
+                                               "each unit's name, total, grade, vetoed, withheld and coverage "
+                                               "(`count(grids, grade == 'excellent')`).")
     overrides: Overrides | None = Field(default=None, description="Overlays only: changes to the base pack.")
 
 

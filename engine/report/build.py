@@ -456,7 +456,11 @@ def _pack_info(pack: Pack) -> M.PackInfo:
     meta = pack.meta
     return M.PackInfo(id=pack.id, version=pack.version, title=text(meta.title), edition=text(meta.edition),
                       subject=meta.subject, defaults_note=text(meta.defaults_note),
-                      layers=[M.PackLayer(id=layer.id, version=layer.version) for layer in pack.layers])
+                      layers=[M.PackLayer(id=layer.id, version=layer.version) for layer in pack.layers],
+                      includes=[M.PackInclude(pack=block.pack_id, version=block.version, title=text(block.title),
+                                              edition=text(block.edition), dimension=block.dimension,
+                                              dimension_weight=number(block.source_weight), into=block.into,
+                                              weight=number(block.weight)) for block in pack.includes])
 
 
 def _parameters(pack: Pack) -> list[M.ParameterOut]:

@@ -271,7 +271,23 @@ class PackLayer(Out):
     version: str
 
 
-class PackInfo(Out):
+class PackInclude(Out):
+    """A dimension of another pack scored as a dimension of this one (format 2): which pack, edition and
+    dimension, and the points it is scaled from and to."""
+
+    pack: str
+    version: str
+    title: Text
+    edition: Text
+    dimension: str
+    dimension_weight: float  # its weight in its own pack
+    into: str  # the dimension here
+    weight: float  # the points it counts here
+
+
+class PackInfo(Sparse):
+    sparse: ClassVar[tuple[str, ...]] = ("includes",)
+
     id: str
     version: str
     title: Text
@@ -279,6 +295,7 @@ class PackInfo(Out):
     subject: str
     defaults_note: Text | None = None
     layers: list[PackLayer] = []  # every pack that contributed: the base first, this pack (an overlay) last
+    includes: list[PackInclude] = []  # other packs' dimensions scored here (format 2)
 
 
 class BonusOut(Sparse):

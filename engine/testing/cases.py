@@ -146,8 +146,8 @@ class CaseRunner:
                 path = (Path(loaded.file).parent / case.profile_file)
                 profile = engine.load_profile(path)
             else:
-                profile = engine.schema.validate_data(case.profile, loaded.file, loaded.source,
-                                                      base=("cases", loaded.index, "profile"))
+                profile = engine.validate_data(case.profile, loaded.file, loaded.source,
+                                               base=("cases", loaded.index, "profile"))
             report = engine.assess(profile, review=review)
         except EngineError as exc:
             result.errors = list(exc.diagnostics)

@@ -28,6 +28,7 @@ from engine.report.model import (
     FindingOut,
     MissingInputOut,
     NextGradeOut,
+    PackInclude,
     PackResult,
     Report,
     TableOut,
@@ -94,6 +95,7 @@ def _pack_heading(result: PackResult, lang: str) -> str:
     made_of = " ← ".join(f"{layer.id} {layer.version}" for layer in reversed(pack.layers)) \
         if len(pack.layers) > 1 else f"{pack.id} {pack.version}"
     out = [f"== {pack.title.get(lang)} ({made_of}, {label('edition', lang)} {pack.edition.get(lang)}) =="]
+    out += [included_text(block, lang) for block in pack.includes]
     if pack.defaults_note:
         out.append(f"{label('defaults_note', lang)}{_sep(lang)}{pack.defaults_note.get(lang)}")
     out.append(f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
@@ -126,6 +128,14 @@ def finding_veto_text(f: FindingOut, lang: str) -> str:
         return ""
     return veto_words(f.severity, lang, until=f.until, authority=f.authority.get(lang) if f.authority else None,
                       lapsed=f.lapsed)
+def included_text(block: PackInclude, lang: str) -> str:
+    """Where a dimension owned by another authority comes from, and how it is scaled (format 2)."""
+    if lang == "en":
+        return (f"Dimension {block.into} is {block.dimension} ({num(block.dimension_weight)} points) of "
+                f"{block.pack} {block.version} “{block.title.en}” (edition {block.edition.en}), scaled to "
+                f"{num(block.weight)} points; its vetoes apply here")
+    return (f"维度{block.into}引自{block.pack} {block.version}《{block.title.zh}》（{block.edition.zh}）的"
+            f"{block.dimension}（{num(block.dimension_weight)}分），按{num(block.weight)}分折算；其否决项同样适用")
 
 
 def demotion_text(result: PackResult, reason: str, lang: str) -> str:
