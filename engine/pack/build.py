@@ -24,6 +24,7 @@ from engine.expr.errors import ExprError
 from engine.expr.evaluator import compile_expr
 from engine.expr.parser import parse
 from engine.expr.values import engine_arithmetic
+from engine.pack.blame import blame_overlay
 from engine.pack.dependencies import dependency_order
 from engine.pack.fieldtypes import annotation, describe, expr_type
 from engine.pack.model import (
@@ -127,6 +128,9 @@ class _Builder:
         rules = self.build_rules()
         self.assign_strata(rules)
         self.check_grade_requirements()
+        if self.sink.has_errors and len(raw.layers) > 1:  # an overlay: its errors in the base, at its lines
+            self.sink.items = blame_overlay(self.sink.items, raw.root, raw.changes, raw.meta_origin, raw.derived,
+                                            lambda: _builds(raw.layers[-2].root))
         self.sink.raise_if_errors(PackError)
         return Pack(
             meta=self.meta, root=raw.root, files=raw.files,
@@ -688,6 +692,15 @@ def _shift(tree: ast.Node, offset: int) -> None:
             node.op_start += offset
         if isinstance(node, ast.Call):
             node.name_end += offset
+
+
+def _builds(root: Path) -> bool:
+    """Whether the pack at `root` (an overlay's base) builds on its own with its defaults."""
+    try:
+        build_pack(read_pack_dir(root))
+    except PackError:
+        return False
+    return True
 
 
 def build_pack(raw: RawPack, overrides: dict[str, Any] | None = None) -> Pack:

@@ -851,11 +851,13 @@ class RulePatch(Model):
                                                  "policy of an item.")
     bonus_cap: Amount | None = Field(default=None, description="*(format 2)* New cap of an item's own bonus.")
     recommend: Text | None = Field(default=None, description="New recommendation text.")
+    notes: list[Note] | None = Field(default=None, description="*(format 2)* New notes of a rule assessed "
+                                     "element by element (replace the base's; `[]` removes them).")
     evidence: list[Text] | None = Field(default=None, description="New supporting material (replaces).")
     cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="New citations (replace the base's).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap"})
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap", "notes"})
 
 
 class ScoringPatch(Model):
@@ -876,15 +878,74 @@ class ScoringPatch(Model):
     format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis"})
 
 
+class ParamPatch(Model):
+    """*(format 2)* Changes to a parameter of the base pack, written as a mapping; keys not given stay."""
+
+    default: Any = Field(default=None, description="New default value (as `NAME: value` says it).")
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New description.")
+    unit: Text | None = Field(default=None, description="New unit.")
+    removed: bool = Field(default=False, description="Remove the parameter (an error while an expression still "
+                          "reads it).")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"default", "title", "description", "unit", "removed"})
+
+
+def _param_patch(value: Any) -> Any:
+    """A parameter's new default (any value), or a mapping of changes: no parameter's value is a mapping."""
+    return ParamPatch.model_validate(value) if isinstance(value, Mapping) else value
+
+
+class FieldPatch(Model):
+    """*(format 2)* Changes to a field of the elements of a base pack's list of objects."""
+
+    title: Text | None = Field(default=None, description="New title (the column of per-element tables).")
+    description: Text | None = Field(default=None, description="New description.")
+    unit: Text | None = Field(default=None, description="New unit.")
+    removed: bool = Field(default=False, description="Remove the field (an error while a rule or derived value "
+                          "still reads it).")
+
+
+class InputPatch(Model):
+    """*(format 2)* Changes to an input of the base pack: its texts, and the fields of a list of objects."""
+
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New description.")
+    unit: Text | None = Field(default=None, description="New unit.")
+    add_fields: dict[str, InputDecl] | None = Field(default=None, description="Fields added to the elements of a "
+                                                    "list of objects (names the base does not use).")
+    fields: dict[str, FieldPatch] | None = Field(default=None, description="Changes to fields the base declares: "
+                                                 "texts, or `removed: true`.")
+
+
+class DerivedPatch(Model):
+    """*(format 2)* A new definition of a derived value of the base pack; keys not given stay."""
+
+    expr: Expression | None = Field(default=None, description="New expression (of the same kind of value).")
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New description.")
+    format: Literal["number", "integer", "percent"] | None = Field(default=None, description="New display format.")
+    unit: Text | None = Field(default=None, description="New unit.")
+
+    _expr_text = field_validator("expr", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+
 class Overrides(Model):
     """What an overlay (a pack with `pack.extends`) changes in its base."""
 
-    parameters: dict[str, Any] = Field(default_factory=dict, description="New default values of parameters, by "
-                                       "name (`ten_you_items: [有场所, …]`).")
+    parameters: dict[str, Annotated[Any, BeforeValidator(_param_patch)]] = Field(
+        default_factory=dict, description="New default values of parameters, by name (`ten_you_items: [有场所, …]`);"
+        " *(format 2)* or a mapping of changes (`{default, title, description, unit}`, or `{removed: true}`).")
+    inputs: dict[str, InputPatch] = Field(default_factory=dict, description="*(format 2)* Changes to inputs, by "
+                                          "name: texts, fields added to a list of objects, fields changed.")
+    derived: dict[str, DerivedPatch] = Field(default_factory=dict, description="*(format 2)* New definitions of "
+                                             "derived values, by name (`staff.composite: {expr: …}`).")
     dimensions: dict[str, DimensionPatch] = Field(default_factory=dict, description="Changes to dimensions, by id.")
     rules: dict[str, RulePatch] = Field(default_factory=dict, description="Changes to rules, by id; "
                                         "`{disabled: true}` removes one.")
     scoring: ScoringPatch | None = Field(default=None, description="Changes to scoring and grades.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"inputs", "derived"})
 
 
 class PackFile(Model):
