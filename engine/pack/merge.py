@@ -193,8 +193,13 @@ class _Merger:
         for key in given:
             self.changes.append(Change(f"parameter {name}", key, _text(getattr(decl, key)), _text(getattr(patch, key)),
                                        origin.child(key)))
-        return decl.model_copy(update={key: getattr(patch, key) for key in given}), \
-            layered_origin(decl_origin, origin, given)
+        try:  # the changed declaration must still be one (`rows` need `by`, …)
+            changed = ParamDecl.model_validate({**decl.model_dump(exclude_unset=True),
+                                                **{key: getattr(patch, key) for key in given}})
+        except ValidationError as exc:
+            error_at(self.sink, origin, (), "pack-schema", f"the changed parameter is not valid: {_first(exc)}")
+            return decl, decl_origin
+        return changed, layered_origin(decl_origin, origin, given)
 
     # -- inputs and derived values (format 2: changed as well as added) ------------------------------
     def inputs(self) -> dict[str, tuple[InputDecl, Origin]]:
