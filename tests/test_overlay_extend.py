@@ -208,3 +208,21 @@ def test_the_composite_is_the_overlays_in_the_json_table(tmp_path, profile):
     assert "scores.street" in keys and "scores.enterprise" not in keys and "scores.community" not in keys
     composite = {row["label"]: row["values"]["composite"] for row in table["rows"]}
     assert composite == {"张三": 92, "李四": 54}
+
+
+def test_a_derived_value_redefined_as_text_is_blamed_on_its_expression(tmp_path, monkeypatch):
+    district(tmp_path, """\
+        overrides:
+          dimensions:
+            D7: {title: 队伍}
+          derived:
+            staff.composite: {expr: "'优秀'"}
+            training_rate: {title: 培训率}
+        """, format_2=True)
+    monkeypatch.chdir(tmp_path)
+    out = run("pack", "check", "district").output
+    assert error_files(out) == {"district/pack.yaml"}, out
+    assert re.search(r"^district/pack\.yaml:15:\d+: error\[pack-overlay-breaks\]: this change of the overlay breaks "
+                     r"the base pack in \d+ places; first at \S+d7-staff\.yaml:\d+:\d+: cannot order string and "
+                     r"number", out, re.M), out
+    assert len(POSITION.findall(out)) == 1, out

@@ -11,6 +11,7 @@ its own for this: errors of a base that is broken by itself stay where they are.
 
 from __future__ import annotations
 
+import linecache
 import os
 import re
 from collections.abc import Callable, Collection, Iterable
@@ -56,6 +57,11 @@ def _reads_failed(diagnostic: Diagnostic, failed: set[str]) -> bool:
     return diagnostic.code == "expr-unknown-name" and match is not None and match.group(1) in failed
 
 
+def _reads(line: str, token: str) -> bool:
+    """Whether a line of a pack file names `token` as a whole name (not a part of a longer one)."""
+    return re.search(r"(?<![\w.])" + re.escape(token) + r"(?![\w.])", line) is not None
+
+
 def _inside(file: str, root: Path) -> bool:
     path = os.path.abspath(file)
     top = os.path.abspath(root)
@@ -78,21 +84,31 @@ def _tokens(change: Change) -> set[str]:
 
 
 def _culprit(diagnostic: Diagnostic, suspects: list[Change], extends: Origin | None) -> tuple[str, int, int]:
-    """Where the overlay says what caused the error: the change whose name the error quotes (the longest)."""
+    """Where the overlay says what caused the error: the change whose name the error quotes, else the change
+    whose name the expression at the error reads (the longest name), else the only change, else `extends:`."""
     said = diagnostic.message + " " + (diagnostic.hint or "")
-    best: tuple[int, Change] | None = None
-    for change in suspects:
-        quoted = [len(token) for token in _tokens(change) if f"'{token}'" in said]
-        if quoted and (best is None or max(quoted) > best[0]):
-            best = (max(quoted), change)
-    if best is not None:
-        return best[1].position()
+    text = linecache.getline(diagnostic.file, diagnostic.line) if diagnostic.line else ""
+    tests: list[Callable[[str], bool]] = [lambda token: f"'{token}'" in said, lambda token: _reads(text, token)]
+    for found in tests:
+        best = _best(suspects, found)
+        if best is not None:
+            return best.position()
     if len(suspects) == 1:
         return suspects[0].position()
     if extends is not None:
         line, col = extends.position("extends", key=True)
         return extends.file, line, col
     return "", 0, 0
+
+
+def _best(suspects: list[Change], found: Callable[[str], bool]) -> Change | None:
+    """The change with the longest name `found` accepts."""
+    best: tuple[int, Change] | None = None
+    for change in suspects:
+        lengths = [len(token) for token in _tokens(change) if found(token)]
+        if lengths and (best is None or max(lengths) > best[0]):
+            best = (max(lengths), change)
+    return best[1] if best is not None else None
 
 
 def _moved(where: tuple[str, int, int], caused: list[Diagnostic]) -> Diagnostic:

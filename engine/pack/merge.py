@@ -27,6 +27,7 @@ from engine.pack.origins import (
     layered_origin,
     routed_origin,
 )
+from engine.pack.paramtables import band_label
 from engine.pack.raw import RawPack
 from engine.pack.schema import (
     DerivedDecl,
@@ -37,6 +38,7 @@ from engine.pack.schema import (
     InputPatch,
     OccurrencePatch,
     PackMeta,
+    ParamBand,
     ParamDecl,
     ParamPatch,
     PerOccurrence,
@@ -484,9 +486,14 @@ def _short(value: Any, width: int = 100) -> Any:
 
 
 def _text(value: Any) -> Any:
-    """A changed value as a change shows it: texts in Chinese, tiers by their points, citations by source."""
+    """A changed value as a change shows it: texts in Chinese, tiers by their points, citations by source, the
+    rows and bands of a parameter by the profile."""
     if hasattr(value, "zh") and hasattr(value, "en"):
         return value.zh
+    if isinstance(value, dict):
+        return "; ".join(f"{key} {shown(row)}" for key, row in value.items())
+    if isinstance(value, list) and value and isinstance(value[0], ParamBand):
+        return "; ".join(f"{band_label(band).zh} {shown(band.value)}" for band in value)
     if isinstance(value, list) and value and hasattr(value[0], "when") and hasattr(value[0], "text"):
         return "; ".join(note.text.zh for note in value)  # notes
     if isinstance(value, list) and value and hasattr(value[0], "when"):
