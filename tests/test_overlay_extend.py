@@ -200,6 +200,18 @@ def test_the_report_speaks_of_the_overlays_raters(tmp_path, profile, fmt):
         assert word not in text, word
 
 
+def test_the_score_sheet_workbook_speaks_of_the_overlays_raters(tmp_path, profile):
+    openpyxl = pytest.importorskip("openpyxl")
+    out_file = tmp_path / "report.xlsx"
+    assert run(str(profile), "--pack", str(STAFF), "--format", "xlsx", "-o", str(out_file)).exit_code == 0
+    book = openpyxl.load_workbook(out_file)
+    cells = " ".join(str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+                     if cell.value is not None)
+    assert "街道考评" in cells and "30/10/60" in cells
+    for word in ("4:3:3", "企业考评", "4:3归一"):
+        assert word not in cells, word
+
+
 def test_the_composite_is_the_overlays_in_the_json_table(tmp_path, profile):
     result = run(str(profile), "--pack", str(STAFF), "--format", "json")
     report = json.loads(result.output)
