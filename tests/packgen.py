@@ -87,6 +87,13 @@ PARAMS: dict[str, dict[str, Any]] = {
     "pnums": {"type": "list", "items": {"type": "number"}, "default": [1, Decimal("2.0"), 2.5], "title": "数表"},
     "pnull": {"type": "number", "default": None, "title": "未设置"},
 }
+# format 2: parameters whose value depends on the profile — a row per kind (one without a number), bands by size
+TABLE_PARAMS: dict[str, dict[str, Any]] = {
+    "ptab": {"type": "number", "title": "按类", "by": "e1", "rows": {ENUM[0]: 2.5, ENUM[1]: None}, "default": 1},
+    "pband": {"type": "integer", "title": "按档", "by": "ni",
+              "bands": [{"below": 5, "value": 3}, {"at_least": 5, "below": 10, "value": 6},
+                        {"at_least": 12, "value": None}]},
+}
 
 INT, NUM, BOOL, STR, DATE = "integer", "number", "boolean", "string", "date"
 TYPES = (INT, NUM, BOOL, STR, DATE)
@@ -740,6 +747,7 @@ def manifest(draw: Draw, dims: list[str], rules: list[str] | None = None) -> dic
     }
     if rules is not None:
         data["pack"]["format"] = 2
+        data["parameters"] = {**PARAMS, **TABLE_PARAMS}
         data["scoring"]["grade_basis"] = one(draw, ["total", "base"])
         if draw(st.booleans()):
             top.setdefault("requires", {})["met"] = draw(st.lists(st.sampled_from(rules), min_size=1, max_size=2,
@@ -763,6 +771,8 @@ def packs(draw: Draw, max_rules: int = 10, depth: int = 2) -> GeneratedPack:
     dims = [f"D{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
     v2 = draw(st.integers(0, 2)) == 0  # a third of the packs are format 2
     scope = Scope()
+    if v2:  # read like a value of the profile: a derived value of its type
+        scope.derived = {NUM: ["params.ptab"], INT: ["params.pband"]}
     derived = derived_values(draw, scope)
     rules: list[dict[str, Any]] = []
     for index in range(draw(st.integers(1, max_rules))):

@@ -129,6 +129,7 @@ def pack_reads(pack: Pack, rules: list[RuleSpec] | None = None) -> set[str]:
     """Everything the rules (all, or those given) read, directly or through derived values."""
     derived = {spec.name: expression_reads(spec.expr.tree) | ({spec.list_path} if spec.list_path else set())
                for spec in pack.derived}
+    derived |= {"params." + name: {spec.table.by} for name, spec in pack.params.items() if spec.table is not None}
     seen: set[str] = set()
     todo = [name for rule in (pack.rules if rules is None else rules) for name in rule_reads(rule)]
     while todo:

@@ -309,7 +309,7 @@ def _parameters(pack: Pack, lang: str) -> list[str]:
         return []
     rows = []
     for name, spec in pack.params.items():
-        value = w["unset"] if spec.value is None else param_value(pack, name, lang)
+        value = w["unset"] if spec.value is None and spec.table is None else param_value(pack, name, lang)
         unit = spec.decl.unit.get(lang) if spec.decl.unit is not None and spec.value is not None else ""
         rows.append([f"`{name}`", cell(spec.decl.title.get(lang)), cell(value + (f" {unit}" if unit else "")),
                      cite_text(spec.decl.cite or [], lang)])

@@ -12,7 +12,7 @@ deterministic, so score sheets built from them can be checked for staleness.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.expr import ast
 from engine.expr.unparse import _literal
@@ -44,12 +44,33 @@ def param_value(pack: Pack, name: str, lang: str) -> str:
     spec = pack.params.get(name)
     if spec is None:
         return name
-    value = spec.value
+    if spec.table is not None:
+        return table_text(pack, name, lang)
+    return shown_value(spec.decl.type, spec.value, lang)
+
+
+def table_text(pack: Pack, name: str, lang: str) -> str:
+    """A parameter that depends on the profile (format 2) as a score sheet writes it: 按社区类型：城市型 90%；…"""
+    spec = pack.params[name]
+    table = spec.table
+    assert table is not None  # only called for those
+    by = table.by_title.get(lang) if table.by_title is not None else table.by
+    rows = [(row.label.get(lang), row.value) for row in table.rows.values()]
+    rows += [(row.label.get(lang), row.value) for _, row in table.bands]
+    if table.default.value is not None:
+        rows.append(("其他" if lang == "zh" else "other", table.default.value))
+    sep = "；" if lang == "zh" else "; "
+    cells = sep.join(f"{label} {shown_value(spec.decl.type, value, lang)}" for label, value in rows)
+    return f"按{by}：{cells}" if lang == "zh" else f"by {by}: {cells}"
+
+
+def shown_value(kind: str, value: Any, lang: str) -> str:
+    """A parameter's value of the declared type as a score sheet writes it."""
     if value is None:
         return "未设定" if lang == "zh" else "not set"
     if isinstance(value, list):
         return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
-    if spec.decl.type == "percent" or spec.decl.type == "ratio":
+    if kind in ("percent", "ratio"):
         return format_number(Decimal(value), percent=True)
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
@@ -74,6 +95,13 @@ def name_title(pack: Pack, node: ast.Path, lang: str) -> str | None:
         return f"{quoted(spec.decl.title.get(lang), lang)}({param_value(pack, ref.name, lang)})"
     if ref.kind == "period":
         return _PERIOD_WORDS[lang].get(ref.name)
+    if ref.kind == "derived" and ref.name.startswith("params."):  # a parameter by the profile (format 2)
+        spec = pack.params.get(ref.name[len("params."):])
+        by = spec.table.by_title if spec is not None and spec.table is not None else None
+        if spec is None or by is None:
+            return None
+        by_words = f"（按{by.zh}取值）" if lang == "zh" else f" (by {by.get(lang)})"
+        return quoted(spec.decl.title.get(lang), lang) + by_words
     title = _declared_title(pack, ref)
     return quoted(title.get(lang), lang) if title is not None else None
 

@@ -15,6 +15,7 @@ from typing import Any
 from engine.expr.runtime import WHY, Env
 from engine.expr.values import MISSING, NA, is_unknown
 from engine.pack.model import Expr, Pack
+from engine.pack.paramtables import TableRow
 from engine.profile.validate import Profile
 
 
@@ -57,10 +58,34 @@ class Context:
         self.why: dict[str, frozenset[str]] = {}
         self.period = profile.period
         self.outcomes: dict[str, str] = {}
+        self.param_rows: dict[str, TableRow] = {}  # parameters by the profile (format 2): the row that applied
+        self._look_up_params()
         self._compute_derived()
 
     def env(self) -> Env:
         return Env(self.values, why=self.why, outcomes=self.outcomes, period=self.period)
+
+    def _look_up_params(self) -> None:
+        """The value of each parameter that depends on the profile: its row for the profile's attribute. Without
+        the attribute it is missing data (for the attribute); a row without a value leaves the rules that read it
+        not assessed (`unset_params`)."""
+        for name, spec in self.pack.params.items():
+            if spec.table is None:
+                continue
+            key = "params." + name
+            attribute = self.values.get(spec.table.by, MISSING)
+            if is_unknown(attribute):
+                self.values[key] = MISSING
+                self.why[key] = self.why.get(spec.table.by) or frozenset({spec.table.by})
+                continue
+            row = self.param_rows[name] = spec.table.lookup(attribute)
+            self.values[key] = row.value if row.value is not None else MISSING
+            if row.value is None:
+                self.why[key] = frozenset({key})
+
+    def unset_params(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of the parameters by the profile `names` whose row for this profile has no value."""
+        return tuple(name for name in names if name in self.param_rows and self.param_rows[name].value is None)
 
     def _compute_derived(self) -> None:
         env = self.env()

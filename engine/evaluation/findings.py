@@ -103,7 +103,7 @@ class RuleEvaluator:
         self.oracle = oracle
 
     def evaluate(self, rule: RuleSpec) -> Finding:
-        if rule.unset_params:
+        if rule.unset_params or self.context.unset_params(rule.table_params):
             return Finding(rule, NOT_ASSESSED)
         if rule.applies_when is not None:
             truth = self.oracle.truth(rule, "applies_when", None)

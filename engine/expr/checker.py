@@ -182,6 +182,8 @@ class Checker:
                                 ("declared parameters: " + ", ".join(sorted(params)) if params else
                                  "declare it under 'parameters:' in pack.yaml"))
             self.params_used.add(name)
+            if symbol.kind != "param":  # a parameter whose value depends on the profile: read like a derived value
+                return Ref(symbol.kind, symbol.name, symbol.type)
             return Ref("param", name, symbol.type, value=symbol.value)
         for depth in range(len(scope) - 1, -1, -1):
             field_type = scope[depth].field(dotted)
@@ -194,7 +196,7 @@ class Checker:
 
     def _unknown_name(self, node: ast.Path, scope: T.Scope) -> ExprError:
         dotted = node.dotted
-        candidates = [key for key, sym in self.symbols.items() if sym.kind != "param"]
+        candidates = [key for key, sym in self.symbols.items() if sym.kind != "param" and not key.startswith("params.")]
         candidates += ["params." + key[len("params."):] for key in self.symbols if key.startswith("params.")]
         for element in scope:
             candidates += element.field_names

@@ -24,6 +24,7 @@ from engine.expr.errors import ExprError
 from engine.expr.evaluator import compile_expr
 from engine.expr.parser import parse
 from engine.expr.values import engine_arithmetic
+from engine.pack.blame import blame_overlay
 from engine.pack.dependencies import dependency_order
 from engine.pack.fieldtypes import annotation, describe, expr_type
 from engine.pack.model import (
@@ -45,6 +46,7 @@ from engine.pack.model import (
 )
 from engine.pack.origins import Origin, PathPart
 from engine.pack.overlay import read_pack_dir
+from engine.pack.paramtables import check_table
 from engine.pack.raw import RawPack
 from engine.pack.relations import build_relations
 from engine.pack.schema import (
@@ -126,12 +128,16 @@ class _Builder:
         self.check_manifest()
         self.build_params()
         self.build_inputs()
+        self.build_param_tables()
         self.build_derived()
         checked = [r for r in self.raw.relations if not any(self.unchecked.named(path) for _, path in r[0].paths())]
         relations = build_relations(checked, self.inputs, set(self.raw.derived), self.error)
         rules = self.build_rules()
         self.assign_strata(rules)
         self.check_grade_requirements()
+        if self.sink.has_errors and len(raw.layers) > 1:  # an overlay: its errors in the base, at its lines
+            self.sink.items = blame_overlay(self.sink.items, raw.root, raw.changes, raw.meta_origin, raw.derived,
+                                            lambda: _builds(raw.layers[-2].root))
         self.sink.raise_if_errors(PackError)
         return Pack(
             meta=self.meta, root=raw.root, files=raw.files,
@@ -263,6 +269,28 @@ class _Builder:
             self.check_param_citations(decl, origin)
             self.symbols["params." + name] = Symbol("param", name, value_type, value)
 
+    def build_param_tables(self) -> None:
+        """Parameters that depend on the profile (format 2 `by`), once the inputs they depend on are known: read
+        by expressions like a value computed from the profile."""
+        for name, spec in self.params.items():
+            if not spec.decl.is_table or spec.overridden:  # a value set for the run holds for every profile
+                continue
+            origin = spec.origin
+
+            def report(message: str, parts: tuple[PathPart, ...], hint: str | None, origin: Origin = origin) -> None:
+                self.error(origin, "pack-param-table", message, *parts, hint=hint, key=len(parts) > 1)
+
+            def coerce(value: Any, parts: tuple[PathPart, ...], name: str = name, spec: ParamSpec = spec) -> Any:
+                if parts == ("default",):  # checked with the other parameters
+                    return spec.value
+                return self.coerce_param(name, spec.decl, value, spec.origin.child(*parts[:-1]), False,
+                                         where=parts[-1])
+
+            by = self.inputs.get(spec.decl.by or "")
+            found = (by.type, by.decl.type, by.decl.title) if by is not None and by.decl.type != "list" else None
+            spec.table = check_table(spec.decl, found, sorted(self.inputs), report, coerce)
+            self.symbols["params." + name] = Symbol("derived", "params." + name, spec.type)
+
     def check_param_citations(self, decl: ParamDecl, origin: Origin) -> None:
         cited: list[tuple[tuple[PathPart, ...], list[Citation]]] = [(("cite",), decl.cite or [])]
         cited += [(("alternatives", i, "cite"), alt.cite or []) for i, alt in enumerate(decl.alternatives or [])]
@@ -278,7 +306,8 @@ class _Builder:
                 self.error(origin, "rule-citation", f"unknown source '{citation.source}'", *where,
                            hint=did_you_mean(citation.source, self.source_ids) or "declare it under pack.sources")
 
-    def coerce_param(self, name: str, decl: ParamDecl, value: Any, origin: Origin, overridden: bool) -> Any:
+    def coerce_param(self, name: str, decl: ParamDecl, value: Any, origin: Origin, overridden: bool,
+                     where: PathPart = "default") -> Any:
         if value is None:
             return None
         input_decl = InputDecl(type=decl.type, min=decl.min, max=decl.max, values=decl.values, items=decl.items)
@@ -288,7 +317,7 @@ class _Builder:
             message = f"parameter '{name}' must be {describe(input_decl)}, got {value!r}"
             if overridden:
                 raise UsageError([Diagnostic("--set", 0, 0, ERROR, "parameter-type", message)]) from None
-            self.error(origin, "pack-param-type", message, "default")
+            self.error(origin, "pack-param-type", message, where)
             return None
 
     def build_inputs(self) -> None:
@@ -503,7 +532,9 @@ class _Builder:
         for expr in spec.expressions():
             used |= expr.params
             depends |= expr.rules
-        spec.unset_params = tuple(sorted(name for name in used if self.params[name].value is None))
+        spec.unset_params = tuple(sorted(name for name in used if self.params[name].value is None
+                                         and self.params[name].table is None))
+        spec.table_params = tuple(sorted(name for name in used if self.params[name].table is not None))
         spec.depends_on = frozenset(depends)
         return spec
 
@@ -743,6 +774,15 @@ def _shift(tree: ast.Node, offset: int) -> None:
             node.op_start += offset
         if isinstance(node, ast.Call):
             node.name_end += offset
+
+
+def _builds(root: Path) -> bool:
+    """Whether the pack at `root` (an overlay's base) builds on its own with its defaults."""
+    try:
+        build_pack(read_pack_dir(root))
+    except PackError:
+        return False
+    return True
 
 
 def build_pack(raw: RawPack, overrides: dict[str, Any] | None = None) -> Pack:

@@ -38,8 +38,12 @@ class Change:
     def describe(self) -> str:
         if self.what == "added":
             return f"{self.target}: added" + (f" ({self.after})" if self.after else "")
+        if self.what == "removed":
+            return f"{self.target}: removed"
         if self.what == "disabled":
             return f"{self.target}: disabled" + (f" — {self.after}" if self.after else "")
+        if self.before is None and self.after in ("added", "removed"):  # a field of a list's elements
+            return f"{self.target}: {self.what} {self.after}"
         why = f" — {self.reason}" if self.reason else ""
         return f"{self.target}: {self.what} {shown(self.before)} → {shown(self.after)}{why}"
 

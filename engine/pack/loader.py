@@ -30,7 +30,7 @@ from engine.source.validation_errors import diagnostics_from, located
 
 MANIFEST = "pack.yaml"
 MANIFEST_ONLY = ("pack", "dimensions", "scoring")
-OVERLAY_SECTIONS = ("parameters", "dimensions", "rules", "scoring")
+OVERLAY_SECTIONS = ("parameters", "inputs", "derived", "dimensions", "rules", "scoring")
 SKIPPED_DIRS = {"tests", "__pycache__"}
 # sections whose entries are checked one by one: an entry in error is left out (and reported), the others are
 # still checked, so that one pack check reports every problem
@@ -209,6 +209,8 @@ def _read_overrides(overrides: Overrides, origin: Origin, parts: OverlayParts, s
     _merge(parts.parameters, overrides.parameters, origin, "parameters", "change of parameter", sink)
     _merge(parts.dimensions, overrides.dimensions, origin, "dimensions", "change of dimension", sink)
     _merge(parts.rules, overrides.rules, origin, "rules", "change of rule", sink)
+    _merge(parts.inputs, overrides.inputs, origin, "inputs", "change of input", sink)
+    _merge(parts.derived, overrides.derived, origin, "derived", "change of derived value", sink)
     if overrides.scoring is not None:
         if parts.scoring is not None:
             line, col = origin.position("scoring", key=True)

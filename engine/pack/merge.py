@@ -18,14 +18,29 @@ from engine.expr import ast
 from engine.expr.errors import ExprError
 from engine.expr.parser import parse
 from engine.pack.layers import Change, Layer, shown
-from engine.pack.origins import LayeredOrigin, Origin, RenamedOrigin, error_at, layered_origin
+from engine.pack.origins import (
+    DataPath,
+    LayeredOrigin,
+    Origin,
+    RenamedOrigin,
+    error_at,
+    layered_origin,
+    routed_origin,
+)
+from engine.pack.paramtables import band_label
 from engine.pack.raw import RawPack
 from engine.pack.schema import (
+    DerivedDecl,
+    DerivedPatch,
     Dimension,
     Grade,
+    InputDecl,
+    InputPatch,
     OccurrencePatch,
     PackMeta,
+    ParamBand,
     ParamDecl,
+    ParamPatch,
     PerOccurrence,
     Relation,
     Rule,
@@ -66,8 +81,8 @@ class _Merger:
         merged.scoring, merged.scoring_origin = self.scoring()
         merged.dimensions = self.dimensions()
         merged.parameters = self.parameters()
-        merged.inputs = self.added(base.inputs, overlay.inputs, "input")
-        merged.derived = self.added(base.derived, overlay.derived, "derived value")
+        merged.inputs = self.inputs()
+        merged.derived = self.derived()
         merged.rules = self.rules()
         merged.relations = base.relations + self.added_relations()
         merged.files = base.files + overlay.files
@@ -161,12 +176,149 @@ class _Merger:
                          hint=did_you_mean(name, merged) or "parameters: " + ", ".join(sorted(merged)))
                 continue
             decl, decl_origin = merged[name]
+            if isinstance(value, ParamPatch) and value.removed:
+                del merged[name]
+                self.changes.append(Change(f"parameter {name}", "removed", None, None, origin))
+                continue
+            if isinstance(value, ParamPatch):
+                merged[name] = self.patched_param(name, decl, decl_origin, value, origin)
+                continue
             self.changes.append(Change(f"parameter {name}", "default", decl.default, value, origin))
             patch_origin = Origin(origin.file, origin.source, origin.path[:-1])  # 'default' → the value
             merged[name] = (decl.model_copy(update={"default": value}),
                             LayeredOrigin(decl_origin.file, decl_origin.source, decl_origin.path,
                                           (("default", RenamedOrigin(patch_origin, name)),)))
         return merged
+
+    def patched_param(self, name: str, decl: ParamDecl, decl_origin: Origin, patch: ParamPatch,
+                      origin: Origin) -> tuple[ParamDecl, Origin]:
+        """A parameter with the keys a mapping of `overrides.parameters` gives changed (format 2)."""
+        given = [key for key in patch.model_dump(exclude_unset=True) if key != "removed"]
+        for key in given:
+            self.changes.append(Change(f"parameter {name}", key, _text(getattr(decl, key)), _text(getattr(patch, key)),
+                                       origin.child(key)))
+        try:  # the changed declaration must still be one (`rows` need `by`, …)
+            changed = ParamDecl.model_validate({**decl.model_dump(exclude_unset=True),
+                                                **{key: getattr(patch, key) for key in given}})
+        except ValidationError as exc:
+            error_at(self.sink, origin, (), "pack-schema", f"the changed parameter is not valid: {_first(exc)}")
+            return decl, decl_origin
+        return changed, layered_origin(decl_origin, origin, given)
+
+    # -- inputs and derived values (format 2: changed as well as added) ------------------------------
+    def inputs(self) -> dict[str, tuple[InputDecl, Origin]]:
+        merged = dict(self.base.inputs)
+        for name, (patch, origin) in self.overlay.parts.inputs.items():
+            if name not in merged:
+                error_at(self.sink, origin, (), "pack-overlay-unknown", f"the base pack has no input '{name}'",
+                         key=True, hint=did_you_mean(name, merged))
+                continue
+            merged[name] = self.patched_input(name, *merged[name], patch, origin)
+        for name, (decl, origin) in self.overlay.inputs.items():
+            if self.input_clash(name, origin, merged):
+                continue
+            merged[name] = (decl, origin)
+            self.changes.append(Change(f"input {name}", "added", None, None, origin))
+        return merged
+
+    def input_clash(self, name: str, origin: Origin, merged: Mapping[str, tuple[InputDecl, Origin]]) -> bool:
+        """An added input whose name the base uses, or uses as a group or a value: an error at the overlay."""
+        if name in merged:
+            error_at(self.sink, origin, (), "pack-duplicate", f"input '{name}' is already declared by the base pack",
+                     key=True, hint=f"change its texts or fields under overrides.inputs.{name} (format 2)")
+            return True
+        owner = next((other for other in merged if name.startswith(other + ".")), None)
+        if owner is not None:
+            field = name[len(owner) + 1:]
+            items = merged[owner][0].items
+            is_list = items is not None and items.type == "object"
+            hint = (f"to add a field to the elements of '{owner}', write overrides: {{inputs: {{{owner}: "
+                    f"{{add_fields: {{{field}: …}}}}}}}} (format 2)" if is_list else "declare it under another name")
+            shape = "a list of objects" if is_list else "a value, not a group"
+            error_at(self.sink, origin, (), "pack-input-shape", f"'{name}' is inside the base pack's input "
+                     f"'{owner}', {shape}", key=True, hint=hint)
+            return True
+        inner = next((other for other in merged if other.startswith(name + ".")), None)
+        if inner is not None:
+            error_at(self.sink, origin, (), "pack-input-shape", f"input '{name}' is the group of the base pack's "
+                     f"input '{inner}'", key=True, hint="a name is either a value or a group of values")
+            return True
+        return False
+
+    def patched_input(self, name: str, decl: InputDecl, decl_origin: Origin, patch: InputPatch,
+                      origin: Origin) -> tuple[InputDecl, Origin]:
+        texts = [key for key in ("title", "description", "unit") if key in patch.model_fields_set]
+        for key in texts:
+            self.changes.append(Change(f"input {name}", key, _text(getattr(decl, key)), _text(getattr(patch, key)),
+                                       origin.child(key)))
+        changed = decl.model_copy(update={key: getattr(patch, key) for key in texts})
+        routes: list[tuple[DataPath, Origin]] = [((key,), origin.child(key)) for key in texts]
+        if patch.add_fields or patch.fields:
+            items = decl.items
+            if items is None or items.type != "object":
+                section = "add_fields" if patch.add_fields else "fields"
+                error_at(self.sink, origin, (section,), "pack-overlay-shape",
+                         f"input '{name}' is not a list of objects", key=True,
+                         hint="fields belong to the elements of a list of objects")
+            else:
+                fields, field_routes = self.patched_fields(name, dict(items.fields or {}), patch, origin)
+                changed = changed.model_copy(update={"items": items.model_copy(update={"fields": fields})})
+                routes += field_routes
+        return changed, routed_origin(decl_origin, routes)
+
+    def patched_fields(self, name: str, fields: dict[str, InputDecl], patch: InputPatch,
+                       origin: Origin) -> tuple[dict[str, InputDecl], list[tuple[DataPath, Origin]]]:
+        routes: list[tuple[DataPath, Origin]] = []
+        for field, change in (patch.fields or {}).items():
+            where = origin.child("fields", field)
+            if field not in fields:
+                error_at(self.sink, where, (), "pack-overlay-unknown", f"the elements of '{name}' have no field "
+                         f"'{field}'", key=True, hint=did_you_mean(field, fields) or
+                         "to add a field, declare it under add_fields")
+                continue
+            if change.removed:
+                del fields[field]
+                self.changes.append(Change(f"input {name}", f"field {field}", None, "removed", where))
+                continue
+            given = [key for key in ("title", "description", "unit") if key in change.model_fields_set]
+            for key in given:
+                self.changes.append(Change(f"input {name}", f"field {field} {key}", _text(getattr(fields[field], key)),
+                                           _text(getattr(change, key)), where.child(key)))
+            fields[field] = fields[field].model_copy(update={key: getattr(change, key) for key in given})
+            routes += [(("items", "fields", field, key), where.child(key)) for key in given]
+        for field, decl in (patch.add_fields or {}).items():
+            where = origin.child("add_fields", field)
+            if field in fields or any(other.startswith(field + ".") or field.startswith(other + ".")
+                                      for other in fields):
+                error_at(self.sink, where, (), "pack-duplicate", f"the elements of '{name}' already have a field "
+                         f"'{field}'" if field in fields else f"field '{field}' clashes with the group of a field "
+                         f"of '{name}'", key=True, hint="add a field under a name of its own; retitle one the base "
+                         "declares under fields:")
+                continue
+            fields[field] = decl
+            routes.append((("items", "fields", field), where))
+            self.changes.append(Change(f"input {name}", f"field {field}", None, "added", where))
+        return fields, routes
+
+    def derived(self) -> dict[str, tuple[DerivedDecl, Origin]]:
+        merged = dict(self.base.derived)
+        for name, (patch, origin) in self.overlay.parts.derived.items():
+            if name not in merged:
+                error_at(self.sink, origin, (), "pack-overlay-unknown", f"the base pack has no derived value '{name}'",
+                         key=True, hint=did_you_mean(name, merged) or "to add one, declare it under derived:")
+                continue
+            merged[name] = self.patched_derived(name, *merged[name], patch, origin)
+        return self.added(merged, self.overlay.derived, "derived value",
+                          hint="give it a new definition under overrides.derived (format 2)")
+
+    def patched_derived(self, name: str, decl: DerivedDecl, decl_origin: Origin, patch: DerivedPatch,
+                        origin: Origin) -> tuple[DerivedDecl, Origin]:
+        given = list(patch.model_dump(exclude_unset=True))
+        for key in given:
+            self.changes.append(Change(f"derived value {name}", key, _short(_text(getattr(decl, key))),
+                                       _short(_text(getattr(patch, key))), origin.child(key)))
+        return decl.model_copy(update={key: getattr(patch, key) for key in given}), \
+            routed_origin(decl_origin, [((key,), origin.child(key)) for key in given])
 
     def added(self, base: Mapping[str, tuple[Part, Origin]], overlay: Mapping[str, tuple[Part, Origin]], what: str,
               hint: str | None = None) -> dict[str, tuple[Part, Origin]]:
@@ -330,12 +482,27 @@ def _first(exc: ValidationError) -> str:
     return f"{where}: {item.get('msg', 'invalid')}".removeprefix(": ")
 
 
+def _short(value: Any, width: int = 100) -> Any:
+    """A long text (an expression over several lines) on one line, cut at `width` characters."""
+    if not isinstance(value, str):
+        return value
+    flat = " ".join(value.split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"
+
+
 def _text(value: Any) -> Any:
-    """A changed value as a change shows it: texts in Chinese, tiers by their points, citations by source."""
+    """A changed value as a change shows it: texts in Chinese, tiers by their points, citations by source, the
+    rows and bands of a parameter by the profile."""
     if hasattr(value, "zh") and hasattr(value, "en"):
         return value.zh
     if hasattr(value, "cap_at") or hasattr(value, "until"):  # a veto's effect or period (format 2)
         return f"cap_at {value.cap_at}" if hasattr(value, "cap_at") else value.until
+    if isinstance(value, dict):
+        return "; ".join(f"{key} {shown(row)}" for key, row in value.items())
+    if isinstance(value, list) and value and isinstance(value[0], ParamBand):
+        return "; ".join(f"{band_label(band).zh} {shown(band.value)}" for band in value)
+    if isinstance(value, list) and value and hasattr(value[0], "when") and hasattr(value[0], "text"):
+        return "; ".join(note.text.zh for note in value)  # notes
     if isinstance(value, list) and value and hasattr(value[0], "when"):
         return " / ".join(shown(tier.points) if tier.points is not None else
                           f"{shown(tier.credit * 100)}% of the points" for tier in value)

@@ -21,6 +21,7 @@ from engine.expr.runtime import Thunk
 from engine.pack.blocks import IncludedBlock, UnitList
 from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
+from engine.pack.paramtables import ParamTable
 from engine.pack.schema import Citation, Dimension, Grade, InputDecl, PackMeta, ParamDecl, Scoring, Source, Text
 
 
@@ -113,6 +114,7 @@ class ParamSpec:
     value: Any
     origin: Origin
     overridden: bool = False
+    table: ParamTable | None = None  # format 2: the value depends on the profile (`by`), looked up per profile
 
 
 @dataclass(eq=False)
@@ -227,6 +229,7 @@ class RuleSpec:
     levels: list[LevelSpec] = field(default_factory=list)
     measure: MeasureSpec | None = None
     unset_params: tuple[str, ...] = ()
+    table_params: tuple[str, ...] = ()  # parameters it reads whose value depends on the profile (format 2)
     depends_on: frozenset[str] = frozenset()
     stratum: int = 0
 

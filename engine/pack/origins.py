@@ -115,6 +115,48 @@ class ReindexedOrigin(Origin):
     def position_in(self, parts: DataPath, offset: int) -> tuple[int, int]:
         return super().position_in(self._map(parts), offset)
 
+@dataclass(frozen=True)
+class RoutedOrigin(Origin):
+    """A base part changed by an overlay at deeper paths: a path that starts with one of `routes`' prefixes is
+    located in the overlay (at the route's origin, which stands for the prefix), any other in the base."""
+
+    routes: tuple[tuple[DataPath, Origin], ...] = ()
+
+    def _route(self, parts: DataPath) -> tuple[Origin, DataPath] | None:
+        for prefix, target in self.routes:
+            if parts[:len(prefix)] == prefix:
+                return target, parts[len(prefix):]
+        return None
+
+    def child(self, *parts: PathPart) -> Origin:
+        found = self._route(parts)
+        if found is None:
+            return RoutedOrigin(self.file, self.source, self.path + parts,
+                                tuple((p[len(parts):], t) for p, t in self.routes if p[:len(parts)] == parts))
+        target, rest = found
+        return target.child(*rest) if rest else target
+
+    def position(self, *parts: PathPart, key: bool = False) -> tuple[int, int]:
+        found = self._route(parts)
+        if found is None:
+            return super().position(*parts, key=key)
+        target, rest = found
+        return target.position(*rest, key=key)
+
+    def position_in(self, parts: DataPath, offset: int) -> tuple[int, int]:
+        found = self._route(parts)
+        if found is None:
+            return super().position_in(parts, offset)
+        target, rest = found
+        return target.position_in(rest, offset)
+
+
+def routed_origin(origin: Origin, routes: list[tuple[DataPath, Origin]]) -> Origin:
+    """`origin` with the parts at `routes` located where an overlay changed them (a later overlay's first)."""
+    if isinstance(origin, RoutedOrigin):
+        routes = routes + list(origin.routes)
+    return RoutedOrigin(origin.file, origin.source, origin.path, tuple(routes)) if routes else origin
+
 
 def layered_origin(origin: Origin, patch_origin: Origin, keys: Collection[str]) -> Origin:
     patched = tuple((key, patch_origin) for key in keys)

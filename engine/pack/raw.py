@@ -14,9 +14,11 @@ from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import (
     DerivedDecl,
+    DerivedPatch,
     Dimension,
     DimensionPatch,
     InputDecl,
+    InputPatch,
     PackMeta,
     ParamDecl,
     Relation,
@@ -32,7 +34,9 @@ from engine.pack.schema import (
 class OverlayParts:
     """What an overlay's `overrides:` sections say, by target, with where they say it."""
 
-    parameters: dict[str, tuple[Any, Origin]] = field(default_factory=dict)  # a new default: any value
+    parameters: dict[str, tuple[Any, Origin]] = field(default_factory=dict)  # a new default, or a ParamPatch
+    inputs: dict[str, tuple[InputPatch, Origin]] = field(default_factory=dict)
+    derived: dict[str, tuple[DerivedPatch, Origin]] = field(default_factory=dict)
     dimensions: dict[str, tuple[DimensionPatch, Origin]] = field(default_factory=dict)
     rules: dict[str, tuple[RulePatch, Origin]] = field(default_factory=dict)
     scoring: tuple[ScoringPatch, Origin] | None = None

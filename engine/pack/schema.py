@@ -300,6 +300,35 @@ class ParamAlternative(Model):
                                       description="Where that value is documented (one citation or a list).")
 
 
+class ParamBand(Model):
+    """*(format 2)* One band of a parameter that depends on a number of the profile (a size band)."""
+
+    at_least: Number | None = Field(default=None, description="The band starts at this number (inclusive).")
+    above: Number | None = Field(default=None, description="The band starts above this number.")
+    below: Number | None = Field(default=None, description="The band ends below this number.")
+    at_most: Number | None = Field(default=None, description="The band ends at this number (inclusive).")
+    value: Any = Field(description="The parameter's value in this band; null: the sources give none (the rules "
+                       "that read it are not assessed for a profile in this band).")
+    label: Text | None = Field(default=None, description="How reports name the band (default: its bounds, "
+                               "`1000—3000`).")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ParamBand:
+        if self.at_least is not None and self.above is not None:
+            raise ValueError("a band starts 'at_least' or 'above', not both")
+        if self.below is not None and self.at_most is not None:
+            raise ValueError("a band ends 'below' or 'at_most', not both")
+        return self
+
+    @property
+    def low(self) -> Decimal | None:
+        return self.at_least if self.at_least is not None else self.above
+
+    @property
+    def high(self) -> Decimal | None:
+        return self.below if self.below is not None else self.at_most
+
+
 class ParamDecl(Model):
     """A value a district sets: a threshold, a list of required items, a deduction rate."""
 
@@ -317,6 +346,31 @@ class ParamDecl(Model):
     cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="Where the default comes from (one citation or a list).")
     alternatives: list[ParamAlternative] | None = Field(default=None, description="Other documented values.")
+    by: str | None = Field(default=None, description="*(format 2)* The input of the profile the value depends on "
+                           "(`community.type`, `households`): the value is the row of `rows` or the band of `bands` "
+                           "that the profile's value falls in, `default` when none does.")
+    rows: dict[str, Any] | None = Field(default=None, description="*(format 2)* With `by` naming an enum or text "
+                                        "input: the value for each of its values (`{城市型: 90, 农村型: 80}`); "
+                                        "null where the sources give none.")
+    bands: list[ParamBand] | None = Field(default=None, min_length=1, description="*(format 2)* With `by` naming "
+                                          "a number: the value for each band, from the lowest (`{below: 1000, "
+                                          "value: 2}`).")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"by", "rows", "bands"})
+
+    @model_validator(mode="after")
+    def _table(self) -> ParamDecl:
+        tables = [key for key in ("rows", "bands") if getattr(self, key) is not None]
+        if self.by is not None and len(tables) != 1:
+            raise ValueError("a parameter that depends on the profile (`by`) has `rows` or `bands`")
+        if self.by is None and tables:
+            raise ValueError(f"'{tables[0]}' needs 'by': the input of the profile the value depends on")
+        return self
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the value depends on the profile (format 2 `by`)."""
+        return self.by is not None
 
 
 class DerivedDecl(Model):
@@ -970,12 +1024,14 @@ class RulePatch(Model):
                                                  "policy of an item.")
     bonus_cap: Amount | None = Field(default=None, description="*(format 2)* New cap of an item's own bonus.")
     recommend: Text | None = Field(default=None, description="New recommendation text.")
+    notes: list[Note] | None = Field(default=None, description="*(format 2)* New notes of a rule assessed "
+                                     "element by element (replace the base's; `[]` removes them).")
     evidence: list[Text] | None = Field(default=None, description="New supporting material (replaces).")
     cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="New citations (replace the base's).")
 
     format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap", "effect", "lasts",
-                                                         "authority"})
+                                                         "authority", "notes"})
 
 
 class ScoringPatch(Model):
@@ -996,15 +1052,78 @@ class ScoringPatch(Model):
     format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis"})
 
 
+class ParamPatch(Model):
+    """*(format 2)* Changes to a parameter of the base pack, written as a mapping; keys not given stay."""
+
+    default: Any = Field(default=None, description="New default value (as `NAME: value` says it).")
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New description.")
+    unit: Text | None = Field(default=None, description="New unit.")
+    removed: bool = Field(default=False, description="Remove the parameter (an error while an expression still "
+                          "reads it).")
+    by: str | None = Field(default=None, description="New input the value depends on.")
+    rows: dict[str, Any] | None = Field(default=None, description="New rows (replace the base's).")
+    bands: list[ParamBand] | None = Field(default=None, min_length=1, description="New bands (replace the base's).")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"default", "title", "description", "unit", "removed", "by",
+                                                         "rows", "bands"})
+
+
+def _param_patch(value: Any) -> Any:
+    """A parameter's new default (any value), or a mapping of changes: no parameter's value is a mapping."""
+    return ParamPatch.model_validate(value) if isinstance(value, Mapping) else value
+
+
+class FieldPatch(Model):
+    """*(format 2)* Changes to a field of the elements of a base pack's list of objects."""
+
+    title: Text | None = Field(default=None, description="New title (the column of per-element tables).")
+    description: Text | None = Field(default=None, description="New description.")
+    unit: Text | None = Field(default=None, description="New unit.")
+    removed: bool = Field(default=False, description="Remove the field (an error while a rule or derived value "
+                          "still reads it).")
+
+
+class InputPatch(Model):
+    """*(format 2)* Changes to an input of the base pack: its texts, and the fields of a list of objects."""
+
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New description.")
+    unit: Text | None = Field(default=None, description="New unit.")
+    add_fields: dict[str, InputDecl] | None = Field(default=None, description="Fields added to the elements of a "
+                                                    "list of objects (names the base does not use).")
+    fields: dict[str, FieldPatch] | None = Field(default=None, description="Changes to fields the base declares: "
+                                                 "texts, or `removed: true`.")
+
+
+class DerivedPatch(Model):
+    """*(format 2)* A new definition of a derived value of the base pack; keys not given stay."""
+
+    expr: Expression | None = Field(default=None, description="New expression (of the same kind of value).")
+    title: Text | None = Field(default=None, description="New title.")
+    description: Text | None = Field(default=None, description="New description.")
+    format: Literal["number", "integer", "percent"] | None = Field(default=None, description="New display format.")
+    unit: Text | None = Field(default=None, description="New unit.")
+
+    _expr_text = field_validator("expr", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+
 class Overrides(Model):
     """What an overlay (a pack with `pack.extends`) changes in its base."""
 
-    parameters: dict[str, Any] = Field(default_factory=dict, description="New default values of parameters, by "
-                                       "name (`ten_you_items: [有场所, …]`).")
+    parameters: dict[str, Annotated[Any, BeforeValidator(_param_patch)]] = Field(
+        default_factory=dict, description="New default values of parameters, by name (`ten_you_items: [有场所, …]`);"
+        " *(format 2)* or a mapping of changes (`{default, title, description, unit}`, or `{removed: true}`).")
+    inputs: dict[str, InputPatch] = Field(default_factory=dict, description="*(format 2)* Changes to inputs, by "
+                                          "name: texts, fields added to a list of objects, fields changed.")
+    derived: dict[str, DerivedPatch] = Field(default_factory=dict, description="*(format 2)* New definitions of "
+                                             "derived values, by name (`staff.composite: {expr: …}`).")
     dimensions: dict[str, DimensionPatch] = Field(default_factory=dict, description="Changes to dimensions, by id.")
     rules: dict[str, RulePatch] = Field(default_factory=dict, description="Changes to rules, by id; "
                                         "`{disabled: true}` removes one.")
     scoring: ScoringPatch | None = Field(default=None, description="Changes to scoring and grades.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"inputs", "derived"})
 
 
 class UnitsDecl(Model):

@@ -27,7 +27,7 @@ from engine.evaluation.recommendations import NextGrade, Recommendation, render
 from engine.evaluation.scoring import DimensionScore, Scorecard, counted_points
 from engine.expr import ast
 from engine.expr.values import is_unknown
-from engine.pack.model import BandSpec, Expr, MeasureSpec, Pack, RuleSpec, Template
+from engine.pack.model import BandSpec, Expr, MeasureSpec, Pack, ParamSpec, RuleSpec, Template
 from engine.pack.schema import Grade
 from engine.pack.schema import Text as PackText
 from engine.pack.templates import format_value
@@ -291,7 +291,8 @@ def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context
         tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
         per=number(finding.per), unit=fixed.unit,
         share=number(finding.share), recoverable=number(card.recoverable.get(rule.id)),
-        missing_inputs=sorted(finding.missing), unset_params=list(rule.unset_params),
+        missing_inputs=sorted(finding.missing),
+        unset_params=list(rule.unset_params + context.unset_params(rule.table_params)),
         values=_values_read(fixed.reads, context),
         subjects=[_subject_out(rule, fixed, subject, context) for subject in finding.subjects],
         notes=[_rendered(rule.notes[i].text, context) for i in finding.notes], description=fixed.description,
@@ -463,10 +464,21 @@ def _pack_info(pack: Pack) -> M.PackInfo:
                                               weight=number(block.weight)) for block in pack.includes])
 
 
-def _parameters(pack: Pack) -> list[M.ParameterOut]:
-    return [M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(spec.value),
+def _parameters(pack: Pack, context: Context) -> list[M.ParameterOut]:
+    return [_parameter(name, spec, context) if spec.table is not None else
+            M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(spec.value),
                            source="set" if spec.overridden else "default")
             for name, spec in sorted(pack.params.items())]
+
+
+def _parameter(name: str, spec: ParamSpec, context: Context) -> M.ParameterOut:
+    """A parameter that depends on the profile (format 2): its value for this profile and the row it came from."""
+    table = spec.table
+    assert table is not None  # only called for those
+    row = context.param_rows.get(name)
+    return M.ParameterOut(name=name, title=text(spec.decl.title), value=plain(row.value) if row else None,
+                          source="table", by=table.by, by_title=text(table.by_title), row=text(row.label) if row
+                          else None, format="percent" if spec.decl.type in ("percent", "ratio") else None)
 
 
 def _dimension(d: DimensionScore) -> M.DimensionOut:
@@ -538,8 +550,9 @@ def _recommendations(statics: PackStatics, recs: list[Recommendation]) -> list[M
     return out
 
 
-def _not_assessed(findings: list[Finding]) -> list[M.NotAssessedOut]:
-    return [M.NotAssessedOut(rule=f.rule.id, title=text(f.rule.title), params=list(f.rule.unset_params))
+def _not_assessed(findings: list[Finding], context: Context) -> list[M.NotAssessedOut]:
+    return [M.NotAssessedOut(rule=f.rule.id, title=text(f.rule.title),
+                             params=list(f.rule.unset_params + context.unset_params(f.rule.table_params)))
             for f in findings if f.outcome == NOT_ASSESSED]
 
 
@@ -549,7 +562,7 @@ def pack_result(statics: PackStatics, context: Context, findings: list[Finding],
     locator = ProfileLocator.of(context.profile)
     return M.PackResult(
         pack=_pack_info(pack),
-        parameters=_parameters(pack),
+        parameters=_parameters(pack, context),
         dimensions=[_dimension(d) for d in card.dimensions],
         base=number(round(card.base, 6)),
         bonus=M.BonusOut(raw=number(card.bonus_raw), awarded=number(card.bonus), cap=number(card.bonus_cap),
@@ -564,7 +577,7 @@ def pack_result(statics: PackStatics, context: Context, findings: list[Finding],
         recommendations=_recommendations(statics, recs),
         next_grade=_next_grade(pack, path),
         missing_inputs=missing_inputs(pack, findings, card),
-        not_assessed=_not_assessed(findings),
+        not_assessed=_not_assessed(findings, context),
         tables=tables(statics, findings, context),
         waivers=waivers_out(findings), adjustments=adjustments_out(findings),
     )

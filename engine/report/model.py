@@ -240,11 +240,17 @@ class NotAssessedOut(Out):
     params: list[str]
 
 
-class ParameterOut(Out):
+class ParameterOut(Sparse):
     name: str
     title: Text
     value: Any = None
-    source: str  # 'default' | 'set'
+    source: str  # 'default' | 'set' | 'table' (format 2: the row of the profile's attribute)
+    by: str | None = None  # format 2: the input the value depends on
+    by_title: Text | None = None
+    row: Text | None = None  # the row (a kind, a band) that applied to this profile; None: attribute not given
+    format: str | None = None  # 'percent' for a share
+
+    sparse: ClassVar[tuple[str, ...]] = ("by", "by_title", "row", "format")
 
 
 class Column(Out):

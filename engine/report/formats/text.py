@@ -85,8 +85,27 @@ def _pack(result: PackResult, lang: str) -> str:
     sections.append(_recommendations(result, lang))
     if result.next_grade is not None:
         sections.append(next_grade_text(result.next_grade, result, lang))
-    sections += [_missing_inputs(result, lang), _not_assessed(result, lang)]
+    sections += [_missing_inputs(result, lang), _not_assessed(result, lang), _parameter_rows(result, lang)]
     return "\n\n".join(section for section in sections if section)
+
+
+def _parameter_rows(result: PackResult, lang: str) -> str:
+    """The parameters that depend on the profile (format 2) and the row of each that applied; '' without any."""
+    tables = [p for p in result.parameters if p.source == "table"]
+    if not tables:
+        return ""
+    zh = lang == "zh"
+    out = ["按画像取值的参数：" if zh else "Parameters by the profile:"]
+    for param in tables:
+        by = param.by_title.get(lang) if param.by_title else param.by
+        if param.row is None:
+            out.append(f"  - {param.title.get(lang)} — " + (f"{by}未填，无法取值" if zh else f"{by} not given"))
+            continue
+        value = (pct(param.value) if param.format == "percent" else num(param.value)) if param.value is not None \
+            else ("依据未给出数值，相关项目未评定" if zh else "no value in the sources; not assessed")
+        row = param.row.get(lang)
+        out.append(f"  - {param.title.get(lang)} — " + (f"按{by}「{row}」：{value}" if zh else f"{by} {row}: {value}"))
+    return "\n".join(out)
 
 
 def _pack_heading(result: PackResult, lang: str) -> str:
