@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.authoring.lint import pack_reads
-from engine.authoring.wording import method_text, param_value, readable
 from engine.errors import Diagnostic, UsageError, did_you_mean
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.schema import Text
+from engine.report.formats.text import unset_text, value_titles
+from engine.report.wording import method_text, param_value, readable
 
 if TYPE_CHECKING:
     from engine.profile.validate import Profile
@@ -106,6 +107,7 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
         "depends_on": sorted(rule.depends_on),
         "used_by": [r.id for r in pack.rules if rule.id in r.depends_on],
         "citations": [{"source": c.source, "title": pack.sources[c.source].title.get(lang),
+                       "date": pack.sources[c.source].date,
                        "file": pack.sources[c.source].file, "quote": c.quote, "note": _text(c.note, lang)}
                       for c in rule.cite],
         "recommend": _text(rule.recommend.text, lang) if rule.recommend is not None else None,
@@ -141,6 +143,8 @@ def profile_facts(result: PackResult, rule_id: str, lang: str, values: dict[str,
         "share": finding.share, "occurrences": finding.occurrences, "recoverable": finding.recoverable,
         "values": values if values is not None else finding.values, "missing_inputs": finding.missing_inputs,
         "unset_params": finding.unset_params,
+        "unset_text": unset_text(finding.unset_params, value_titles(result, lang), lang) if finding.unset_params
+        else None,
         "subjects": [{"label": s.label, "outcome": s.outcome, "band": s.band} for s in finding.subjects],
         "notes": [n.get(lang) for n in finding.notes],
         "recommendation": recommendation.text.get(lang) if recommendation is not None else None,
@@ -267,7 +271,9 @@ def _citation_lines(citations: list[dict[str, Any]], w: dict[str, str], lang: st
     lines = [f"{w['cite']}:"]
     for cite in citations:
         where = f", {cite['file']}" if cite["file"] else ""
-        lines.append(f"  {cite['source']} {cite['title']}{where}")
+        dated = (f"（{cite['date']}）" if lang == "zh" else f" ({cite['date']})") if cite.get("date") else ""
+        title = f"《{cite['title']}》" if lang == "zh" else cite["title"]
+        lines.append(f"  {title}{dated}{where}")
         lines.append(f"    「{cite['quote']}」" if lang == "zh" else f"    “{cite['quote']}”")
         if cite["note"]:
             lines.append(f"    {cite['note']}")
@@ -312,5 +318,5 @@ def _missing_lines(outcome: dict[str, Any], w: dict[str, str]) -> list[str]:
     if outcome["missing_inputs"]:
         lines.append(f"{w['missing']}: {', '.join(outcome['missing_inputs'])}")
     if outcome["unset_params"]:
-        lines.append(f"{w['unset']}: {', '.join(outcome['unset_params'])}")
+        lines.append(outcome.get("unset_text") or f"{w['unset']}: {', '.join(outcome['unset_params'])}")
     return lines

@@ -106,7 +106,7 @@ class MeasureOut(Out):
 
 class FindingOut(Sparse):
     sparse: ClassVar[tuple[str, ...]] = ("not_applicable", "clauses", "bonus", "bonus_cap", "level", "level_label",
-                                         "measure")
+                                         "measure", "award_cap")
 
     rule: str
     kind: str
@@ -142,6 +142,7 @@ class FindingOut(Sparse):
     level: str | None = None  # a check judged by a letter: the level's id
     level_label: Text | None = None
     measure: MeasureOut | None = None  # a check against a target
+    award_cap: float | None = None  # a bonus per occurrence capped by a parameter: the cap's value (最多+N分)
 
 
 class DimensionOut(Sparse):
