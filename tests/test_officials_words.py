@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from engine.api.engine import Engine
 from engine.authoring.explain import explain_text, profile_facts, rule_facts
 from engine.authoring.scoresheet import render_scoresheet
+from engine.errors import EngineError
 from engine.expr.functions import REGISTRY
 from engine.pack.build import load_pack
 from engine.pack.discovery import packs_for_profile
@@ -215,3 +216,31 @@ def test_per_person_percentages_show_as_percentages():
                                                                                         values={"rate": 1.0})])
     text = _person_table(table, "zh")
     assert "95.5%" in text and "100%" in text and "0.96" not in text
+
+
+def _test_packs():
+    found = []
+    for directory in sorted((ROOT / "tests" / "packs").iterdir()):
+        if (directory / "pack.yaml").exists():
+            try:
+                found.append(load_pack(directory))
+            except EngineError:  # packs that exist to fail loading are not score sheets
+                continue
+    return found
+
+
+def test_every_generated_method_of_every_construct_pack_is_in_words():
+    """Pass/fail, shares, tiers, deductions with caps, bonuses, vetoes, checks, clauses, an item's own bonus:
+    each in words, with parameters by title and no function call."""
+    from engine.report.wording import generated_method
+
+    checked = 0
+    for pack in _test_packs() + [load_pack(directory) for directory in SHIPPED]:
+        ids = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, pack.params)) + r")(?!\w)") if pack.params else None
+        for rule in pack.rules:
+            for lang in ("zh", "en"):
+                text = generated_method(rule, pack, lang)
+                assert text.strip(" 。.") and not CALL.search(text) and not SYNTAX.search(text), (pack.id, rule.id)
+                assert ids is None or not ids.search(text), (pack.id, rule.id, text)
+                checked += 1
+    assert checked > 400
