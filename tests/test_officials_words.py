@@ -148,6 +148,7 @@ def test_a_deduction_shows_its_unit_in_every_format(monkeypatch):
         assert "共3次" not in text and "共2次" not in text, fmt
     for fmt in ("text", "xlsx", "html"):
         assert "3起×1分，扣3分" in output(weak, fmt, "zh"), fmt
+        assert "每起−1分" in output(weak, fmt, "zh"), fmt  # the 分值 of a deduction, with its unit
 
 
 def test_unset_parameters_are_named_by_title(monkeypatch):

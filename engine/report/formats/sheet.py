@@ -20,6 +20,7 @@ from engine.report.formats.text import (
     grade_text,
     occurrences_text,
     outcome_word,
+    penalty_points_text,
     unset_text,
     value_titles,
 )
@@ -171,6 +172,7 @@ def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str],
                    outcome=outcome_word(f, lang), outcome_key=f.outcome)
     if f.kind == "penalty":
         row.score = -(f.deducted or 0)
+        row.points_text = penalty_points_text(f, lang) or None
     elif f.kind == "veto":
         row.score_text = outcome_word(f, lang)
     elif f.kind == "check":

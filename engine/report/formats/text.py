@@ -271,6 +271,14 @@ def bonus_points_text(finding: FindingOut, lang: str) -> str:
     return text
 
 
+def penalty_points_text(finding: FindingOut, lang: str) -> str:
+    """A deduction's 分值 with its unit: '每起−1分'; '' when the report does not know the rate."""
+    if finding.per is None:
+        return ""
+    unit = _unit(finding, lang)
+    return f"每{unit}−{num(finding.per)}分" if lang == "zh" else f"−{num(finding.per)} per {unit}"
+
+
 def counts_nothing(finding: FindingOut) -> bool:
     """An item that does not apply and is left out of its dimension: its 得分 is — (不适用), not 0."""
     if finding.outcome != "not_applicable" or finding.kind != "item":
@@ -374,7 +382,7 @@ def _findings(result: PackResult, lang: str) -> str:
     rows = []
     for f in result.findings:
         if f.kind == "penalty":
-            points, earned = "", ("−" + num(f.deducted)) if f.deducted else "0"
+            points, earned = penalty_points_text(f, lang), ("−" + num(f.deducted)) if f.deducted else "0"
         elif f.kind == "veto":
             points, earned = "", ""
         elif f.kind == "check":
