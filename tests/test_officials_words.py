@@ -245,3 +245,9 @@ def test_every_generated_method_of_every_construct_pack_is_in_words():
                 assert ids is None or not ids.search(text), (pack.id, rule.id, text)
                 checked += 1
     assert checked > 400
+
+
+def test_explain_gives_a_bonus_its_points_per_occurrence_not_zero():
+    pack = load_pack(ROOT / "rules" / "community")
+    text = explain_text(rule_facts(pack, pack.rule("B4"), "zh"), "zh")
+    assert "分值 每次+0.5分，最多+2分" in text and "分值 0" not in text

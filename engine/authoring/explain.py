@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.authoring.lint import pack_reads
+from engine.authoring.scoresheet import points_text
 from engine.errors import Diagnostic, UsageError, did_you_mean
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.schema import Text
@@ -94,6 +95,7 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
         "dimension": {"id": dimension.id, "title": dimension.title.get(lang), "weight": float(dimension.weight)}
         if dimension else None,
         "points": float(rule.max_points) if rule.kind in ("item", "bonus") else None,
+        "points_text": points_text(rule, pack, lang) if rule.kind in ("bonus", "penalty") else None,
         "severity": rule.severity, "for_each": rule.for_each,
         "standard": _text(rule.description, lang),
         "method": method_text(rule, pack, lang), "method_generated": rule.method is None,
@@ -211,7 +213,9 @@ def _kind_text(facts: dict[str, Any], w: dict[str, str]) -> str:
     if facts["dimension"]:
         dim = facts["dimension"]
         kind += f"; {w['in']} {dim['id']} {dim['title']} ({_value(dim['weight'])})"
-    if facts["points"] is not None:
+    if facts.get("points_text"):  # a bonus or deduction per occurrence: '每项+3分', never 'points 0'
+        kind += f"; {w['points']} {facts['points_text']}"
+    elif facts["points"] is not None:
         kind += f"; {w['points']} {_value(facts['points'])}"
     if facts["severity"]:
         kind += f"; {facts['severity']}"

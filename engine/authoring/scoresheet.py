@@ -139,7 +139,7 @@ def _amount_text(value: Decimal | Expr | None, pack: Pack, lang: str) -> str:
     return number(value) if value is not None else ""
 
 
-def _points_cell(rule: RuleSpec, pack: Pack, lang: str) -> str:
+def points_text(rule: RuleSpec, pack: Pack, lang: str) -> str:
     """The 分值: the item's points; a bonus or deduction per occurrence with its unit and cap ('每项+3分，最多+6分')."""
     occurrence = rule.award if rule.kind == "bonus" else rule.deduct
     if occurrence is None or occurrence.per is None:
@@ -152,7 +152,7 @@ def _points_cell(rule: RuleSpec, pack: Pack, lang: str) -> str:
     if occurrence.cap is not None:
         cap = _amount_text(occurrence.cap, pack, lang)
         text += f"，最多{sign}{cap}分" if zh else f", at most {sign}{cap}"
-    return cell(text)
+    return text
 
 
 def _standard(rule: RuleSpec, lang: str) -> str:
@@ -160,7 +160,7 @@ def _standard(rule: RuleSpec, lang: str) -> str:
 
 
 def _item_row(rule: RuleSpec, pack: Pack, lang: str) -> list[str]:
-    return [f"{rule.id} {cell(rule.title.get(lang))}", cell(_standard(rule, lang)), _points_cell(rule, pack, lang),
+    return [f"{rule.id} {cell(rule.title.get(lang))}", cell(_standard(rule, lang)), cell(points_text(rule, pack, lang)),
             cell(method_text(rule, pack, lang)), cite_text(pack, rule.cite, lang)]
 
 
