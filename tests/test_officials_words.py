@@ -251,3 +251,10 @@ def test_explain_gives_a_bonus_its_points_per_occurrence_not_zero():
     pack = load_pack(ROOT / "rules" / "community")
     text = explain_text(rule_facts(pack, pack.rule("B4"), "zh"), "zh")
     assert "分值 每次+0.5分，最多+2分" in text and "分值 0" not in text
+
+
+def test_a_documented_parameter_value_is_shown_by_what_it_means():
+    from engine.report.wording import param_value
+
+    pack = load_pack(ROOT / "rules" / "community", {"evaluation_period": "half_year"})
+    assert param_value(pack, "evaluation_period", "zh").startswith("半年一次")

@@ -49,6 +49,9 @@ def param_value(pack: Pack, name: str, lang: str) -> str:
         return "未设定" if lang == "zh" else "not set"
     if isinstance(value, list):
         return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
+    titled = next((alt.title.get(lang) for alt in spec.decl.alternatives or [] if alt.value == value), None)
+    if titled is not None:  # a documented value by what it means (半年一次), not its code (half_year)
+        return titled
     if spec.decl.type == "percent" or spec.decl.type == "ratio":
         return format_number(Decimal(value), percent=True)
     if isinstance(value, bool):
