@@ -53,10 +53,10 @@ def test_contents():
     assert "76.94" in text and "合格" in text
     for heading in ("维度", "项目", "标准及要求", "分值", "评分办法", "得分", "扣分原因", "依据", "佐证材料"):
         assert f"<th>{heading}</th>" in html
-    assert "D1.meetings" in text and "共21次" in text  # the score sheet with reasons
+    assert "D1.meetings" in text and "21次×0.5分，扣10分" in text  # as the text report says it
     assert "王五" in text and "不予留用" in text  # the per-person table
     assert "晋级路径：良好" in text and "[D1.meetings] 每月两次组织生活 (+11.43)" in text
-    assert "未评定（参数未设置）" in text and "ten_you_items" in text
+    assert "未评定（参数未设置）" in text and "「“10有”标准的十项内容」未设定" in text and "ten_you_items" not in text
     assert html.count("<table") == html.count("</table>") == 3  # dimensions, score sheet, staff
 
 

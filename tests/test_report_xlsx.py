@@ -43,7 +43,7 @@ def test_score_sheet_layout_and_totals():
     assert rules["D1.train"][1:6:2] == ("党员年度培训率达标", 10, 10)  # item, points, score
     assert rules["D1.homes"][5] == 8.57 and rules["D1.homes"][9] == "部分达标"
     assert "文体之家" in rules["D1.homes"][6]  # the reason says what is missing
-    assert rules["D1.meetings"][5] == 0 and "共21次" in rules["D1.meetings"][6]
+    assert rules["D1.meetings"][5] == 0 and "21次×0.5分，扣10分" in rules["D1.meetings"][6]  # as the text report says
     assert rules["P.petition"][5] == -2  # a deduction charged to D2 sits in D2's group
     assert rules["V.cult"][5] == "未触发"
     assert "测试依据" in rules["D1.train"][7] and "每年党员培训率达90%以上" in rules["D1.train"][7]

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from engine.authoring import docs as docsgen
 from engine.authoring.scoresheet import render_scoresheet, source_coverage
-from engine.authoring.wording import generated_method, method_text, readable
 from engine.cli import app
 from engine.pack.build import load_pack
+from engine.report.wording import generated_method, method_text, readable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "tests" / "packs" / "demo"
@@ -41,14 +41,15 @@ def test_the_sheet_has_the_officials_layout(demo):
     assert len(items) == sum(1 for r in demo.rules if r.kind == "item")
     assert items[0][0] == "D1 组织建设（40分）" and items[1][0] == ""  # the dimension on its first row only
     train = next(r for r in items if r[1].startswith("D1.train"))
-    assert train[3] == "10" and train[5] == "demo-src：「每年党员培训率达90%以上」"
+    assert train[3] == "10" and train[5] == "《测试依据》「每年党员培训率达90%以上」"  # a source by its title
     assert "「党员培训率」 ≥ 「党员培训率要求」(90%)得10分" in train[4]
     assert "## 加分项" in sheet and "加分合计不超过5分。" in sheet
     assert "## 一票否决" in sheet and "评为“不合格”" in sheet
     grades = rows(sheet, "| 等次 | 总分 | 其他条件 |")
     assert grades[0] == ["优秀", "90分以上（含）", "无一票否决；各维度得分不低于其分值的70%"]
     assert grades[1][1] == "80分以上（含）、不满90分"
-    assert "| `ten_you_items` | “10有”标准的十项内容 | 未设定（相应条目不评定） |" in sheet
+    assert "| “10有”标准的十项内容 | 未设定（相应条目不评定） |" in sheet  # a parameter by its title, not its id
+    assert "ten_you_items" not in sheet and "demo-src" not in sheet
 
 
 def test_the_coverage_of_the_sources(demo):
@@ -56,8 +57,8 @@ def test_the_coverage_of_the_sources(demo):
     assert coverage["demo-src"]["无越级上访"] == ["P.petition", "V.petition"]
     assert coverage["demo-src"]["每年党员培训率达90%以上"] == ["D1.train", "params.training_min"]
     sheet = render_scoresheet(demo, "en")
-    sources = rows(sheet, "| Source | File | Date | Clauses cited | Items |")
-    assert sources[0][0] == "`demo-src` Test source" and sources[0][3] == "13"
+    sources = rows(sheet, "| Source document | Date | File | Clauses cited | Items |")
+    assert sources[0][0] == "Test source" and sources[0][3] == "13"
     assert "| “无越级上访” | P.petition, V.petition |" in sheet
 
 
@@ -73,7 +74,7 @@ def test_method_texts_own_or_generated(demo):
     assert "取消评优资格" in generated_method(demo.rule("V.petition"), demo, "zh")
     assert "从「服务群众」中扣除" in generated_method(demo.rule("P.petition"), demo, "zh")
     assert "最多加4分" in generated_method(demo.rule("B.honours"), demo, "zh")
-    assert "参数ten_you_items未设定时本项不评定" in generated_method(demo.rule("D1.ten_you"), demo, "zh")
+    assert "「“10有”标准的十项内容」未设定时本项不评定" in generated_method(demo.rule("D1.ten_you"), demo, "zh")
     cobuilding = load_pack(ROOT / "rules" / "co-building-unit")
     own = cobuilding.rule("U1.1")
     assert method_text(own, cobuilding, "zh") == own.method.zh

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.authoring.lint import pack_reads
-from engine.authoring.wording import method_text, param_value, readable
+from engine.authoring.scoresheet import points_text
 from engine.errors import Diagnostic, UsageError, did_you_mean
 from engine.pack.model import Expr, Pack, RuleSpec
 from engine.pack.schema import Text
+from engine.report.formats.text import unset_text, value_titles
+from engine.report.wording import method_text, param_value, readable
 
 if TYPE_CHECKING:
     from engine.profile.validate import Profile
@@ -86,6 +88,7 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
         "dimension": {"id": dimension.id, "title": dimension.title.get(lang), "weight": float(dimension.weight)}
         if dimension else None,
         "points": float(rule.max_points) if rule.kind in ("item", "bonus") else None,
+        "points_text": points_text(rule, pack, lang) if rule.kind in ("bonus", "penalty") else None,
         "severity": f"cap_at {rule.cap_at}" if rule.cap_at else rule.severity, "for_each": rule.for_each,
         "standard": _text(rule.description, lang),
         "method": method_text(rule, pack, lang), "method_generated": rule.method is None,
@@ -99,6 +102,7 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
         "depends_on": sorted(rule.depends_on),
         "used_by": [r.id for r in pack.rules if rule.id in r.depends_on],
         "citations": [{"source": c.source, "title": pack.sources[c.source].title.get(lang),
+                       "date": pack.sources[c.source].date,
                        "file": pack.sources[c.source].file, "quote": c.quote, "note": _text(c.note, lang)}
                       for c in rule.cite],
         "recommend": _text(rule.recommend.text, lang) if rule.recommend is not None else None,
@@ -134,6 +138,8 @@ def profile_facts(result: PackResult, rule_id: str, lang: str, values: dict[str,
         "share": finding.share, "occurrences": finding.occurrences, "recoverable": finding.recoverable,
         "values": values if values is not None else finding.values, "missing_inputs": finding.missing_inputs,
         "unset_params": finding.unset_params,
+        "unset_text": unset_text(finding.unset_params, value_titles(result, lang), lang) if finding.unset_params
+        else None,
         "subjects": [{"label": s.label, "outcome": s.outcome, "band": s.band} for s in finding.subjects],
         "notes": [n.get(lang) for n in finding.notes],
         "recommendation": recommendation.text.get(lang) if recommendation is not None else None,
@@ -216,7 +222,9 @@ def _kind_text(facts: dict[str, Any], w: dict[str, str]) -> str:
     if facts["dimension"]:
         dim = facts["dimension"]
         kind += f"; {w['in']} {dim['id']} {dim['title']} ({_value(dim['weight'])})"
-    if facts["points"] is not None:
+    if facts.get("points_text"):  # a bonus or deduction per occurrence: '每项+3分', never 'points 0'
+        kind += f"; {w['points']} {facts['points_text']}"
+    elif facts["points"] is not None:
         kind += f"; {w['points']} {_value(facts['points'])}"
     if facts["severity"]:
         kind += f"; {facts['severity']}"
@@ -276,7 +284,9 @@ def _citation_lines(citations: list[dict[str, Any]], w: dict[str, str], lang: st
     lines = [f"{w['cite']}:"]
     for cite in citations:
         where = f", {cite['file']}" if cite["file"] else ""
-        lines.append(f"  {cite['source']} {cite['title']}{where}")
+        dated = (f"（{cite['date']}）" if lang == "zh" else f" ({cite['date']})") if cite.get("date") else ""
+        title = f"《{cite['title']}》" if lang == "zh" else cite["title"]
+        lines.append(f"  {title}{dated}{where}")
         lines.append(f"    「{cite['quote']}」" if lang == "zh" else f"    “{cite['quote']}”")
         if cite["note"]:
             lines.append(f"    {cite['note']}")
@@ -321,5 +331,5 @@ def _missing_lines(outcome: dict[str, Any], w: dict[str, str]) -> list[str]:
     if outcome["missing_inputs"]:
         lines.append(f"{w['missing']}: {', '.join(outcome['missing_inputs'])}")
     if outcome["unset_params"]:
-        lines.append(f"{w['unset']}: {', '.join(outcome['unset_params'])}")
+        lines.append(outcome.get("unset_text") or f"{w['unset']}: {', '.join(outcome['unset_params'])}")
     return lines

@@ -11,12 +11,14 @@ be compared with a fresh one (tests fail when it is stale).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import TypedDict
 
-from engine.authoring.wording import method_text, number, param_value
-from engine.pack.model import Pack, RuleSpec
+from engine.expr import ast
+from engine.pack.model import Expr, Pack, RuleSpec
 from engine.pack.schema import Citation, Grade
+from engine.report.wording import method_text, number, param_value, readable
 
 SHEET_FILES = {"zh": "SCORESHEET.md", "en": "SCORESHEET.en.md"}
 
@@ -54,8 +56,8 @@ WORDS: dict[str, SheetWords] = {
         "bonus_head": ["项目", "标准及要求", "分值", "评分办法", "依据"],
         "veto_head": ["项目", "情形", "后果", "依据"],
         "grade_head": ["等次", "总分", "其他条件"],
-        "param_head": ["参数", "含义", "取值", "依据"],
-        "source_head": ["依据", "文件", "日期", "引用条款", "条目"],
+        "param_head": ["参数", "取值", "依据"],
+        "source_head": ["依据材料", "日期", "文件", "引用条款", "条目"],
         "quote_head": ["引文", "条目"],
         "bonus_cap": "加分合计不超过{cap}分。", "penalty_cap": "总分扣分合计不超过{cap}分。",
         "no_veto": "无一票否决", "min_share": "各维度得分不低于其分值的{share}",
@@ -92,8 +94,8 @@ WORDS: dict[str, SheetWords] = {
         "bonus_head": ["Item", "Standard and requirements", "Points", "Scoring method", "Source"],
         "veto_head": ["Item", "Situation", "Consequence", "Source"],
         "grade_head": ["Grade", "Total", "Other conditions"],
-        "param_head": ["Parameter", "Meaning", "Value", "Source"],
-        "source_head": ["Source", "File", "Date", "Clauses cited", "Items"],
+        "param_head": ["Parameter", "Value", "Source"],
+        "source_head": ["Source document", "Date", "File", "Clauses cited", "Items"],
         "quote_head": ["Quote", "Items"],
         "bonus_cap": "Bonus points are capped at {cap}.",
         "penalty_cap": "Deductions from the total are capped at {cap}.",
@@ -125,12 +127,45 @@ def table(head: list[str], rows: list[list[str]]) -> list[str]:
     return [row(head), row(["---"] * len(head))] + [row(r) for r in rows]
 
 
-def cite_text(rule_cites: Iterable[Citation], lang: str) -> str:
+def source_name(pack: Pack, source_id: str, lang: str) -> str:
+    """A source as readers know it: its title (《…》 in Chinese), never its identifier."""
+    source = pack.sources.get(source_id)
+    title = source.title.get(lang) if source is not None else source_id
+    return f"《{title}》" if lang == "zh" else title
+
+
+def cite_text(pack: Pack, rule_cites: Iterable[Citation], lang: str) -> str:
     pieces = []
     for cite in rule_cites:
-        quote = f"「{cite.quote}」" if lang == "zh" else f"“{cite.quote}”"
-        pieces.append(f"{cite.source}：{quote}" if lang == "zh" else f"{cite.source}: {quote}")
+        name = source_name(pack, cite.source, lang)
+        pieces.append(f"{name}「{cite.quote}」" if lang == "zh" else f"{name}: “{cite.quote}”")
     return "<br>".join(cell(p) for p in pieces)
+
+
+def _amount_text(value: Decimal | Expr | None, pack: Pack, lang: str) -> str:
+    """A number of points the pack gives, or the value of the parameter that gives it."""
+    if isinstance(value, Expr) and isinstance(value.tree, ast.Path) and value.tree.ref is not None \
+            and value.tree.ref.kind == "param":
+        return param_value(pack, value.tree.ref.name, lang)
+    if isinstance(value, Expr):
+        return readable(value, pack, lang)
+    return number(value) if value is not None else ""
+
+
+def points_text(rule: RuleSpec, pack: Pack, lang: str) -> str:
+    """The 分值: the item's points; a bonus or deduction per occurrence with its unit and cap ('每项+3分，最多+6分')."""
+    occurrence = rule.award if rule.kind == "bonus" else rule.deduct
+    if occurrence is None or occurrence.per is None:
+        return number(rule.max_points) if rule.kind != "penalty" else ""
+    zh = lang == "zh"
+    unit = occurrence.unit.get(lang) if occurrence.unit is not None else ("次" if zh else "time")
+    sign = "+" if rule.kind == "bonus" else "−"
+    per = _amount_text(occurrence.per, pack, lang)
+    text = f"每{unit}{sign}{per}分" if zh else f"{sign}{per} per {unit}"
+    if occurrence.cap is not None:
+        cap = _amount_text(occurrence.cap, pack, lang)
+        text += f"，最多{sign}{cap}分" if zh else f", at most {sign}{cap}"
+    return text
 
 
 def _standard(rule: RuleSpec, lang: str) -> str:
@@ -138,8 +173,8 @@ def _standard(rule: RuleSpec, lang: str) -> str:
 
 
 def _item_row(rule: RuleSpec, pack: Pack, lang: str) -> list[str]:
-    return [f"{rule.id} {cell(rule.title.get(lang))}", cell(_standard(rule, lang)), number(rule.max_points),
-            cell(method_text(rule, pack, lang)), cite_text(rule.cite, lang)]
+    return [f"{rule.id} {cell(rule.title.get(lang))}", cell(_standard(rule, lang)), cell(points_text(rule, pack, lang)),
+            cell(method_text(rule, pack, lang)), cite_text(pack, rule.cite, lang)]
 
 
 def render_scoresheet(pack: Pack, lang: str = "zh", shown_path: str | None = None) -> str:
@@ -199,7 +234,7 @@ def _checks(pack: Pack, lang: str) -> list[str]:
         dimension = pack.dimension(rule.dimension) if rule.dimension else None
         rows.append([f"{dimension.id} {cell(dimension.title.get(lang))}" if dimension is not None else "",
                      f"{rule.id} {cell(rule.title.get(lang))}", cell(_standard(rule, lang)),
-                     cell(method_text(rule, pack, lang)), cite_text(rule.cite, lang)])
+                     cell(method_text(rule, pack, lang)), cite_text(pack, rule.cite, lang)])
     return ["", f"## {w['checks']}", ""] + table(w["check_head"], rows) if rows else []
 
 
@@ -219,8 +254,7 @@ def _penalties(pack: Pack, lang: str) -> list[str]:
     rules = [r for r in pack.rules if r.kind == "penalty"]
     if not rules:
         return []
-    rows = [[f"{r.id} {cell(r.title.get(lang))}", cell(_standard(r, lang)), "", cell(method_text(r, pack, lang)),
-             cite_text(r.cite, lang)] for r in rules]
+    rows = [_item_row(r, pack, lang) for r in rules]
     out = ["", f"## {w['penalties']}", ""] + table(w["bonus_head"], rows)
     if pack.scoring.penalty_cap is not None:
         out += ["", w["penalty_cap"].format(cap=number(pack.scoring.penalty_cap))]
@@ -237,7 +271,7 @@ def _vetoes(pack: Pack, lang: str) -> list[str]:
         consequence = _consequence(pack, rule, lang)
         situation = rule.description.get(lang) if rule.description is not None else method_text(rule, pack, lang)
         rows.append([f"{rule.id} {cell(rule.title.get(lang))}", cell(situation),
-                     cell(consequence), cite_text(rule.cite, lang)])
+                     cell(consequence), cite_text(pack, rule.cite, lang)])
     return ["", f"## {w['vetoes']}", ""] + table(w["veto_head"], rows)
 
 
@@ -311,8 +345,8 @@ def _parameters(pack: Pack, lang: str) -> list[str]:
     for name, spec in pack.params.items():
         value = w["unset"] if spec.value is None and spec.table is None else param_value(pack, name, lang)
         unit = spec.decl.unit.get(lang) if spec.decl.unit is not None and spec.value is not None else ""
-        rows.append([f"`{name}`", cell(spec.decl.title.get(lang)), cell(value + (f" {unit}" if unit else "")),
-                     cite_text(spec.decl.cite or [], lang)])
+        rows.append([cell(spec.decl.title.get(lang)), cell(value + (f" {unit}" if unit else "")),
+                     cite_text(pack, spec.decl.cite or [], lang)])
     return ["", f"## {w['parameters']}", ""] + table(w["param_head"], rows)
 
 
@@ -341,18 +375,29 @@ def _coverage(pack: Pack, lang: str) -> list[str]:
         quotes = coverage.get(source_id, {})
         users = sorted({u for names in quotes.values() for u in names if not u.startswith("params.")},
                        key=[r.id for r in pack.rules].index)
-        rows.append([f"`{source_id}` {cell(source.title.get(lang))}", cell(source.file or ""), cell(source.date or ""),
+        rows.append([cell(source_name(pack, source_id, lang)), cell(source.date or ""), cell(source.file or ""),
                      str(len(quotes)) if quotes else w["uncited"], cell(w["and"].join(users))])
     out = ["", f"## {w['coverage']}", ""] + table(w["source_head"], rows)
     for source_id, source in pack.sources.items():
         quotes = coverage.get(source_id, {})
         if not quotes:
             continue
-        out += ["", f"### `{source_id}` {source.title.get(lang)}", ""]
-        quote_rows = [[cell(f"「{quote}」" if lang == "zh" else f"“{quote}”"), cell(w["and"].join(users))]
+        dated = f"（{source.date}）" if lang == "zh" and source.date else (f" ({source.date})" if source.date else "")
+        out += ["", f"### {source_name(pack, source_id, lang)}{dated}", ""]
+        quote_rows = [[cell(f"「{quote}」" if lang == "zh" else f"“{quote}”"),
+                       cell(w["and"].join(_user_name(pack, user, lang) for user in users))]
                       for quote, users in quotes.items()]
         out += table(w["quote_head"], quote_rows)
     return out
+
+
+def _user_name(pack: Pack, user: str, lang: str) -> str:
+    """Who cites a quote: a rule by its id, a parameter by its title (never its identifier)."""
+    if not user.startswith("params."):
+        return user
+    spec = pack.params.get(user.removeprefix("params."))
+    title = spec.decl.title.get(lang) if spec is not None else user
+    return f"参数「{title}」" if lang == "zh" else f"parameter “{title}”"
 
 
 def _changes(pack: Pack, lang: str) -> list[str]:

@@ -34,6 +34,7 @@ from engine.pack.templates import format_value
 from engine.report import model as M
 from engine.report.locate import ProfileLocator, input_reads, profile_locations
 from engine.report.review_out import adjustments_out, waivers_out
+from engine.report.wording import method_text
 
 ZERO = Decimal(0)
 SCORED = ("item", "bonus")  # rule kinds with points of their own (earned, at stake)
@@ -111,7 +112,7 @@ class RuleStatics:
         reads = _reads(rule)
         occurrence = rule.award or rule.deduct
         return cls(
-            title=text(rule.title), description=text(rule.description), method=text(rule.method),
+            title=text(rule.title), description=text(rule.description), method=_method(pack, rule),
             evidence=[text(e) for e in rule.evidence], citations=_citations(pack, rule),
             location=M.Location(file=rule.origin.file, line=line, col=col),
             reads=reads, inputs=input_reads(pack, reads),
@@ -119,6 +120,11 @@ class RuleStatics:
             bands={band.id: text(band.label) for band in rule.bands},
             points=number(rule.max_points),
             unit=text(occurrence.unit) if occurrence is not None else None)
+
+
+def _method(pack: Pack, rule: RuleSpec) -> M.Text:
+    """The 评分办法: the author's `method` text, or one generated from the rule's shape (never empty)."""
+    return M.Text(zh=method_text(rule, pack, "zh"), en=method_text(rule, pack, "en"))
 
 
 def _citations(pack: Pack, rule: RuleSpec) -> list[M.Citation]:
@@ -298,8 +304,15 @@ def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context
         notes=[_rendered(rule.notes[i].text, context) for i in finding.notes], description=fixed.description,
         method=fixed.method, evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
         profile_locations=profile_locations(fixed.inputs, finding, locator),
+        award_cap=_award_cap(rule, context),
         **_format_2_parts(statics.pack, finding, context),
     )
+
+
+def _award_cap(rule: RuleSpec, context: Context) -> float | None:
+    """The cap of a bonus per occurrence when a parameter gives it (a number cap is already its `points`)."""
+    cap = rule.award.cap if rule.kind == "bonus" and rule.award is not None else None
+    return number(_amount(cap, context)) if isinstance(cap, Expr) else None
 
 
 # -- data to supply ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 LABELS = {
     "report": ("考核评估报告", "Assessment report"),
     "pack": ("考核细则", "Rule pack"),
-    "edition": ("版本", "edition"),
+    "edition": ("版次", "edition"),
     "period": ("考核期", "Period"),
     "to": ("至", "to"),
     "backend": ("匹配引擎", "Backend"),

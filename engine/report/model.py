@@ -106,7 +106,7 @@ class MeasureOut(Out):
 
 class FindingOut(Sparse):
     sparse: ClassVar[tuple[str, ...]] = ("not_applicable", "clauses", "bonus", "bonus_cap", "level", "level_label",
-                                         "measure", "until", "lapsed", "authority")
+                                         "measure", "until", "lapsed", "authority", "award_cap")
 
     rule: str
     kind: str
@@ -145,6 +145,7 @@ class FindingOut(Sparse):
     until: str | None = None  # a veto that lasts (format 2): its last day in force, YYYY-MM-DD
     lapsed: bool = False  # a veto that lasts: triggered, no longer in force on the date judged (period end, --as-of)
     authority: Text | None = None  # a veto: whose finding triggers it (format 2)
+    award_cap: float | None = None  # a bonus per occurrence capped by a parameter: the cap's value (最多+N分)
 
 
 class DimensionOut(Sparse):

@@ -22,6 +22,8 @@ from engine.report.formats.text import (
     grade_text,
     next_grade_text,
     outcome_word,
+    unset_text,
+    value_titles,
     veto_text,
 )
 from engine.report.labels import GRADE_CHANGE, LABELS, OUTCOMES, pick
@@ -115,7 +117,8 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
         "next_grade": _next(result, lang),
         "missing": [{"path": m.path, "title": m.title.get(lang) if m.title else "", "rules": ", ".join(m.rules),
                      "stake": num(m.points_at_stake)} for m in result.missing_inputs],
-        "not_assessed": [{"rule": n.rule, "title": n.title.get(lang), "params": ", ".join(n.params)}
+        "not_assessed": [{"rule": n.rule, "title": n.title.get(lang),
+                          "params": unset_text(n.params, value_titles(result, lang), lang)}
                          for n in result.not_assessed],
         "outcomes": {f.rule: outcome_word(f, lang) for f in result.findings},
         "waivers": [{"rule": w.rule, "title": titles.get(w.rule, ""), "before": pick(OUTCOMES, w.outcome, lang),
@@ -174,7 +177,8 @@ def _pack_comparison(pack: PackComparison, titles: dict[str, str], lang: str) ->
 def _row(row: SheetRow) -> dict[str, str]:
     score = row.score_text if row.score_text is not None else ("" if row.score is None else num(row.score))
     return {"kind": row.kind, "item": row.item, "rule": row.rule or "", "standard": row.standard,
-            "points": "" if row.points is None else num(row.points), "method": row.method, "score": score,
+            "points": row.points_text or ("" if row.points is None else num(row.points)), "method": row.method,
+            "score": score,
             "reason": row.reason, "basis": row.basis, "evidence": row.evidence, "outcome": row.outcome,
             "outcome_key": row.outcome_key}
 

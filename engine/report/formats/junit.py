@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from engine.report.formats.chars import shown
 from engine.report.formats.review_text import adjustment_note, pack_comparison, waiver_note
 from engine.report.formats.sheet import summary
-from engine.report.formats.text import grade_text, outcome_word
+from engine.report.formats.text import grade_text, outcome_word, value_titles
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report, WaiverOut
 from engine.report.numbers import num, pct, signed
@@ -114,7 +114,7 @@ class _CaseTexts:
         audits: dict[str, list[str]] = {}
         for step in result.adjustments:
             audits.setdefault(step.rule, []).append(f"{adjustment_note(step, lang)} — {step.source}")
-        return cls(titles={m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None},
+        return cls(titles=value_titles(result, lang),
                    recs={r.rule: r.text.get(lang) for r in result.recommendations},
                    waivers={w.rule: w for w in result.waivers}, audits=audits)
 

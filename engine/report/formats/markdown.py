@@ -15,7 +15,15 @@ from __future__ import annotations
 import re
 
 from engine.report.formats.review_text import applied_text, pack_comparison
-from engine.report.formats.text import check_value, grade_text, next_grade_text, outcome_word, veto_text
+from engine.report.formats.text import (
+    bonus_points_text,
+    check_value,
+    earned_text,
+    grade_text,
+    next_grade_text,
+    outcome_word,
+    veto_text,
+)
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
 from engine.report.numbers import num, pct, signed
@@ -204,5 +212,7 @@ def _score(f: FindingOut, lang: str) -> str:
         return ""
     if f.kind == "check":
         return md(check_value(f, lang))
-    bonus = f"+{num(f.bonus)}" if f.bonus else ""
-    return f"{num(f.earned) if f.earned is not None else '—'}{bonus}/{num(f.points)}"
+    if f.kind == "bonus":
+        return f"{earned_text(f)}（{md(bonus_points_text(f, lang))}）" if lang == "zh" else \
+            f"{earned_text(f)} ({md(bonus_points_text(f, lang))})"
+    return f"{earned_text(f)}/{num(f.points)}"

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from engine.report.formats.chars import shown_all
 from engine.report.formats.review_text import adjustment_note, pack_comparison, waiver_note
 from engine.report.formats.sheet import summary
-from engine.report.formats.text import grade_text
+from engine.report.formats.text import grade_text, value_titles
 from engine.report.labels import OUTCOMES, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, ProfileLocation, Report, WaiverOut
 from engine.version import __version__
@@ -86,7 +86,7 @@ def uri(path: str) -> str:
 def _run(report: Report, result: PackResult, lang: str) -> Json:
     findings = result.findings
     index = {f.rule: i for i, f in enumerate(findings)}
-    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    titles = value_titles(result, lang)
     recs = {r.rule: r.text.get(lang) for r in result.recommendations}
     waivers = {w.rule: w for w in result.waivers}
     comparison = pack_comparison(report.baseline, result.pack.id)

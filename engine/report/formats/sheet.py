@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 
 from engine.report.formats.review_text import review_notes
 from engine.report.formats.text import (
+    bonus_points_text,
     check_value,
+    counts_nothing,
     demotion_text,
     finding_veto_text,
     format_2_details,
     grade_text,
+    occurrences_text,
     outcome_word,
+    penalty_points_text,
+    unset_text,
+    value_titles,
     veto_text,
 )
 from engine.report.labels import label, pick
@@ -49,9 +55,7 @@ WORDS = {
     "other_deductions": ("扣分项（不计入维度）", "Deductions (not charged to a dimension)"),
     "score_sheet": ("考核评分表", "Score sheet"),
     "recommendation": ("整改建议", "Recommendation"),
-    "unset": ("参数未设置：{names}", "parameter not set: {names}"),
     "share_met": ("达标比例{share}", "{share} met"),
-    "times": ("共{n}次", "{n} time(s)"),
     "score_of": ("得分 {earned}/{points}", "{earned} of {points} points"),
     "recoverable": ("可挽回{points}分", "{points} recoverable"),
     "deducted": ("扣{points}分", "{points} deducted"),
@@ -75,6 +79,7 @@ class SheetRow:
     rule: str | None = None
     standard: str = ""
     points: float | None = None
+    points_text: str | None = None  # where the 分值 is words: a bonus per occurrence with its cap
     method: str = ""
     score: float | None = None  # negative for deductions
     score_text: str | None = None  # where the score is a word: a veto, a grade
@@ -99,7 +104,7 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
     each adjustment's audit trail (computed score, change, result, reviewer and reason).
     """
     recs = {r.rule: r.text.get(lang) for r in result.recommendations}
-    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    titles = value_titles(result, lang)
     reviewed = review_notes(result, lang)
     groups: list[Group] = []
     for dim in result.dimensions:
@@ -169,6 +174,7 @@ def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str],
                    outcome=outcome_word(f, lang), outcome_key=f.outcome)
     if f.kind == "penalty":
         row.score = -(f.deducted or 0)
+        row.points_text = penalty_points_text(f, lang) or None
     elif f.kind == "veto":
         row.score_text = outcome_word(f, lang)
     elif f.kind == "check":
@@ -176,9 +182,11 @@ def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str],
     else:
         row.points = f.points
         row.score = f.earned
+        if f.kind == "bonus":
+            row.points_text = bonus_points_text(f, lang)
         if f.bonus:  # an item's own bonus beside the points of its standard
             row.score_text = f"{num(f.earned)}+{num(f.bonus)}"
-        elif f.earned is None and f.not_applicable is not None:
+        elif counts_nothing(f) or (f.earned is None and f.not_applicable is not None):
             row.score_text = "—"  # left out of its dimension
     # the waiver and each adjustment on a line of their own, after the reason the engine gives
     row.reason = "\n".join(part for part in (_reason_text(f, lang, recs, titles), *reviewed.get(f.rule, ())) if part)
@@ -207,11 +215,11 @@ def details(f: FindingOut, lang: str, titles: dict[str, str]) -> list[str]:
         shown = ("、" if lang == "zh" else ", ").join(titles.get(path, path) for path in f.missing_inputs)
         parts.append(f"{label('missing_for', lang)}{'：' if lang == 'zh' else ': '}{shown}")
     if f.unset_params:
-        parts.append(word("unset", lang, names=", ".join(f.unset_params)))
+        parts.append(unset_text(f.unset_params, titles, lang))
     if f.share is not None and f.subjects:
         parts.append(word("share_met", lang, share=pct(f.share)))
     if f.occurrences:
-        parts.append(word("times", lang, n=f.occurrences))
+        parts.append(occurrences_text(f, lang))
     return parts + format_2_details(f, lang) + [n.get(lang) for n in f.notes]
 
 

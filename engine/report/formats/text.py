@@ -184,10 +184,10 @@ def _not_assessed(result: PackResult, lang: str) -> str:
     if not result.not_assessed:
         return ""
     out = [f"{label('not_assessed', lang)}:"]
+    titles = value_titles(result, lang)
     for rule in result.not_assessed:
-        flags = " ".join(f"--set {name}=…" for name in rule.params)
-        how = f"用 {flags} 设定" if lang == "zh" else f"set with {flags}"
-        out.append(f"  - [{rule.rule}] {rule.title.get(lang)} — {how}")
+        how = "，设定后评定" if lang == "zh" else "; assessed once it is set"
+        out.append(f"  - [{rule.rule}] {rule.title.get(lang)} — {unset_text(rule.params, titles, lang)}{how}")
     return "\n".join(out)
 
 
@@ -303,6 +303,58 @@ def _unit(finding: FindingOut, lang: str) -> str:
     return "次" if lang == "zh" else "time"
 
 
+def value_titles(result: PackResult, lang: str) -> dict[str, str]:
+    """Titles officials read for what a finding names: inputs by path, parameters as `params.NAME`."""
+    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    titles.update({f"params.{p.name}": p.title.get(lang) for p in result.parameters})
+    return titles
+
+
+def unset_text(names: list[str], titles: dict[str, str], lang: str) -> str:
+    """Parameters not set, by their titles (never their identifiers): '「每年法治宣传最低场次」未设定'."""
+    shown = [titles.get(f"params.{name}") for name in names]
+    if lang == "zh":
+        return "、".join(f"「{t}」" if t else "本项参数" for t in shown) + "未设定"
+    return ", ".join(f"“{t}”" if t else "the item's parameter" for t in shown) + " not set"
+
+
+def bonus_points_text(finding: FindingOut, lang: str) -> str:
+    """A bonus item's 分值: '每项+3分，最多+6分' (per occurrence and its cap), or '+1分' for a single award."""
+    unit = _unit(finding, lang)
+    if finding.per is None and (finding.points or finding.unit is None):
+        return f"+{num(finding.points)}分" if lang == "zh" else f"+{num(finding.points)}"
+    if finding.per is None:  # per occurrence, but the data to value it is missing: never '+0'
+        text = f"每{unit}加分" if lang == "zh" else f"bonus per {unit}"
+    else:
+        text = f"每{unit}+{num(finding.per)}分" if lang == "zh" else f"+{num(finding.per)} per {unit}"
+    cap = finding.award_cap if finding.award_cap is not None else finding.points
+    if cap:
+        text += f"，最多+{num(cap)}分" if lang == "zh" else f", at most +{num(cap)}"
+    return text
+
+
+def penalty_points_text(finding: FindingOut, lang: str) -> str:
+    """A deduction's 分值 with its unit: '每起−1分'; '' when the report does not know the rate."""
+    if finding.per is None:
+        return ""
+    unit = _unit(finding, lang)
+    return f"每{unit}−{num(finding.per)}分" if lang == "zh" else f"−{num(finding.per)} per {unit}"
+
+
+def counts_nothing(finding: FindingOut) -> bool:
+    """An item that does not apply and is left out of its dimension: its 得分 is — (不适用), not 0."""
+    if finding.outcome != "not_applicable" or finding.kind != "item":
+        return False
+    return finding.not_applicable == "exclude" or (finding.not_applicable is None and not finding.earned)
+
+
+def earned_text(finding: FindingOut) -> str:
+    """An item's or bonus's 得分: its points, — when it has none or does not count, plus its own bonus."""
+    if finding.earned is None or counts_nothing(finding):
+        return "—"
+    return num(finding.earned) + (f"+{num(finding.bonus)}" if finding.bonus else "")
+
+
 def _reason(finding: FindingOut, lang: str, titles: dict[str, str]) -> str:
     parts = []
     if finding.tier is not None:
@@ -311,11 +363,11 @@ def _reason(finding: FindingOut, lang: str, titles: dict[str, str]) -> str:
         shown = [titles.get(path, path) for path in finding.missing_inputs]
         parts.append(f"{label('missing_for', lang)}{_sep(lang)}{('、' if lang == 'zh' else ', ').join(shown)}")
     if finding.unset_params:
-        parts.append(("未设参数：" if lang == "zh" else "parameter not set: ") + ", ".join(finding.unset_params))
+        parts.append(unset_text(finding.unset_params, titles, lang))
     if finding.share is not None and finding.subjects:
         parts.append(pct(finding.share))
     if finding.occurrences:
-        parts.append(_occurrences(finding, lang))
+        parts.append(occurrences_text(finding, lang))
     parts += format_2_details(finding, lang)
     parts += [note.get(lang) for note in finding.notes]
     return ("；" if lang == "zh" else "; ").join(parts)
@@ -366,7 +418,7 @@ def check_value(finding: FindingOut, lang: str) -> str:
     return "—"
 
 
-def _occurrences(finding: FindingOut, lang: str) -> str:
+def occurrences_text(finding: FindingOut, lang: str) -> str:
     """'5次，扣2.5分' / '3 cases, 3 deducted': how many and what they cost or earned."""
     count = finding.occurrences
     unit = _unit(finding, lang)
@@ -388,26 +440,20 @@ def _occurrences(finding: FindingOut, lang: str) -> str:
 def _findings(result: PackResult, lang: str) -> str:
     headers = [label("rule", lang), label("item", lang), label("points", lang), label("earned", lang),
                label("outcome", lang), label("reason", lang)]
-    titles = {m.path: m.title.get(lang) for m in result.missing_inputs if m.title is not None}
+    titles = value_titles(result, lang)
     review_notes = finding_notes(result, lang)
     rows = []
     for f in result.findings:
         if f.kind == "penalty":
-            points, earned = "", ("−" + num(f.deducted)) if f.deducted else "0"
+            points, earned = penalty_points_text(f, lang), ("−" + num(f.deducted)) if f.deducted else "0"
         elif f.kind == "veto":
             points, earned = "", ""
         elif f.kind == "check":
             points, earned = label("no_points", lang), check_value(f, lang)
-        elif f.kind == "bonus" and f.per is not None:
-            points = f"+{num(f.per)}/{_unit(f, lang)}" if lang == "zh" else f"+{num(f.per)} each"
-            if f.points:
-                points += f"，限{num(f.points)}" if lang == "zh" else f", max {num(f.points)}"
-            earned = num(f.earned) if f.earned is not None else "—"
+        elif f.kind == "bonus":
+            points, earned = bonus_points_text(f, lang), earned_text(f)
         else:
-            points = ("+" if f.kind == "bonus" else "") + num(f.points)
-            earned = num(f.earned) if f.earned is not None else "—"
-            if f.bonus:  # an item's own bonus, beside the points of its standard
-                earned += f"+{num(f.bonus)}"
+            points, earned = num(f.points), earned_text(f)
         reason = ("；" if lang == "zh" else "; ").join(
             part for part in (_reason(f, lang, titles), review_notes.get(f.rule)) if part)
         rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), reason])
@@ -420,7 +466,7 @@ def _person_table(table: TableOut, lang: str) -> str:
     columns = [c for c in table.columns if c.format != "texts"]  # notes go below the table, once each
     first = table.label_title.get(lang) if table.label_title is not None else ""
     headers = [first] + [c.title.get(lang) for c in columns]
-    fixed = {c.key for c in columns if _numeric(table, c) and _has_fraction(table, c)}
+    fixed = {c.key for c in columns if c.format != "percent" and _numeric(table, c) and _has_fraction(table, c)}
     rows = []
     for row in table.rows:
         cells = [row.label]

@@ -199,7 +199,8 @@ def _group(ws: Worksheet, row: int, group: Group, styles: _Styles) -> int:
 
 
 def _sheet_row(ws: Worksheet, row: int, item: SheetRow, style: _Style, styles: _Styles) -> None:
-    values = {"item": item.item, "standard": item.standard, "points": item.points, "method": item.method,
+    values = {"item": item.item, "standard": item.standard, "points": item.points_text or item.points,
+              "method": item.method,
               "score": item.score if item.score_text is None else item.score_text, "reason": item.reason,
               "basis": item.basis, "evidence": item.evidence, "outcome": item.outcome, "rule": item.rule}
     for col, key in enumerate(COLUMNS, 1):

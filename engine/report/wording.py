@@ -18,7 +18,7 @@ from engine.expr import ast
 from engine.expr.unparse import _literal
 from engine.expr.values import format_number
 from engine.pack.model import ClauseSpec, Expr, OccurrenceSpec, Pack, RuleSpec
-from engine.pack.schema import Text
+from engine.pack.schema import ParamDecl, Text
 
 if TYPE_CHECKING:
     from engine.expr.checker import Ref
@@ -46,7 +46,7 @@ def param_value(pack: Pack, name: str, lang: str) -> str:
         return name
     if spec.table is not None:
         return table_text(pack, name, lang)
-    return shown_value(spec.decl.type, spec.value, lang)
+    return param_shown(spec.decl, spec.value, lang)
 
 
 def table_text(pack: Pack, name: str, lang: str) -> str:
@@ -60,17 +60,20 @@ def table_text(pack: Pack, name: str, lang: str) -> str:
     if table.default.value is not None:
         rows.append(("其他" if lang == "zh" else "other", table.default.value))
     sep = "；" if lang == "zh" else "; "
-    cells = sep.join(f"{label} {shown_value(spec.decl.type, value, lang)}" for label, value in rows)
+    cells = sep.join(f"{label} {param_shown(spec.decl, value, lang)}" for label, value in rows)
     return f"按{by}：{cells}" if lang == "zh" else f"by {by}: {cells}"
 
 
-def shown_value(kind: str, value: Any, lang: str) -> str:
+def param_shown(decl: ParamDecl, value: Any, lang: str) -> str:
     """A parameter's value of the declared type as a score sheet writes it."""
     if value is None:
         return "未设定" if lang == "zh" else "not set"
     if isinstance(value, list):
         return ("、" if lang == "zh" else ", ").join(str(v) for v in value)
-    if kind in ("percent", "ratio"):
+    titled = next((alt.title.get(lang) for alt in decl.alternatives or [] if alt.value == value), None)
+    if titled is not None:  # a documented value by what it means (半年一次), not its code (half_year)
+        return titled
+    if decl.type in ("percent", "ratio"):
         return format_number(Decimal(value), percent=True)
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
@@ -81,6 +84,13 @@ _PERIOD_WORDS = {
     "zh": {"period.start": "考核期起", "period.end": "考核期止", "period.year": "考核年度"},
     "en": {"period.start": "period start", "period.end": "period end", "period.year": "assessment year"},
 }
+
+
+def param_title(pack: Pack, name: str, lang: str) -> str:
+    """A parameter as officials read it: its title in quotes (never its identifier)."""
+    spec = pack.params.get(name)
+    title = spec.decl.title.get(lang) if spec is not None and spec.decl.title is not None else None
+    return quoted(title, lang) if title else ("本项参数" if lang == "zh" else "the item's parameter")
 
 
 def name_title(pack: Pack, node: ast.Path, lang: str) -> str | None:
@@ -129,41 +139,149 @@ def _field_title(pack: Pack, list_path: str, name: str) -> Text | None:
                  if d.list_path == list_path and d.field == name and d.title is not None), None)
 
 
+# what a condition says when part of it cannot be put in words: never the expression itself
+GENERIC = {"zh": "按本项条件判定", "en": "the item's condition"}
+
+
+class _Unsayable(Exception):
+    """A part of an expression (a function without words) that an official's text cannot show."""
+
+
 def readable(expr: Expr | ast.Node, pack: Pack, lang: str) -> str:
-    """A condition or value with titles in place of names."""
+    """A condition or value with titles in place of names; the generic phrase when some part has no words."""
     tree = expr.tree if isinstance(expr, Expr) else expr
-    return _text(tree, pack, lang, 0)
+    try:
+        return _text(tree, pack, lang, 0)
+    except _Unsayable:
+        return GENERIC[lang]
 
 
 def _text(node: ast.Node, pack: Pack, lang: str, parent: int) -> str:
-    words = _WORDS[lang]
     if isinstance(node, ast.Literal):
-        if isinstance(node.value, str):
-            return quoted(node.value, lang) if lang == "zh" else f"'{node.value}'"
-        if node.value is True or node.value is False:
-            return ("是" if node.value else "否") if lang == "zh" else ("true" if node.value else "false")
-        return _literal(node)
+        return _literal_words(node, lang)
     if isinstance(node, ast.Path):
-        return name_title(pack, node, lang) or node.dotted
+        if node.ref is not None and node.ref.kind == "param" and node.ref.name not in pack.params:
+            raise _Unsayable(node.dotted)  # never a parameter's identifier
+        return name_title(pack, node, lang) or node.dotted  # an input the pack gave no title
     if isinstance(node, ast.ListExpr):
-        inner = ("、" if lang == "zh" else ", ").join(_text(item, pack, lang, 0) for item in node.items)
-        return f"[{inner}]"
+        return ("、" if lang == "zh" else ", ").join(_text(item, pack, lang, 0) for item in node.items)
     if isinstance(node, ast.Call):
-        return _met(node, pack, lang) or \
-            f"{node.name}(" + ", ".join(_text(arg, pack, lang, 0) for arg in node.args) + ")"
+        return _met(node, pack, lang) or _call_words(node, pack, lang)
     if isinstance(node, ast.Unary):
         if node.op == "not":
-            inner = f"{words['not']} {_text(node.operand, pack, lang, 3)}"
+            inner = f"{_WORDS[lang]['not']} {_text(node.operand, pack, lang, 3)}"
             return f"({inner})" if parent > 3 else inner
         return f"−{_text(node.operand, pack, lang, 7)}"
     if isinstance(node, ast.Binary):
-        level = _PRECEDENCE[node.op]
-        op = words.get(node.op) or _OPS.get(node.op, node.op)
-        right_level = level + 1 if node.op in ("-", "/") or level == 4 else level
-        inner = (f"{_text(node.left, pack, lang, level if level != 4 else 5)} {op} "
-                 f"{_text(node.right, pack, lang, right_level)}")
-        return f"({inner})" if level < parent else inner
-    return "?"
+        return _binary(node, pack, lang, parent)
+    raise _Unsayable(type(node).__name__)
+
+
+def _literal_words(node: ast.Literal, lang: str) -> str:
+    zh = lang == "zh"
+    if isinstance(node.value, str):
+        return quoted(node.value, lang) if zh else f"'{node.value}'"
+    if node.value is True or node.value is False:
+        return ("是" if node.value else "否") if zh else ("yes" if node.value else "no")
+    if node.value is None:
+        return "空" if zh else "none"
+    return _literal(node)
+
+
+def _binary(node: ast.Binary, pack: Pack, lang: str, parent: int) -> str:
+    level = _PRECEDENCE[node.op]
+    op = _WORDS[lang].get(node.op) or _OPS.get(node.op, node.op)
+    right_level = level + 1 if node.op in ("-", "/") or level == 4 else level
+    inner = (f"{_text(node.left, pack, lang, level if level != 4 else 5)} {op} "
+             f"{_text(node.right, pack, lang, right_level)}")
+    return f"({inner})" if level < parent else inner
+
+
+_UNITS = {"zh": {"year": "年", "half_year": "半年", "quarter": "季度", "month": "月", "week": "周", "day": "天"},
+          "en": {"year": "year", "half_year": "half-year", "quarter": "quarter", "month": "month", "week": "week",
+                 "day": "day"}}
+
+# functions in words, by name and number of arguments: a format with {0}, {1}… for the arguments' words (zh, en)
+_CALLS = {
+    ("days_between", 2): ("{0}至{1}的天数", "the days from {0} to {1}"),
+    ("months_between", 2): ("{0}至{1}的整月数", "the whole months from {0} to {1}"),
+    ("years_between", 2): ("{0}至{1}的整年数", "the whole years from {0} to {1}"),
+    ("add_years", 2): ("{0}后{1}年", "{1} years after {0}"),
+    ("add_months", 2): ("{0}后{1}个月", "{1} months after {0}"),
+    ("count", 1): ("{0}的个数", "the number of {0}"),
+    ("count", 2): ("{0}中{1}的个数", "the number of {0} where {1}"),
+    ("filter", 2): ("{0}中{1}的", "{0} where {1}"),
+    ("len", 1): ("{0}的个数", "the number of {0}"),
+    ("sum", 1): ("{0}之和", "the sum of {0}"),
+    ("avg", 1): ("{0}的平均值", "the average of {0}"),
+    ("min", 2): ("{0}与{1}中的较小者", "the lesser of {0} and {1}"),
+    ("max", 2): ("{0}与{1}中的较大者", "the greater of {0} and {1}"),
+    ("abs", 1): ("{0}的绝对值", "the absolute value of {0}"),
+    ("ratio", 2): ("{0}占{1}的比例", "{0} as a share of {1}"),
+    ("coalesce", 2): ("{0}（未填时按{1}）", "{0} (when not given, {1})"),
+    ("exists", 1): ("已填写{0}", "{0} is given"),
+    ("missing", 2): ("{1}中{0}尚缺的项", "the items of {1} that {0} lacks"),
+    ("present", 2): ("{0}具备{1}中的项数", "how many of {1} {0} has"),
+    ("completeness", 2): ("{0}具备{1}的比例", "the share of {1} that {0} has"),
+    ("in_period", 1): ("{0}在考核期内", "{0} falls in the period"),
+    ("year", 1): ("{0}的年份", "the year of {0}"),
+    ("month", 1): ("{0}的月份", "the month of {0}"),
+    ("ceil", 1): ("{0}（向上取整）", "{0} rounded up"),
+    ("floor", 1): ("{0}（向下取整）", "{0} rounded down"),
+    ("clamp", 3): ("{0}（限于{1}至{2}）", "{0} (kept between {1} and {2})"),
+    ("contains", 2): ("{0}包含{1}", "{0} includes {1}"),
+}
+
+
+def _call_words(node: ast.Call, pack: Pack, lang: str) -> str:
+    """A function call in words; `_Unsayable` for one the score sheet has no words for."""
+    zh = lang == "zh"
+    args = node.args
+    if node.name == "round" and args:  # rounding is how a value is shown, not what it means
+        return _text(args[0], pack, lang, 7)
+    if node.name == "periods" and len(args) == 1 and isinstance(args[0], ast.Literal):
+        unit = _UNITS[lang].get(str(args[0].value))
+        if unit is None:
+            raise _Unsayable(node.name)
+        return f"考核期内的{unit}数" if zh else f"the number of {unit}s in the period"
+    if node.name == "if" and len(args) == 3:
+        return _if_words(args, pack, lang)
+    if node.name in ("any", "all") and args:
+        return _any_all_words(node.name, args, pack, lang)
+    if node.name == "date" and len(args) == 1 and isinstance(args[0], ast.Literal):
+        return str(args[0].value)
+    if node.name == "shortfall" and len(args) == 3 and isinstance(args[1], ast.Literal):
+        unit = _UNITS[lang].get(str(args[1].value), "")
+        what, times = _text(args[0], pack, lang, 7), _text(args[2], pack, lang, 7)
+        return f"{what}每{unit}不足{times}次所缺的次数" if zh else \
+            f"the sessions of {what} missing to reach {times} a {unit}"
+    form = _CALLS.get((node.name, len(args)))
+    if form is None:
+        raise _Unsayable(node.name)
+    words = [_text(arg, pack, lang, 0) for arg in args]
+    return (form[0] if zh else form[1]).format(*words)
+
+
+def _any_all_words(name: str, args: list[ast.Node], pack: Pack, lang: str) -> str:
+    """any(list[, condition]) and all(list[, condition]) in words."""
+    zh = lang == "zh"
+    what = _text(args[0], pack, lang, 7)
+    if len(args) == 1:
+        if name == "any":
+            return f"{what}不为空" if zh else f"{what} is not empty"
+        return f"{what}全部为是" if zh else f"all of {what} hold"
+    cond = _text(args[1], pack, lang, 0)
+    if name == "any":
+        return f"{what}中至少有一个{cond}" if zh else f"at least one of {what} where {cond}"
+    return f"{what}中每一个都{cond}" if zh else f"every one of {what} with {cond}"
+
+
+def _if_words(args: list[ast.Node], pack: Pack, lang: str) -> str:
+    """if(c, a, b): 'c 且 a' when b is false (the common guard), else 'c时为a，否则为b'."""
+    cond, then, other = (_text(arg, pack, lang, 3) for arg in args)
+    if isinstance(args[2], ast.Literal) and args[2].value is False:
+        return f"{cond} {_WORDS[lang]['and']} {then}"
+    return f"{cond}时为{then}，否则为{other}" if lang == "zh" else f"{then} when {cond}, otherwise {other}"
 
 
 def _met(node: ast.Call, pack: Pack, lang: str) -> str | None:
@@ -225,8 +343,8 @@ def generated_method(rule: RuleSpec, pack: Pack, lang: str) -> str:
     if rule.bonus:
         parts.append(_item_bonus(rule, pack, lang))
     if rule.unset_params:
-        names = ", ".join(rule.unset_params)
-        parts.append(f"参数{names}未设定时本项不评定" if zh else f"Not assessed while parameter {names} is not set")
+        names = ("、" if zh else ", ").join(param_title(pack, name, lang) for name in rule.unset_params)
+        parts.append(f"{names}未设定时本项不评定" if zh else f"Not assessed while {names} is not set")
     return ("。".join(p.rstrip("。") for p in parts) + "。") if zh else (". ".join(p.rstrip(".") for p in parts) + ".")
 
 
