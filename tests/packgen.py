@@ -11,8 +11,8 @@ per-element scopes, joins between elements and profile values, met()
 chaining) and of the rule kinds (items with require, partial, tiers and
 deductions; for_each with where, roll-ups, bands, notes, deductions and
 awards per element; bonus; penalties; vetoes, also per element;
-applies_when), with integer, float, decimal, percent and date mixes, in
-derived values of every type as well. hypothesis shrinks a pack on which
+applies_when; band quotas on a for_each rule's bands, format 2), with integer,
+float, decimal, percent and date mixes, in derived values of every type as well. hypothesis shrinks a pack on which
 the backends disagree to a small one, which becomes a regression case.
 """
 
@@ -656,7 +656,33 @@ def packs(draw: Draw, max_rules: int = 10, depth: int = 2) -> GeneratedPack:
     if derived:
         body["derived"] = derived
     body["rules"] = rules
-    return GeneratedPack({"pack.yaml": manifest(draw, dims), "body.yaml": body})
+    files = {"pack.yaml": manifest(draw, dims), "body.yaml": body}
+    quotas = band_quotas(draw, rules)
+    if quotas:
+        files["pack.yaml"]["pack"]["format"] = 2
+        files["pack.yaml"]["scoring"]["quotas"] = quotas
+    return GeneratedPack(files)
+
+
+def band_quotas(draw: Draw, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Now and then, quotas on the bands of a for_each item (format 2): at most, at least, every base and
+    rounding, ranked by a number of the elements that may be missing."""
+    banded = [rule for rule in rules if len(rule.get("bands") or []) >= 2]
+    if not banded or draw(st.integers(0, 2)) != 0:
+        return []
+    quotas = []
+    for _ in range(draw(st.integers(1, 2))):
+        rule = one(draw, banded)
+        ids = [band["id"] for band in rule["bands"]]
+        at_most = draw(st.booleans())
+        quota: dict[str, Any] = {"rule": rule["id"], "band": one(draw, ids[:-1] if at_most else ids[1:]),
+                                 "order_by": one(draw, ["k", "v"]), "base": one(draw, ["all", "passed", ids[0]])}
+        limit = one(draw, ["0%", "20%", "50%", "100%", 0, 1, 2])
+        quota["at_most" if at_most else "at_least"] = limit
+        if isinstance(limit, str):
+            quota["round"] = one(draw, ["floor", "ceil", "half_up"])
+        quotas.append(quota)
+    return quotas
 
 
 # ---- profiles -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.backends import make_backend, resolve_backend
 from engine.errors import Diagnostic, InputError, UsageError, display_path
+from engine.evaluation.band_quotas import apply_band_quotas
 from engine.evaluation.context import Context
 from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
@@ -91,6 +92,7 @@ class PackAssessor:
         context, findings = self.findings(profile)
         if review is not None:  # waivers and reviewer adjustments, before scoring
             findings = review.apply(self.pack, findings)
+        apply_band_quotas(self.pack, context, findings)  # the pack's quotas on per-person bands (format 2)
         return PackEvaluation(self.pack, context, findings, score(self.pack, findings), self.statics)
 
     def assess(self, profile: Profile, review: ProfileReview | None = None) -> M.PackResult:

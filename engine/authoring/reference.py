@@ -31,6 +31,7 @@ SECTION_NAMES = {
     S.Scoring: "scoring:",
     S.Grade: "scoring.grades[]",
     S.GradeRequires: "scoring.grades[].requires",
+    S.BandQuota: "scoring.quotas[] (format 2)",
     S.Rule: "rules[]",
     S.ItemRule: "rules[] with kind: item (the default)",
     S.BonusRule: "rules[] with kind: bonus",

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from engine.evaluation.context import Context, Truth, classify
 from engine.expr.values import MISSING, NA, is_unknown
 from engine.pack.model import Expr, OccurrenceSpec, RuleSpec
+from engine.pack.schema import Text
 
 MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED = (
     "met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed")
@@ -40,6 +41,7 @@ class SubjectResult:
     missing: frozenset[str] = frozenset()
     band: str | None = None
     notes: list[int] = field(default_factory=list)  # indexes of the rule's notes that apply
+    remarks: list[Text] = field(default_factory=list)  # worded after evaluation: a band quota's move
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Finding:
     missing: frozenset[str] = frozenset()
     subjects: list[SubjectResult] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
+    remarks: list[Text] = field(default_factory=list)  # worded after evaluation: the band quotas applied
     # set by the review step (engine/review/apply.py) before scoring: the waiver applied, the adjustments made
     # (typed there: the review stage comes after this one)
     waiver: object | None = None

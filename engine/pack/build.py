@@ -24,6 +24,7 @@ from engine.expr.errors import ExprError
 from engine.expr.evaluator import compile_expr
 from engine.expr.parser import parse
 from engine.expr.values import engine_arithmetic
+from engine.pack.band_quotas import quota_problems
 from engine.pack.dependencies import dependency_order
 from engine.pack.fieldtypes import annotation, describe, expr_type
 from engine.pack.model import (
@@ -119,6 +120,7 @@ class _Builder:
         relations = build_relations(self.raw.relations, self.inputs, set(self.raw.derived), self.error)
         rules = self.build_rules()
         self.assign_strata(rules)
+        self.check_quotas(rules)
         self.sink.raise_if_errors(PackError)
         return Pack(
             meta=self.meta, root=raw.root, files=raw.files,
@@ -194,6 +196,17 @@ class _Builder:
             self.error(self.scoring_origin, "grade-bounds", f"grade '{grade.id}' does not end where '{prev.id}' begins",
                        "grades", index, hint=f"use 'below: {previous_low}' if '{prev.id}' says 'at_least: "
                        f"{previous_low}', or 'at_most' if it says 'above'")
+
+    def check_quotas(self, rules: list[RuleSpec]) -> None:
+        """`scoring.quotas` (format 2): what each band quota names (engine/pack/band_quotas.py)."""
+        if self.scoring.quotas is None:
+            return
+        if self.meta.format < 2:
+            self.error(self.scoring_origin, "pack-format", "'quotas' needs format: 2", "quotas", key=True,
+                       hint="add 'format: 2' under 'pack:' in pack.yaml")
+            return
+        for problem in quota_problems(self.scoring.quotas, rules, self.inputs, self.rule_ids):
+            self.error(self.scoring_origin, "band-quota", problem.message, "quotas", *problem.at, hint=problem.hint)
 
     def build_params(self) -> None:
         unknown = set(self.overrides) - set(self.raw.parameters)

@@ -150,7 +150,8 @@ class PackMeta(Model):
                          "(`community`, `co-building-unit`); a profile's `profile.subject` selects the shipped "
                          "packs that apply.")
     edition: Text = Field(description="The edition or year of the standard the pack encodes (text, or zh/en).")
-    format: Literal[1] = Field(default=1, description="Version of the pack format.")
+    format: Literal[1, 2] = Field(default=1, description="Version of the pack format: 1, or 2 for a pack that "
+                                  "uses keys of format 2 (`scoring.quotas`).")
     extends: str | None = Field(default=None, description="Makes this pack an overlay of another: a path "
                                    "(relative to this pack) or the id of a shipped pack. The overlay keeps "
                                    "everything of its base and adds or changes what its own files say.")
@@ -354,6 +355,60 @@ class Grade(Model):
         return self
 
 
+_QUOTA_LIMIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]\s*$")
+
+
+def _quota_limit(value: Any) -> Any:
+    """'20%' (a share of the base) or a whole number of elements, written with the digits 0-9."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    match = _QUOTA_LIMIT.match(value) if isinstance(value, str) else None
+    if match is None or Decimal(match.group(1)) > 100:
+        raise ValueError("a quota is a percentage from 0% to 100% ('20%') or a whole number of elements (2)")
+    return match.group(1) + "%"
+
+
+QuotaLimit = Annotated[str | int, BeforeValidator(_quota_limit),
+                       WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0},
+                                                 {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[%％]\s*$"}]}),
+                       Kind("limit")]
+
+
+class BandQuota(Model):
+    """A quota on a band of a per-element table (优秀 at most 20 % of the staff), never on points."""
+
+    # Applied after the rule has classified each element (engine/evaluation/band_quotas.py): the elements it
+    # moves go down into another band, and the table says why; bands and their consequences change, points not.
+
+    rule: str = Field(description="The for_each rule whose `bands` it applies to; the bands are read best first, "
+                      "as the rule lists them.")
+    band: str = Field(description="The band (its id).")
+    at_most: QuotaLimit | None = Field(default=None, description="At most this share of the base ('20%') or "
+                                          "number of elements in the band; those beyond, lowest ranked first, "
+                                          "move down to the next band. A tie at the boundary moves whole.")
+    at_least: QuotaLimit | None = Field(default=None, description="At least this share or number in the band "
+                                           "or a band after it; when fewer, the lowest ranked of the bands above "
+                                           "move into it. A tie at the boundary moves whole.")
+    order_by: str = Field(description="A number of each element that ranks them, the higher first: a field of "
+                          "the list's elements or a per-element derived value (`composite`). An element without "
+                          "it ranks last.")
+    base: str = Field(default="all", description="What the share is of: `all` (the elements the rule assesses), "
+                      "`passed` (those that meet its `require`) or a band id (those in that band or a better "
+                      "one) — counted before any quota moves an element.")
+    round: Literal["floor", "ceil", "half_up"] = Field(default="floor", description="How a share becomes a "
+                                                       "number of elements: down (floor, the default), up (ceil) "
+                                                       "or half up (四舍五入).")
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> BandQuota:
+        if (self.at_most is None) == (self.at_least is None):
+            raise ValueError("a quota gives either 'at_most' or 'at_least'")
+        limit = self.at_most if self.at_most is not None else self.at_least
+        if "round" in self.model_fields_set and isinstance(limit, int):
+            raise ValueError("'round' applies to a percentage, and the limit is a number of elements")
+        return self
+
+
 class Scoring(Model):
     """How points become a total and a grade."""
 
@@ -371,6 +426,10 @@ class Scoring(Model):
     min_coverage: Share | None = Field(default=None, ge=0, le=1, description="Withhold the grade (暂不评定) "
                                           "when less than this share of the points could be assessed, e.g. 50%: "
                                           "a grade on mostly missing data says little. None: always grade.")
+    quotas: list[BandQuota] | None = Field(default=None, description="Format 2. Quotas on the bands of "
+                                              "per-person tables (the pack's own forced distribution), applied "
+                                              "in the order listed. Quotas over the profiles of a batch are the "
+                                              "run's: `assess DIR --quota`.")
 
 
 class Tier(Model):

@@ -37,7 +37,17 @@ class RowComparison(Out):
     regression: bool = False
 
 
-class QuotaMove(Out):
+class QuotaScope(Out):
+    """What a quota counts: its base, its rounding, and the group of rows it is counted in (`--quota`)."""
+
+    base: str = "all"  # all | graded | passed | a grade id (rows at that grade or a better one)
+    base_title: Text | None = None  # the grade of `passed` (the lowest but one) or of a grade base
+    rounding: str = "floor"  # floor | ceil | half_up (a percentage of the base)
+    per: str | None = None  # the input the rows are grouped by (`per=community.street`)
+    group: str | None = None  # its value for this group of rows
+
+
+class QuotaMove(QuotaScope):
     """A row moved down a grade by a quota, and why."""
 
     grade_from: str
@@ -48,6 +58,14 @@ class QuotaMove(Out):
     allowed: int
     population: int
     tie: bool = False  # moved with others tied at the quota boundary
+
+
+class RowWithheld(Out):
+    """Why a row has no grade (暂不评定) and so no rank: too little could be assessed, or vetoes that missing
+    data leaves open would change the grade."""
+
+    min_coverage: float | None = None  # set when the coverage is below this threshold
+    undecided_vetoes: list[str] = []  # rule ids
 
 
 class SummaryRow(Out):
@@ -65,6 +83,7 @@ class SummaryRow(Out):
     grade_index: int
     computed_grade: str | None = None  # the assessed grade, when a quota moved the row down
     quota: QuotaMove | None = None
+    withheld: RowWithheld | None = None  # no grade given: ranked after every graded row, without a rank
     dimensions: list[RowDimension] = []
     vetoes: list[RowVeto] = []
     coverage: float | None = None
@@ -74,6 +93,11 @@ class SummaryRow(Out):
     baseline: RowComparison | None = None
     rules: dict[str, list[Any]] = {}  # rule id -> [kind, outcome, points]; points: earned, or −deducted
     outputs: list[str] = []  # per-profile reports written (--output-dir)
+    groups: dict[str, str | None] = {}  # the inputs a quota groups by (`per=`) that the pack declares: their values
+
+    @property
+    def graded(self) -> bool:
+        return self.withheld is None
 
     @property
     def label(self) -> str:
@@ -91,7 +115,9 @@ class GroupGrade(Out):
     title: Text
 
 
-class QuotaOut(Out):
+class QuotaOut(QuotaScope):
+    """A quota as applied to one table (or one group of its rows, with `per=`)."""
+
     grade: str
     grade_title: Text
     limit: str

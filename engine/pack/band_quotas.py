@@ -1,0 +1,77 @@
+"""What a pack's band quotas (`scoring.quotas`, format 2) must name: a for_each rule with bands, one of its
+bands with a band to move to, a base the rule can count, and a number of each element to rank by.
+
+The quotas are applied after evaluation, by engine/evaluation/band_quotas.py; this module only checks them
+when the pack is built, each problem at the key concerned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from engine.expr import types as T
+from engine.pack.model import InputSpec, RuleSpec
+from engine.pack.schema import BandQuota
+
+BASE_WORDS = ("all", "passed")  # a base that is neither names a band
+
+
+class QuotaProblem(NamedTuple):
+    message: str
+    at: tuple[str | int, ...]  # under scoring.quotas
+    hint: str | None = None
+
+
+def quota_problems(quotas: list[BandQuota], rules: list[RuleSpec], inputs: dict[str, InputSpec],
+                   rule_ids: list[str]) -> list[QuotaProblem]:
+    """Every problem of the quotas; a quota naming a rule that failed to build is left to that rule's errors."""
+    built = {rule.id: rule for rule in rules}
+    problems: list[QuotaProblem] = []
+    for index, quota in enumerate(quotas):
+        rule = built.get(quota.rule)
+        if rule is None:
+            if quota.rule not in rule_ids:
+                problems.append(QuotaProblem(f"no rule '{quota.rule}'", (index, "rule"), _with_bands(rules)))
+            continue
+        problems += [QuotaProblem(message, (index, *at), hint) for message, at, hint in _problems(quota, rule, inputs)]
+    return problems
+
+
+def _with_bands(rules: list[RuleSpec]) -> str:
+    names = [rule.id for rule in rules if rule.bands]
+    return "rules with bands: " + ", ".join(names) if names else "a quota applies to a for_each rule with 'bands'"
+
+
+def _problems(quota: BandQuota, rule: RuleSpec, inputs: dict[str, InputSpec]) -> Iterator[QuotaProblem]:
+    if rule.for_each is None or not rule.bands:
+        yield QuotaProblem(f"rule '{rule.id}' has no bands to apply a quota to", ("rule",),
+                           "a quota applies to a for_each rule with 'bands'")
+        return
+    bands = [band.id for band in rule.bands]
+    if quota.band not in bands:
+        yield QuotaProblem(f"rule '{rule.id}' has no band '{quota.band}'", ("band",), "bands: " + ", ".join(bands))
+    elif quota.at_most is not None and quota.band == bands[-1]:
+        yield QuotaProblem(f"'{quota.band}' is the last band of '{rule.id}': there is no band to move down to",
+                           ("at_most",))
+    elif quota.at_least is not None and quota.band == bands[0]:
+        yield QuotaProblem(f"'{quota.band}' is the first band of '{rule.id}': 'at_least' moves elements down into "
+                           "it from the bands above, and there are none", ("at_least",))
+    if quota.base not in BASE_WORDS and quota.base not in bands:
+        yield QuotaProblem(f"base '{quota.base}' is neither all, passed nor a band of '{rule.id}'", ("base",),
+                           "bands: " + ", ".join(bands))
+    elif quota.base == "passed" and rule.require is None:
+        yield QuotaProblem(f"base 'passed' counts the elements that meet the rule's 'require', and '{rule.id}' has "
+                           "none", ("base",))
+    yield from _order_problems(quota, rule.for_each, inputs)
+
+
+def _order_problems(quota: BandQuota, list_path: str, inputs: dict[str, InputSpec]) -> Iterator[QuotaProblem]:
+    """`order_by` is a number of each element: a field, or a value derived for each element."""
+    item = inputs[list_path].type
+    fields = item.item.fields if isinstance(item, T.ListType) and isinstance(item.item, T.ObjectType) else ()
+    numbers = [name for name, kind in fields if T.is_numeric(kind)]
+    if quota.order_by not in numbers:
+        hint = f"numbers of each element of {list_path}: " + ", ".join(numbers) if numbers else \
+            f"the elements of {list_path} have no number: add one, or a derived value '{list_path}.NAME'"
+        yield QuotaProblem(f"'{quota.order_by}' is not a number of each element of {list_path}", ("order_by",), hint)
