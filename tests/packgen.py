@@ -11,8 +11,12 @@ per-element scopes, joins between elements and profile values, met()
 chaining) and of the rule kinds (items with require, partial, tiers and
 deductions; for_each with where, roll-ups, bands, notes, deductions and
 awards per element; bonus; penalties; vetoes, also per element;
-applies_when; band quotas on a for_each rule's bands, format 2), with integer,
-float, decimal, percent and date mixes, in derived values of every type as well. hypothesis shrinks a pack on which
+applies_when), with integer, float, decimal, percent and date mixes, in
+derived values of every type as well. A third of the packs are format 2: checks
+worth no points (require, levels, a measure against its target, per element),
+deduction clauses and an item's own bonus (conditions and counts), the
+not-applicable policy per item, grades on the base score that require rules,
+band quotas on a for_each rule's bands. hypothesis shrinks a pack on which
 the backends disagree to a small one, which becomes a regression case.
 """
 
@@ -185,6 +189,8 @@ def integer_expr(draw: Draw, scope: Scope, depth: int) -> str:
         lambda: f"len({missing_call(draw)})",
         lambda: f"{one(draw, ['year', 'month'])}({date_expr(draw, scope, depth - 1)})",
         lambda: f"days_between({date_expr(draw, scope, depth - 1)}, {date_expr(draw, scope, depth - 1)})",
+        lambda: f"{one(draw, ['years_between', 'months_between'])}({date_expr(draw, scope, depth - 1)}, "
+                f"{date_expr(draw, scope, depth - 1)})",
         lambda: f"{one(draw, ['floor', 'ceil'])}({number_expr(draw, scope, depth - 1)})",
         lambda: f"round({number_expr(draw, scope, depth - 1)})",
         lambda: f"periods('{one(draw, UNITS)}')",
@@ -236,12 +242,18 @@ def date_expr(draw: Draw, scope: Scope, depth: int) -> str:
     if depth <= 0:
         return pick(draw, leaves)
     sub = lambda: date_expr(draw, scope, depth - 1)  # noqa: E731
+    # calendar shifts, also from a month end and 29 February (clamped), by a small count or by any integer
+    # (a date beyond the calendar does not apply)
+    month_ends = ["date('2024-02-29')", "date('2024-01-31')", "date('2023-12-31')", "period.end"]
+    starts = [sub, lambda: one(draw, month_ends)]
+    counts = [lambda: str(draw(st.integers(-30, 30))), lambda: integer_expr(draw, scope, depth - 1)]
     composite = [
         lambda: f"if({bool_expr(draw, scope, depth - 1)}, {sub()}, {sub()})",
         lambda: f"{one(draw, ['min', 'max'])}({sub()}, {sub()})",
         lambda: f"coalesce({sub()}, {sub()})",
         lambda: f"{one(draw, ['min', 'max'])}(staff, when)",
         lambda: "max(collect(evs, date))",
+        lambda: f"{one(draw, ['add_years', 'add_months'])}({pick(draw, starts)}, {pick(draw, counts)})",
     ]
     return pick(draw, leaves + composite)
 
@@ -608,12 +620,81 @@ def derived_values(draw: Draw, scope: Scope) -> dict[str, Any]:
     return derived
 
 
-def make_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str]) -> dict[str, Any]:
-    kind = one(draw, ["item"] * 5 + ["bonus", "penalty", "veto"])
+# ---- format 2 ------------------------------------------------------------------------------------------
+
+def clauses(draw: Draw, scope: Scope, depth: int) -> list[dict[str, Any]]:
+    """Deduction or bonus clauses: conditions with their points, counts with points per occurrence."""
+    out: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()):
+            out.append({"when": bool_expr(draw, scope, depth), "points": amount(draw, [0.5, 1, 2]),
+                        "text": f"c{index}"})
+        else:
+            clause = {"count": integer_expr(draw, scope, depth), "per": amount(draw, [0.5, 1]), "text": f"c{index}"}
+            if draw(st.booleans()):
+                clause["cap"] = amount(draw, [1, 2])
+            out.append(clause)
+    return out
+
+
+def format_2_item(draw: Draw, rule: dict[str, Any], scope: Scope, depth: int) -> dict[str, Any]:
+    """An item's format 2 keys: deduction clauses (as its way to score), its own bonus, its not-applicable
+    policy."""
+    if "for_each" not in rule and draw(st.integers(0, 2)) == 0:
+        for way in ("require", "partial", "tiers", "deduct"):
+            rule.pop(way, None)
+        rule["deductions"] = clauses(draw, scope, depth)
+    if draw(st.integers(0, 2)) == 0:
+        rule["bonus"] = clauses(draw, Scope(False, scope.derived, scope.element_derived, scope.rules,
+                                            scope.allow_met), depth)
+        if draw(st.booleans()):
+            rule["bonus_cap"] = amount(draw, [1, 1.5, 3])
+    if draw(st.integers(0, 2)) == 0:
+        rule["not_applicable"] = one(draw, ["exclude", "zero", "full"])
+    return rule
+
+
+def check_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str]) -> dict[str, Any]:
+    """A check worth no points: met or not, a letter, a value against its target, or per element."""
+    rule: dict[str, Any] = {"id": rid, "title": rid, "kind": "check"}
+    if draw(st.booleans()):
+        rule["dimension"] = one(draw, dims)
+    how = one(draw, ["require", "levels", "measure", "each"])
+    if how == "require":
+        rule["require"] = bool_expr(draw, scope, depth)
+    elif how == "levels":
+        count = draw(st.integers(1, 3))
+        rule["levels"] = [{"id": f"L{i}", "when": bool_expr(draw, scope, depth)} for i in range(count)]
+        if draw(st.booleans()):
+            rule["levels"][-1]["when"] = "true"
+        if draw(st.booleans()):
+            rule["levels"][0]["outcome"] = one(draw, ["met", "partly_met", "not_met"])
+    elif how == "measure":
+        measure: dict[str, Any] = {"value": number_expr(draw, scope, depth)}
+        low, high = one(draw, [("at_least", None), ("above", None), (None, "at_most"), (None, "below"),
+                               ("at_least", "below"), ("above", "at_most")])
+        for key in (low, high):
+            if key is not None:
+                measure[key] = one(draw, [number_literal(draw), "params.pp", "params.pn", "xf"])
+        if draw(st.booleans()):
+            measure["format"] = one(draw, ["percent", "number", "integer"])
+        rule["measure"] = measure
+    else:
+        inner = each(draw, rule, scope, depth, "require")
+        rule["roll_up"] = one(draw, ["all", "share", "any"])
+        if draw(st.integers(0, 2)) == 0:
+            rule["bands"] = bands(draw, inner)
+    return decorate(draw, rule, scope)
+
+
+def make_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str], v2: bool = False) -> dict[str, Any]:
+    kind = one(draw, ["item"] * 5 + ["bonus", "penalty", "veto"] + (["check", "check"] if v2 else []))
+    if kind == "check":
+        return check_rule(draw, rid, scope, depth, dims)
     if kind == "item":
         rule = item_rule(draw, rid, scope, depth)
         rule["dimension"] = one(draw, dims)
-        return rule
+        return format_2_item(draw, rule, scope, depth) if v2 else rule
     if kind == "bonus":
         return bonus_rule(draw, rid, scope, depth)
     if kind == "penalty":
@@ -621,14 +702,16 @@ def make_rule(draw: Draw, rid: str, scope: Scope, depth: int, dims: list[str]) -
     return veto_rule(draw, rid, scope, depth)
 
 
-def manifest(draw: Draw, dims: list[str]) -> dict[str, Any]:
+def manifest(draw: Draw, dims: list[str], rules: list[str] | None = None) -> dict[str, Any]:
+    """pack.yaml; with `rules` (the rule ids of a format 2 pack), format 2: a grade basis, a grade that
+    requires rules to be met."""
     cut = one(draw, [50, 60, 75.5, 90])
     top: dict[str, Any] = {"id": "a", "title": "A", "at_least": cut}
     if draw(st.booleans()):
         top["requires"] = {"no_veto": True}
     if draw(st.booleans()):
         top.setdefault("requires", {})["min_dimension_share"] = "50%"
-    return {
+    data: dict[str, Any] = {
         "pack": {"id": "gen", "version": "1", "title": "生成", "subject": "community", "edition": "test",
                  "sources": [{"id": "s", "title": "来源"}]},
         "parameters": PARAMS,
@@ -637,16 +720,25 @@ def manifest(draw: Draw, dims: list[str]) -> dict[str, Any]:
                     "bonus_cap": one(draw, [None, 2, 5]),
                     "grades": [top, {"id": "b", "title": "B", "below": cut}]},
     }
+    if rules is not None:
+        data["pack"]["format"] = 2
+        data["scoring"]["grade_basis"] = one(draw, ["total", "base"])
+        if draw(st.booleans()):
+            top.setdefault("requires", {})["met"] = draw(st.lists(st.sampled_from(rules), min_size=1, max_size=2,
+                                                                 unique=True))
+    return data
 
 
 @st.composite
-def packs(draw: Draw, max_rules: int = 10, depth: int = 2) -> GeneratedPack:
+def packs(draw: Draw, max_rules: int = 10, depth: int = 2, quotas: bool = False) -> GeneratedPack:
+    """A random pack; with `quotas`, a format 2 pack with a banded for_each check and quotas on its bands."""
     dims = [f"D{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
+    v2 = quotas or draw(st.integers(0, 2)) == 0  # a third of the packs are format 2
     scope = Scope()
     derived = derived_values(draw, scope)
     rules: list[dict[str, Any]] = []
     for index in range(draw(st.integers(1, max_rules))):
-        rules.append(make_rule(draw, f"r{index}", scope, draw(st.integers(1, depth)), dims))
+        rules.append(make_rule(draw, f"r{index}", scope, draw(st.integers(1, depth)), dims, v2))
         scope.rules.append(f"r{index}")
     for dim in dims:  # every dimension has an item, or it is left out of every total
         if not any(r.get("dimension") == dim and r.get("kind", "item") == "item" for r in rules):
@@ -656,19 +748,26 @@ def packs(draw: Draw, max_rules: int = 10, depth: int = 2) -> GeneratedPack:
     if derived:
         body["derived"] = derived
     body["rules"] = rules
-    files = {"pack.yaml": manifest(draw, dims), "body.yaml": body}
-    quotas = band_quotas(draw, rules)
     if quotas:
-        files["pack.yaml"]["pack"]["format"] = 2
-        files["pack.yaml"]["scoring"]["quotas"] = quotas
+        banded: dict[str, Any] = {"id": "q", "title": "q", "kind": "check"}
+        banded["bands"] = bands(draw, each(draw, banded, scope, depth, "require")) + [
+            {"id": "rest", "label": "其余", "when": "true"}]  # two bands at least
+        rules.append(banded)
+    ids = [rule["id"] for rule in rules] if v2 else None
+    files = {"pack.yaml": manifest(draw, dims, ids), "body.yaml": body}
+    if v2:
+        chosen = band_quotas(draw, rules, always=quotas)
+        if chosen:
+            files["pack.yaml"]["scoring"]["quotas"] = chosen
     return GeneratedPack(files)
 
 
-def band_quotas(draw: Draw, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def band_quotas(draw: Draw, rules: list[dict[str, Any]], always: bool = False) -> list[dict[str, Any]]:
     """Now and then, quotas on the bands of a for_each item (format 2): at most, at least, every base and
-    rounding, ranked by a number of the elements that may be missing."""
+    rounding, a limit that is a parameter, counted in groups of a field; ranked by a number of the elements
+    that may be missing."""
     banded = [rule for rule in rules if len(rule.get("bands") or []) >= 2]
-    if not banded or draw(st.integers(0, 2)) != 0:
+    if not banded or not (always or draw(st.booleans())):
         return []
     quotas = []
     for _ in range(draw(st.integers(1, 2))):
@@ -677,10 +776,13 @@ def band_quotas(draw: Draw, rules: list[dict[str, Any]]) -> list[dict[str, Any]]
         at_most = draw(st.booleans())
         quota: dict[str, Any] = {"rule": rule["id"], "band": one(draw, ids[:-1] if at_most else ids[1:]),
                                  "order_by": one(draw, ["k", "v"]), "base": one(draw, ["all", "passed", ids[0]])}
-        limit = one(draw, ["0%", "20%", "50%", "100%", 0, 1, 2])
+        limit = one(draw, ["0%", "20%", "50%", "100%", 0, 1, 2, "params.pi", "params.pp"])
         quota["at_most" if at_most else "at_least"] = limit
         if isinstance(limit, str):
             quota["round"] = one(draw, ["floor", "ceil", "half_up"])
+        per = one(draw, [None, None, "e", "ok", "when", "name", "k"])  # grouped by a field, some left empty
+        if per is not None:
+            quota["per"] = per
         quotas.append(quota)
     return quotas
 

@@ -3,8 +3,10 @@ on a per-person table (`scoring.quotas`, format 2), and ungraded profiles ranked
 
 from __future__ import annotations
 
+import collections
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -244,7 +246,7 @@ def test_band_quotas_need_format_2(tmp_path):
     result = invoke("pack", "check", pack)
     assert result.exit_code == 2
     assert f"{pack / 'pack.yaml'}:" in result.stdout + result.stderr
-    assert "error[pack-format]: 'quotas' needs format: 2" in result.stdout + result.stderr
+    assert "error[pack-format-key]: 'quotas' needs format: 2" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("quota, message", [
@@ -261,6 +263,10 @@ def test_band_quotas_need_format_2(tmp_path):
      "'name' is not a number of each element of staff"),
     ({"rule": "R2.staff", "band": "excellent", "at_most": "20%", "order_by": "composite", "base": "top"},
      "base 'top' is neither all, passed nor a band of 'R2.staff'"),
+    ({"rule": "R3.volunteers", "band": "star", "at_most": 1, "order_by": "hours", "per": "street"},
+     "'street' is not a field of each element of volunteers to group by"),
+    ({"rule": "R3.volunteers", "band": "star", "at_most": "params.stars", "order_by": "hours"},
+     "no parameter 'stars'"),
 ])
 def test_what_a_band_quota_names_is_checked(tmp_path, quota, message):
     result = invoke("pack", "check", quota_pack(tmp_path, [quota]))
@@ -280,4 +286,90 @@ def test_a_band_quota_limit_is_a_percentage_or_a_count(tmp_path, limit):
     quota = {"rule": "R2.staff", "band": "excellent", "at_most": limit, "order_by": "composite"}
     result = invoke("pack", "check", quota_pack(tmp_path, [quota]))
     assert result.exit_code == 2
-    assert "a percentage from 0% to 100% ('20%') or a whole number of elements (2)" in result.stdout + result.stderr
+    assert "a percentage from 0% to 100% ('20%'), a whole number of elements (2) or a parameter (params.NAME)" in (
+        result.stdout + result.stderr)
+
+
+# -- groups of elements and limits a district sets --------------------------------------------------
+
+VOLUNTEERS = [{"name": "子", "grid": "一网格", "hours": 120}, {"name": "丑", "grid": "一网格", "hours": 110},
+              {"name": "寅", "grid": "一网格", "hours": 50}, {"name": "卯", "grid": "二网格", "hours": 130},
+              {"name": "巳", "hours": 150}]
+
+
+def volunteers_profile(tmp_path: Path) -> Path:
+    path = write_profile(tmp_path, "v", 90)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["volunteers"] = VOLUNTEERS
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def volunteer_notes(tmp_path: Path, *options: str) -> tuple[list[str], dict[str, str]]:
+    out = tmp_path / "v.json"
+    result = invoke(volunteers_profile(tmp_path), "--pack", PACK, "--format", "json", "-o", out, *options)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    [result_] = json.loads(out.read_text(encoding="utf-8"))["results"]
+    finding = next(f for f in result_["findings"] if f["rule"] == "R3.volunteers")
+    return [n["zh"] for n in finding["notes"]], {s["label"]: s["band"] for s in finding["subjects"]}
+
+
+def test_a_quota_per_grid_is_counted_in_each_grid_and_an_element_without_one_is_left_as_it_is(tmp_path):
+    notes, bands = volunteer_notes(tmp_path)
+    assert notes[:3] == ["一网格中星级志愿者不超过1人：3人中至多1人，调整1人",
+                         "二网格中星级志愿者不超过1人：1人中至多1人，调整0人",
+                         "巳：未填写所在网格，不参与比例调整"]
+    assert bands == {"子": "star", "丑": "active", "寅": "active", "卯": "star", "巳": "star"}
+
+
+def test_a_limit_the_source_does_not_give_is_a_parameter_and_moves_no_one_while_unset(tmp_path):
+    notes, bands = volunteer_notes(tmp_path)
+    assert notes[3] == "星级志愿者的比例限制（星级志愿者比例上限）未设定，未作调整"
+    assert "params" not in "".join(notes) and "star_share" not in "".join(notes)
+    # set by the district: 30 % of five, half up → 2 (1.5); three stars after the per-grid quota → 卯 and 巳 stay
+    notes, bands = volunteer_notes(tmp_path, "--set", "star_share=30%")
+    assert notes[3] == "星级志愿者不超过30%：5人中至多2人（四舍五入），调整1人"
+    assert bands == {"子": "active", "丑": "active", "寅": "active", "卯": "star", "巳": "star"}
+
+
+def test_a_quota_limit_parameter_is_a_percent_or_an_integer(tmp_path):
+    pack = quota_pack(tmp_path, [{"rule": "R3.volunteers", "band": "star", "at_most": "params.star_share",
+                                  "order_by": "hours"}])
+    text = (pack / "pack.yaml").read_text(encoding="utf-8").replace("type: percent", "type: string")
+    (pack / "pack.yaml").write_text(text, encoding="utf-8")
+    result = invoke("pack", "check", pack)
+    assert result.exit_code == 2
+    assert "error[band-quota]: parameter 'star_share' is a string" in result.stdout + result.stderr
+
+
+def test_pack_check_counts_a_quota_limit_parameter_as_read(tmp_path):
+    result = invoke("pack", "check", PACK)
+    assert "param-unread" not in result.stdout + result.stderr
+
+
+def test_backends_agree_on_random_packs_with_band_quotas():
+    """Random format 2 packs with quotas on a banded for_each check (tests/packgen.py), both backends."""
+    from hypothesis import HealthCheck, given, note, settings
+    from hypothesis import strategies as st
+    from packgen import GeneratedPack, entangle, packs
+    from test_differential_packs import assess_both
+
+    from engine.pack.build import load_pack
+    from engine.profile.generate import ProfileGenerator
+
+    stats: collections.Counter[str] = collections.Counter()
+
+    @settings(max_examples=30, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(packs(max_rules=4, quotas=True), st.integers(0, 2**32 - 1))
+    def check(generated: GeneratedPack, seed: int) -> None:
+        with tempfile.TemporaryDirectory() as directory:
+            root = generated.write(Path(directory))
+            assert load_pack(root).scoring.quotas
+            generator = ProfileGenerator(load_pack(root), seed)
+            profiles = [entangle(generator.profile(i), seed + i) for i in range(6)]
+            note("regression case:\n" + generated.case_text(profiles))
+            assess_both(root, profiles, stats)
+
+    check()
+    assert stats["pairs"] == 30 * 6

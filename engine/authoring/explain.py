@@ -82,6 +82,10 @@ def rule_facts(pack: Pack, rule: RuleSpec, lang: str) -> dict[str, Any]:
         if occurrence is not None and occurrence.count is not None:
             conditions.append({"name": f"{key}.count", "source": " ".join(occurrence.count.source.split()),
                                "words": readable(occurrence.count, pack, lang)})
+    for key, clauses in (("deductions", rule.deductions), ("bonus", rule.bonus)):  # counts of clauses (format 2)
+        conditions += [{"name": f"{key}[{index}].count", "source": " ".join(clause.count.source.split()),
+                        "words": readable(clause.count, pack, lang)}
+                       for index, clause in enumerate(clauses) if clause.count is not None]
     return {
         "rule": rule.id, "pack": pack.id, "version": pack.version,
         "location": f"{rule.origin.file}:{line}:{col}",
@@ -145,6 +149,7 @@ def profile_facts(result: PackResult, rule_id: str, lang: str, values: dict[str,
 
 LABELS = {
     "zh": {"kind": "类型", "item": "考核项目", "bonus": "加分项", "penalty": "扣分项", "veto": "一票否决",
+           "check": "考核指标（不计分）",
            "points": "分值", "standard": "标准及要求", "method": "评分办法", "generated": "（由规则生成）",
            "conditions": "条件", "words": "即", "compiled": "编译结果（Rete 网络匹配的合取式）",
            "computed": "匹配前在 Python 中计算的值", "inputs": "读取的输入", "derived": "读取的派生值",
@@ -153,6 +158,7 @@ LABELS = {
            "missing": "缺少的数据", "unset": "未设定的参数", "recommendation": "建议", "elements": "逐项结果",
            "in": "维度", "each": "逐项检查", "notes": "备注"},
     "en": {"kind": "kind", "item": "item", "bonus": "bonus", "penalty": "penalty", "veto": "veto",
+           "check": "check (no points)",
            "points": "points", "standard": "standard", "method": "scoring method", "generated": " (generated)",
            "conditions": "conditions", "words": "in words", "compiled": "compiled (conjuncts the Rete network matches)",
            "computed": "computed in Python before matching", "inputs": "inputs read", "derived": "derived values read",

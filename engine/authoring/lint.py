@@ -19,6 +19,7 @@ from engine.errors import INFO, WARNING, Diagnostic
 from engine.expr import ast
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.origins import Origin, diagnostic_at
+from engine.pack.schema import quota_parameter
 
 DEFAULT_TOTAL = Decimal(100)
 
@@ -144,6 +145,11 @@ def params_read(pack: Pack) -> set[str]:
     for rule in pack.rules:
         for expr in rule.expressions():
             used |= expr.params
+    for quota in pack.scoring.quotas or []:  # a band quota's limit may be a parameter (params.NAME)
+        limit = quota.at_most if quota.at_most is not None else quota.at_least
+        name = quota_parameter(limit) if limit is not None else None
+        if name is not None:
+            used.add(name)
     return used
 
 

@@ -1,7 +1,7 @@
 """`assess pack doc`: the pack as the score sheet officials use (考核细则), in Markdown.
 
 维度 | 项目 | 标准及要求 | 分值 | 评分办法 | 依据 — one row per item, the dimension
-named on its first row; then bonus items, deductions, vetoes, grades,
+named on its first row; then checks worth no points (format 2), bonus items, deductions, vetoes, grades,
 parameters, and the coverage of the cited sources: for each document, the
 clauses (quotes) the pack rests on and the rules that rest on each. Built from
 the checked pack only, deterministic, so a shipped pack's generated sheet can
@@ -24,11 +24,12 @@ SHEET_FILES = {"zh": "SCORESHEET.md", "en": "SCORESHEET.en.md"}
 SheetWords = TypedDict("SheetWords", {
     "generated": str, "version": str, "edition": str, "total": str, "points_unit": str, "overlay": str,
     "items": str, "bonus": str, "penalties": str, "vetoes": str, "grades": str, "parameters": str,
-    "coverage": str, "changes": str,
+    "coverage": str, "changes": str, "checks": str,
     "head": list[str], "bonus_head": list[str], "veto_head": list[str], "grade_head": list[str],
-    "param_head": list[str], "source_head": list[str], "quote_head": list[str],
+    "param_head": list[str], "source_head": list[str], "quote_head": list[str], "check_head": list[str],
     "bonus_cap": str, "penalty_cap": str, "no_veto": str, "min_share": str, "fail": str, "no_award": str,
     "unset": str, "uncited": str, "na": dict[str, str], "ranges": dict[str, str], "and": str, "sep": str,
+    "requires_met": str, "basis": dict[str, str], "na_own": str,
 })
 
 WORDS: dict[str, SheetWords] = {
@@ -38,6 +39,10 @@ WORDS: dict[str, SheetWords] = {
         "overlay": "本细则在 {base} 的基础上调整；调整内容见文末。",
         "items": "考核项目", "bonus": "加分项", "penalties": "扣分项", "vetoes": "一票否决",
         "grades": "等次", "parameters": "参数", "coverage": "依据文件与覆盖情况", "changes": "与基础细则相比的调整",
+        "checks": "考核指标（不计分）", "check_head": ["维度", "项目", "标准及要求", "评定办法", "依据"],
+        "requires_met": "须达标：{rules}",
+        "basis": {"total": "等次按含加分的总分评定。", "base": "等次按不含加分的基本分评定，加分不计入等次分数线。"},
+        "na_own": "{rules}不适用时{policy}。",
         "head": ["维度", "项目", "标准及要求", "分值", "评分办法", "依据"],
         "bonus_head": ["项目", "标准及要求", "分值", "评分办法", "依据"],
         "veto_head": ["项目", "情形", "后果", "依据"],
@@ -50,7 +55,8 @@ WORDS: dict[str, SheetWords] = {
         "fail": "评为“{grade}”", "no_award": "取消评优资格，不得评为“{grade}”",
         "unset": "未设定（相应条目不评定）", "uncited": "（未被引用）", "na": {
             "exclude": "不适用的条目不计入该维度的应得分。", "zero": "不适用的条目按0分计。",
-            "full": "不适用的条目按满分计。"},
+            "full": "不适用的条目按满分计。",
+            "own_exclude": "不计入该维度的应得分", "own_zero": "按0分计", "own_full": "按满分计"},
         "ranges": {"at_least": "{v}分以上（含）", "above": "超过{v}分", "below": "不满{v}分",
                    "at_most": "{v}分以下（含）"},
         "and": "、", "sep": "；",
@@ -63,6 +69,12 @@ WORDS: dict[str, SheetWords] = {
         "items": "Items", "bonus": "Bonus items", "penalties": "Deductions", "vetoes": "Vetoes",
         "grades": "Grades", "parameters": "Parameters", "coverage": "Sources and coverage",
         "changes": "Changes to the base sheet",
+        "checks": "Checks (no points)", "check_head": ["Dimension", "Item", "Standard and requirements",
+                                                      "How it is judged", "Source"],
+        "requires_met": "requires {rules} met",
+        "basis": {"total": "Grades are set on the total, bonus points included.",
+                  "base": "Grades are set on the score without bonus points."},
+        "na_own": "When {rules} do not apply, {policy}.",
         "head": ["Dimension", "Item", "Standard and requirements", "Points", "Scoring method", "Source"],
         "bonus_head": ["Item", "Standard and requirements", "Points", "Scoring method", "Source"],
         "veto_head": ["Item", "Situation", "Consequence", "Source"],
@@ -76,7 +88,9 @@ WORDS: dict[str, SheetWords] = {
         "fail": "graded “{grade}”", "no_award": "no awards; not graded “{grade}”",
         "unset": "not set (its items are not assessed)", "uncited": "(not cited)", "na": {
             "exclude": "Items that do not apply leave their dimension's denominator.",
-            "zero": "Items that do not apply count as 0.", "full": "Items that do not apply earn full points."},
+            "zero": "Items that do not apply count as 0.", "full": "Items that do not apply earn full points.",
+            "own_exclude": "they leave their dimension's denominator", "own_zero": "they count as 0",
+            "own_full": "they earn full points"},
         "ranges": {"at_least": "{v} or more", "above": "above {v}", "below": "under {v}", "at_most": "{v} or less"},
         "and": ", ", "sep": "; ",
     },
@@ -130,7 +144,8 @@ def render_scoresheet(pack: Pack, lang: str = "zh", shown_path: str | None = Non
     if meta.defaults_note is not None:
         lines += ["", "> " + meta.defaults_note.get(lang).strip().replace("\n", " ")]
     lines += ["", f"## {w['items']}", ""] + _items(pack, lang)
-    lines += ["", w["na"][pack.scoring.not_applicable]]
+    lines += ["", w["na"][pack.scoring.not_applicable]] + _own_policies(pack, lang)
+    lines += _checks(pack, lang)
     lines += _bonus(pack, lang) + _penalties(pack, lang) + _vetoes(pack, lang) + _grades(pack, lang)
     lines += _parameters(pack, lang) + _coverage(pack, lang) + _changes(pack, lang)
     return "\n".join(lines).rstrip() + "\n"
@@ -148,6 +163,31 @@ def _items(pack: Pack, lang: str) -> list[str]:
             rows.append([name if first else ""] + _item_row(rule, pack, lang))
             first = False
     return table(WORDS[lang]["head"], rows)
+
+
+def _own_policies(pack: Pack, lang: str) -> list[str]:
+    """The items whose own not-applicable policy differs from the pack's (format 2), one line per policy."""
+    w = WORDS[lang]
+    by_policy: dict[str, list[str]] = {}
+    for rule in pack.rules:
+        if rule.kind == "item" and rule.not_applicable not in (None, pack.scoring.not_applicable):
+            by_policy.setdefault(pack.not_applicable(rule), []).append(rule.id)
+    return [w["na_own"].format(rules=w["and"].join(ids), policy=w["na"][f"own_{policy}"])
+            for policy, ids in by_policy.items()]
+
+
+def _checks(pack: Pack, lang: str) -> list[str]:
+    """The checks worth no points (format 2): judged and reported, read by other rules and grades."""
+    w = WORDS[lang]
+    rows = []
+    for rule in pack.rules:
+        if rule.kind != "check":
+            continue
+        dimension = pack.dimension(rule.dimension) if rule.dimension else None
+        rows.append([f"{dimension.id} {cell(dimension.title.get(lang))}" if dimension is not None else "",
+                     f"{rule.id} {cell(rule.title.get(lang))}", cell(_standard(rule, lang)),
+                     cell(method_text(rule, pack, lang)), cite_text(rule.cite, lang)])
+    return ["", f"## {w['checks']}", ""] + table(w["check_head"], rows) if rows else []
 
 
 def _bonus(pack: Pack, lang: str) -> list[str]:
@@ -201,8 +241,21 @@ def _grades(pack: Pack, lang: str) -> list[str]:
         if grade.requires.min_dimension_share is not None:
             share = number(grade.requires.min_dimension_share * 100) + "%"
             conditions.append(w["min_share"].format(share=share))
+        if grade.requires.met:
+            conditions.append(w["requires_met"].format(rules=w["and"].join(_named(pack, grade.requires.met, lang))))
         rows.append([cell(grade.title.get(lang)), cell(w["and"].join(bounds)), cell(w["sep"].join(conditions))])
-    return ["", f"## {w['grades']}", ""] + table(w["grade_head"], rows)
+    basis = ["", w["basis"][pack.scoring.grade_basis]] if pack.format >= 2 else []
+    return ["", f"## {w['grades']}", ""] + table(w["grade_head"], rows) + basis
+
+
+def _named(pack: Pack, rule_ids: list[str], lang: str) -> list[str]:
+    """Rules by id and title: 'V1「满意度调查有效」'."""
+    named = []
+    for rule_id in rule_ids:
+        rule = pack.rule(rule_id)
+        title = rule.title.get(lang) if rule is not None else ""
+        named.append(f"{rule_id}「{title}」" if lang == "zh" else f"{rule_id} “{title}”")
+    return named
 
 
 def _parameters(pack: Pack, lang: str) -> list[str]:

@@ -4,8 +4,9 @@ A score sheet is read by officials, not engineers. Conditions are shown with
 the titles of inputs and parameters (「党员培训率」 ≥ 「党员培训率要求」(90%))
 and a rule without a `method:` text gets one generated from its shape:
 pass/fail, partial credit, tiers, deductions, per-element roll-ups, bonus,
-penalties and vetoes. Generated texts are deterministic, so score sheets
-built from them can be checked for staleness.
+penalties and vetoes; and, in format 2, checks worth no points, deduction
+clauses, an item's own bonus and its not-applicable policy. Generated texts are
+deterministic, so score sheets built from them can be checked for staleness.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from engine.expr import ast
 from engine.expr.unparse import _literal
 from engine.expr.values import format_number
-from engine.pack.model import Expr, OccurrenceSpec, Pack, RuleSpec
+from engine.pack.model import ClauseSpec, Expr, OccurrenceSpec, Pack, RuleSpec
 from engine.pack.schema import Text
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ def _text(node: ast.Node, pack: Pack, lang: str, parent: int) -> str:
         inner = ("、" if lang == "zh" else ", ").join(_text(item, pack, lang, 0) for item in node.items)
         return f"[{inner}]"
     if isinstance(node, ast.Call):
-        return f"{node.name}(" + ", ".join(_text(arg, pack, lang, 0) for arg in node.args) + ")"
+        return _met(node, pack, lang) or \
+            f"{node.name}(" + ", ".join(_text(arg, pack, lang, 0) for arg in node.args) + ")"
     if isinstance(node, ast.Unary):
         if node.op == "not":
             inner = f"{words['not']} {_text(node.operand, pack, lang, 3)}"
@@ -134,6 +136,17 @@ def _text(node: ast.Node, pack: Pack, lang: str, parent: int) -> str:
                  f"{_text(node.right, pack, lang, right_level)}")
         return f"({inner})" if level < parent else inner
     return "?"
+
+
+def _met(node: ast.Call, pack: Pack, lang: str) -> str | None:
+    """met('V1') in words: 「the rule's title」达标; None for any other call."""
+    argument = node.args[0] if node.name == "met" and node.args else None
+    rule = pack.rule(argument.value) if isinstance(argument, ast.Literal) and isinstance(argument.value, str) \
+        else None
+    if rule is None:
+        return None
+    title = quoted(rule.title.get(lang), lang)
+    return f"{title}达标" if lang == "zh" else f"{title} is met"
 
 
 def amount(value: Decimal | Expr | None, pack: Pack, lang: str) -> str:
@@ -164,14 +177,25 @@ def method_text(rule: RuleSpec, pack: Pack, lang: str) -> str:
     return generated_method(rule, pack, lang)
 
 
+# what an item that does not apply counts, by its policy; other kinds of rule are not counted when they do not apply
+_NOT_APPLICABLE = {
+    "zh": {"exclude": "不适用的不计分", "zero": "不适用的按0分计", "full": "不适用的按满分计"},
+    "en": {"exclude": "otherwise not counted", "zero": "otherwise it counts 0", "full": "otherwise it earns its "
+           "points in full"},
+}
+
+
 def generated_method(rule: RuleSpec, pack: Pack, lang: str) -> str:
     zh = lang == "zh"
     parts: list[str] = []
     if rule.applies_when is not None:
         cond = readable(rule.applies_when, pack, lang)
-        parts.append(f"适用于{cond}的情形，不适用的不计分" if zh else f"Applies when {cond}; otherwise not counted")
-    shape = {"item": _item, "bonus": _bonus, "penalty": _penalty, "veto": _veto}[rule.kind]
+        policy = _NOT_APPLICABLE[lang][pack.not_applicable(rule) if rule.kind == "item" else "exclude"]
+        parts.append(f"适用于{cond}的情形，{policy}" if zh else f"Applies when {cond}; {policy}")
+    shape = {"item": _item, "bonus": _bonus, "penalty": _penalty, "veto": _veto, "check": _check}[rule.kind]
     parts.append(shape(rule, pack, lang))
+    if rule.bonus:
+        parts.append(_item_bonus(rule, pack, lang))
     if rule.unset_params:
         names = ", ".join(rule.unset_params)
         parts.append(f"参数{names}未设定时本项不评定" if zh else f"Not assessed while parameter {names} is not set")
@@ -264,7 +288,71 @@ def _item(rule: RuleSpec, pack: Pack, lang: str) -> str:
     if rule.deduct is not None:
         head = f"满分{points}分，" if zh else f"{points} points; "
         return head + _occurrences(rule, rule.deduct, pack, lang, "扣")
+    if rule.deductions:
+        clauses = ("；" if zh else "; ").join(_clause(clause, pack, lang, "扣") for clause in rule.deductions)
+        return f"满分{points}分。{clauses}；扣完为止" if zh else f"{_pts(points)}. {clauses}; never below 0"
     return ""
+
+
+def _clause(clause: ClauseSpec, pack: Pack, lang: str, verb: str) -> str:
+    """One clause in words: '未建立台账的扣2分', '会议无记录每次扣0.5分，最多扣2分'."""
+    zh = lang == "zh"
+    text = clause.text.get(lang)
+    done = "deducted" if verb == "扣" else "added"
+    if clause.when is not None:
+        points = amount(clause.points, pack, lang)
+        return f"{text}的{verb}{points}分" if zh else f"{text}: {points} {done}"
+    unit = clause.unit.get(lang) if clause.unit is not None else ("次" if zh else "time")
+    per = amount(clause.per, pack, lang)
+    out = f"{text}每{unit}{verb}{per}分" if zh else f"{text}: {per} {done} per {unit}"
+    if clause.cap is not None:
+        cap = amount(clause.cap, pack, lang)
+        out += f"，最多{verb}{cap}分" if zh else f", at most {cap}"
+    return out
+
+
+def _item_bonus(rule: RuleSpec, pack: Pack, lang: str) -> str:
+    """An item's own bonus: its clauses and their cap."""
+    zh = lang == "zh"
+    clauses = ("；" if zh else "; ").join(_clause(clause, pack, lang, "加") for clause in rule.bonus)
+    text = f"另设加分：{clauses}" if zh else f"Bonus: {clauses}"
+    if rule.bonus_cap is not None:
+        cap = amount(rule.bonus_cap, pack, lang)
+        text += f"；本项加分最多{cap}分" if zh else f"; at most {cap} bonus points in all"
+    return text
+
+
+def _check(rule: RuleSpec, pack: Pack, lang: str) -> str:
+    """A check: worth no points; what it requires, its levels, or its target."""
+    zh = lang == "zh"
+    head = "不计分" if zh else "No points"
+    if rule.for_each is not None:
+        each = list_title(pack, rule.for_each, lang)
+        where = readable(rule.where, pack, lang) if rule.where is not None else None
+        require = readable(rule.require, pack, lang) if rule.require is not None else ""
+        if zh:
+            return f"{head}。逐一检查{each}" + (f"中{where}的" if where else "") + f"，要求{require}"
+        return f"{head}. Each element of {each}" + (f" where {where}" if where else "") + f" must meet {require}"
+    if rule.levels:
+        sep = "；" if zh else "; "
+        levels = sep.join(f"{level.label.get(lang)}：{_level_condition(level.when, pack, lang)}" if zh else
+                          f"{level.label.get(lang)}: {_level_condition(level.when, pack, lang)}"
+                          for level in rule.levels)
+        return f"{head}，评定等级：{levels}" if zh else f"{head}; graded: {levels}"
+    if rule.measure is not None:
+        value = readable(rule.measure.value, pack, lang)
+        symbols = {"at_least": "≥", "above": ">", "at_most": "≤", "below": "<"}
+        target = (" 且 " if zh else " and ").join(f"{symbols[key]} {amount(bound, pack, lang)}"
+                                                  for key, bound in rule.measure.bounds)
+        return f"{head}。{value}，目标{target}" if zh else f"{head}. {value}, target {target}"
+    require = readable(rule.require, pack, lang) if rule.require is not None else ""
+    return f"{head}。要求{require}" if zh else f"{head}. Requires {require}"
+
+
+def _level_condition(when: Expr, pack: Pack, lang: str) -> str:
+    if isinstance(when.tree, ast.Literal) and when.tree.value is True:
+        return "其余" if lang == "zh" else "otherwise"
+    return readable(when, pack, lang)
 
 
 def _bonus(rule: RuleSpec, pack: Pack, lang: str) -> str:

@@ -15,6 +15,7 @@ this step comes after them, so they agree on the quotas too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from engine.evaluation.findings import MET, NA_OUTCOME, Finding, SubjectResult
 from engine.evaluation.quotas import Limit, Wording, first_moved, kept, quota_text
 from engine.expr.values import is_unknown
 from engine.pack.model import Pack
-from engine.pack.schema import BandQuota, Text
+from engine.pack.schema import BandQuota, Text, quota_parameter
 
 
 def apply_band_quotas(pack: Pack, context: Context, findings: list[Finding]) -> None:
@@ -32,13 +33,85 @@ def apply_band_quotas(pack: Pack, context: Context, findings: list[Finding]) -> 
     if not pack.scoring.quotas:
         return
     by_rule = {finding.rule.id: finding for finding in findings}
-    classified: dict[str, list[str | None]] = {}  # each rule's bands before any quota: the base is counted on them
+    classified: dict[str, dict[int, str | None]] = {}  # each rule's bands before any quota: bases count them
     for quota in pack.scoring.quotas:
         finding = by_rule.get(quota.rule)
         if finding is None or not finding.subjects:
             continue
-        before = classified.setdefault(quota.rule, [subject.band for subject in finding.subjects])
-        _Table.of(pack, context, finding, quota, before).apply()
+        limit = _limit(pack, quota)
+        if limit is None:
+            finding.remarks.append(_unset(pack, finding, quota))
+            continue
+        before = classified.setdefault(quota.rule, {subject.index: subject.band for subject in finding.subjects})
+        elements = context.values.get(finding.rule.for_each or "") or []
+        for scope, subjects in _groups(finding.subjects, elements, quota.per):
+            _Table.of(pack, elements, finding, quota, before, limit, scope, subjects).apply()
+        _ungrouped(pack, finding, quota, elements)
+
+
+def _limit(pack: Pack, quota: BandQuota) -> Limit | None:
+    """The quota's limit; None when it names a parameter the source leaves unset (null)."""
+    written = quota.at_most if quota.at_most is not None else quota.at_least
+    assert written is not None  # the schema asks for one of them
+    name = quota_parameter(written)
+    if name is None:
+        return Limit.of(written, quota.round)
+    value = pack.params[name].value  # the pack's builder checked it is a percent or an integer parameter
+    if value is None or is_unknown(value):
+        return None
+    if pack.params[name].decl.type == "percent":  # a percent parameter holds a ratio: 20 % is 0.2
+        return Limit.of(f"{format((Decimal(value) * 100).normalize(), 'f')}%", quota.round)
+    return Limit.of(int(value), quota.round)
+
+
+def _unset(pack: Pack, finding: Finding, quota: BandQuota) -> Text:
+    """What the finding says of a quota whose limit the district has not set."""
+    written = quota.at_most if quota.at_most is not None else quota.at_least
+    param = pack.params[quota_parameter(written or 0) or ""]
+    band = next(band.label for band in finding.rule.bands if band.id == quota.band)
+    return Text(zh=f"{band.zh}的比例限制（{param.decl.title.zh}）未设定，未作调整",
+                en=f"the quota on {band.get('en')} ({param.decl.title.get('en')}) is not set: nothing moved")
+
+
+def _group_value(element: dict[str, Any], per: str) -> str | None:
+    value = element.get(per)
+    if value is None or is_unknown(value):
+        return None
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _groups(subjects: list[SubjectResult], elements: list[dict[str, Any]],
+            per: str | None) -> Iterator[tuple[str, list[SubjectResult]]]:
+    """The elements a quota is counted in: all of them, or each group with the same value of `per` (in the
+    order the groups first appear); an element without a value is in no group."""
+    if per is None:
+        yield "", subjects
+        return
+    groups: dict[str, list[SubjectResult]] = {}
+    for subject in subjects:
+        value = _group_value(elements[subject.index], per)
+        if value is not None:
+            groups.setdefault(value, []).append(subject)
+    yield from groups.items()
+
+
+def _ungrouped(pack: Pack, finding: Finding, quota: BandQuota, elements: list[dict[str, Any]]) -> None:
+    """Say how many elements a grouped quota left as they were, for want of the value it groups by."""
+    if quota.per is None:
+        return
+    left = [s for s in finding.subjects if s.outcome != NA_OUTCOME and _group_value(elements[s.index], quota.per)
+            is None]
+    if left:
+        items = pack.inputs[finding.rule.for_each or ""].decl.items
+        field = (items.fields or {}).get(quota.per) if items is not None else None
+        title = field.title if field is not None and field.title is not None else Text(zh=quota.per)
+        finding.remarks.append(Text(zh=f"{'、'.join(s.label for s in left)}：未填写{title.zh}，不参与比例调整",
+                                    en=f"{', '.join(s.label for s in left)}: {title.get('en')} not given, left out of "
+                                       "the quota"))
+
+
+def _unit(pack: Pack, finding: Finding) -> Text:
+    return pack.inputs[finding.rule.for_each or ""].decl.unit or Text(zh="个", en="")
 
 
 def _order_value(element: dict[str, Any], name: str) -> Decimal | None:
@@ -50,50 +123,44 @@ def _order_value(element: dict[str, Any], name: str) -> Decimal | None:
 
 @dataclass
 class _Table:
-    """One quota over one rule's elements, ranked best first."""
+    """One quota over one rule's elements (or one group of them), ranked best first."""
 
     quota: BandQuota
     finding: Finding
     bands: list[str]
     labels: dict[str, Text]
+    subjects: list[SubjectResult]  # those the quota is counted in
     ranked: list[SubjectResult]
     values: dict[int, Decimal | None]  # the order_by value of each element, by index
-    before: list[str | None]
+    before: dict[int, str | None]  # each element's band before any quota, by index
     unit: Text
+    limit: Limit
+    scope: str  # the group's value ('' for all the elements)
 
     @classmethod
-    def of(cls, pack: Pack, context: Context, finding: Finding, quota: BandQuota,
-           before: list[str | None]) -> _Table:
+    def of(cls, pack: Pack, elements: list[dict[str, Any]], finding: Finding, quota: BandQuota,
+           before: dict[int, str | None], limit: Limit, scope: str, subjects: list[SubjectResult]) -> _Table:
         rule = finding.rule
-        assert rule.for_each is not None  # the pack's builder checked the quota names a for_each rule
-        elements = context.values.get(rule.for_each) or []
-        values = {s.index: _order_value(elements[s.index], quota.order_by) for s in finding.subjects}
-        ranked = sorted(finding.subjects, key=lambda s: (values[s.index] is None, -(values[s.index] or 0), s.index))
-        unit = pack.inputs[rule.for_each].decl.unit or Text(zh="个", en="")
+        values = {s.index: _order_value(elements[s.index], quota.order_by) for s in subjects}
+        ranked = sorted(subjects, key=lambda s: (values[s.index] is None, -(values[s.index] or 0), s.index))
         return cls(quota, finding, [band.id for band in rule.bands], {band.id: band.label for band in rule.bands},
-                   ranked, values, before, unit)
+                   subjects, ranked, values, before, _unit(pack, finding), limit, scope)
 
     # -- how many ------------------------------------------------------------------------------
     def population(self) -> int:
         """The base the share is of, counted on the bands as classified."""
-        subjects = self.finding.subjects
         base = self.quota.base
         if base == "all":
-            return sum(1 for s in subjects if s.outcome != NA_OUTCOME)
+            return sum(1 for s in self.subjects if s.outcome != NA_OUTCOME)
         if base == "passed":
-            return sum(1 for s in subjects if s.outcome == MET)
+            return sum(1 for s in self.subjects if s.outcome == MET)
         best = self.bands[: self.bands.index(base) + 1]
-        return sum(1 for band in self.before if band in best)
-
-    def limit(self) -> Limit:
-        written = self.quota.at_most if self.quota.at_most is not None else self.quota.at_least
-        assert written is not None  # the schema asks for one of them
-        return Limit.of(written, self.quota.round)
+        return sum(1 for s in self.subjects if self.before[s.index] in best)
 
     # -- who moves --------------------------------------------------------------------------------
     def apply(self) -> None:
         population = self.population()
-        allowed = self.limit().allowed(population)
+        allowed = self.limit.allowed(population)
         position = self.bands.index(self.quota.band)
         if self.quota.at_most is not None:
             moved = self.beyond(allowed)
@@ -144,10 +211,9 @@ class _Table:
         holder = self.labels[quota.band].get(lang)
         if quota.at_least is not None and quota.band != self.bands[-1]:
             holder += "及以下" if lang == "zh" else " or lower"
-        written = quota.at_most if quota.at_most is not None else quota.at_least
-        return quota_text(Wording(holder=holder, limit=str(written), allowed=allowed, population=population,
+        return quota_text(Wording(holder=holder, limit=self.limit.text, allowed=allowed, population=population,
                                   at_least=quota.at_least is not None, base=self.base_words(lang),
-                                  rounding=quota.round, unit=self.unit.zh), lang)
+                                  scope=self.scope, rounding=quota.round, unit=self.unit.zh), lang)
 
     def base_words(self, lang: str) -> str:
         base = self.quota.base

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from engine.evaluation.context import Context, Truth, classify
 from engine.expr.values import MISSING, NA, is_unknown
-from engine.pack.model import Expr, OccurrenceSpec, RuleSpec
+from engine.pack.model import ClauseSpec, Expr, OccurrenceSpec, RuleSpec
 from engine.pack.schema import Text
 
 MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED = (
@@ -45,6 +45,19 @@ class SubjectResult:
 
 
 @dataclass
+class ClauseResult:
+    """What one clause of an item's deductions or own bonus made of the profile."""
+
+    clause: ClauseSpec
+    kind: str  # deduction | bonus
+    applies: bool | None  # None: missing data leaves it undecided
+    amount: Decimal = ZERO  # points taken (deduction) or added (bonus), after the clause's own cap
+    occurrences: int | None = None
+    per: Decimal | None = None
+    missing: frozenset[str] = frozenset()
+
+
+@dataclass
 class Finding:
     rule: RuleSpec
     outcome: str
@@ -59,6 +72,10 @@ class Finding:
     subjects: list[SubjectResult] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
     remarks: list[Text] = field(default_factory=list)  # worded after evaluation: the band quotas applied
+    clauses: list[ClauseResult] = field(default_factory=list)  # deduction and bonus clauses (format 2)
+    bonus: Decimal = ZERO  # an item's own bonus, after its cap (format 2)
+    level: str | None = None  # the level of a check judged by a letter
+    value: Decimal | None = None  # the value of a check against its target (None: unknown)
     # set by the review step (engine/review/apply.py) before scoring: the waiver applied, the adjustments made
     # (typed there: the review stage comes after this one)
     waiver: object | None = None
@@ -94,6 +111,8 @@ class RuleEvaluator:
                 return Finding(rule, MISSING_DATA if unknown else NA_OUTCOME, missing=truth.missing if unknown
                                else frozenset())
         finding = self.for_each(rule, rule.for_each) if rule.for_each is not None else self.single(rule)
+        if rule.bonus and finding.outcome != NA_OUTCOME:
+            self.item_bonus(rule, finding)
         if rule.notes and rule.for_each is None:
             finding.notes = [i for i in range(len(rule.notes))
                              if self.oracle.holds(rule, f"note{i + 1}", None)]
@@ -103,31 +122,113 @@ class RuleEvaluator:
     def single(self, rule: RuleSpec) -> Finding:
         kind = rule.kind
         if kind == "veto":
-            truth = self.oracle.truth(rule, "trigger", None)
-            if truth.holds:
-                return Finding(rule, NOT_MET, vetoed=True)
-            if truth.settled_false:
-                return Finding(rule, MET)
-            return Finding(rule, classify(truth), missing=_unknown_reads(truth))
+            return self.veto(rule)
+        if rule.levels:
+            return self.levels(rule)
+        if rule.measure is not None:
+            return self.measure(rule)
+        if rule.deductions:
+            return self.deduction_clauses(rule)
         if rule.require is not None:
             truth = self.oracle.truth(rule, "require", None)
             if truth.holds:
-                points = rule.points or ZERO
-                return Finding(rule, MET, earned=points)
+                return Finding(rule, MET, earned=rule.points or ZERO)
             return Finding(rule, classify(truth), missing=_unknown_reads(truth))
         if rule.tiers:
             return self.tiers(rule)
         if rule.partial is not None:
             return self.partial(rule, rule.partial)
-        occurrence = rule.deduct if kind in ("item", "penalty") else rule.award
-        if occurrence is not None and occurrence.count is not None:
-            counted = self.context.evaluate(occurrence.count)
-            count = _number(counted.value)
-            if count is None:
-                outcome = MISSING_DATA if counted.missing else NA_OUTCOME
-                return Finding(rule, outcome, missing=counted.missing)
-            return self.occurrences(rule, occurrence, max(ZERO, count))
-        raise AssertionError(f"rule {rule.id} has no way to score")  # the builder prevents this
+        return self.counted(rule, rule.deduct if kind in ("item", "penalty") else rule.award)
+
+    def counted(self, rule: RuleSpec, occurrence: OccurrenceSpec | None) -> Finding:
+        """A deduction or award per occurrence, by its count."""
+        if occurrence is None or occurrence.count is None:
+            raise AssertionError(f"rule {rule.id} has no way to score")  # the builder prevents this
+        counted = self.context.evaluate(occurrence.count)
+        count = _number(counted.value)
+        if count is None:
+            outcome = MISSING_DATA if counted.missing else NA_OUTCOME
+            return Finding(rule, outcome, missing=counted.missing)
+        return self.occurrences(rule, occurrence, max(ZERO, count))
+
+    def veto(self, rule: RuleSpec) -> Finding:
+        truth = self.oracle.truth(rule, "trigger", None)
+        if truth.holds:
+            return Finding(rule, NOT_MET, vetoed=True)
+        if truth.settled_false:
+            return Finding(rule, MET)
+        return Finding(rule, classify(truth), missing=_unknown_reads(truth))
+
+    # -- format 2: checks by a letter or against a target, clauses, an item's own bonus --------------------
+    def levels(self, rule: RuleSpec) -> Finding:
+        """The first level that holds; a level before it that missing data leaves undecided might have held, so
+        the letter is then undecided too (missing data)."""
+        missing: set[str] = set()
+        na = False
+        for level in rule.levels:
+            truth = self.oracle.truth(rule, f"level:{level.id}", None)
+            if truth.holds and missing:
+                return Finding(rule, MISSING_DATA, missing=frozenset(missing))
+            if truth.holds:
+                return Finding(rule, level.outcome, level=level.id)
+            if not truth.settled_false:
+                missing |= truth.missing
+                na = na or truth.na
+        outcome = classify(Truth(False, frozenset(missing), na))
+        return Finding(rule, outcome, missing=frozenset(missing))
+
+    def measure(self, rule: RuleSpec) -> Finding:
+        """A value against its target: met when it reaches it; the value is reported either way."""
+        assert rule.measure is not None
+        value = _number(self.context.evaluate(rule.measure.value).value)
+        truth = self.oracle.truth(rule, "target", None)
+        if truth.holds:
+            return Finding(rule, MET, value=value)
+        return Finding(rule, classify(truth), missing=_unknown_reads(truth), value=value)
+
+    def clause(self, rule: RuleSpec, kind: str, index: int, clause: ClauseSpec) -> ClauseResult:
+        """Whether a clause applies, and the points it takes or adds."""
+        if clause.when is not None:
+            truth = self.oracle.truth(rule, f"{kind}{index + 1}", None)
+            if truth.holds:
+                return ClauseResult(clause, kind, True, self.amount(clause.points) or ZERO)
+            undecided = bool(truth.missing) and not truth.settled_false
+            return ClauseResult(clause, kind, None if undecided else False,
+                                missing=truth.missing if undecided else frozenset())
+        assert clause.count is not None  # the schema gives a clause `when` or `count`
+        counted = self.context.evaluate(clause.count)
+        count = _number(counted.value)
+        if count is None:
+            return ClauseResult(clause, kind, None if counted.missing else False, missing=counted.missing)
+        per = self.amount(clause.per) or ZERO
+        amount = max(ZERO, count) * per
+        cap = self.amount(clause.cap)
+        if cap is not None:
+            amount = min(amount, cap)
+        occurrences = int(count) if count == int(count) else None
+        return ClauseResult(clause, kind, amount > 0, amount, occurrences, per)
+
+    def deduction_clauses(self, rule: RuleSpec) -> Finding:
+        """The item's points less what each clause that applies takes, never below zero (扣完为止). A clause left
+        undecided takes nothing and makes the item missing data (as a for_each deduction with unknown elements)."""
+        results = [self.clause(rule, "deduction", index, clause) for index, clause in enumerate(rule.deductions)]
+        points = rule.points or ZERO
+        taken = sum((result.amount for result in results), ZERO)
+        earned = max(ZERO, points - taken)
+        missing: frozenset[str] = frozenset().union(*(r.missing for r in results if r.applies is None))
+        if any(result.applies is None for result in results):
+            outcome = MISSING_DATA
+        else:
+            outcome = MET if taken == 0 else (NOT_MET if earned == 0 else PARTLY)
+        return Finding(rule, outcome, earned=earned, missing=missing, clauses=results)
+
+    def item_bonus(self, rule: RuleSpec, finding: Finding) -> None:
+        """The item's own bonus clauses, capped together; an undecided clause adds nothing."""
+        results = [self.clause(rule, "bonus", index, clause) for index, clause in enumerate(rule.bonus)]
+        added = sum((result.amount for result in results), ZERO)
+        cap = self.amount(rule.bonus_cap)
+        finding.bonus = min(added, cap) if cap is not None else added
+        finding.clauses = finding.clauses + results
 
     def tiers(self, rule: RuleSpec) -> Finding:
         missing: set[str] = set()
@@ -291,5 +392,5 @@ def _round_points(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.000001"))
 
 
-__all__ = ["Finding", "RuleEvaluator", "SubjectResult", "OUTCOMES", "NA", "MET", "PARTLY", "NOT_MET", "NA_OUTCOME",
-           "MISSING_DATA", "NOT_ASSESSED", "WAIVED"]
+__all__ = ["ClauseResult", "Finding", "RuleEvaluator", "SubjectResult", "OUTCOMES", "NA", "MET", "PARTLY",
+           "NOT_MET", "NA_OUTCOME", "MISSING_DATA", "NOT_ASSESSED", "WAIVED"]

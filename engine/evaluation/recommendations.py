@@ -111,9 +111,20 @@ def default_text(finding: Finding, recoverable: Decimal, pack: Pack, lang: str) 
     zh = lang == "zh"
     if finding.outcome == MISSING_DATA:
         inputs = ("、" if zh else "; ").join(_missing_labels(finding, pack, lang))
+        if rule.kind == "check":
+            return f"补充以下数据后评定「{title}」：{inputs}。" if zh else \
+                f"Supply the data to assess “{title}”: {inputs}."
         if zh:
             return f"补充以下数据后评定「{title}」：{inputs}。达到要求后总分最多可提高{points}分。"
         return f"Supply the data to assess “{title}”: {inputs}. Meeting it would add up to {points} to the total."
+    if rule.kind == "check":  # worth no points: what it decides is said by the rules and grades that read it
+        return f"「{title}」未达到要求。" if zh else f"“{title}” is not met."
+    taken = [result.clause.text.get(lang) for result in finding.clauses
+             if result.kind == "deduction" and result.applies]
+    if taken:  # the deduction clauses that applied say what to put right
+        said = ("；" if zh else "; ").join(taken)
+        return f"「{title}」：{said}。整改后总分可提高{points}分。" if zh else \
+            f"“{title}”: {said}. Putting it right would add {points} to the total."
     if zh:
         return f"「{title}」未达到要求；达到后总分可提高{points}分。"
     return f"“{title}” is not met; meeting it would add {points} to the total."
@@ -154,6 +165,8 @@ def recommendations(pack: Pack, findings: list[Finding], card: Scorecard, contex
     order = {rule.id: index for index, rule in enumerate(pack.rules)}
     for finding in findings:
         gain = card.recoverable.get(finding.rule.id)
+        if gain is None and finding.rule.kind == "check":
+            gain = ZERO  # a check holds no points, but what it lacks is still worth saying
         if gain is None or finding.outcome not in (NOT_MET, PARTLY, MISSING_DATA):
             continue
         rule = finding.rule
@@ -179,16 +192,18 @@ def next_grade(pack: Pack, findings: list[Finding], card: Scorecard) -> NextGrad
     target_index = card.grade_index - 1
     target = pack.grades[target_index]
     bound = target.at_least if target.at_least is not None else target.above
-    gap = max(ZERO, (bound or ZERO) - card.shown_total)
+    gap = max(ZERO, (bound or ZERO) - card.graded_score)
     plan = NextGrade(target_index, _round(gap, 6), False, _blocked(target_index, target, card))
     if plan.blocked_by:
         return plan
-    gains = sorted(((f, card.recoverable[f.rule.id]) for f in findings if f.rule.id in card.recoverable),
-                   key=lambda pair: -pair[1])
+    graded_on_base = card.graded is not None  # then bonus points do not lift the grade
+    gains = sorted(((f, card.recoverable[f.rule.id]) for f in findings if f.rule.id in card.recoverable
+                    and not (graded_on_base and f.rule.kind == "bonus")), key=lambda pair: -pair[1])
     lifted = _lift_dimensions(target, card, gains)
     if lifted is None:
         return plan  # a dimension cannot reach the minimum
-    plan.items, plan.total_after = _lift_total(target, pack, card.total, gains, lifted)
+    start = card.graded if card.graded is not None else card.total
+    plan.items, plan.total_after = _lift_total(target, pack, start, gains, lifted)
     plan.reachable = _reaches(target, plan.total_after, pack)
     return plan
 
@@ -202,6 +217,8 @@ def _blocked(target_index: int, target: Grade, card: Scorecard) -> list[str]:
         blocked.append("veto_no_award")
     if target.requires.no_veto and card.vetoes:
         blocked.append("veto")
+    if card.unmet.intersection(target.requires.met or ()):
+        blocked.append("rule_not_met")
     return blocked
 
 

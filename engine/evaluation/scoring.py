@@ -8,8 +8,12 @@ leaves it; a rule with missing data stays and earns nothing. A waived rule
 (engine/review.py) is scored as the pack scores a not-applicable one. Dimension
 penalties are subtracted with a floor of zero (扣完为止). A dimension with
 nothing applicable is left out and the others are scaled to the pack total.
-Total = dimensions + bonus (capped) − total-level penalties (capped), ≥ 0.
-The grade is taken on the total rounded as it is shown. It is withheld (暂不评定)
+Total = dimensions + items' own bonus + bonus (capped) − total-level penalties
+(capped), ≥ 0. An item's own bonus (format 2) is added as written, never
+scaled. Checks (format 2) hold no points and add nothing. The grade is taken
+on the total rounded as it is shown — or, with `grade_basis: base`, on the
+score without any bonus (dimensions − total-level penalties); a grade may
+require named rules to be met. It is withheld (暂不评定)
 when too little could be assessed (`min_coverage`), or when a veto that missing
 data leaves undecided would change it if it applied: a veto is never taken as
 not triggered for want of the data that decides it.
@@ -20,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from engine.evaluation.findings import MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, WAIVED, Finding
+from engine.evaluation.findings import MET, MISSING_DATA, NA_OUTCOME, NOT_ASSESSED, NOT_MET, PARTLY, WAIVED, Finding
 from engine.pack.model import Pack, RuleSpec
 from engine.pack.schema import Dimension, Grade
 
@@ -40,6 +44,7 @@ class DimensionScore:
     score: Decimal = ZERO
     counted: bool = True
     scale: Decimal = ONE  # total points per earned point
+    bonus: Decimal = ZERO  # its items' own bonus (format 2), added to the total as written
 
     @property
     def share(self) -> Decimal | None:
@@ -66,6 +71,14 @@ class Scorecard:
     withheld: bool = False  # the grade is not given: coverage below min_coverage, or vetoes left undecided
     undecided: list[Finding] = field(default_factory=list)  # vetoes missing data leaves open that would change it
     recoverable: dict[str, Decimal] = field(default_factory=dict)
+    item_bonus: Decimal = ZERO  # the items' own bonus (format 2), in the total beside the pool's
+    graded: Decimal | None = None  # the score graded when it is not the total (grade_basis: base), as shown
+    unmet: frozenset[str] = frozenset()  # rules some grade requires to be met that are not
+
+    @property
+    def graded_score(self) -> Decimal:
+        """The score the grades' bounds were compared with."""
+        return self.graded if self.graded is not None else self.shown_total
 
 
 def _round(value: Decimal, places: int) -> Decimal:
@@ -78,12 +91,17 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
     base = _score_dimensions(dimensions, pack.total_weight)
     bonus = _capped(tally.bonus_raw, pack.scoring.bonus_cap)
     penalty = _capped(tally.penalty_raw, pack.scoring.penalty_cap)
-    total = max(ZERO, base + bonus - penalty)
+    item_bonus = sum((dim.bonus for dim in dimensions), ZERO)
+    total = max(ZERO, base + item_bonus + bonus - penalty)
     shown_total = _round(total, pack.scoring.rounding)
+    graded = _round(max(ZERO, base - penalty), pack.scoring.rounding) \
+        if pack.scoring.grade_basis == "base" else None
     for dim in dimensions:
         dim.score = _round(dim.score, 6)
-    grade_index, demotions, barred = choose_grade(pack, shown_total, dimensions, tally.vetoes)
-    undecided = undecided_vetoes(pack, shown_total, dimensions, tally, grade_index)
+    unmet = _unmet_requirements(pack, findings)
+    on = graded if graded is not None else shown_total
+    grade_index, demotions, barred = choose_grade(pack, on, dimensions, tally.vetoes, unmet)
+    undecided = undecided_vetoes(pack, on, dimensions, tally, grade_index, unmet)
     coverage = _coverage(dimensions)
     minimum = pack.scoring.min_coverage
     card = Scorecard(
@@ -92,10 +110,19 @@ def score(pack: Pack, findings: list[Finding]) -> Scorecard:
         grade=pack.grades[grade_index], grade_index=grade_index, demotions=demotions, vetoes=tally.vetoes,
         awards_barred=barred, coverage=coverage,
         withheld=bool(undecided) or (minimum is not None and coverage is not None and coverage < minimum),
-        undecided=undecided,
+        undecided=undecided, item_bonus=item_bonus, graded=graded, unmet=unmet,
     )
     card.recoverable = recoverable_points(pack, findings, card)
     return card
+
+
+def _unmet_requirements(pack: Pack, findings: list[Finding]) -> frozenset[str]:
+    """The rules some grade requires to be met (format 2) that are not met."""
+    required = {rule_id for grade in pack.grades for rule_id in grade.requires.met or []}
+    if not required:
+        return frozenset()
+    met = {finding.rule.id for finding in findings if finding.outcome == MET}
+    return frozenset(required - met)
 
 
 @dataclass
@@ -114,7 +141,7 @@ def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
     for finding in findings:
         rule = finding.rule
         if rule.kind == "item":
-            _count_item(tally.dimensions[item_dimension(rule)], finding, pack.scoring.not_applicable)
+            _count_item(tally.dimensions[item_dimension(rule)], finding, pack.not_applicable(rule))
         elif rule.kind == "bonus":
             tally.bonus_raw += finding.earned
         elif rule.kind == "penalty" and rule.dimension is not None:
@@ -129,12 +156,12 @@ def _tally(pack: Pack, findings: list[Finding]) -> _Tally:
 
 
 def undecided_vetoes(pack: Pack, total: Decimal, dimensions: list[DimensionScore], tally: _Tally,
-                     grade_index: int) -> list[Finding]:
+                     grade_index: int, unmet: frozenset[str] = frozenset()) -> list[Finding]:
     """The vetoes left open by missing data that would change the grade if they applied: not a 'fail' veto
     when the grade is the lowest already, nor a 'no_award' one below the top grade. (Vetoes only lower a
     grade, and any one of them that could lowers it alone.)"""
     return [veto for veto in tally.open_vetoes
-            if choose_grade(pack, total, dimensions, tally.vetoes + [veto])[0] != grade_index]
+            if choose_grade(pack, total, dimensions, tally.vetoes + [veto], unmet)[0] != grade_index]
 
 
 def _count_item(dim: DimensionScore, finding: Finding, policy: str) -> None:
@@ -145,13 +172,14 @@ def _count_item(dim: DimensionScore, finding: Finding, policy: str) -> None:
         dim.assessable += points
     if finding.outcome == NOT_ASSESSED:
         return
-    if finding.outcome in (NA_OUTCOME, WAIVED):  # as the pack's `not_applicable` policy says
+    if finding.outcome in (NA_OUTCOME, WAIVED):  # as the item's (or the pack's) `not_applicable` policy says
         if policy != "exclude":
             dim.available += points
             dim.earned += points if policy == "full" else ZERO
         return
     dim.available += points
     dim.earned += finding.earned
+    dim.bonus += finding.bonus
 
 
 def _score_dimensions(dimensions: list[DimensionScore], total_weight: Decimal) -> Decimal:
@@ -198,6 +226,17 @@ def lower_bound_met(grade: Grade, total: Decimal) -> bool:
     return True
 
 
+def counted_points(finding: Finding, policy: str) -> Decimal | None:
+    """What an item counts in its dimension, as its 得分 shows: its points earned; for one that does not apply
+    (or is waived) its points under `full`, 0 under `zero`, none under `exclude` (it leaves the denominator);
+    none when not assessed."""
+    if finding.outcome == NOT_ASSESSED:
+        return None
+    if finding.outcome in (NA_OUTCOME, WAIVED):
+        return {"full": finding.rule.max_points, "zero": ZERO}.get(policy)
+    return finding.earned
+
+
 def dimension_shortfalls(grade: Grade, dimensions: list[DimensionScore]) -> list[DimensionScore]:
     share = grade.requires.min_dimension_share
     if share is None:
@@ -205,9 +244,10 @@ def dimension_shortfalls(grade: Grade, dimensions: list[DimensionScore]) -> list
     return [d for d in dimensions if d.counted and d.score < share * d.dimension.weight]
 
 
-def choose_grade(pack: Pack, total: Decimal, dimensions: list[DimensionScore],
-                 vetoes: list[Finding]) -> tuple[int, list[tuple[str, str]], bool]:
-    """The highest grade whose lower bound and requirements hold; vetoes override."""
+def choose_grade(pack: Pack, total: Decimal, dimensions: list[DimensionScore], vetoes: list[Finding],
+                 unmet: frozenset[str] = frozenset()) -> tuple[int, list[tuple[str, str]], bool]:
+    """The highest grade whose lower bound and requirements hold; vetoes override. `unmet`: the rules some
+    grade requires to be met that are not."""
     grades = pack.grades
     last = len(grades) - 1
     demotions: list[tuple[str, str]] = []
@@ -228,6 +268,9 @@ def choose_grade(pack: Pack, total: Decimal, dimensions: list[DimensionScore],
             continue
         if dimension_shortfalls(grade, dimensions) and index != last:
             demotions.append((grade.id, "dimension_minimum"))
+            continue
+        if unmet.intersection(grade.requires.met or ()) and index != last:
+            demotions.append((grade.id, "rule_not_met"))
             continue
         return index, demotions, barred
     return last, demotions, barred

@@ -227,10 +227,14 @@ def _literal_type(node: ast.Literal) -> T.Type:
     return T.STRING
 
 
+DATE_ARITHMETIC_HINT = ("between two dates use days_between(a, b), months_between(a, b) or years_between(a, b); "
+                        "for a date n months or years later, add_months(date, n) or add_years(date, n)")
+
+
 def _arithmetic_type(node: ast.Binary, left: T.Type, right: T.Type) -> T.Type:
     for side, side_type in ((node.left, left), (node.right, right)):
         if not T.is_numeric(side_type):
-            hint = "use days_between(a, b) for dates" if side_type == T.DATE else None
+            hint = DATE_ARITHMETIC_HINT if side_type == T.DATE else None
             raise ExprError("expr-type", f"'{node.op}' applies to numbers, got {side_type}",
                             side.start, side.end, hint=hint)
     if node.op == "/" or T.NUMBER in (left, right):

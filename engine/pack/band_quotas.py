@@ -1,5 +1,6 @@
 """What a pack's band quotas (`scoring.quotas`, format 2) must name: a for_each rule with bands, one of its
-bands with a band to move to, a base the rule can count, and a number of each element to rank by.
+bands with a band to move to, a base the rule can count, a number of each element to rank by, a field of
+each element to group by (`per`), and a percent or integer parameter when the limit is one.
 
 The quotas are applied after evaluation, by engine/evaluation/band_quotas.py; this module only checks them
 when the pack is built, each problem at the key concerned.
@@ -11,10 +12,11 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from engine.expr import types as T
-from engine.pack.model import InputSpec, RuleSpec
-from engine.pack.schema import BandQuota
+from engine.pack.model import InputSpec, ParamSpec, RuleSpec
+from engine.pack.schema import BandQuota, quota_parameter
 
 BASE_WORDS = ("all", "passed")  # a base that is neither names a band
+LIMIT_TYPES = ("percent", "integer")  # a share of the base, or a number of elements
 
 
 class QuotaProblem(NamedTuple):
@@ -24,11 +26,12 @@ class QuotaProblem(NamedTuple):
 
 
 def quota_problems(quotas: list[BandQuota], rules: list[RuleSpec], inputs: dict[str, InputSpec],
-                   rule_ids: list[str]) -> list[QuotaProblem]:
+                   rule_ids: list[str], params: dict[str, ParamSpec]) -> list[QuotaProblem]:
     """Every problem of the quotas; a quota naming a rule that failed to build is left to that rule's errors."""
     built = {rule.id: rule for rule in rules}
     problems: list[QuotaProblem] = []
     for index, quota in enumerate(quotas):
+        problems += [QuotaProblem(message, (index, *at), hint) for message, at, hint in _limit_problems(quota, params)]
         rule = built.get(quota.rule)
         if rule is None:
             if quota.rule not in rule_ids:
@@ -64,13 +67,45 @@ def _problems(quota: BandQuota, rule: RuleSpec, inputs: dict[str, InputSpec]) ->
         yield QuotaProblem(f"base 'passed' counts the elements that meet the rule's 'require', and '{rule.id}' has "
                            "none", ("base",))
     yield from _order_problems(quota, rule.for_each, inputs)
+    yield from _group_problems(quota, rule.for_each, inputs)
+
+
+def _limit_problems(quota: BandQuota, params: dict[str, ParamSpec]) -> Iterator[QuotaProblem]:
+    """A limit that names a parameter names a percent (a share) or an integer (a count) of the pack."""
+    key = "at_most" if quota.at_most is not None else "at_least"
+    limit = quota.at_most if quota.at_most is not None else quota.at_least
+    name = quota_parameter(limit) if limit is not None else None
+    if name is None:
+        return
+    spec = params.get(name)
+    if spec is None:
+        known = [n for n, p in params.items() if p.decl.type in LIMIT_TYPES]
+        yield QuotaProblem(f"no parameter '{name}'", (key,), "percent or integer parameters: " + ", ".join(known)
+                           if known else "declare it under parameters: (type: percent or integer, default: null)")
+    elif spec.decl.type not in LIMIT_TYPES:
+        yield QuotaProblem(f"parameter '{name}' is a {spec.decl.type}: a quota's limit is a percent (a share) or an "
+                           "integer (a number of elements)", (key,))
+
+
+def _element_fields(list_path: str, inputs: dict[str, InputSpec]) -> tuple[tuple[str, T.Type], ...]:
+    item = inputs[list_path].type
+    return item.item.fields if isinstance(item, T.ListType) and isinstance(item.item, T.ObjectType) else ()
+
+
+def _group_problems(quota: BandQuota, list_path: str, inputs: dict[str, InputSpec]) -> Iterator[QuotaProblem]:
+    """`per` is a field of each element holding one value (a text, a choice, a number, a date)."""
+    if quota.per is None:
+        return
+    fields = [name for name, kind in _element_fields(list_path, inputs)
+              if not isinstance(kind, (T.ListType, T.ObjectType))]
+    if quota.per not in fields:
+        yield QuotaProblem(f"'{quota.per}' is not a field of each element of {list_path} to group by", ("per",),
+                           f"fields of each element of {list_path}: " + ", ".join(fields))
 
 
 def _order_problems(quota: BandQuota, list_path: str, inputs: dict[str, InputSpec]) -> Iterator[QuotaProblem]:
     """`order_by` is a number of each element: a field, or a value derived for each element."""
-    item = inputs[list_path].type
-    fields = item.item.fields if isinstance(item, T.ListType) and isinstance(item.item, T.ObjectType) else ()
-    numbers = [name for name, kind in fields if T.is_numeric(kind)]
+    numbers = [name for name, kind in _element_fields(list_path, inputs) if T.is_numeric(kind)]
     if quota.order_by not in numbers:
         hint = f"numbers of each element of {list_path}: " + ", ".join(numbers) if numbers else \
             f"the elements of {list_path} have no number: add one, or a derived value '{list_path}.NAME'"

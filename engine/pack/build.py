@@ -29,9 +29,12 @@ from engine.pack.dependencies import dependency_order
 from engine.pack.fieldtypes import annotation, describe, expr_type
 from engine.pack.model import (
     BandSpec,
+    ClauseSpec,
     DerivedSpec,
     Expr,
     InputSpec,
+    LevelSpec,
+    MeasureSpec,
     NoteSpec,
     OccurrenceSpec,
     Pack,
@@ -49,7 +52,10 @@ from engine.pack.schema import (
     NAME_RE,
     RESERVED_ROOTS,
     Citation,
+    Clause,
     InputDecl,
+    Level,
+    Measure,
     ParamDecl,
     PerOccurrence,
     Rule,
@@ -58,6 +64,7 @@ from engine.pack.schema import (
 )
 from engine.pack.templates import parse_template
 
+MEASURE_OPERATORS = {"at_least": ">=", "above": ">", "at_most": "<=", "below": "<"}
 PERIOD_SYMBOLS = {"period.start": T.DATE, "period.end": T.DATE, "period.year": T.INTEGER}
 RULE_SYMBOLS = {"rule.points": T.NUMBER, "rule.earned": T.NUMBER, "rule.recoverable": T.NUMBER}
 
@@ -120,6 +127,7 @@ class _Builder:
         relations = build_relations(self.raw.relations, self.inputs, set(self.raw.derived), self.error)
         rules = self.build_rules()
         self.assign_strata(rules)
+        self.check_grade_requirements()
         self.check_quotas(rules)
         self.sink.raise_if_errors(PackError)
         return Pack(
@@ -183,6 +191,15 @@ class _Builder:
             if low is not None:
                 previous_low = low
 
+    def check_grade_requirements(self) -> None:
+        """The rules a grade requires to be met are rules of the pack."""
+        for index, grade in enumerate(self.scoring.grades):
+            for position, rule_id in enumerate(grade.requires.met or []):
+                if rule_id not in self.rule_ids:
+                    self.error(self.scoring_origin, "grade-requires", f"grade '{grade.id}' requires rule "
+                               f"'{rule_id}', which the pack does not have", "grades", index, "requires", "met",
+                               position, hint=did_you_mean(rule_id, self.rule_ids))
+
     def check_grade_touches(self, index: int, previous_low: Decimal) -> None:
         """A grade ends where the grade above it begins, with one bound inclusive and the other not."""
         grade, prev = self.scoring.grades[index], self.scoring.grades[index - 1]
@@ -199,13 +216,9 @@ class _Builder:
 
     def check_quotas(self, rules: list[RuleSpec]) -> None:
         """`scoring.quotas` (format 2): what each band quota names (engine/pack/band_quotas.py)."""
-        if self.scoring.quotas is None:
+        if self.scoring.quotas is None:  # in a format 1 pack, `quotas` is refused as it is read (pack.formats)
             return
-        if self.meta.format < 2:
-            self.error(self.scoring_origin, "pack-format", "'quotas' needs format: 2", "quotas", key=True,
-                       hint="add 'format: 2' under 'pack:' in pack.yaml")
-            return
-        for problem in quota_problems(self.scoring.quotas, rules, self.inputs, self.rule_ids):
+        for problem in quota_problems(self.scoring.quotas, rules, self.inputs, self.rule_ids, self.params):
             self.error(self.scoring_origin, "band-quota", problem.message, "quotas", *problem.at, hint=problem.hint)
 
     def build_params(self) -> None:
@@ -449,6 +462,7 @@ class _Builder:
             if occurrence is not None:
                 setattr(spec, key, self.occurrence(origin, key, occurrence))
         self.add_bands_and_notes(spec, rule, origin)
+        self.add_format_2_parts(spec, rule, origin)
         if rule.recommend is not None:
             spec.recommend = self.template(rule.recommend, origin.child("recommend"), None, rule_symbols=True)
         self.check_sources(rule.cite, origin.child("cite"), ())  # an overlay may have replaced the citations
@@ -509,6 +523,61 @@ class _Builder:
         if isinstance(value, str):
             return self.rule_expr(origin, part, value, None, T.NUMBER, key, part)
         return value
+
+    # -- format 2: not-applicable policy, clauses, the item's own bonus, levels and measures of checks -----------
+    def add_format_2_parts(self, spec: RuleSpec, rule: Rule, origin: Origin) -> None:
+        spec.not_applicable = getattr(rule, "not_applicable", None)
+        spec.deductions = self.clauses(origin, "deductions", getattr(rule, "deductions", None) or [])
+        spec.bonus = self.clauses(origin, "bonus", getattr(rule, "bonus", None) or [])
+        cap = getattr(rule, "bonus_cap", None)
+        spec.bonus_cap = self.rule_expr(origin, "bonus_cap", cap, None, T.NUMBER) if isinstance(cap, str) else cap
+        levels: list[Level] = getattr(rule, "levels", None) or []
+        for index, level in enumerate(levels):
+            built = self.level(origin, index, level, len(levels))
+            if built is not None:
+                spec.levels.append(built)
+        measure: Measure | None = getattr(rule, "measure", None)
+        if measure is not None:
+            spec.measure = self.measure(origin.child("measure"), measure)
+
+    def clauses(self, origin: Origin, key: str, clauses: list[Clause]) -> list[ClauseSpec]:
+        built = []
+        for index, clause in enumerate(clauses):
+            where = origin.child(key, index)
+            built.append(ClauseSpec(
+                clause.text, when=self.rule_expr(where, "when", clause.when, None, T.BOOLEAN),
+                points=self.clause_number(where, "points", clause.points),
+                count=self.rule_expr(where, "count", clause.count, None, T.NUMBER),
+                per=self.clause_number(where, "per", clause.per), cap=self.clause_number(where, "cap", clause.cap),
+                unit=clause.unit))
+        return built
+
+    def clause_number(self, origin: Origin, key: str, value: Decimal | str | None) -> Decimal | Expr | None:
+        """An amount of a clause: a number, or an expression (a parameter)."""
+        return self.rule_expr(origin, key, value, None, T.NUMBER) if isinstance(value, str) else value
+
+    def level(self, origin: Origin, index: int, level: Level, count: int) -> LevelSpec | None:
+        when = self.rule_expr(origin, "when", level.when, None, T.BOOLEAN, "levels", index, "when")
+        if when is None:
+            return None
+        default = "met" if index == 0 else ("not_met" if index == count - 1 else "partly_met")
+        return LevelSpec(level.id, level.label or Text(zh=level.id, en=level.id), when, level.outcome or default)
+
+    def measure(self, origin: Origin, measure: Measure) -> MeasureSpec | None:
+        """The value, its bounds, and the condition that it meets them (one expression a backend matches)."""
+        errors_before = len(self.sink.items)
+        value = self.rule_expr(origin, "value", measure.value, None, T.NUMBER)
+        bounds: list[tuple[str, Decimal | Expr]] = []
+        for key, bound in measure.bounds():
+            built = self.rule_expr(origin, key, bound, None, T.NUMBER) if isinstance(bound, str) else bound
+            if built is not None:
+                bounds.append((key, built))
+        if value is None or self.errors_since(errors_before):
+            return None
+        text = " and ".join(f"({measure.value}) {MEASURE_OPERATORS[key]} ({_bound_text(bound)})"
+                            for key, bound in bounds)
+        target = self.check_expr(parse(text), text, origin.child("value"), None, "'measure'", want=T.BOOLEAN)
+        return MeasureSpec(value, bounds, target, measure.format, measure.unit) if target is not None else None
 
     def add_bands_and_notes(self, spec: RuleSpec, rule: Rule, origin: Origin) -> None:
         each = spec.for_each
@@ -583,6 +652,10 @@ class _Builder:
         for rule_id in dependency_order(graph, cycle):
             rule = by_id[rule_id]
             rule.stratum = max((by_id[dep].stratum + 1 for dep in rule.depends_on if dep in by_id), default=0)
+
+
+def _bound_text(bound: Decimal | Expr) -> str:
+    return bound.source if isinstance(bound, Expr) else format(bound, "f")
 
 
 def _param_type(decl: ParamDecl) -> T.Type:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from engine.errors import DiagnosticSink, PackError, did_you_mean, display_path
+from engine.pack.formats import format_problems
 from engine.pack.origins import Origin
 from engine.pack.raw import OverlayParts, RawPack
 from engine.pack.schema import Overrides, PackFile, has_key
@@ -95,6 +96,7 @@ def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> No
         sink.extend(diagnostics_from(exc, file=shown, source=document.source, model=PackFile, code_prefix="pack-"))
         return
     _add_file(model, Origin(shown, document.source), raw, sink)
+    sink.extend(format_problems(model, Origin(shown, document.source), raw.meta))
 
 
 def _sections(data: Any, shown: str, source: SourceMap, is_manifest: bool,

@@ -88,6 +88,7 @@ class _Merger:
                 self.changes.append(Change(f"source {source.id}", "added", None, source.title.zh,
                                            overlay_origin.child("sources", index)))
         return overlay.model_copy(update={
+            "format": max(base.format, overlay.format),  # the format of the newest keys it holds
             "sources": list(base.sources) + [s for s in overlay.sources if s.id not in known],
             "description": overlay.description if overlay.description is not None else base.description,
             "defaults_note": overlay.defaults_note if overlay.defaults_note is not None else base.defaults_note,

@@ -136,6 +136,44 @@ class OccurrenceSpec:
 
 
 @dataclass(eq=False)
+class ClauseSpec:
+    """One clause of an item's deductions or own bonus: `when` with `points`, or `count` with `per` and `cap`."""
+
+    text: Text
+    when: Expr | None = None
+    points: Decimal | Expr | None = None
+    count: Expr | None = None
+    per: Decimal | Expr | None = None
+    cap: Decimal | Expr | None = None
+    unit: Text | None = None
+
+    def amounts(self) -> list[Expr]:
+        """The expressions among its amounts (a parameter, a computed number)."""
+        return [e for e in (self.count, self.points, self.per, self.cap) if isinstance(e, Expr)]
+
+
+@dataclass(eq=False)
+class LevelSpec:
+    """A level of a check judged by a letter, and the outcome it counts as."""
+
+    id: str
+    label: Text
+    when: Expr
+    outcome: str  # met | partly_met | not_met
+
+
+@dataclass(eq=False)
+class MeasureSpec:
+    """A value against its target: `target` is the condition `value` meets its bounds (matched by a backend)."""
+
+    value: Expr
+    bounds: list[tuple[str, Decimal | Expr]]  # (at_least | above | at_most | below, the bound)
+    target: Expr
+    format: str | None
+    unit: Text | None
+
+
+@dataclass(eq=False)
 class BandSpec:
     id: str
     label: Text
@@ -153,7 +191,7 @@ class NoteSpec:
 class RuleSpec:
     id: str
     title: Text
-    kind: str  # item | bonus | penalty | veto
+    kind: str  # item | bonus | penalty | veto | check
     dimension: str | None
     points: Decimal | None
     origin: Origin
@@ -177,6 +215,12 @@ class RuleSpec:
     evidence: list[Text] = field(default_factory=list)
     recommend: Template | None = None
     cite: list[Citation] = field(default_factory=list)
+    not_applicable: str | None = None  # the item's own policy (format 2); None: the pack's
+    deductions: list[ClauseSpec] = field(default_factory=list)
+    bonus: list[ClauseSpec] = field(default_factory=list)  # the item's own bonus clauses
+    bonus_cap: Decimal | Expr | None = None
+    levels: list[LevelSpec] = field(default_factory=list)
+    measure: MeasureSpec | None = None
     unset_params: tuple[str, ...] = ()
     depends_on: frozenset[str] = frozenset()
     stratum: int = 0
@@ -198,6 +242,18 @@ class RuleSpec:
             found.append((f"band:{band.id}", band.when))
         for index, note in enumerate(self.notes):
             found.append((f"note{index + 1}", note.when))
+        found += self._format_2_decisions()
+        return found
+
+    def _format_2_decisions(self) -> list[tuple[str, Expr]]:
+        """The conditions of clauses, levels and targets (format 2), after those of format 1."""
+        found: list[tuple[str, Expr]] = []
+        for prefix, clauses in (("deduction", self.deductions), ("bonus", self.bonus)):
+            found += [(f"{prefix}{index + 1}", clause.when) for index, clause in enumerate(clauses)
+                      if clause.when is not None]
+        found += [(f"level:{level.id}", level.when) for level in self.levels]
+        if self.measure is not None:
+            found.append(("target", self.measure.target))
         return found
 
     def expressions(self) -> list[Expr]:
@@ -207,6 +263,13 @@ class RuleSpec:
         for occurrence in (self.deduct, self.award):
             if occurrence is not None:
                 found += [e for e in (occurrence.count, occurrence.per, occurrence.cap) if isinstance(e, Expr)]
+        for clause in self.deductions + self.bonus:
+            found += clause.amounts()
+        if isinstance(self.bonus_cap, Expr):
+            found.append(self.bonus_cap)
+        if self.measure is not None:
+            found.append(self.measure.value)
+            found += [bound for _, bound in self.measure.bounds if isinstance(bound, Expr)]
         for template in [self.recommend] + [n.text for n in self.notes] + [b.consequences for b in self.bands]:
             if template is not None:
                 for parts in template.parts.values():
@@ -262,6 +325,15 @@ class Pack:
     @property
     def grades(self) -> list[Grade]:
         return self.scoring.grades
+
+    @property
+    def format(self) -> int:
+        """The pack format (1 or 2): what its keys may say, and how a few things are shown."""
+        return self.meta.format
+
+    def not_applicable(self, rule: RuleSpec) -> str:
+        """How an item counts when it does not apply or is waived: its own policy, or the pack's."""
+        return rule.not_applicable or self.scoring.not_applicable
 
     @property
     def total_weight(self) -> Decimal:

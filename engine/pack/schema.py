@@ -1,4 +1,4 @@
-"""Pydantic models of the files of a rule pack (format version 1).
+"""Pydantic models of the files of a rule pack (format versions 1 and 2).
 
 These models check structure only: keys, types, required fields, the
 closed vocabularies (kinds, severities, input types). Meaning — names that
@@ -9,6 +9,9 @@ A rule is one of several kinds, told apart by `kind:` (`AnyRule`): each kind
 is a model that lists the keys it allows, beside those every `Rule` has, and
 says which of them must go together (`shape_problems`, reported by the
 builder at the keys concerned). A new kind of rule is a new model in `AnyRule`.
+
+Keys that only format 2 packs may use are listed in their model's `format_2_keys` (a whole kind of rule:
+its `kind`); `pack.formats` reports them, at the key, in a format 1 pack.
 
 Every field carries a `description`: the pack-key reference
 (docs/reference.md) and the JSON Schemas editors use (`assess schema pack`)
@@ -89,6 +92,9 @@ def _cite_list(value: Any) -> Any:
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True, defer_build=True)
 
+    # The keys of this model that need `format: 2` (a format 1 pack loads with the meaning it always had).
+    format_2_keys: ClassVar[frozenset[str]] = frozenset()
+
 
 class Text(Model):
     """A text in Chinese and English; a plain string is used for both."""
@@ -150,8 +156,8 @@ class PackMeta(Model):
                          "(`community`, `co-building-unit`); a profile's `profile.subject` selects the shipped "
                          "packs that apply.")
     edition: Text = Field(description="The edition or year of the standard the pack encodes (text, or zh/en).")
-    format: Literal[1, 2] = Field(default=1, description="Version of the pack format: 1, or 2 for a pack that "
-                                  "uses keys of format 2 (`scoring.quotas`).")
+    format: Literal[1, 2] = Field(default=1, description="Version of the pack format: 1 (the default), or 2 for "
+                                  "the keys marked *(format 2)*.")
     extends: str | None = Field(default=None, description="Makes this pack an overlay of another: a path "
                                    "(relative to this pack) or the id of a shipped pack. The overlay keeps "
                                    "everything of its base and adds or changes what its own files say.")
@@ -329,6 +335,10 @@ class GradeRequires(Model):
     no_veto: bool = Field(default=False, description="No veto may apply.")
     min_dimension_share: Share | None = Field(default=None, ge=0, le=1, description="Every dimension must reach "
                                                  "this share of its weight (0.6 or 60%).")
+    met: list[str] | None = Field(default=None, min_length=1, description="*(format 2)* Rules that must be met "
+                                  "(ids): checks worth no points, or items. A rule missing data is not met.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"met"})
 
 
 class Grade(Model):
@@ -358,19 +368,34 @@ class Grade(Model):
 _QUOTA_LIMIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]\s*$")
 
 
+_QUOTA_PARAM = re.compile(r"^\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
 def _quota_limit(value: Any) -> Any:
-    """'20%' (a share of the base) or a whole number of elements, written with the digits 0-9."""
+    """'20%' (a share of the base), a whole number of elements written with the digits 0-9, or a parameter
+    (`params.NAME`: a percent or an integer a district sets, null when the source gives none)."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
+    if isinstance(value, str) and _QUOTA_PARAM.match(value):
+        return value.strip()
     match = _QUOTA_LIMIT.match(value) if isinstance(value, str) else None
     if match is None or Decimal(match.group(1)) > 100:
-        raise ValueError("a quota is a percentage from 0% to 100% ('20%') or a whole number of elements (2)")
+        raise ValueError("a quota is a percentage from 0% to 100% ('20%'), a whole number of elements (2) or a "
+                         "parameter (params.NAME)")
     return match.group(1) + "%"
+
+
+def quota_parameter(limit: str | int) -> str | None:
+    """The parameter a quota's limit names (`params.excellent_share` → 'excellent_share'), if it names one."""
+    match = _QUOTA_PARAM.match(limit) if isinstance(limit, str) else None
+    return match.group(1) if match else None
 
 
 QuotaLimit = Annotated[str | int, BeforeValidator(_quota_limit),
                        WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0},
-                                                 {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[%％]\s*$"}]}),
+                                                 {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[%％]\s*$"},
+                                                 {"type": "string",
+                                                  "pattern": r"^\s*params\.[A-Za-z_][A-Za-z0-9_]*\s*$"}]}),
                        Kind("limit")]
 
 
@@ -383,12 +408,14 @@ class BandQuota(Model):
     rule: str = Field(description="The for_each rule whose `bands` it applies to; the bands are read best first, "
                       "as the rule lists them.")
     band: str = Field(description="The band (its id).")
-    at_most: QuotaLimit | None = Field(default=None, description="At most this share of the base ('20%') or "
-                                          "number of elements in the band; those beyond, lowest ranked first, "
-                                          "move down to the next band. A tie at the boundary moves whole.")
-    at_least: QuotaLimit | None = Field(default=None, description="At least this share or number in the band "
-                                           "or a band after it; when fewer, the lowest ranked of the bands above "
-                                           "move into it. A tie at the boundary moves whole.")
+    at_most: QuotaLimit | None = Field(default=None, description="At most this share of the base ('20%'), "
+                                          "number of elements, or parameter (`params.NAME`, a percent or an "
+                                          "integer; null: the quota is not applied) in the band; those beyond, "
+                                          "lowest ranked first, move down to the next band. A tie at the "
+                                          "boundary moves whole.")
+    at_least: QuotaLimit | None = Field(default=None, description="At least this share, number or parameter "
+                                           "in the band or a band after it; when fewer, the lowest ranked of the "
+                                           "bands above move into it. A tie at the boundary moves whole.")
     order_by: str = Field(description="A number of each element that ranks them, the higher first: a field of "
                           "the list's elements or a per-element derived value (`composite`). An element without "
                           "it ranks last.")
@@ -398,6 +425,9 @@ class BandQuota(Model):
     round: Literal["floor", "ceil", "half_up"] = Field(default="floor", description="How a share becomes a "
                                                        "number of elements: down (floor, the default), up (ceil) "
                                                        "or half up (四舍五入).")
+    per: str | None = Field(default=None, description="A field of each element (a grid, a department): the "
+                            "quota is counted and applied in each group of elements with the same value. An "
+                            "element without a value is in no group, and the quota leaves it as it is.")
 
     @model_validator(mode="after")
     def _one_limit(self) -> BandQuota:
@@ -426,10 +456,19 @@ class Scoring(Model):
     min_coverage: Share | None = Field(default=None, ge=0, le=1, description="Withhold the grade (暂不评定) "
                                           "when less than this share of the points could be assessed, e.g. 50%: "
                                           "a grade on mostly missing data says little. None: always grade.")
-    quotas: list[BandQuota] | None = Field(default=None, description="Format 2. Quotas on the bands of "
+    grade_basis: Literal["total", "base"] = Field(default="total", description="*(format 2)* The score the "
+                                                  "grades' bounds are compared with: the total, bonus points "
+                                                  "included (total), or the score without any bonus (base).")
+
+    quotas: list[BandQuota] | None = Field(default=None, description="*(format 2)* Quotas on the bands of "
                                               "per-person tables (the pack's own forced distribution), applied "
                                               "in the order listed. Quotas over the profiles of a batch are the "
                                               "run's: `assess DIR --quota`.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis", "quotas"})
+
+
+NotApplicable = Literal["exclude", "zero", "full"]
 
 
 class Tier(Model):
@@ -493,6 +532,91 @@ class Note(Model):
     _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
 
 
+def _positive_amount(value: Any) -> Any:
+    if isinstance(value, Decimal) and value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+class Clause(Model):
+    """One clause of an item's `deductions` or of its own `bonus`, with its own wording: a condition and the
+    points it takes or adds (`when` with `points`), or a count of occurrences (`count` with `per`, `cap`)."""
+
+    text: Text = Field(description="What the clause is about, as the score sheet words it (未建立台账; 获市级表彰).")
+    when: Expression | None = Field(default=None, description="The condition under which the clause applies "
+                                    "(with `points`).")
+    points: Number | Expression | None = Field(default=None, description="Points the clause takes (a deduction) or "
+                                                 "adds (a bonus) when `when` holds; a number or an expression.")
+    count: Expression | None = Field(default=None, description="Or: the number of occurrences (with `per`).")
+    per: Number | Expression | None = Field(default=None, description="Points per occurrence.")
+    cap: Number | Expression | None = Field(default=None, description="Most points of the clause (with `count`).")
+    unit: Text | None = Field(default=None, description="What one occurrence is called (项, 次, 起); default 次.")
+
+    _texts = field_validator("when", "count", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+    _amounts = field_validator("points", "per", "cap")(classmethod(lambda cls, v: _positive_amount(v)))
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Clause:
+        if (self.when is None) == (self.count is None):
+            raise ValueError("a clause gives either 'when' (with 'points') or 'count' (with 'per')")
+        if self.when is not None and (self.points is None or self.per is not None or self.cap is not None):
+            raise ValueError("a clause with 'when' gives the 'points' it takes or adds (not 'per' or 'cap')")
+        if self.count is not None and (self.per is None or self.points is not None):
+            raise ValueError("a clause with 'count' gives 'per' (and may give 'cap'), not 'points'")
+        return self
+
+    @property
+    def is_count(self) -> bool:
+        return self.count is not None
+
+
+class Level(Model):
+    """One level of a check judged by a letter (A/B/C): the first level whose condition holds is the check's."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Identifier (A), used in reports.")
+    label: Text | None = Field(default=None, description="How reports name it (优秀, A); default: its id.")
+    when: Expression = Field(description="The condition of the level.")
+    outcome: Literal["met", "partly_met", "not_met"] | None = Field(default=None, description="What the level "
+                                                                        "counts as (for met() and grades); "
+                                                                        "default: the first level met, the last "
+                                                                        "not met, those between partly met.")
+
+    _when_text = field_validator("when", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+
+BOUND_KEYS = ("at_least", "above", "at_most", "below")
+
+
+class Measure(Model):
+    """A value reported against its target (指标: a target value and no score)."""
+
+    value: Expression = Field(description="The value (a number), e.g. `training_rate`.")
+    at_least: Number | Expression | None = Field(default=None, description="The target: at least this (≥; write "
+                                                    "percentages as 90%).")
+    above: Number | Expression | None = Field(default=None, description="The target: more than this (>).")
+    at_most: Number | Expression | None = Field(default=None, description="The target: at most this (≤).")
+    below: Number | Expression | None = Field(default=None, description="The target: less than this (<).")
+    format: Literal["number", "integer", "percent"] | None = Field(default=None, description="How reports show "
+                                                                    "the value and the target.")
+    unit: Text | None = Field(default=None, description="Unit of the value (名, 户).")
+
+    _value_text = field_validator("value", mode="before")(classmethod(lambda cls, v: _expression_text(v)))
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Measure:
+        if all(getattr(self, key) is None for key in BOUND_KEYS):
+            raise ValueError("a measure needs its target: at_least, above, at_most or below")
+        if self.at_least is not None and self.above is not None:
+            raise ValueError("give either 'at_least' or 'above', not both")
+        if self.at_most is not None and self.below is not None:
+            raise ValueError("give either 'at_most' or 'below', not both")
+        return self
+
+    def bounds(self) -> list[tuple[str, Decimal | str]]:
+        """(key, number or expression text) of each bound given, lower bounds first."""
+        return [(key, getattr(self, key)) for key in BOUND_KEYS if getattr(self, key) is not None]
+
+
 class ShapeProblem(NamedTuple):
     """Keys of a rule that do not go together, found when the pack is built (each is a located error)."""
 
@@ -514,6 +638,7 @@ RollUp = Annotated[Literal["all", "share", "any"] | None, Field(description="Wit
                                                                 "or any one suffices.")]
 MinShare = Annotated[Share | None, Field(gt=0, le=1, description="With roll_up all/share: met when at least this "
                                          "share passes.")]
+Amount = Number | Expression
 FOR_EACH_KEYS = ("where", "roll_up", "min_share", "bands")  # keys that only mean something with for_each
 
 
@@ -526,7 +651,8 @@ class Rule(Model):
     id: str = Field(pattern=ID_PATTERN, description="Identifier (R2.1), unique in the pack.")
     title: Text = Field(description="The item as the score sheet names it (项目).")
     kind: str = Field(default="item", description="item (the default): points in a dimension; bonus: points in "
-                      "the bonus pool; penalty: deduction; veto: grade override. Each kind has keys of its own.")
+                      "the bonus pool; penalty: deduction; veto: grade override; check *(format 2)*: judged, no "
+                      "points. Each kind has keys of its own.")
     description: Text | None = Field(default=None, description="The standard in full (标准及要求), for score "
                                         "sheets.")
     method: Text | None = Field(default=None, description="How it is scored, in words (评分办法); generated "
@@ -593,9 +719,28 @@ class ItemRule(Rule):
                                             "capped, never below zero (扣分).")
     roll_up: RollUp = None
     min_share: MinShare = None
+    not_applicable: NotApplicable | None = Field(default=None, description="*(format 2)* How the item counts when "
+                                                 "it does not apply (or is waived): leaves its dimension's "
+                                                 "denominator (exclude), 0 points (zero) or full points (full); "
+                                                 "default: `scoring.not_applicable`.")
+    deductions: list[Clause] | None = Field(default=None, min_length=1, description="*(format 2)* Deduction "
+                                            "clauses, each with its own condition or count, points and wording "
+                                            "(未建立台账的扣2分，台账未及时更新的扣1分): the item starts at its "
+                                            "points and never goes below zero (扣完为止).")
+    bonus: list[Clause] | None = Field(default=None, min_length=1, description="*(format 2)* The item's own bonus "
+                                       "clauses: points above its standard, added to the total (not to the "
+                                       "pack's bonus pool).")
+    bonus_cap: Amount | None = Field(default=None, description="*(format 2)* Most bonus points of the item, all "
+                                     "its bonus clauses together.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "deductions", "bonus", "bonus_cap"})
+    _bonus_cap = field_validator("bonus_cap")(classmethod(lambda cls, v: _positive_amount(v)))
 
     def shape_problems(self) -> list[ShapeProblem]:
         problems = self._for_each_problems() if self.for_each is not None else self._one_way_problems()
+        if self.bonus_cap is not None and self.bonus is None:
+            problems.append(ShapeProblem("'bonus_cap' caps the item's own 'bonus' clauses", ("bonus_cap",),
+                                         key=True))
         if self.dimension is None:
             problems.append(ShapeProblem("an item rule needs a 'dimension'", key=True,
                                          hint="or set 'dimension:' at the top of its file"))
@@ -606,12 +751,13 @@ class ItemRule(Rule):
         return problems + super().shape_problems() + self._roll_up_problems()
 
     def _one_way_problems(self) -> list[ShapeProblem]:
-        ways = self._given("require", "partial", "tiers", "deduct")
+        ways = self._given("require", "partial", "tiers", "deduct", "deductions")
         if len(ways) == 1:
             return []
         found = f" (found {', '.join(ways)})" if ways else ""
-        return [ShapeProblem("an item rule scores in exactly one way: require, partial, tiers or deduct" + found,
-                             key=True)]
+        named = "require, partial, tiers, deduct or deductions" if self.deductions is not None else \
+            "require, partial, tiers or deduct"
+        return [ShapeProblem(f"an item rule scores in exactly one way: {named}" + found, key=True)]
 
     def _for_each_problems(self) -> list[ShapeProblem]:
         problems = []
@@ -624,6 +770,10 @@ class ItemRule(Rule):
         if self.deduct is not None and self.deduct.count is not None:
             problems.append(ShapeProblem("in a for_each rule the deduction counts failing elements; remove 'count'",
                                          ("deduct", "count")))
+        if self.deductions is not None:
+            problems.append(ShapeProblem("deduction clauses are checked for the profile, not per element: a "
+                                         "for_each item deducts with 'deduct: {per, cap}'", ("deductions",),
+                                         key=True))
         return problems
 
 
@@ -688,6 +838,36 @@ class VetoRule(Rule):
         return problems + super().shape_problems()
 
 
+class CheckRule(Rule):
+    """A check (format 2): judged and reported, worth no points — met or not (`require`), a letter (`levels`) or
+    a value against its target (`measure`). Other rules read it with met(); grades may require it."""
+
+    key_notes: ClassVar[Mapping[str, str]] = {
+        "points": "a check is worth no points: it is judged and reported, and adds nothing to any total"}
+
+    kind: Literal["check"] = Field(description="check: judged and reported, no points.")
+    dimension: str | None = Field(default=None, description="The dimension it is listed with (it adds nothing to "
+                                     "it); defaults to the file's `dimension:`.")
+    require: Require = None
+    levels: list[Level] | None = Field(default=None, min_length=1, description="A letter: the levels from the "
+                                       "best, the first that holds is the check's (A/B/C).")
+    measure: Measure | None = Field(default=None, description="A value against its target.")
+    roll_up: RollUp = None
+    min_share: MinShare = None
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"kind"})
+
+    def shape_problems(self) -> list[ShapeProblem]:
+        problems = []
+        ways = self._given("require", "levels", "measure")
+        if self.for_each is not None and ways != ["require"]:
+            problems.append(ShapeProblem("a for_each check judges each element by 'require' (and may classify "
+                                         "it by 'bands')", key=True))
+        elif len(ways) != 1:
+            problems.append(ShapeProblem("a check is judged in one way: require, levels or measure", key=True))
+        return problems + super().shape_problems() + self._roll_up_problems()
+
+
 def _item_by_default(value: Any) -> Any:
     """`kind:` may be left out: a rule is an item unless it says otherwise."""
     if isinstance(value, dict) and "kind" not in value:
@@ -696,7 +876,7 @@ def _item_by_default(value: Any) -> Any:
 
 
 # A rule of any kind, told apart by `kind:`. A new kind of rule is a model above, added here.
-AnyRule = Annotated[ItemRule | BonusRule | PenaltyRule | VetoRule, Field(discriminator="kind"),
+AnyRule = Annotated[ItemRule | BonusRule | PenaltyRule | VetoRule | CheckRule, Field(discriminator="kind"),
                     BeforeValidator(_item_by_default), Kind("[Rule](#rule)")]
 RULE_KINDS: tuple[type[Rule], ...] = get_args(get_args(AnyRule)[0])
 
@@ -746,10 +926,15 @@ class RulePatch(Model):
     award: OccurrencePatch | None = Field(default=None, description="Changes to the award.")
     min_share: Share | None = Field(default=None, gt=0, le=1, description="New minimum share (for_each).")
     severity: Literal["fail", "no_award"] | None = Field(default=None, description="New veto severity.")
+    not_applicable: NotApplicable | None = Field(default=None, description="*(format 2)* New not-applicable "
+                                                 "policy of an item.")
+    bonus_cap: Amount | None = Field(default=None, description="*(format 2)* New cap of an item's own bonus.")
     recommend: Text | None = Field(default=None, description="New recommendation text.")
     evidence: list[Text] | None = Field(default=None, description="New supporting material (replaces).")
     cite: Citations | None = Field(default=None, json_schema_extra=_one_or_many,
                                       description="New citations (replace the base's).")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"not_applicable", "bonus_cap"})
 
 
 class ScoringPatch(Model):
@@ -764,6 +949,10 @@ class ScoringPatch(Model):
                                           "grading.")
     grades: list[Grade] | None = Field(default=None, min_length=1, description="New grades (replace the "
                                           "base's list).")
+    grade_basis: Literal["total", "base"] | None = Field(default=None, description="*(format 2)* New grade "
+                                                         "basis.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis"})
 
 
 class Overrides(Model):

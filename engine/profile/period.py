@@ -1,8 +1,11 @@
 """Dated entries outside the assessment period: a located warning per input.
 
 Rules count what happened in the period (`in_period(events)`), so a profile whose `profile.year` says 2042
-instead of 2024 silently loses every dated record and many points. Each input with dates outside the
-period gets one warning, at its first such date, saying how many, the first few and the period.
+instead of 2024 silently loses every dated record and many points. Each input that a pack counts by period
+(the list given to in_period, per_period, periods_meeting or shortfall) with dates outside the period gets
+one warning, at its first such date, saying how many, the first few and the period. Other dates (a founding
+date, the last election, incidents read over a two-year window) lie outside the period by nature and are
+not warned about.
 """
 
 from __future__ import annotations
@@ -12,17 +15,43 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.errors import WARNING, Diagnostic
-from engine.pack.model import InputSpec
+from engine.expr import ast
+from engine.pack.model import InputSpec, Pack
 from engine.profile.relations import Loc, Place, Value
 
 SHOWN = 3  # the dates a warning lists
+PERIOD_FUNCTIONS = frozenset({"in_period", "per_period", "periods_meeting", "shortfall"})
+
+
+def counted_by_period(packs: list[Pack]) -> frozenset[str]:
+    """The inputs the packs count by period: the lists (of events or dates) given to the period functions,
+    also through filter(…) and the like."""
+    found: set[str] = set()
+    expressions = [d.expr for pack in packs for d in pack.derived]
+    expressions += [e for pack in packs for rule in pack.rules for e in rule.expressions()]
+    for expr in expressions:
+        for node in ast.walk(expr.tree):
+            if isinstance(node, ast.Call) and node.name in PERIOD_FUNCTIONS and node.args:
+                path = _listed(node.args[0])
+                if path is not None:
+                    found.add(path)
+    return frozenset(found)
+
+
+def _listed(node: ast.Node) -> str | None:
+    """The input a list argument comes from: `events`, or the list inside `filter(events, …)`."""
+    while isinstance(node, ast.Call) and node.args:
+        node = node.args[0]
+    if isinstance(node, ast.Path) and node.ref is not None and node.ref.kind == "input":
+        return node.ref.name
+    return None
 
 
 def period_warnings(inputs: dict[str, InputSpec], values: dict[str, Any], period: tuple[dt.date, dt.date],
-                    period_loc: Loc, place: Place) -> list[Diagnostic]:
+                    period_loc: Loc, place: Place, counted: frozenset[str]) -> list[Diagnostic]:
     start, end = period
     found = []
-    for path, dates in _dated(inputs, values):
+    for path, dates in _dated({p: s for p, s in inputs.items() if p in counted}, values):
         outside = [d for d in dates if not start <= d.value <= end]
         if outside:
             found.append(_warning(path, len(dates), outside, period, period_loc, place))

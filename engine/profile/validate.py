@@ -25,7 +25,7 @@ from engine.pack.fieldtypes import NoSuchDate, annotation, describe, explained_d
 from engine.pack.model import InputSpec, Pack, RelationSpec
 from engine.pack.paths import Tree, nest
 from engine.pack.schema import InputDecl
-from engine.profile.period import period_warnings
+from engine.profile.period import counted_by_period, period_warnings
 from engine.profile.relations import Place, relation_problems
 from engine.source.load import Document
 from engine.source.spans import SourceMap
@@ -101,6 +101,7 @@ class ProfileSchema:
         self.inputs: dict[str, InputSpec] = {}
         self.subjects = sorted({pack.meta.subject for pack in packs})  # what the packs assess
         self.relations = _relations(packs)
+        self.counted_by_period = counted_by_period(packs)  # the dated inputs warned about outside the period
         sink = DiagnosticSink()
         for pack in packs:
             for path, spec in pack.inputs.items():
@@ -165,7 +166,8 @@ class ProfileSchema:
         sink.raise_if_errors(InputError)
         period = meta.resolved_period()
         if period is not None:
-            sink.extend(period_warnings(self.inputs, values, period, _period_loc(meta), place))
+            sink.extend(period_warnings(self.inputs, values, period, _period_loc(meta), place,
+                                         self.counted_by_period))
             values["period.start"], values["period.end"] = period
             values["period.year"] = period[0].year
         return Profile(file, meta, values, document, [d for d in sink.items if d.severity != ERROR])

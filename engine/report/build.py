@@ -14,14 +14,23 @@ from decimal import Decimal
 from typing import Any, overload
 
 from engine.evaluation.context import Context
-from engine.evaluation.findings import MISSING_DATA, NOT_ASSESSED, WAIVED, Finding, SubjectResult
+from engine.evaluation.findings import (
+    MISSING_DATA,
+    NA_OUTCOME,
+    NOT_ASSESSED,
+    WAIVED,
+    ClauseResult,
+    Finding,
+    SubjectResult,
+)
 from engine.evaluation.recommendations import NextGrade, Recommendation, render
-from engine.evaluation.scoring import DimensionScore, Scorecard
+from engine.evaluation.scoring import DimensionScore, Scorecard, counted_points
 from engine.expr import ast
 from engine.expr.values import is_unknown
-from engine.pack.model import BandSpec, Pack, RuleSpec, Template
+from engine.pack.model import BandSpec, Expr, MeasureSpec, Pack, RuleSpec, Template
 from engine.pack.schema import Grade
 from engine.pack.schema import Text as PackText
+from engine.pack.templates import format_value
 from engine.report import model as M
 from engine.report.locate import ProfileLocator, input_reads, profile_locations
 from engine.report.review_out import adjustments_out, waivers_out
@@ -211,6 +220,61 @@ def _subject_out(rule: RuleSpec, fixed: RuleStatics, subject: SubjectResult, con
         missing_inputs=sorted(subject.missing))
 
 
+def _earned(pack: Pack, finding: Finding) -> Decimal | None:
+    """The 得分 of an item or bonus: for an item, what its dimension counts (`counted_points`). A format 1 pack
+    shows 0 for an item that does not apply and none for a waived one, unless they count full points."""
+    rule = finding.rule
+    policy = pack.not_applicable(rule)
+    if rule.kind == "item" and (pack.format >= 2 or (policy == "full" and finding.outcome in (NA_OUTCOME, WAIVED))):
+        return counted_points(finding, policy)
+    return finding.earned if finding.outcome not in (NOT_ASSESSED, WAIVED) else None
+
+
+def _clause_out(result: ClauseResult) -> M.ClauseOut:
+    return M.ClauseOut(kind=result.kind, text=text(result.clause.text), applies=result.applies,
+                       points=number(result.amount), occurrences=result.occurrences, per=number(result.per),
+                       unit=text(result.clause.unit))
+
+
+def _amount(value: Decimal | Expr | None, context: Context) -> Decimal | None:
+    """A number of the pack, or the value of the expression that gives it (a parameter)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    result = context.evaluate(value).value
+    return Decimal(result) if isinstance(result, (int, Decimal)) and not isinstance(result, bool) else None
+
+
+_BOUND_WORDS = {"at_least": ("≥", "≥"), "above": (">", ">"), "at_most": ("≤", "≤"), "below": ("<", "<")}
+
+
+def target_text(measure: MeasureSpec, context: Context) -> M.Text:
+    """A check's target in words: '≥90%', '≥60 且 <90'."""
+    words = {}
+    for index, lang in enumerate(("zh", "en")):
+        parts = [_BOUND_WORDS[key][index] + format_value(_amount(bound, context), measure.format, lang)
+                 for key, bound in measure.bounds]
+        words[lang] = (" 且 " if lang == "zh" else " and ").join(parts)
+    return M.Text(zh=words["zh"], en=words["en"])
+
+
+def _format_2_parts(pack: Pack, finding: Finding, context: Context) -> dict[str, Any]:
+    """The fields of a finding that pack format 2 brought: left at their defaults for a format 1 pack."""
+    rule = finding.rule
+    parts: dict[str, Any] = {"clauses": [_clause_out(result) for result in finding.clauses]}
+    if pack.format >= 2 and rule.kind == "item" and finding.outcome in (NA_OUTCOME, WAIVED):
+        parts["not_applicable"] = pack.not_applicable(rule)
+    if rule.bonus:
+        parts["bonus"] = number(finding.bonus)
+        parts["bonus_cap"] = number(_amount(rule.bonus_cap, context))
+    level = next((level for level in rule.levels if level.id == finding.level), None)
+    if level is not None:
+        parts["level"], parts["level_label"] = level.id, text(level.label)
+    if rule.measure is not None:
+        parts["measure"] = M.MeasureOut(value=number(finding.value), target=target_text(rule.measure, context),
+                                        format=rule.measure.format, unit=text(rule.measure.unit))
+    return parts
+
+
 def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context: Context,
                 locator: ProfileLocator | None) -> M.FindingOut:
     rule = finding.rule
@@ -219,7 +283,7 @@ def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context
     return M.FindingOut.model_construct(
         rule=rule.id, kind=rule.kind, dimension=rule.dimension, title=fixed.title, outcome=finding.outcome,
         points=fixed.points if scored else None,
-        earned=number(finding.earned) if scored and finding.outcome not in (NOT_ASSESSED, WAIVED) else None,
+        earned=number(_earned(statics.pack, finding)) if scored else None,
         deducted=number(finding.deducted) if rule.kind == "penalty" else None,
         vetoed=finding.vetoed, severity=rule.severity,
         tier=fixed.tiers[finding.tier] if finding.tier is not None else None, occurrences=finding.occurrences,
@@ -232,6 +296,7 @@ def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context
         + [text(remark) for remark in finding.remarks], description=fixed.description,
         method=fixed.method, evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
         profile_locations=profile_locations(fixed.inputs, finding, locator),
+        **_format_2_parts(statics.pack, finding, context),
     )
 
 
@@ -255,7 +320,7 @@ def _at_stake(related: list[Finding], scale: dict[str | None, Decimal]) -> tuple
         elif rule.kind == "bonus":
             stake += rule.max_points
             also.add("bonus")
-        elif rule.kind in ("veto", "penalty"):
+        elif rule.kind in ("veto", "penalty", "check"):
             also.add(rule.kind)
     return stake, sorted(also)
 
@@ -407,7 +472,7 @@ def _dimension(d: DimensionScore) -> M.DimensionOut:
                           score=number(round(d.score, 6)), share=number(round(share, 6)) if share is not None else None,
                           earned=number(d.earned), available=number(d.available), declared=number(d.declared),
                           penalties=number(d.penalties), penalties_applied=number(round(d.penalties_applied, 6)),
-                          assessable=number(d.assessable), counted=d.counted)
+                          assessable=number(d.assessable), counted=d.counted, bonus=number(d.bonus))
 
 
 def _vetoes(card: Scorecard) -> list[M.VetoOut]:
@@ -429,7 +494,9 @@ def _grade(pack: Pack, card: Scorecard) -> M.GradeOut:
                       demoted_from=[M.Demotion(grade=g, reason=r, title=text(titled(g).title))
                                     for g, r in card.demotions],
                       withheld=card.withheld, min_coverage=number(pack.scoring.min_coverage),
-                      undecided_vetoes=[veto.rule.id for veto in card.undecided])
+                      undecided_vetoes=[veto.rule.id for veto in card.undecided],
+                      basis=pack.scoring.grade_basis if pack.format >= 2 else None, score=number(card.graded),
+                      unmet=[rule.id for rule in pack.rules if rule.id in card.unmet])
 
 
 def _next_grade(pack: Pack, path: NextGrade | None) -> M.NextGradeOut | None:
@@ -470,7 +537,8 @@ def pack_result(statics: PackStatics, context: Context, findings: list[Finding],
         parameters=_parameters(pack),
         dimensions=[_dimension(d) for d in card.dimensions],
         base=number(round(card.base, 6)),
-        bonus=M.BonusOut(raw=number(card.bonus_raw), awarded=number(card.bonus), cap=number(card.bonus_cap)),
+        bonus=M.BonusOut(raw=number(card.bonus_raw), awarded=number(card.bonus), cap=number(card.bonus_cap),
+                         items=number(card.item_bonus)),
         deductions=M.DeductionsOut(dimensions=number(sum((d.penalties for d in card.dimensions), ZERO)),
                                    total_raw=number(card.penalty_raw), total=number(card.penalty)),
         total=number(card.shown_total), max_total=number(pack.total_weight),

@@ -49,6 +49,13 @@ LABELS = {
     "consequences": ("结果运用", "Consequences"),
     "notes": ("备注", "Notes"),
     "missing_for": ("缺少", "missing"),
+    # format 2: checks worth no points, clauses, an item's own bonus, the grade basis
+    "no_points": ("不计分", "no points"),
+    "checks": ("考核指标（不计分）", "Checks (no points)"),
+    "target": ("目标", "target"),
+    "item_bonus": ("项目加分", "Items' own bonus"),
+    "item_bonus_cap": ("本项加分最多", "the item's bonus capped at"),
+    "undecided": ("缺少数据", "missing data"),
     # review workflows: waivers, reviewer adjustments, comparison with a baseline
     "waived_by": ("豁免", "waived"),
     "waivers": ("豁免事项", "Waivers"),
@@ -117,6 +124,19 @@ DEMOTION = {
     "veto_no_award": ("一票否决（取消评优）", "veto barring the top grade"),
     "veto": ("存在一票否决事项", "a veto applies"),
     "dimension_minimum": ("有维度得分率低于要求", "a dimension is below its minimum share"),
+    "rule_not_met": ("该等次要求达标的项目未达标", "a rule the grade requires is not met"),
+}
+
+# how an item that does not apply (or is waived) counts, by its not-applicable policy (format 2)
+NA_POLICY = {
+    "exclude": ("不计入该维度", "left out of its dimension"),
+    "zero": ("按0分计", "counts 0"),
+    "full": ("按满分计", "counts full points"),
+}
+
+GRADE_BASIS = {
+    "base": ("按不含加分的基本分{score}分评定", "graded on the score without bonus, {score}"),
+    "total": ("按含加分的总分评定", "graded on the total, bonus included"),
 }
 
 BLOCKED = {
@@ -124,6 +144,7 @@ BLOCKED = {
     "veto_no_award": ("一票否决事项（取消评优）未消除前不能评为最高等次",
                       "the top grade is barred while the veto stands"),
     "veto": ("该等次要求无一票否决事项", "that grade requires no veto"),
+    "rule_not_met": ("该等次要求达标的项目未达标", "that grade requires rules that are not met"),
 }
 
 

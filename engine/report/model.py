@@ -8,15 +8,31 @@ numbers; texts that people read come in Chinese and English.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = "1"
 
 
 class Out(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class Sparse(Out):
+    """A model some of whose fields came with pack format 2: each of `sparse` is left out of the JSON while it
+    holds its default, so the report of a format 1 pack stays as it was, byte for byte."""
+
+    sparse: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_defaults(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self.sparse:
+                if name in data and getattr(self, name) == type(self).model_fields[name].default:
+                    del data[name]
+        return data
 
 
 class Text(Out):
@@ -67,7 +83,31 @@ class SubjectOut(Out):
     missing_inputs: list[str] = []
 
 
-class FindingOut(Out):
+class ClauseOut(Out):
+    """One clause of an item's deductions or own bonus, as it applied to the profile."""
+
+    kind: str  # deduction | bonus
+    text: Text
+    applies: bool | None = None  # None: missing data leaves it undecided
+    points: float = 0  # points taken (deduction) or added (bonus), after the clause's cap
+    occurrences: int | None = None
+    per: float | None = None
+    unit: Text | None = None
+
+
+class MeasureOut(Out):
+    """The value of a check against its target."""
+
+    value: float | None = None  # None: it could not be computed
+    target: Text  # the target in words (≥ 90%)
+    format: str | None = None
+    unit: Text | None = None
+
+
+class FindingOut(Sparse):
+    sparse: ClassVar[tuple[str, ...]] = ("not_applicable", "clauses", "bonus", "bonus_cap", "level", "level_label",
+                                         "measure")
+
     rule: str
     kind: str
     dimension: str | None = None
@@ -95,9 +135,18 @@ class FindingOut(Out):
     citations: list[Citation] = []
     location: Location | None = None
     profile_locations: list[ProfileLocation] = []
+    not_applicable: str | None = None  # how an item that does not apply or is waived counts (format 2 packs)
+    clauses: list[ClauseOut] = []  # deduction and bonus clauses (format 2)
+    bonus: float | None = None  # an item's own bonus, after its cap (format 2)
+    bonus_cap: float | None = None
+    level: str | None = None  # a check judged by a letter: the level's id
+    level_label: Text | None = None
+    measure: MeasureOut | None = None  # a check against a target
 
 
-class DimensionOut(Out):
+class DimensionOut(Sparse):
+    sparse: ClassVar[tuple[str, ...]] = ("bonus",)
+
     id: str
     title: Text
     weight: float
@@ -110,6 +159,7 @@ class DimensionOut(Out):
     penalties_applied: float = 0  # after the floor at zero (扣完为止)
     assessable: float = 0  # points not lost to missing data or unset parameters
     counted: bool
+    bonus: float = 0  # its items' own bonus (format 2), added to the total as written
 
 
 class Demotion(Out):
@@ -118,7 +168,9 @@ class Demotion(Out):
     title: Text | None = None
 
 
-class GradeOut(Out):
+class GradeOut(Sparse):
+    sparse: ClassVar[tuple[str, ...]] = ("basis", "score", "unmet")
+
     id: str
     title: Text
     index: int
@@ -126,6 +178,9 @@ class GradeOut(Out):
     withheld: bool = False  # too little could be assessed, or a veto is undecided: the grade is not given (暂不评定)
     min_coverage: float | None = None
     undecided_vetoes: list[str] = []  # vetoes missing data leaves open that would change the grade (rule ids)
+    basis: str | None = None  # total | base: what the grades' bounds were compared with (format 2)
+    score: float | None = None  # the score graded, when it is not the total (grade_basis: base)
+    unmet: list[str] = []  # rules some grade requires to be met that are not (format 2)
 
 
 class VetoOut(Out):
@@ -216,10 +271,13 @@ class PackInfo(Out):
     layers: list[PackLayer] = []  # every pack that contributed: the base first, this pack (an overlay) last
 
 
-class BonusOut(Out):
+class BonusOut(Sparse):
+    sparse: ClassVar[tuple[str, ...]] = ("items",)
+
     raw: float
     awarded: float
     cap: float | None = None
+    items: float = 0  # the items' own bonus (format 2): in the total beside the pool, not under its cap
 
 
 class DeductionsOut(Out):

@@ -12,7 +12,7 @@ families live in their own modules; importing this package registers them all.
 """
 
 from engine.expr.functions import checklists, choice, dates, lists, numbers, text  # noqa: F401  (each registers its functions)
-from engine.expr.functions.dates import period_buckets
+from engine.expr.functions.dates import add_months, period_buckets, whole_months
 from engine.expr.functions.registry import REGISTRY, UNITS, Function
 
-__all__ = ["REGISTRY", "Function", "UNITS", "period_buckets"]
+__all__ = ["REGISTRY", "Function", "UNITS", "add_months", "period_buckets", "whole_months"]

@@ -1,5 +1,5 @@
-"""Dates and dated events: date, year, month, days_between, in_period, periods, per_period, periods_meeting,
-shortfall."""
+"""Dates and dated events: date, year, month, days_between, years_between, months_between, add_years,
+add_months, in_period, periods, per_period, periods_meeting, shortfall."""
 
 from __future__ import annotations
 
@@ -88,6 +88,90 @@ def _build_days_between(call: ast.Call, args: list[Thunk]) -> Thunk:
 
 function("days_between", "(from, to)", "number of days from the first date to the second")(
     (_check_days_between, _build_days_between))
+
+
+# -- calendar arithmetic -------------------------------------------------------------------
+# Years and months are counted on the calendar, not as 365 or 30 days, the way 民法典 arts. 200–202 count
+# periods: n months after a day is the day with the same number n months later, and where that month is
+# too short (31 January + 1 month, 29 February + 1 year) the last day of that month. The whole months from one
+# day to another are the most months that can be added to the first without passing the second (an age),
+# so a span and a shifted date always agree: months_between(a, b) >= n exactly when add_months(a, n) <= b.
+
+class _DateOutOfRange(ArithmeticError):
+    """A shifted date before year 1 or after year 9999 (a Python date's range)."""
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The day `months` calendar months later (earlier when negative), clamped to the end of a shorter month."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise _DateOutOfRange(f"{day} + {months} months")
+    month = month_index + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def whole_months(start: dt.date, end: dt.date) -> int:
+    """The most months n with add_months(start, n) <= end: the months completed from start to end, like an
+    age; negative as soon as end is before start (-1 for up to a month before)."""
+    months = (end.year - start.year) * 12 + end.month - start.month  # lands in end's month: always a date
+    return months - 1 if add_months(start, months) > end else months
+
+
+def _check_span(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
+    _arity(call, 2)
+    _expect(checker, call.args[0], scope, T.DATE, f"the first argument of {call.name}()")
+    _expect(checker, call.args[1], scope, T.DATE, f"the second argument of {call.name}()")
+    return T.INTEGER
+
+
+def _build_span(call: ast.Call, args: list[Thunk]) -> Thunk:
+    first, second = args
+    months_per_unit = 12 if call.name == "years_between" else 1
+
+    def run(env: Env) -> Value:
+        a, b = first(env), second(env)
+        unknown = V.unknown_of(a, b)
+        # whole years: the most n with add_months(a, 12 n) <= b, so the whole months floored to twelves
+        return unknown if unknown is not None else whole_months(a, b) // months_per_unit
+
+    return run
+
+
+function("years_between", "(from, to)", "whole years from the first date to the second, counted like an age "
+         "(negative when the second is earlier: -1 for up to a year)")((_check_span, _build_span))
+function("months_between", "(from, to)", "whole months from the first date to the second, counted like an "
+         "age (negative when the second is earlier: -1 for up to a month)")((_check_span, _build_span))
+
+
+def _check_shift(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.Type:
+    _arity(call, 2)
+    _expect(checker, call.args[0], scope, T.DATE, f"the first argument of {call.name}()")
+    _expect(checker, call.args[1], scope, T.INTEGER, f"the number of {call.name[4:]} of {call.name}()")
+    return T.DATE
+
+
+def _build_shift(call: ast.Call, args: list[Thunk]) -> Thunk:
+    date_fn, count_fn = args
+    months_per_unit = 12 if call.name == "add_years" else 1
+
+    def run(env: Env) -> Value:
+        day, count = date_fn(env), count_fn(env)
+        unknown = V.unknown_of(day, count)
+        if unknown is not None:
+            return unknown
+        try:
+            return add_months(day, count * months_per_unit)
+        except _DateOutOfRange:
+            env.na = True  # no such date: like a number out of range, the value does not apply
+            return V.NA
+
+    return run
+
+
+function("add_years", "(date, n)", "the date n years later (earlier when n is negative); 29 February gives "
+         "28 February in a common year")((_check_shift, _build_shift))
+function("add_months", "(date, n)", "the date n months later (earlier when n is negative); a day the month "
+         "lacks gives its last day (31 January + 1 month = 28 or 29 February)")((_check_shift, _build_shift))
 
 
 def _event_list(checker: TypeChecker, call: ast.Call, scope: T.Scope) -> T.ListType:

@@ -16,8 +16,8 @@ from typing import Any
 from engine.report.formats.chars import shown
 from engine.report.formats.review_text import applied_text, pack_comparison
 from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
-from engine.report.formats.text import cell_text, grade_text, next_grade_text, outcome_word
-from engine.report.labels import DEMOTION, GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
+from engine.report.formats.text import cell_text, demotion_text, grade_text, next_grade_text, outcome_word
+from engine.report.labels import GRADE_CHANGE, LABELS, OUTCOMES, SEVERITY, pick
 from engine.report.model import Comparison, PackComparison, PackResult, Report, TableOut
 from engine.report.numbers import num, pct, signed
 from engine.report.table import truncate
@@ -69,6 +69,7 @@ def context(report: Report, lang: str) -> dict[str, Any]:
 def _pack(result: PackResult, lang: str, comparison: PackComparison | None = None) -> dict[str, Any]:
     groups, closing = score_sheet(result, lang)
     titles = {f.rule: f.title.get(lang) for f in result.findings}
+    checks = {f.rule for f in result.findings if f.kind == "check"}
     return {
         "title": result.pack.title.get(lang),
         "id": result.pack.id,
@@ -80,16 +81,18 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
         "grade": grade_text(result, lang),
         "grade_id": result.grade.id,
         "coverage": pct(result.coverage),
-        "demotions": [f"{d.title.get(lang) if d.title else d.grade} ← {pick(DEMOTION, d.reason, lang)}"
+        "demotions": [f"{d.title.get(lang) if d.title else d.grade} ← {demotion_text(result, d.reason, lang)}"
                     for d in result.grade.demoted_from],
         "vetoes": [{"rule": v.rule, "title": v.title.get(lang), "subjects": ", ".join(v.subjects),
                     "severity": pick(SEVERITY, v.severity, lang)} for v in result.vetoes],
         "awards_barred": result.awards_barred,
         "bonus": num(result.bonus.awarded),
+        "item_bonus": num(result.bonus.items) if result.bonus.items else "",
         "bonus_cap": num(result.bonus.cap) if result.bonus.cap is not None else None,
         "deductions": num(result.deductions.total + result.deductions.dimensions),
         "dimensions": [{"id": d.id, "title": d.title.get(lang), "weight": num(d.weight),
-                        "score": num(d.score) if d.counted else "—", "share": pct(d.share),
+                        "score": (num(d.score) + (f"+{num(d.bonus)}" if d.bonus else "")) if d.counted else "—",
+                        "share": pct(d.share),
                         "penalties": num(d.penalties) if d.penalties else ""} for d in result.dimensions],
         "chart": chart(result, lang),
         "headers": [header(key, lang) for key in COLUMNS],
@@ -98,7 +101,8 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
         "closing": [_row(r) for r in closing],
         "tables": [_table(t, lang) for t in result.tables],
         "recommendations": [{"rule": r.rule, "title": r.title.get(lang), "text": r.text.get(lang),
-                             "recoverable": num(r.recoverable),
+                             "gain": pick(LABELS, "no_points", lang) if r.rule in checks else
+                             f"{pick(LABELS, 'recover', lang)} {num(r.recoverable)}{pick(LABELS, 'points_unit', lang)}",
                              "citations": [f"{c.title.get(lang)}「{c.quote}」" for c in r.citations]}
                             for r in result.recommendations],
         "next_grade": _next(result, lang),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from engine.report.formats.review_text import applied_text, pack_comparison
-from engine.report.formats.text import grade_text, next_grade_text, outcome_word
+from engine.report.formats.text import check_value, grade_text, next_grade_text, outcome_word
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, SEVERITY, label, pick
 from engine.report.model import FindingOut, PackComparison, PackResult, Report
 from engine.report.numbers import num, pct, signed
@@ -42,7 +42,7 @@ def md(text: str) -> str:
 def unmet(result: PackResult) -> list[FindingOut]:
     """Items not fully met, deductions made and vetoes that applied, most recoverable points first."""
     found = [f for f in result.findings
-             if (f.kind == "item" and f.outcome in ("not_met", "partly_met", "missing_data"))
+             if (f.kind in ("item", "check") and f.outcome in ("not_met", "partly_met", "missing_data"))
              or (f.kind in ("penalty", "veto") and f.outcome in ("not_met", "missing_data"))]
     return sorted(found, key=lambda f: -(f.recoverable or 0))
 
@@ -60,7 +60,8 @@ def _pack(report: Report, name: str, result: PackResult, lang: str, comparison: 
     out = _heading(report, name, result, lang) + _vetoes(result, lang) + _dimensions(result, comparison, lang)
     cap = "" if result.bonus.cap is None else (f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh"
                                                else f" ({label('cap', lang)} {num(result.bonus.cap)})")
-    out += ["", f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap} · {label('deductions', lang)} "
+    items = f" · {label('item_bonus', lang)} +{num(result.bonus.items)}" if result.bonus.items else ""
+    out += ["", f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap}{items} · {label('deductions', lang)} "
                 f"−{num(result.deductions.total + result.deductions.dimensions)}", ""]
     if comparison is not None:
         out += _comparison(comparison, result, lang) + [""]
@@ -98,8 +99,8 @@ def _dimensions(result: PackResult, comparison: PackComparison | None, lang: str
         if deltas is not None:
             was = deltas.get(d.id)
             delta = f" {signed(was.delta) if was is not None else '—'} |"
-        out.append(f"| {md(d.id)} {md(d.title.get(lang))} | {num(d.weight)} | "
-                   f"{num(d.score) if d.counted else '—'} | {pct(d.share)} |" + delta)
+        score = (num(d.score) + (f"+{num(d.bonus)}" if d.bonus else "")) if d.counted else "—"
+        out.append(f"| {md(d.id)} {md(d.title.get(lang))} | {num(d.weight)} | {score} | {pct(d.share)} |" + delta)
     return out
 
 
@@ -112,7 +113,7 @@ def _unmet_table(result: PackResult, lang: str) -> list[str]:
            f"| {label('rule', lang)} | {label('item', lang)} | {label('outcome', lang)} | "
            f"{pick(WORDS, 'score', lang)} | {pick(WORDS, 'recover', lang)} |", "|---|---|---|--:|--:|"]
     for f in items:
-        out.append(f"| {md(f.rule)} | {md(f.title.get(lang))} | {outcome_word(f, lang)} | {_score(f)} | "
+        out.append(f"| {md(f.rule)} | {md(f.title.get(lang))} | {outcome_word(f, lang)} | {_score(f, lang)} | "
                    f"{num(f.recoverable) if f.recoverable else ''} |")
     return out
 
@@ -196,9 +197,12 @@ def _review(result: PackResult, lang: str) -> list[str]:
     return out
 
 
-def _score(f: FindingOut) -> str:
+def _score(f: FindingOut, lang: str) -> str:
     if f.kind == "penalty":
         return f"−{num(f.deducted)}" if f.deducted else ""
     if f.kind == "veto":
         return ""
-    return f"{num(f.earned) if f.earned is not None else '—'}/{num(f.points)}"
+    if f.kind == "check":
+        return md(check_value(f, lang))
+    bonus = f"+{num(f.bonus)}" if f.bonus else ""
+    return f"{num(f.earned) if f.earned is not None else '—'}{bonus}/{num(f.points)}"

@@ -66,6 +66,8 @@ def level_of(kind: str, outcome: str) -> str | None:
         return "note" if kind == "bonus" else "warning"
     if kind == "bonus":
         return None  # an unearned bonus is not a problem
+    if kind == "check":  # worth no points: what it says is a warning for the rules and grades that read it
+        return "warning" if outcome in ("not_met", "partly_met") else None
     if outcome == "not_met":
         return "warning" if kind == "penalty" else "error"
     if outcome == "partly_met":

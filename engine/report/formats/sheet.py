@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.report.formats.review_text import review_notes
-from engine.report.formats.text import grade_text, outcome_word
-from engine.report.labels import DEMOTION, SEVERITY, label, pick
+from engine.report.formats.text import check_value, demotion_text, format_2_details, grade_text, outcome_word
+from engine.report.labels import SEVERITY, label, pick
 from engine.report.model import Citation, FindingOut, PackResult
 from engine.report.numbers import num, pct
 
@@ -47,6 +47,7 @@ WORDS = {
     "score_of": ("得分 {earned}/{points}", "{earned} of {points} points"),
     "recoverable": ("可挽回{points}分", "{points} recoverable"),
     "deducted": ("扣{points}分", "{points} deducted"),
+    "includes_bonus": ("含项目加分{points}分", "includes the items' own bonus, {points}"),
 }
 
 
@@ -61,7 +62,7 @@ def word(key: str, lang: str, **values: object) -> str:
 
 @dataclass
 class SheetRow:
-    kind: str  # item | bonus | penalty | veto | subtotal | total | grade | coverage | awards
+    kind: str  # item | bonus | penalty | veto | check | subtotal | total | grade | coverage | awards
     item: str
     rule: str | None = None
     standard: str = ""
@@ -96,16 +97,23 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
     for dim in result.dimensions:
         group = Group(f"{dim.id} {dim.title.get(lang)}")
         group.rows = [_row(f, lang, recs, titles, reviewed) for f in result.findings
-                      if f.dimension == dim.id and f.kind in ("item", "penalty")]
+                      if f.dimension == dim.id and f.kind in ("item", "penalty", "check")]
         notes = []
         if dim.available != dim.declared and dim.counted:
             notes.append(word("scaled", lang, available=num(dim.available), weight=num(dim.weight)))
         if dim.penalties:
             notes.append(word("includes_penalties", lang, points=num(dim.penalties)))
+        if dim.bonus:
+            notes.append(word("includes_bonus", lang, points=num(dim.bonus)))
         group.subtotal = SheetRow("subtotal", word("subtotal", lang), points=dim.weight,
-                                  score=dim.score if dim.counted else None, score_text=None if dim.counted else "—",
+                                  score=dim.score + dim.bonus if dim.counted else None,
+                                  score_text=None if dim.counted else "—",
                                   reason=_join(notes, lang), outcome=pct(dim.share))
         groups.append(group)
+    dims = {d.id for d in result.dimensions}
+    checks = [f for f in result.findings if f.kind == "check" and f.dimension not in dims]
+    if checks:
+        groups.append(Group(label("checks", lang), [_row(f, lang, recs, titles, reviewed) for f in checks]))
     bonus = [f for f in result.findings if f.kind == "bonus"]
     if bonus:
         over = result.bonus.cap is not None and result.bonus.raw > result.bonus.awarded
@@ -114,7 +122,6 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
                                      score=result.bonus.awarded,
                                      reason=word("over_cap", lang, raw=num(result.bonus.raw),
                                                  cap=num(result.bonus.cap)) if over else "")))
-    dims = {d.id for d in result.dimensions}
     other = [f for f in result.findings if f.kind == "penalty" and f.dimension not in dims]
     if other:
         over = result.deductions.total_raw > result.deductions.total
@@ -130,7 +137,7 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
 
 def _closing(result: PackResult, lang: str) -> list[SheetRow]:
     rows = [SheetRow("total", label("total", lang), points=result.max_total, score=result.total)]
-    demotions = [f"{d.title.get(lang) if d.title else d.grade} ← {pick(DEMOTION, d.reason, lang)}"
+    demotions = [f"{d.title.get(lang) if d.title else d.grade} ← {demotion_text(result, d.reason, lang)}"
                  for d in result.grade.demoted_from]
     rows.append(SheetRow("grade", label("grade", lang), score_text=grade_text(result, lang),
                          reason=_join(demotions, lang)))
@@ -156,9 +163,15 @@ def _row(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[str, str],
         row.score = -(f.deducted or 0)
     elif f.kind == "veto":
         row.score_text = outcome_word(f, lang)
+    elif f.kind == "check":
+        row.score_text = check_value(f, lang) if f.level_label or f.measure else outcome_word(f, lang)
     else:
         row.points = f.points
         row.score = f.earned
+        if f.bonus:  # an item's own bonus beside the points of its standard
+            row.score_text = f"{num(f.earned)}+{num(f.bonus)}"
+        elif f.earned is None and f.not_applicable is not None:
+            row.score_text = "—"  # left out of its dimension
     # the waiver and each adjustment on a line of their own, after the reason the engine gives
     row.reason = "\n".join(part for part in (_reason_text(f, lang, recs, titles), *reviewed.get(f.rule, ())) if part)
     return row
@@ -171,7 +184,7 @@ def _reason_text(f: FindingOut, lang: str, recs: dict[str, str], titles: dict[st
         lost = bool(f.deducted)
     if f.kind == "veto":
         lost = f.outcome == "not_met"
-    parts = details(f, lang, titles) if lost else [n.get(lang) for n in f.notes]
+    parts = details(f, lang, titles) if lost else format_2_details(f, lang) + [n.get(lang) for n in f.notes]
     if lost and f.rule in recs:
         parts.append(recs[f.rule])
     return _join([p for p in parts if p], lang)
@@ -191,7 +204,7 @@ def details(f: FindingOut, lang: str, titles: dict[str, str]) -> list[str]:
         parts.append(word("share_met", lang, share=pct(f.share)))
     if f.occurrences:
         parts.append(word("times", lang, n=f.occurrences))
-    return parts + [n.get(lang) for n in f.notes]
+    return parts + format_2_details(f, lang) + [n.get(lang) for n in f.notes]
 
 
 def _citation(cite: Citation, lang: str) -> str:
@@ -218,6 +231,6 @@ def summary(f: FindingOut, lang: str, titles: dict[str, str], recs: dict[str, st
         parts.append(word("score_of", lang, earned=num(f.earned), points=num(f.points)))
     if f.recoverable:
         parts.append(word("recoverable", lang, points=num(f.recoverable)))
-    parts += [recs[f.rule]] if f.rule in recs else details(f, lang, titles)
+    parts += format_2_details(f, lang) + [recs[f.rule]] if f.rule in recs else details(f, lang, titles)
     body = _join([p for p in parts if p], lang)
     return f"{head}{'：' if lang == 'zh' else ': '}{body}" if body else head

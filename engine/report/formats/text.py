@@ -10,6 +10,8 @@ from engine.report.labels import (
     BLOCKED,
     BONUS_OUTCOMES,
     DEMOTION,
+    GRADE_BASIS,
+    NA_POLICY,
     OUTCOMES,
     PENALTY_OUTCOMES,
     SEVERITY,
@@ -18,6 +20,7 @@ from engine.report.labels import (
     pick,
 )
 from engine.report.model import (
+    ClauseOut,
     Column,
     DimensionOut,
     FindingOut,
@@ -95,7 +98,7 @@ def _pack_heading(result: PackResult, lang: str) -> str:
                f"{label('coverage', lang)} {pct(result.coverage)}")
     for demotion in result.grade.demoted_from:
         name = demotion.title.get(lang) if demotion.title else demotion.grade
-        out.append(f"  {label('demoted', lang)}{_sep(lang)}{name} ← {pick(DEMOTION, demotion.reason, lang)}")
+        out.append(f"  {label('demoted', lang)}{_sep(lang)}{name} ← {demotion_text(result, demotion.reason, lang)}")
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
         out.append(f"  {label('veto', lang)}{_sep(lang)}[{veto.rule}] {veto.title.get(lang)}{who} — "
@@ -103,6 +106,15 @@ def _pack_heading(result: PackResult, lang: str) -> str:
     if result.awards_barred and not result.vetoes:
         out.append(f"  {label('awards_barred', lang)}")
     return "\n".join(out)
+
+
+def demotion_text(result: PackResult, reason: str, lang: str) -> str:
+    """Why a grade was skipped; the rules it requires that are not met are named."""
+    words = pick(DEMOTION, reason, lang)
+    if reason == "rule_not_met" and result.grade.unmet:
+        names = ("、" if lang == "zh" else ", ").join(result.grade.unmet)
+        return f"{words}（{names}）" if lang == "zh" else f"{words} ({names})"
+    return words
 
 
 def _missing_inputs(result: PackResult, lang: str) -> str:
@@ -133,8 +145,9 @@ def _not_assessed(result: PackResult, lang: str) -> str:
 def _total_parts(result: PackResult, lang: str) -> str:
     """What besides the dimensions makes the total: a total above the maximum needs saying why."""
     parts = []
-    if result.bonus.awarded:
-        parts.append(f"含加分 {num(result.bonus.awarded)}" if lang == "zh" else f"bonus {num(result.bonus.awarded)}")
+    bonus = result.bonus.awarded + result.bonus.items  # the pool's and the items' own
+    if bonus:
+        parts.append(f"含加分 {num(bonus)}" if lang == "zh" else f"bonus {num(bonus)}")
     if result.deductions.total:
         parts.append(f"扣分 {num(result.deductions.total)}" if lang == "zh" else
                      f"deductions {num(result.deductions.total)}")
@@ -147,6 +160,9 @@ def grade_text(result: PackResult, lang: str) -> str:
     """The grade, or that it is withheld (暂不评定), why, and the grade the data given would earn."""
     grade = result.grade
     if not grade.withheld:
+        if grade.basis == "base" and grade.score is not None:
+            basis = pick(GRADE_BASIS, "base", lang).format(score=num(grade.score))
+            return f"{grade.title.get(lang)}（{basis}）" if lang == "zh" else f"{grade.title.get(lang)} ({basis})"
         return grade.title.get(lang)
     reasons = [_undecided_text(result, lang)] if grade.undecided_vetoes else []
     coverage, minimum = result.coverage, grade.min_coverage
@@ -173,7 +189,8 @@ def _undecided_text(result: PackResult, lang: str) -> str:
 
 def _stake(item: MissingInputOut, lang: str) -> str:
     """What a missing input decides: points of the total, a bonus, a veto, a deduction."""
-    words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction")}
+    words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction"),
+             "check": ("不计分的考核指标", "a check worth no points")}
     parts = []
     if item.points_at_stake or not item.also:
         parts.append(f"{label('at_stake', lang)} {num(item.points_at_stake)}")
@@ -193,6 +210,8 @@ def _dimensions(result: PackResult, lang: str) -> str:
         cap = f"（{label('cap', lang)} {num(result.bonus.cap)}）" if lang == "zh" else \
             f" ({label('cap', lang)} {num(result.bonus.cap)})"
     extra.append(f"{label('bonus', lang)} +{num(result.bonus.awarded)}{cap}")
+    if result.bonus.items:
+        extra.append(f"{label('item_bonus', lang)} +{num(result.bonus.items)}")
     applied = sum(d.penalties_applied for d in result.dimensions) + result.deductions.total
     if result.deductions.total_raw or result.deductions.dimensions:
         extra.append(f"{label('deductions', lang)} −{num(applied)}")
@@ -204,7 +223,7 @@ def _dimension_score(dimension: DimensionOut, lang: str) -> str:
         return "—"
     if dimension.declared and not dimension.assessable:  # nothing could be assessed: 0 means 'no data'
         return f"{num(dimension.score)}（缺少数据）" if lang == "zh" else f"{num(dimension.score)} (no data)"
-    return num(dimension.score)
+    return num(dimension.score) + (f"+{num(dimension.bonus)}" if dimension.bonus else "")  # its items' own bonus
 
 
 def _penalty_cell(dimension: DimensionOut, lang: str) -> str:
@@ -236,8 +255,53 @@ def _reason(finding: FindingOut, lang: str, titles: dict[str, str]) -> str:
         parts.append(pct(finding.share))
     if finding.occurrences:
         parts.append(_occurrences(finding, lang))
+    parts += format_2_details(finding, lang)
     parts += [note.get(lang) for note in finding.notes]
     return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def format_2_details(finding: FindingOut, lang: str) -> list[str]:
+    """The particulars pack format 2 brought: a check's target, the clauses that applied, an item's own bonus,
+    how an item that does not apply counts."""
+    parts = []
+    if finding.measure is not None:
+        parts.append(f"{label('target', lang)} {finding.measure.target.get(lang)}")
+    parts += [clause_text(clause, lang) for clause in finding.clauses if clause.applies is not False]
+    added = sum(clause.points for clause in finding.clauses if clause.kind == "bonus")
+    if finding.bonus is not None and finding.bonus_cap is not None and added > finding.bonus:
+        cap = f"{label('item_bonus_cap', lang)}{num(finding.bonus_cap)}" if lang == "zh" else \
+            f"{label('item_bonus_cap', lang)} {num(finding.bonus_cap)}"
+        parts.append(cap)
+    if finding.not_applicable is not None:
+        parts.append(pick(NA_POLICY, finding.not_applicable, lang))
+    return parts
+
+
+def clause_text(clause: ClauseOut, lang: str) -> str:
+    """A clause as it applied: '未建立台账 −2', '会议无记录 3次 −1.5', 'honours: 2 honours +1'."""
+    text = clause.text.get(lang)
+    if clause.applies is None:
+        return f"{text}（{label('undecided', lang)}）" if lang == "zh" else f"{text} ({label('undecided', lang)})"
+    sign = "−" if clause.kind == "deduction" else "+"
+    if clause.occurrences is None:
+        return f"{text} {sign}{num(clause.points)}"
+    unit = clause.unit.get(lang) if clause.unit is not None else ("次" if lang == "zh" else "time")
+    if lang == "zh":
+        return f"{text} {clause.occurrences}{unit} {sign}{num(clause.points)}"
+    plural = unit if clause.occurrences == 1 or unit.endswith("s") else unit + "s"
+    return f"{text}: {clause.occurrences} {plural} {sign}{num(clause.points)}"
+
+
+def check_value(finding: FindingOut, lang: str) -> str:
+    """What a check found, where a scored rule shows its points: a level, a value, or nothing."""
+    if finding.level_label is not None:
+        return finding.level_label.get(lang)
+    if finding.measure is not None:
+        measure = finding.measure
+        value = pct(measure.value) if measure.format == "percent" else num(measure.value)
+        unit = measure.unit.get(lang) if measure.unit is not None and measure.value is not None else ""
+        return value + unit
+    return "—"
 
 
 def _occurrences(finding: FindingOut, lang: str) -> str:
@@ -270,6 +334,8 @@ def _findings(result: PackResult, lang: str) -> str:
             points, earned = "", ("−" + num(f.deducted)) if f.deducted else "0"
         elif f.kind == "veto":
             points, earned = "", ""
+        elif f.kind == "check":
+            points, earned = label("no_points", lang), check_value(f, lang)
         elif f.kind == "bonus" and f.per is not None:
             points = f"+{num(f.per)}/{_unit(f, lang)}" if lang == "zh" else f"+{num(f.per)} each"
             if f.points:
@@ -278,6 +344,8 @@ def _findings(result: PackResult, lang: str) -> str:
         else:
             points = ("+" if f.kind == "bonus" else "") + num(f.points)
             earned = num(f.earned) if f.earned is not None else "—"
+            if f.bonus:  # an item's own bonus, beside the points of its standard
+                earned += f"+{num(f.bonus)}"
         reason = ("；" if lang == "zh" else "; ").join(
             part for part in (_reason(f, lang, titles), review_notes.get(f.rule)) if part)
         rows.append([f.rule, f.title.get(lang), points, earned, outcome_word(f, lang), reason])
@@ -359,9 +427,12 @@ def _recommendations(result: PackResult, lang: str) -> str:
     out = [f"{label('recommendations', lang)}:"]
     if not result.recommendations:
         out.append("  " + label("no_recommendations", lang))
+    checks = {f.rule for f in result.findings if f.kind == "check"}
     for index, rec in enumerate(result.recommendations, 1):
         gain = (f"总分可提高 {num(rec.recoverable)} 分" if lang == "zh"
                 else f"adds {num(rec.recoverable)} to the total")
+        if rec.rule in checks:
+            gain = label("no_points", lang)
         if rec.rule in result.grade.undecided_vetoes:
             gain = "等次待判定" if lang == "zh" else "the grade waits for it"
         out.append(f"{index:>3}. [{rec.rule}] {rec.title.get(lang)} — {gain}")
