@@ -91,7 +91,7 @@ def test_an_ungraded_profile_counts_in_the_base_of_all_but_is_never_moved(distri
     assert [pid for pid, row in by_id.items() if row["grade"] == "excellent"] == ["a", "f", "b"]
     assert by_id["x"]["quota"] is None and by_id["x"]["rank"] is None
     [quota] = json.loads(result.stdout)["groups"][0]["quotas"]
-    assert (quota["population"], quota["allowed"], quota["base"]) == (9, 4, "all")
+    assert (quota["population"], quota["allowed"], quota.get("base", "all")) == (9, 4, "all")
 
 
 # -- --quota options ---------------------------------------------------------------------------------
@@ -373,3 +373,75 @@ def test_backends_agree_on_random_packs_with_band_quotas():
 
     check()
     assert stats["pairs"] == 30 * 6
+
+
+# -- a pack's own grade quotas (scoring.grade_quotas) -----------------------------------------------
+
+def test_a_pack_grade_quota_left_unset_moves_no_one_and_the_summary_says_so(district):
+    result = batch(district)
+    assert result.exit_code == 0, result.stderr
+    assert "等次比例：优秀的比例限制（各街道优秀社区比例上限）未设定，未作调整" in result.stdout
+    assert "excellent_share" not in result.stdout and "由优秀调为" not in result.stdout
+    [group] = json.loads(batch(district, fmt="json").stdout)["groups"]
+    assert group["quotas"] == [] and group["quota_notes"][0]["en"] == (
+        "the quota on Excellent (Largest share of excellent communities in a street) is not set: nothing moved")
+
+
+def test_a_pack_grade_quota_set_by_the_district_applies_per_street(district):
+    result = invoke(district, "--pack", PACK, "-j", "1", "--set", "excellent_share=50%")
+    assert result.exit_code == 0, result.stderr
+    # those that pass: 东街道 a–e (x has no grade), 50 % → 2; 西街道 f–h → 1
+    assert "等次比例：东街道中优秀不超过合格及以上的50%：5个中至多2个，调整2个" in result.stdout
+    assert "等次比例：西街道中优秀不超过合格及以上的50%：3个中至多1个，调整1个" in result.stdout
+    assert "由优秀调为良好（西街道中优秀不超过合格及以上的50%：3个中至多1个）" in result.stdout
+
+
+def test_a_run_quota_on_the_same_grade_replaces_the_pack_one(district):
+    result = invoke(district, "--pack", PACK, "-j", "1", "--set", "excellent_share=50%", "--quota", "优秀=1")
+    assert result.exit_code == 0, result.stderr
+    assert "等次比例：优秀不超过1个：9个中至多1个，调整6个" in result.stdout  # a and f tie for the first place
+    assert "街道中优秀" not in result.stdout
+
+
+def test_a_pack_grade_quota_needs_each_profile_to_give_its_group(district):
+    write_profile(district, "y", 100, street=None)
+    result = invoke(district, "--pack", PACK, "-j", "1", "--set", "excellent_share=50%")
+    assert result.exit_code == 2
+    assert (f"{district / 'y.yaml'}: error[quota-group]: no value for 'community.street', which pack 'quotas' "
+            "quota excellent=50%,base=passed,per=community.street groups by") in result.stderr
+
+
+def grade_quota_pack(tmp_path: Path, quotas: list[dict], fmt: int = 2) -> Path:
+    pack = quota_pack(tmp_path, None, fmt)
+    manifest = yaml.safe_load((pack / "pack.yaml").read_text(encoding="utf-8"))
+    del manifest["scoring"]["quotas"]
+    manifest["scoring"]["grade_quotas"] = quotas
+    (pack / "pack.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return pack
+
+
+@pytest.mark.parametrize("quota, message", [
+    ({"grade": "outstanding", "at_most": "20%"}, "no grade 'outstanding'"),
+    ({"grade": "fail", "at_most": "20%"}, "'fail' is the lowest grade: there is no grade to move down to"),
+    ({"grade": "excellent", "at_most": "20%", "base": "top"}, "base 'top' is neither all, graded, passed nor a grade"),
+    ({"grade": "excellent", "at_most": "20%", "per": "community.district"},
+     "'community.district' is not an input with one value to group profiles by"),
+    ({"grade": "excellent", "at_most": "20%", "per": "staff"},
+     "'staff' is not an input with one value to group profiles by"),
+    ({"grade": "excellent", "at_most": "params.share"}, "no parameter 'share'"),
+])
+def test_what_a_grade_quota_names_is_checked(tmp_path, quota, message):
+    result = invoke("pack", "check", grade_quota_pack(tmp_path, [quota]))
+    assert result.exit_code == 2
+    assert "error[grade-quota]: " + message in result.stdout + result.stderr
+
+
+def test_grade_quotas_need_format_2(tmp_path):
+    result = invoke("pack", "check", grade_quota_pack(tmp_path, [{"grade": "excellent", "at_most": "20%"}], fmt=1))
+    assert result.exit_code == 2
+    assert "error[pack-format-key]: 'grade_quotas' needs format: 2" in result.stdout + result.stderr
+
+
+def test_pack_check_counts_a_grade_quota_group_as_read():
+    result = invoke("pack", "check", PACK)
+    assert "input 'community.street'" not in result.stdout + result.stderr

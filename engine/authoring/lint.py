@@ -145,8 +145,9 @@ def params_read(pack: Pack) -> set[str]:
     for rule in pack.rules:
         for expr in rule.expressions():
             used |= expr.params
-    for quota in pack.scoring.quotas or []:  # a band quota's limit may be a parameter (params.NAME)
-        limit = quota.at_most if quota.at_most is not None else quota.at_least
+    limits = [q.at_most if q.at_most is not None else q.at_least for q in pack.scoring.quotas or []]
+    limits += [q.at_most for q in pack.scoring.grade_quotas or []]
+    for limit in limits:  # a quota's limit may be a parameter (params.NAME)
         name = quota_parameter(limit) if limit is not None else None
         if name is not None:
             used.add(name)
@@ -167,7 +168,7 @@ def unread_names(pack: Pack) -> list[Diagnostic]:
     """Names nobody reads. In an overlay, the base's names left unread (by a disabled rule) are notes:
     the overlay cannot remove them."""
     found = []
-    read = pack_reads(pack)
+    read = pack_reads(pack) | {q.per for q in pack.scoring.grade_quotas or [] if q.per is not None}  # grouped by
 
     def report(origin: Origin, code: str, what: str, *, key: bool = False, hint: str | None = None) -> None:
         if _own_origin_file(pack, origin):

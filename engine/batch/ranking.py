@@ -36,8 +36,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from engine.errors import Diagnostic, UsageError
-from engine.evaluation.quotas import ROUNDINGS, Limit, kept
+from engine.evaluation.quotas import ROUNDINGS, Limit, kept, pack_limit
 from engine.expr.parser import is_ascii_digit
+from engine.pack.model import Pack
+from engine.pack.schema import quota_parameter
+from engine.report.model import Text
 from engine.report.summary.model import QuotaMove, QuotaOut, QuotaScope, SummaryGroup, SummaryRow
 
 BASES = ("all", "graded", "passed")  # a base that is none of these names a grade
@@ -56,6 +59,7 @@ class Quota:
     rounding: str = "floor"
     per: str | None = None  # a declared input: the rows are grouped by its value
     text: str = ""  # the option as given, for messages
+    origin: str = "--quota"  # where it is declared, for messages: the run, or a pack's scoring.grade_quotas
 
     def allowed(self, population: int) -> int:
         return Limit(self.limit, self.percent, self.count, self.rounding).allowed(population)
@@ -171,9 +175,41 @@ def _group_problems(group: SummaryGroup, quota: Quota) -> list[Diagnostic]:
                            hint="per= names an input that every ranked pack with the grade declares, holding "
                                 "one value (e.g. community.type); rank other packs' profiles apart (--pack)")]
     return [Diagnostic(row.file, 0, 0, "error", "quota-group",
-                       f"no value for '{quota.per}', which --quota {quota.shown} groups by",
+                       f"no value for '{quota.per}', which {quota.origin} {quota.shown} groups by",
                        hint=f"give '{quota.per}' in the profile; a quota is not counted in a group of unknowns")
             for row in group.rows if row.groups.get(quota.per) is None]
+
+
+# -- a pack's own grade quotas ----------------------------------------------------------------------
+
+def pack_quotas(pack: Pack) -> tuple[list[Quota], list[Text]]:
+    """The pack's grade quotas (`scoring.grade_quotas`) as the batch applies them, and what it says of those
+    whose limit is a parameter left unset (null): they move no one."""
+    quotas: list[Quota] = []
+    unset: list[Text] = []
+    titles = {grade.id: grade.title for grade in pack.grades}
+    for declared in pack.scoring.grade_quotas or []:
+        limit = pack_limit(pack, declared.at_most, declared.round)
+        if limit is None:
+            param = pack.params[quota_parameter(declared.at_most) or ""].decl.title
+            title = titles[declared.grade]
+            unset.append(Text(zh=f"{title.zh}的比例限制（{param.zh}）未设定，未作调整",
+                              en=f"the quota on {title.get('en')} ({param.get('en')}) is not set: nothing moved"))
+            continue
+        options = [f"base={declared.base}"] if declared.base != "all" else []
+        options += [f"round={declared.round}"] if declared.round != "floor" else []
+        options += [f"per={declared.per}"] if declared.per is not None else []
+        quotas.append(Quota(declared.grade, limit.text, percent=limit.percent, count=limit.count,
+                            base=declared.base, rounding=declared.round, per=declared.per,
+                            text=",".join([f"{declared.grade}={limit.text}", *options]),
+                            origin=f"pack '{pack.id}' quota"))
+    return quotas, unset
+
+
+def replaced(group: SummaryGroup, declared: list[Quota], run: list[Quota]) -> list[Quota]:
+    """The pack's quotas that apply: a run's `--quota` on a grade replaces the pack's on that grade."""
+    named = {grade_index(group, quota.grade) for quota in run}
+    return [quota for quota in declared if grade_index(group, quota.grade) not in named]
 
 
 # -- ranking -----------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.batch.ranking import Quota, apply_quotas, check_quotas, rank
+from engine.batch.ranking import Quota, apply_quotas, check_quotas, pack_quotas, rank, replaced
 from engine.batch.workers import Failure, SetupFailed, WorkerPool, untimed
 from engine.errors import Diagnostic, EngineError, InputError, PackError, UsageError
 from engine.expr.values import engine_arithmetic
@@ -96,6 +96,7 @@ class Done:
     groups: list[SummaryGroup] = field(default_factory=list)  # tables of packs this worker had not described yet
     error: ErrorEntry | None = None
     report: Report | None = None
+    quotas: dict[str, list[Quota]] = field(default_factory=dict)  # each pack's own grade quotas, as described
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -182,6 +183,26 @@ def _make_dir(path: str) -> None:
                                      f"cannot create the output directory: {exc.strerror or exc}")]) from None
 
 
+def _apply_quotas(ranked: list[SummaryGroup], done: dict[int, Done | Failure], run: list[Quota]) -> None:
+    """The run's quotas (`--quota`) and each pack's own (`scoring.grade_quotas`), but a run's quota on a grade
+    replaces the pack's on that grade."""
+    declared = {pack: quotas for outcome in done.values() if isinstance(outcome, Done)
+                for pack, quotas in outcome.quotas.items()}
+    if run:
+        check_quotas(ranked, run)
+    own = {group.pack: replaced(group, declared.get(group.pack, []), run) for group in ranked}
+    problems = []
+    for group in ranked:
+        try:
+            check_quotas([group], own[group.pack])
+        except UsageError as exc:
+            problems += exc.diagnostics
+    if problems:
+        raise UsageError(problems)
+    for group in ranked:
+        apply_quotas(group, run + own[group.pack])
+
+
 def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOptions) -> Summary:
     # A worker describes a pack with the first profile it assesses, which need not come first in input order
     # (the rest of a chunk whose worker failed is run later, by a worker that described its packs before).
@@ -203,10 +224,7 @@ def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOp
     ranked = [groups[key] for key in sorted(groups)]
     for group in ranked:
         group.rows = rank(group.rows)
-    if options.quotas:
-        check_quotas(ranked, options.quotas)
-        for group in ranked:
-            apply_quotas(group, options.quotas)
+    _apply_quotas(ranked, done, options.quotas)
     assessed = len(files) - len(errors)
     warnings = []
     if options.review is not None:
@@ -299,12 +317,13 @@ def _assess(state: _State, task: Task) -> Done:
                                 reason=f"{exc.diagnostics[0].file}: {exc.diagnostics[0].message}")
         return done
     done.rows = rows_of(report, outputs)
-    if config.group_keys:
-        _group_values(done.rows, engine.packs, profile, config.group_keys)
+    _group_values(done.rows, engine.packs, profile, config.group_keys)
     for pack in engine.packs:
         if pack.id not in state.described:
             state.described.add(pack.id)
-            done.groups.append(group_of(pack))
+            group = group_of(pack)
+            done.quotas[pack.id], group.quota_notes = pack_quotas(pack)
+            done.groups.append(group)
     done.report = report if config.keep_reports else None
     return done
 
@@ -315,8 +334,9 @@ def _group_values(rows: list[tuple[str, SummaryRow]], packs: Sequence[Pack], pro
     the profile leaves one empty); an input the pack does not declare is left out of the row."""
     by_id = {pack.id: pack for pack in packs}
     for pack_id, row in rows:
-        inputs = by_id[pack_id].inputs
-        for key in keys:
+        pack = by_id[pack_id]
+        inputs = pack.inputs
+        for key in keys + tuple(q.per for q in pack.scoring.grade_quotas or [] if q.per is not None):
             spec = inputs.get(key)
             if spec is not None and spec.decl.type not in ("list", "object"):
                 row.groups[key] = _group_value(profile.values.get(key))

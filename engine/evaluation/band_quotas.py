@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.evaluation.context import Context
 from engine.evaluation.findings import MET, NA_OUTCOME, Finding, SubjectResult
-from engine.evaluation.quotas import Limit, Wording, first_moved, kept, quota_text
+from engine.evaluation.quotas import Limit, Wording, first_moved, kept, pack_limit, quota_text
 from engine.expr.values import is_unknown
 from engine.pack.model import Pack
 from engine.pack.schema import BandQuota, Text, quota_parameter
@@ -53,15 +53,7 @@ def _limit(pack: Pack, quota: BandQuota) -> Limit | None:
     """The quota's limit; None when it names a parameter the source leaves unset (null)."""
     written = quota.at_most if quota.at_most is not None else quota.at_least
     assert written is not None  # the schema asks for one of them
-    name = quota_parameter(written)
-    if name is None:
-        return Limit.of(written, quota.round)
-    value = pack.params[name].value  # the pack's builder checked it is a percent or an integer parameter
-    if value is None or is_unknown(value):
-        return None
-    if pack.params[name].decl.type == "percent":  # a percent parameter holds a ratio: 20 % is 0.2
-        return Limit.of(f"{format((Decimal(value) * 100).normalize(), 'f')}%", quota.round)
-    return Limit.of(int(value), quota.round)
+    return pack_limit(pack, written, quota.round)
 
 
 def _unset(pack: Pack, finding: Finding, quota: BandQuota) -> Text:

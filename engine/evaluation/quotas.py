@@ -16,6 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
+from engine.expr.values import is_unknown
+from engine.pack.model import Pack
+from engine.pack.schema import quota_parameter
+
 ROUNDINGS = {"floor": ROUND_FLOOR, "ceil": ROUND_CEILING, "half_up": ROUND_HALF_UP}
 ROUNDING_WORDS = {"floor": ("", ""), "ceil": ("（向上取整）", " (rounded up)"),
                   "half_up": ("（四舍五入）", " (rounded half up)")}
@@ -46,6 +50,20 @@ class Limit:
             raise ValueError(f"the limit {self.text!r} has neither a count nor a percentage")
         share = Decimal(population) * self.percent / 100
         return int(share.quantize(Decimal(1), rounding=ROUNDINGS[self.rounding]))
+
+
+def pack_limit(pack: Pack, written: str | int, rounding: str = "floor") -> Limit | None:
+    """A limit as a pack writes it ('20%', 2, or `params.NAME`); None for a parameter left unset (null): a
+    number the sources do not give moves no one until a district sets it."""
+    name = quota_parameter(written)
+    if name is None:
+        return Limit.of(written, rounding)
+    spec = pack.params[name]  # the pack's builder checked it is a percent or an integer parameter
+    if spec.value is None or is_unknown(spec.value):
+        return None
+    if spec.decl.type == "percent":  # a percent parameter holds a ratio: 20 % is 0.2
+        return Limit.of(f"{format((Decimal(spec.value) * 100).normalize(), 'f')}%", rounding)
+    return Limit.of(int(spec.value), rounding)
 
 
 def kept(keys: Sequence[object], allowed: int) -> int:

@@ -24,7 +24,6 @@ from engine.expr.errors import ExprError
 from engine.expr.evaluator import compile_expr
 from engine.expr.parser import parse
 from engine.expr.values import engine_arithmetic
-from engine.pack.band_quotas import quota_problems
 from engine.pack.dependencies import dependency_order
 from engine.pack.fieldtypes import annotation, describe, expr_type
 from engine.pack.model import (
@@ -46,6 +45,7 @@ from engine.pack.model import (
 )
 from engine.pack.origins import Origin, PathPart
 from engine.pack.overlay import read_pack_dir
+from engine.pack.quotas import grade_quota_problems, quota_problems
 from engine.pack.raw import RawPack
 from engine.pack.relations import build_relations
 from engine.pack.schema import (
@@ -129,6 +129,7 @@ class _Builder:
         self.assign_strata(rules)
         self.check_grade_requirements()
         self.check_quotas(rules)
+        self.check_grade_quotas()
         self.sink.raise_if_errors(PackError)
         return Pack(
             meta=self.meta, root=raw.root, files=raw.files,
@@ -215,11 +216,18 @@ class _Builder:
                        f"{previous_low}', or 'at_most' if it says 'above'")
 
     def check_quotas(self, rules: list[RuleSpec]) -> None:
-        """`scoring.quotas` (format 2): what each band quota names (engine/pack/band_quotas.py)."""
+        """`scoring.quotas` (format 2): what each band quota names (engine/pack/quotas.py)."""
         if self.scoring.quotas is None:  # in a format 1 pack, `quotas` is refused as it is read (pack.formats)
             return
         for problem in quota_problems(self.scoring.quotas, rules, self.inputs, self.rule_ids, self.params):
             self.error(self.scoring_origin, "band-quota", problem.message, "quotas", *problem.at, hint=problem.hint)
+
+    def check_grade_quotas(self) -> None:
+        """`scoring.grade_quotas` (format 2): the grades, inputs and parameters each names."""
+        quotas = self.scoring.grade_quotas or []
+        for problem in grade_quota_problems(quotas, self.scoring.grades, self.inputs, self.params):
+            self.error(self.scoring_origin, "grade-quota", problem.message, "grade_quotas", *problem.at,
+                       hint=problem.hint)
 
     def build_params(self) -> None:
         unknown = set(self.overrides) - set(self.raw.parameters)

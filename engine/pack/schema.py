@@ -439,6 +439,30 @@ class BandQuota(Model):
         return self
 
 
+class GradeQuota(Model):
+    """A quota on a grade over the profiles a batch ranks (优秀社区不超过参评社区的20%), applied by `assess DIR`."""
+
+    grade: str = Field(description="The grade (its id), not the lowest: the profiles beyond the quota, lowest "
+                       "ranked first, move down to the next grade. A tie at the boundary moves whole.")
+    at_most: QuotaLimit = Field(description="At most this share of the base ('20%'), number of profiles, or "
+                                "parameter (`params.NAME`, a percent or an integer; null: the quota is not applied).")
+    base: str = Field(default="all", description="What the share is of: `all` (every profile of the table), "
+                      "`graded` (those given a grade), `passed` (those above the lowest grade) or a grade id "
+                      "(those at that grade or better) — counted on the grades as assessed, before any quota.")
+    round: Literal["floor", "ceil", "half_up"] = Field(default="floor", description="How a share becomes a "
+                                                       "number of profiles: down (floor, the default), up (ceil) "
+                                                       "or half up (四舍五入).")
+    per: str | None = Field(default=None, description="An input the pack declares with one value "
+                            "(`community.street`): the quota is counted and applied in each group of profiles "
+                            "with the same value; a profile that leaves it empty is an error of the batch.")
+
+    @model_validator(mode="after")
+    def _rounding(self) -> GradeQuota:
+        if "round" in self.model_fields_set and isinstance(self.at_most, int):
+            raise ValueError("'round' applies to a percentage, and the limit is a number of profiles")
+        return self
+
+
 class Scoring(Model):
     """How points become a total and a grade."""
 
@@ -465,7 +489,12 @@ class Scoring(Model):
                                               "in the order listed. Quotas over the profiles of a batch are the "
                                               "run's: `assess DIR --quota`.")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis", "quotas"})
+    grade_quotas: list[GradeQuota] | None = Field(default=None, description="*(format 2)* Quotas on the "
+                                                  "grades of the profiles a batch ranks (`assess DIR`), each in "
+                                                  "the table of this pack; a run's `--quota` on the same grade "
+                                                  "replaces them.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis", "quotas", "grade_quotas"})
 
 
 NotApplicable = Literal["exclude", "zero", "full"]

@@ -7,9 +7,9 @@ points per rule), so next year's batch can compare rule by rule against it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from engine.report.model import SCHEMA_VERSION, DiagnosticOut, EngineInfo, Out, Text
+from engine.report.model import SCHEMA_VERSION, DiagnosticOut, EngineInfo, Out, Sparse, Text
 
 
 class RowDimension(Out):
@@ -37,8 +37,11 @@ class RowComparison(Out):
     regression: bool = False
 
 
-class QuotaScope(Out):
-    """What a quota counts: its base, its rounding, and the group of rows it is counted in (`--quota`)."""
+class QuotaScope(Sparse):
+    """What a quota counts: its base, its rounding, and the group of rows it is counted in (`--quota`); left out
+    of the JSON while they hold their defaults, so a summary with plain quotas reads as it did."""
+
+    sparse: ClassVar[tuple[str, ...]] = ("base", "base_title", "rounding", "per", "group")
 
     base: str = "all"  # all | graded | passed | a grade id (rows at that grade or a better one)
     base_title: Text | None = None  # the grade of `passed` (the lowest but one) or of a grade base
@@ -68,7 +71,7 @@ class RowWithheld(Out):
     undecided_vetoes: list[str] = []  # rule ids
 
 
-class SummaryRow(Out):
+class SummaryRow(Sparse):
     rank: int | None = None
     file: str
     profile_id: str | None = None
@@ -94,6 +97,8 @@ class SummaryRow(Out):
     rules: dict[str, list[Any]] = {}  # rule id -> [kind, outcome, points]; points: earned, or −deducted
     outputs: list[str] = []  # per-profile reports written (--output-dir)
     groups: dict[str, str | None] = {}  # the inputs a quota groups by (`per=`) that the pack declares: their values
+
+    sparse: ClassVar[tuple[str, ...]] = ("withheld", "groups")  # left out of the JSON while empty
 
     @property
     def graded(self) -> bool:
@@ -126,7 +131,7 @@ class QuotaOut(QuotaScope):
     moved: list[str] = []  # files of the rows moved down
 
 
-class SummaryGroup(Out):
+class SummaryGroup(Sparse):
     """The rows assessed by one pack, ranked."""
 
     pack: str
@@ -135,6 +140,9 @@ class SummaryGroup(Out):
     dimensions: list[GroupDimension]
     rows: list[SummaryRow] = []
     quotas: list[QuotaOut] = []
+    quota_notes: list[Text] = []  # the pack's grade quotas that apply to no one: a limit left unset
+
+    sparse: ClassVar[tuple[str, ...]] = ("quota_notes",)
 
 
 class ErrorEntry(Out):

@@ -71,6 +71,8 @@ def render_summary_text(summary: Summary, lang: str = "zh") -> str:
         for quota in group.quotas:
             lines.append(f"{word('quota', lang)}{'：' if lang == 'zh' else ': '}" + word(
                 "quota_line", lang, quota=quota_words(quota, lang), moved=len(quota.moved)))
+        colon = "：" if lang == "zh" else ": "
+        lines += [f"{word('quota', lang)}{colon}{note.get(lang)}" for note in group.quota_notes]
         blocks.append("\n".join(lines))
     if summary.errors:
         lines = [f"{word('errors', lang)} ({len(summary.errors)}):"]

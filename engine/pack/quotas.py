@@ -1,9 +1,12 @@
-"""What a pack's band quotas (`scoring.quotas`, format 2) must name: a for_each rule with bands, one of its
-bands with a band to move to, a base the rule can count, a number of each element to rank by, a field of
-each element to group by (`per`), and a percent or integer parameter when the limit is one.
+"""What a pack's quotas (format 2) must name, checked when the pack is built, each problem at its key.
 
-The quotas are applied after evaluation, by engine/evaluation/band_quotas.py; this module only checks them
-when the pack is built, each problem at the key concerned.
+Band quotas (`scoring.quotas`): a for_each rule with bands, one of its bands with a band to move to, a base
+the rule can count, a number of each element to rank by, a field of each element to group by (`per`).
+Grade quotas (`scoring.grade_quotas`): a grade above the lowest, a base of grades, an input with one value
+to group profiles by. Either limit may be a percent or integer parameter.
+
+Band quotas are applied after evaluation (engine/evaluation/band_quotas.py), grade quotas after a batch is
+ranked (engine/batch/ranking.py).
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from typing import NamedTuple
 
 from engine.expr import types as T
 from engine.pack.model import InputSpec, ParamSpec, RuleSpec
-from engine.pack.schema import BandQuota, quota_parameter
+from engine.pack.schema import BandQuota, Grade, GradeQuota, quota_parameter
 
 BASE_WORDS = ("all", "passed")  # a base that is neither names a band
+GRADE_BASES = ("all", "graded", "passed")  # a grade quota's base that is none of these names a grade
 LIMIT_TYPES = ("percent", "integer")  # a share of the base, or a number of elements
 
 
@@ -31,7 +35,10 @@ def quota_problems(quotas: list[BandQuota], rules: list[RuleSpec], inputs: dict[
     built = {rule.id: rule for rule in rules}
     problems: list[QuotaProblem] = []
     for index, quota in enumerate(quotas):
-        problems += [QuotaProblem(message, (index, *at), hint) for message, at, hint in _limit_problems(quota, params)]
+        key = "at_most" if quota.at_most is not None else "at_least"
+        limit = quota.at_most if quota.at_most is not None else quota.at_least
+        problems += [QuotaProblem(message, (index, *at), hint) for message, at, hint in
+                     _limit_problems(key, limit, params)]
         rule = built.get(quota.rule)
         if rule is None:
             if quota.rule not in rule_ids:
@@ -70,10 +77,34 @@ def _problems(quota: BandQuota, rule: RuleSpec, inputs: dict[str, InputSpec]) ->
     yield from _group_problems(quota, rule.for_each, inputs)
 
 
-def _limit_problems(quota: BandQuota, params: dict[str, ParamSpec]) -> Iterator[QuotaProblem]:
+def grade_quota_problems(quotas: list[GradeQuota], grades: list[Grade], inputs: dict[str, InputSpec],
+                         params: dict[str, ParamSpec]) -> list[QuotaProblem]:
+    """Every problem of the grade quotas (`scoring.grade_quotas`), at their keys."""
+    problems: list[QuotaProblem] = []
+    for index, quota in enumerate(quotas):
+        problems += [QuotaProblem(message, (index, *at), hint) for message, at, hint in
+                     _grade_problems(quota, [grade.id for grade in grades], inputs)]
+        problems += [QuotaProblem(message, (index, *at), hint) for message, at, hint in
+                     _limit_problems("at_most", quota.at_most, params)]
+    return problems
+
+
+def _grade_problems(quota: GradeQuota, ids: list[str], inputs: dict[str, InputSpec]) -> Iterator[QuotaProblem]:
+    if quota.grade not in ids:
+        yield QuotaProblem(f"no grade '{quota.grade}'", ("grade",), "grades: " + ", ".join(ids))
+    elif quota.grade == ids[-1]:
+        yield QuotaProblem(f"'{quota.grade}' is the lowest grade: there is no grade to move down to", ("grade",))
+    if quota.base not in GRADE_BASES and quota.base not in ids:
+        yield QuotaProblem(f"base '{quota.base}' is neither all, graded, passed nor a grade", ("base",),
+                           "grades: " + ", ".join(ids))
+    single = [path for path, spec in inputs.items() if spec.decl.type not in ("list", "object")]
+    if quota.per is not None and quota.per not in single:
+        yield QuotaProblem(f"'{quota.per}' is not an input with one value to group profiles by", ("per",),
+                           "inputs with one value: " + ", ".join(single))
+
+
+def _limit_problems(key: str, limit: str | int | None, params: dict[str, ParamSpec]) -> Iterator[QuotaProblem]:
     """A limit that names a parameter names a percent (a share) or an integer (a count) of the pack."""
-    key = "at_most" if quota.at_most is not None else "at_least"
-    limit = quota.at_most if quota.at_most is not None else quota.at_least
     name = quota_parameter(limit) if limit is not None else None
     if name is None:
         return
