@@ -445,3 +445,16 @@ def test_grade_quotas_need_format_2(tmp_path):
 def test_pack_check_counts_a_grade_quota_group_as_read():
     result = invoke("pack", "check", PACK)
     assert "input 'community.street'" not in result.stdout + result.stderr
+
+
+def test_both_backends_give_the_same_ranked_summary_with_quotas(district):
+    summaries = []
+    for backend in ("reference", "durable"):
+        result = invoke(district, "--pack", PACK, "--backend", backend, "-j", "1", "--summary-format", "json",
+                        "--set", "excellent_share=50%", "--quota", "良好=50%,base=graded,round=ceil")
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        data["engine"]["backend"] = "-"
+        summaries.append(data)
+    assert summaries[0] == summaries[1]
+    assert len(summaries[0]["groups"][0]["quotas"]) == 3  # the pack's per street, and the run's on 良好
