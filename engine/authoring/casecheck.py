@@ -27,22 +27,37 @@ def own_rule(pack: Pack, rule: RuleSpec) -> bool:
 
 
 def case_problems(pack: Pack) -> list[Diagnostic]:
-    """Case files that do not load, cases naming what the pack lacks, rules no case tests."""
+    """Case files that do not load, cases naming what the pack lacks, rules no case tests (not said while a
+    case file does not load: what it tests is not known)."""
     from engine.testing.cases import case_files, load_cases
 
     found: list[Diagnostic] = []
     tested: set[str] = set()
+    all_loaded = True
     for path in case_files(pack.root):
         try:
             loaded_cases = load_cases(path)
         except EngineError as exc:
             found += exc.diagnostics
+            all_loaded = False
             continue
         for loaded in loaded_cases:
             tested.update(loaded.case.expect)
-            found += _unknown_names(pack, loaded)
-    found += _untested_rules(pack, tested)
+            found += _unknown_names(pack, loaded) + _adjustment_problems(pack, loaded)
+    if all_loaded:
+        found += _untested_rules(pack, tested)
     return found
+
+
+def _adjustment_problems(pack: Pack, loaded: LoadedCase) -> list[Diagnostic]:
+    """A case's adjustments name item or bonus rules of the pack, as an adjustments file must."""
+    review = loaded.review()
+    try:
+        if review is not None:
+            review.check([pack])
+    except EngineError as exc:
+        return list(exc.diagnostics)
+    return []
 
 
 def _unknown_names(pack: Pack, loaded: LoadedCase) -> list[Diagnostic]:

@@ -40,6 +40,12 @@ def _case_keys() -> str:
     return case_keys()
 
 
+def _profile_keys() -> str:
+    from engine.authoring.reference import profile_keys
+
+    return profile_keys()
+
+
 def _function_reference() -> str:
     from engine.authoring.reference import function_reference
 
@@ -65,8 +71,8 @@ def _report_model() -> str:
 
 
 SECTIONS = {"functions": functions_table, "pack-keys": _pack_keys, "case-keys": _case_keys,
-            "function-reference": _function_reference, "diagnostics": _diagnostics, "api": _api,
-            "report-model": _report_model}
+            "profile-keys": _profile_keys, "function-reference": _function_reference, "diagnostics": _diagnostics,
+            "api": _api, "report-model": _report_model}
 
 
 def generated_files() -> dict[Path, str]:

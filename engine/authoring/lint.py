@@ -17,7 +17,7 @@ from engine.authoring.casecheck import case_problems
 from engine.authoring.quotecheck import quote_problems
 from engine.errors import INFO, WARNING, Diagnostic
 from engine.expr import ast
-from engine.pack.model import Pack, RuleSpec
+from engine.pack.model import Pack, RelationSpec, RuleSpec
 from engine.pack.origins import Origin, diagnostic_at
 from engine.pack.schema import quota_parameter
 
@@ -164,23 +164,52 @@ def _own_origin_file(pack: Pack, origin: Origin) -> bool:
         return False
 
 
+def unread_inputs(pack: Pack) -> list[str]:
+    """The inputs no rule reads, directly, in its texts or through derived values: a profile gives them for
+    information only (a relation may check them, but they change no score)."""
+    read = pack_reads(pack)
+    return [path for path in pack.inputs if path not in read]
+
+
+def _only_readers(pack: Pack, path: str) -> str:
+    """Who reads an input no rule reads, said after 'is read by no rule' (or nothing)."""
+    derived = [spec.name for spec in pack.derived
+               if path in expression_reads(spec.expr.tree) or path == spec.list_path]
+    if derived:
+        names = ", ".join(f"'{name}'" for name in derived)
+        return f" (only derived value {names} reads it, and no rule reads that)" if len(derived) == 1 else \
+            f" (only derived values {names} read it, and no rule reads those)"
+    if any(path in relation_inputs(relation) for relation in pack.relations):
+        return " (only a relation checks it; it changes no score)"
+    return ""
+
+
+def relation_inputs(relation: RelationSpec) -> set[str]:
+    """The inputs a relation names: values of the profile, or LIST.FIELD."""
+    names = set(relation.left) | {relation.right}
+    if relation.list_path is None:
+        return names
+    return {relation.list_path} | {f"{relation.list_path}.{name}" for name in names}
+
+
 def unread_names(pack: Pack) -> list[Diagnostic]:
     """Names nobody reads. In an overlay, the base's names left unread (by a disabled rule) are notes:
     the overlay cannot remove them."""
     found = []
     read = pack_reads(pack) | {q.per for q in pack.scoring.grade_quotas or [] if q.per is not None}  # grouped by
 
-    def report(origin: Origin, code: str, what: str, *, key: bool = False, hint: str | None = None) -> None:
+    def report(origin: Origin, code: str, what: str, *, key: bool = False, hint: str | None = None,
+               why: str = "") -> None:
         if _own_origin_file(pack, origin):
-            found.append(diagnostic_at(origin, WARNING, code, f"{what} is read by no rule", key=key, hint=hint))
+            found.append(diagnostic_at(origin, WARNING, code, f"{what} is read by no rule{why}", key=key, hint=hint))
         else:
             found.append(diagnostic_at(origin, INFO, code,
                                        f"{what} of the base pack is read by no rule of this overlay", key=key))
 
-    for path, input_spec in pack.inputs.items():
-        if path not in read:
-            report(input_spec.origin, "input-unread", f"input '{path}'", key=True,
-                   hint="use it in a rule, or remove it so profiles are not asked for it")
+    for path in unread_inputs(pack):
+        report(pack.inputs[path].origin, "input-unread", f"input '{path}'", key=True,
+               hint="use it in a rule, or remove it so profiles are not asked for it (profile templates "
+                    "mark it as for information only)", why=_only_readers(pack, path))
     for derived in pack.derived:
         if derived.name not in read:
             report(derived.expr.origin, "derived-unread", f"derived value '{derived.name}'")

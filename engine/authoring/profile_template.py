@@ -14,6 +14,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from engine.authoring.lint import unread_inputs
 from engine.pack.fieldtypes import describe
 from engine.pack.model import InputSpec, Pack
 from engine.pack.paths import nest
@@ -35,6 +36,8 @@ META = {
            "subject": "what is assessed", "year": "assessment year (e.g. 2024; or period: {start: …, end: …})"},
 }
 ELEMENT = {"zh": "每项一个，例如：", "en": "one entry each, for example:"}
+# an input no rule of the packs reads: the profile may give it, but it changes no score
+INFORMATIONAL = {"zh": "（仅供参考，不计分）", "en": " (for information only: no rule reads it)"}
 
 
 def describe_zh(decl: InputDecl) -> str:
@@ -64,13 +67,16 @@ def _num(value: Decimal) -> str:
     return format_number(value)
 
 
-def comment(decl: InputDecl, lang: str, required: bool = False) -> str:
+def comment(decl: InputDecl, lang: str, required: bool = False, informational: bool = False) -> str:
     title = decl.title.get(lang) if decl.title is not None else None
     unit = decl.unit.get(lang) if decl.unit is not None else None
     words = describe_zh(decl) if lang == "zh" else describe(decl)
     parts = []
     if title:
-        parts.append(title + (f"（{unit}）" if unit and lang == "zh" else (f" ({unit})" if unit else "")))
+        parts.append(title + (f"（{unit}）" if unit and lang == "zh" else (f" ({unit})" if unit else ""))
+                     + (INFORMATIONAL[lang] if informational else ""))
+    elif informational:
+        parts.append(INFORMATIONAL[lang].strip(" （）()"))
     if required:
         parts.append("必填" if lang == "zh" else "required")
     parts.append(words)
@@ -107,15 +113,17 @@ def _field_tree(fields: dict[str, InputDecl]) -> InputTree:
     return nest(fields.items())
 
 
-def _emit(tree: InputTree, lang: str, indent: int, lines: list[str]) -> None:
+def _emit(tree: InputTree, lang: str, indent: int, lines: list[str], informational: set[str],
+          prefix: str = "") -> None:
+    """The inputs of `tree` (under the dotted `prefix`); those in `informational` are marked as such."""
     pad = "  " * indent
     for key, value in tree.items():
         if isinstance(value, dict):
             lines.append(f"{pad}{_key(key)}:")
-            _emit(value, lang, indent + 1, lines)
+            _emit(value, lang, indent + 1, lines, informational, f"{prefix}{key}.")
             continue
         decl: InputDecl = value
-        lines.append(f"{pad}# {comment(decl, lang)}")
+        lines.append(f"{pad}# {comment(decl, lang, informational=prefix + key in informational)}")
         if decl.type == "list" and decl.items is not None and decl.items.type == "object":
             lines.append(f"{pad}# {ELEMENT[lang]}")
             example: list[str] = []
@@ -149,5 +157,11 @@ def profile_template(packs: list[Pack], lang: str = "zh", schema_ref: str | None
               f"  subject: {subjects[0]}   # {meta['subject']}" if len(subjects) == 1 else
               f"  subject:     # {meta['subject']}: {', '.join(subjects)}",
               f"  year:        # {meta['year']}", ""]
-    _emit(_tree(inputs), lang, 0, lines)
+    _emit(_tree(inputs), lang, 0, lines, informational_inputs(packs))
     return "\n".join(lines) + "\n"
+
+
+def informational_inputs(packs: list[Pack]) -> set[str]:
+    """The inputs no rule of any of the packs reads (`input-unread` of `assess pack check`)."""
+    read_somewhere = {path for pack in packs for path in pack.inputs if path not in unread_inputs(pack)}
+    return {path for pack in packs for path in pack.inputs if path not in read_somewhere}

@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from engine.pack import schema as S
+from engine.profile.validate import Period, ProfileMeta
 
-SECTION_NAMES = {
+SECTION_NAMES: dict[type[BaseModel], str] = {
     S.PackFile: "any pack file",
     S.PackMeta: "pack:",
     S.Source: "pack.sources[]",
@@ -56,6 +57,9 @@ SECTION_NAMES = {
     S.CaseFile: "tests/*.yaml",
     S.Case: "cases[]",
     S.CaseExpectation: "cases[].expect.RULE",
+    S.CaseAdjustment: "cases[].adjustments[]",
+    ProfileMeta: "profile:",
+    Period: "profile.period",
 }
 
 
@@ -171,7 +175,7 @@ def models_reference(root: type[BaseModel]) -> str:
         if model is S.Text:
             continue
         where = SECTION_NAMES.get(model, model.__name__)
-        lines += [f"### {model.__name__}", "", f"`{where}` — {(model.__doc__ or '').strip()}", ""]
+        lines += [f"### {model.__name__}", "", f"`{where}` — {' '.join((model.__doc__ or '').split())}", ""]
         lines += [f"Every key of [{base.__name__}](#{anchor(base)}), and:\n" for base in _documented_bases(model)]
         lines += model_table(model)
         lines.append("")
@@ -187,6 +191,10 @@ def pack_keys() -> str:
 
 def case_keys() -> str:
     return models_reference(S.CaseFile)
+
+
+def profile_keys() -> str:
+    return models_reference(ProfileMeta)
 
 
 def function_reference() -> str:

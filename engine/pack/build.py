@@ -91,7 +91,8 @@ class _Builder:
         self.inputs: dict[str, InputSpec] = {}
         self.derived: list[DerivedSpec] = []
         self.derived_params: dict[str, frozenset[str]] = {}
-        self.rule_ids = [rule.id for rule, _ in raw.rules]
+        self.unchecked = raw.unchecked  # entries left out as not valid: what reads them is not checked
+        self.rule_ids = [rule.id for rule, _ in raw.rules] + sorted(raw.unchecked.rules)
         self.source_ids = {source.id for source in self.meta.sources}
 
     # -- diagnostics ---------------------------------------------------------
@@ -124,7 +125,8 @@ class _Builder:
         self.build_params()
         self.build_inputs()
         self.build_derived()
-        relations = build_relations(self.raw.relations, self.inputs, set(self.raw.derived), self.error)
+        checked = [r for r in self.raw.relations if not any(self.unchecked.named(path) for _, path in r[0].paths())]
+        relations = build_relations(checked, self.inputs, set(self.raw.derived), self.error)
         rules = self.build_rules()
         self.assign_strata(rules)
         self.check_grade_requirements()
@@ -160,7 +162,7 @@ class _Builder:
             if dimension.id in seen:
                 self.error(origin, "pack-duplicate", f"dimension '{dimension.id}' is declared twice", "id")
             seen[dimension.id] = origin
-        if not raw.dimensions:
+        if not raw.dimensions and not self.unchecked.dimensions:
             self.error(self.meta_origin, "pack-manifest", "the pack declares no dimensions",
                        hint="add 'dimensions:'")
         source_ids: set[str] = set()
@@ -351,6 +353,7 @@ class _Builder:
                 tree = parse(decl.expr)
             except ExprError as exc:
                 self.expr_error(origin, ("expr",), exc)
+                self.unchecked.names.add(name)  # reported here: what reads it is not reported again
                 continue
             parsed[name] = _ParsedDerived(tree, origin, list_path, field)
         return parsed
@@ -361,10 +364,11 @@ class _Builder:
         # derived values are computed once, before any rule is scored: met() would always read "not yet met"
         expr = self.check_expr(tree, decl.expr, origin.child("expr"), list_path, name,
                                met_refused="a derived value is computed before any rule is scored")
-        if expr is None:
-            return
-        if isinstance(expr.type, T.ObjectType) or expr.type == T.NULL:
-            self.error(origin, "expr-type", f"derived value '{name}' must be a value, got {expr.type}", "expr")
+        if expr is None or isinstance(expr.type, T.ObjectType) or expr.type == T.NULL:
+            if expr is not None:
+                self.error(origin, "expr-type", f"derived value '{name}' must be a value, got {expr.type}", "expr")
+            # its error is reported (or that of what it reads): what reads it is not reported again
+            self.unchecked.names.add(name)
             return
         params = set(expr.params)
         for dep in _derived_deps(tree, parsed):
@@ -401,6 +405,8 @@ class _Builder:
     def check_expr(self, tree: ast.Node, text: str, origin: Origin, list_path: str | None, what: str,
                    *, want: T.Type | None = None, extra_symbols: dict[str, Symbol] | None = None,
                    met_refused: str | None = None) -> Expr | None:
+        if self.unchecked.read_by(tree):
+            return None  # it reads an entry left out as not valid: that entry's error is reported
         symbols = self.symbols if not extra_symbols else {**self.symbols, **extra_symbols}
         checker = Checker(symbols, self.rule_ids, met_refused=met_refused)
         scope = (self.list_items[list_path],) if list_path else ()
@@ -438,7 +444,7 @@ class _Builder:
     def build_rules(self) -> list[RuleSpec]:
         specs: list[RuleSpec] = []
         seen: dict[str, Origin] = {}
-        dimension_ids = {d.id for d, _ in self.raw.dimensions}
+        dimension_ids = {d.id for d, _ in self.raw.dimensions} | self.unchecked.dimensions
         for rule, origin in self.raw.rules:
             if rule.id in seen:
                 first_line, _ = seen[rule.id].position("id")
@@ -446,6 +452,8 @@ class _Builder:
                            hint=f"first used at {seen[rule.id].file}:{first_line}")
                 continue
             seen[rule.id] = origin
+            if rule.for_each is not None and self.unchecked.named(rule.for_each):
+                continue  # its list is left out as not valid: its conditions cannot be checked
             spec = self.build_rule(rule, origin, dimension_ids)
             if spec is not None:
                 specs.append(spec)

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from engine.errors import DiagnosticSink, PackError, did_you_mean, display_path
+from engine.errors import ERROR, Diagnostic, DiagnosticSink, PackError, did_you_mean, display_path
 from engine.pack.formats import format_problems
-from engine.pack.origins import Origin
-from engine.pack.raw import OverlayParts, RawPack
+from engine.pack.origins import Origin, ReindexedOrigin
+from engine.pack.raw import OverlayParts, RawPack, Unchecked
 from engine.pack.schema import Overrides, PackFile, has_key
 from engine.source.load import load_yaml
 from engine.source.spans import SourceMap
@@ -32,6 +32,10 @@ MANIFEST = "pack.yaml"
 MANIFEST_ONLY = ("pack", "dimensions", "scoring")
 OVERLAY_SECTIONS = ("parameters", "dimensions", "rules", "scoring")
 SKIPPED_DIRS = {"tests", "__pycache__"}
+# sections whose entries are checked one by one: an entry in error is left out (and reported), the others are
+# still checked, so that one pack check reports every problem
+ENTRY_LISTS = ("dimensions", "rules", "relations")
+ENTRY_MAPPINGS = ("parameters", "inputs", "derived")
 
 
 Part = TypeVar("Part")
@@ -51,7 +55,8 @@ def pack_files(root: Path) -> list[Path]:
 
 
 def read_one_dir(root: Path | str) -> RawPack:
-    """The files of one pack directory, without resolving `extends`."""
+    """The files of one pack directory, without resolving `extends`. Entries in error are left out and their
+    errors kept in `problems` (raised by the builder with its own); any other error is raised here."""
     root = Path(root)
     sink = DiagnosticSink()
     raw = RawPack(root=root)
@@ -63,21 +68,30 @@ def read_one_dir(root: Path | str) -> RawPack:
         sink.error(display_path(root / MANIFEST), 0, 0, "pack-manifest-missing",
                    f"{display_path(root)} has no {MANIFEST}", hint="run 'assess pack new' to start a pack")
         sink.raise_if_errors(PackError)
+    left_out: list[Diagnostic] = []  # errors the builder raises with its own: the pack is still checked
     for path in pack_files(root):
-        _read_file(path, root, raw, sink)
-    if raw.meta is None and not sink.has_errors:
+        _read_file(path, root, raw, sink, left_out)
+    if raw.meta is None and not _fatal(sink, left_out):
         sink.error(display_path(root / MANIFEST), 1, 1, "pack-manifest", f"{MANIFEST} needs a 'pack:' section")
     if raw.meta is not None:
         raw.extends = raw.meta.extends
-    if raw.scoring is None and raw.extends is None and not sink.has_errors:
+    if raw.scoring is None and raw.extends is None and not _fatal(sink, left_out):
         sink.error(display_path(root / MANIFEST), 1, 1, "pack-manifest", f"{MANIFEST} needs a 'scoring:' section")
     _check_overlay_sections(raw, sink)
-    raw.warnings = [d for d in sink.items if d.severity != "error"]
-    sink.raise_if_errors(PackError)
+    raw.warnings = [d for d in sink.items if d.severity != ERROR]
+    if _fatal(sink, left_out):
+        sink.raise_if_errors(PackError)
+    raw.problems = [d for d in sink.items if d.severity == ERROR]
     return raw
 
 
-def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> None:
+def _fatal(sink: DiagnosticSink, left_out: list[Diagnostic]) -> bool:
+    """Whether an error other than those of entries left out (or of keys the pack's format does not allow) was
+    found: then the pack is not built."""
+    return any(d.severity == ERROR and not any(d is e for e in left_out) for d in sink.items)
+
+
+def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink, left_out: list[Diagnostic]) -> None:
     shown = display_path(path)
     try:
         document = load_yaml(path, display_name=shown, error_class=PackError)
@@ -90,13 +104,62 @@ def _read_file(path: Path, root: Path, raw: RawPack, sink: DiagnosticSink) -> No
     data = _sections(document.data, shown, document.source, path == root / MANIFEST, sink)
     if data is None:
         return
+    origin = Origin(shown, document.source)
     try:
         model = PackFile.model_validate(data)
     except ValidationError as exc:
-        sink.extend(diagnostics_from(exc, file=shown, source=document.source, model=PackFile, code_prefix="pack-"))
-        return
-    _add_file(model, Origin(shown, document.source), raw, sink)
-    sink.extend(format_problems(model, Origin(shown, document.source), raw.meta))
+        problems = diagnostics_from(exc, file=shown, source=document.source, model=PackFile, code_prefix="pack-")
+        sink.extend(problems)
+        salvaged = _without_entries_in_error(data, exc, raw.unchecked)
+        if salvaged is None:
+            return
+        left_out += problems
+        model, origin = salvaged[0], ReindexedOrigin(origin, salvaged[1])
+    _add_file(model, origin, raw, sink)
+    # a key the pack's format does not allow is reported with the builder's errors: the rest is still checked
+    not_allowed = format_problems(model, origin, raw.meta)
+    sink.extend(not_allowed)
+    left_out += not_allowed
+
+
+def _without_entries_in_error(data: dict[str, Any], error: ValidationError,
+                              unchecked: Unchecked) -> tuple[PackFile, dict[str, list[int]]] | None:
+    """The file without the entries of its sections that are in error, and for each list section the indices
+    of the entries kept; None when an error is not inside an entry (or the rest is not valid without them).
+    What the entries left out declare is added to `unchecked`."""
+    in_error: dict[str, set[int | str]] = {}
+    for item in error.errors(include_url=False):
+        loc = item.get("loc", ())
+        if len(loc) < 2 or loc[0] not in ENTRY_LISTS + ENTRY_MAPPINGS:
+            return None
+        in_error.setdefault(str(loc[0]), set()).add(loc[1])
+    kept_data = dict(data)
+    kept: dict[str, list[int]] = {}
+    left = Unchecked()
+    for section, entries in in_error.items():
+        value = data[section]
+        if isinstance(value, list):
+            kept[section] = [index for index in range(len(value)) if index not in entries]
+            kept_data[section] = [value[index] for index in kept[section]]
+            _declared(section, [value[index] for index in entries if isinstance(index, int)], left)
+        elif isinstance(value, dict):
+            kept_data[section] = {key: entry for key, entry in value.items() if key not in entries}
+            left.names |= {("params." if section == "parameters" else "") + str(key) for key in entries}
+    try:
+        model = PackFile.model_validate(kept_data)
+    except ValidationError:
+        return None
+    unchecked.update(left)
+    return model, kept
+
+
+def _declared(section: str, entries: list[Any], left: Unchecked) -> None:
+    """The ids of rules or dimensions left out (those that give one)."""
+    ids = {entry["id"] for entry in entries if isinstance(entry, dict) and isinstance(entry.get("id"), str)}
+    if section == "rules":
+        left.rules |= ids
+    elif section == "dimensions":
+        left.dimensions |= ids
 
 
 def _sections(data: Any, shown: str, source: SourceMap, is_manifest: bool,

@@ -45,6 +45,8 @@ def merge(base: RawPack, overlay: RawPack) -> RawPack:
     merger = _Merger(base, overlay)
     merged = merger.run()
     merged.problems = base.problems + overlay.problems + merger.sink.items
+    merged.unchecked.update(base.unchecked)
+    merged.unchecked.update(overlay.unchecked)
     return merged
 
 

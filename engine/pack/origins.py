@@ -3,7 +3,7 @@ overlay's changes keep their own positions."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -78,6 +78,33 @@ class RenamedOrigin(Origin):
 
     def _map(self, parts: DataPath) -> DataPath:
         return (self._name,) + parts[1:] if parts and parts[0] == "default" else parts
+
+    def child(self, *parts: PathPart) -> Origin:
+        return Origin(self.file, self.source, self.path + self._map(parts))
+
+    def position(self, *parts: PathPart, key: bool = False) -> tuple[int, int]:
+        return super().position(*self._map(parts), key=key)
+
+    def position_in(self, parts: DataPath, offset: int) -> tuple[int, int]:
+        return super().position_in(self._map(parts), offset)
+
+
+class ReindexedOrigin(Origin):
+    """The origin of a file read without its entries in error: `rules.1` of what was kept is the entry written
+    at `kept['rules'][1]` of the file."""
+
+    _kept: Mapping[str, Sequence[int]]
+
+    def __init__(self, origin: Origin, kept: Mapping[str, Sequence[int]]):
+        object.__setattr__(self, "file", origin.file)
+        object.__setattr__(self, "source", origin.source)
+        object.__setattr__(self, "path", origin.path)
+        object.__setattr__(self, "_kept", kept)
+
+    def _map(self, parts: DataPath) -> DataPath:
+        if len(parts) < 2 or not isinstance(parts[1], int) or parts[0] not in self._kept:
+            return parts
+        return (parts[0], self._kept[str(parts[0])][parts[1]]) + parts[2:]
 
     def child(self, *parts: PathPart) -> Origin:
         return Origin(self.file, self.source, self.path + self._map(parts))

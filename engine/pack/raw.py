@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic, display_path
+from engine.expr import ast
 from engine.pack.layers import Change, Layer
 from engine.pack.origins import Origin
 from engine.pack.schema import (
@@ -37,6 +38,31 @@ class OverlayParts:
 
 
 @dataclass
+class Unchecked:
+    """Parts of a pack left out because their own entry is not valid (that is reported): what reads them is not
+    checked either, so one mistake is reported once while every other part is still checked."""
+
+    names: set[str] = field(default_factory=set)  # inputs, derived values, and params.NAME
+    rules: set[str] = field(default_factory=set)
+    dimensions: set[str] = field(default_factory=set)
+
+    def named(self, name: str) -> bool:
+        """Whether a dotted name is a part left out or lies inside one (`terms.start` of a list `terms`)."""
+        parts = name.split(".")
+        return any(".".join(parts[:count]) in self.names for count in range(1, len(parts) + 1))
+
+    def read_by(self, tree: ast.Node) -> bool:
+        """Whether an expression reads a part left out."""
+        return bool(self.names) and any(isinstance(node, ast.Path) and self.named(node.dotted)
+                                        for node in ast.walk(tree))
+
+    def update(self, other: Unchecked) -> None:
+        self.names |= other.names
+        self.rules |= other.rules
+        self.dimensions |= other.dimensions
+
+
+@dataclass
 class RawPack:
     root: Path
     meta: PackMeta | None = None
@@ -57,6 +83,7 @@ class RawPack:
     layers: list[Layer] = field(default_factory=list)  # the base first
     changes: list[Change] = field(default_factory=list)  # what an overlay changes in its base
     problems: list[Diagnostic] = field(default_factory=list)  # errors found merging an overlay, raised by the builder
+    unchecked: Unchecked = field(default_factory=Unchecked)  # entries left out as not valid (their errors in problems)
 
     # The loader stops on a pack without a `pack:` section, or without `scoring:` that it does not inherit;
     # these give the sections of a pack so read.

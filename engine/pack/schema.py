@@ -1021,10 +1021,23 @@ class PackFile(Model):
 # -- test cases -------------------------------------------------------------------------------
 
 Outcome = Literal["met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed"]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+
+
+def _outcome_or_mapping(schema: dict[str, Any]) -> None:
+    """JSON Schema of an expectation: an outcome alone (`R1: met`), or the mapping."""
+    mapping = dict(schema)
+    description = mapping.pop("description", None)
+    schema.clear()
+    schema["anyOf"] = [{"type": "string", "enum": list(OUTCOMES)}, mapping]
+    if description:
+        schema["description"] = description
 
 
 class CaseExpectation(Model):
-    """What one rule must produce in a case."""
+    """What one rule must produce in a case; an outcome alone (`R1: met`) is short for `{outcome: met}`."""
+
+    model_config = ConfigDict(json_schema_extra=_outcome_or_mapping)
 
     outcome: Outcome | None = Field(default=None, description="The expected outcome.")
     points: Number | None = Field(default=None, description="Points earned (items, bonus) or deducted "
@@ -1032,6 +1045,28 @@ class CaseExpectation(Model):
     vetoed: bool | None = Field(default=None, description="Whether the veto applies.")
     subjects: dict[str, str] | None = Field(default=None, description="for_each rules: outcome per element "
                                                "label (`张三: met`, `李四: band:failed`).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_outcome(cls, value: Any) -> Any:
+        # one type, not a union: a wrong outcome is one error at the value, not one per member of a union
+        return value if isinstance(value, (dict, CaseExpectation)) else {"outcome": value}
+
+
+class CaseAdjustment(Model):
+    """A reviewer's adjustment applied in a case, as in an adjustments file (without `profile`: the case's)."""
+
+    rule: str = Field(min_length=1, description="An item or bonus rule of the pack.")
+    points: Number = Field(ge=-1000, le=1000, description="Negative: 酌情扣分; positive: 酌情加分; never 0.")
+    reason: str | None = Field(default=None, description="Why (shown in the report); default: the case's name.")
+    reviewer: str | None = Field(default=None, description="Who; default: `pack test`.")
+
+    @field_validator("points")
+    @classmethod
+    def _nonzero(cls, value: Decimal) -> Decimal:
+        if value == 0:
+            raise ValueError("an adjustment of 0 points changes nothing")
+        return value
 
 
 class Case(Model):
@@ -1041,8 +1076,12 @@ class Case(Model):
     description: str | None = Field(default=None, description="Longer explanation.")
     profile: dict[str, Any] | None = Field(default=None, description="The profile, written inline.")
     profile_file: str | None = Field(default=None, description="Or: a profile file, relative to the case file.")
-    params: dict[str, Any] = Field(default_factory=dict, description="Parameter values for this case.")
-    expect: dict[str, CaseExpectation | Outcome] = Field(
+    params: dict[str, Any] = Field(default_factory=dict, description="Parameter values for this case (as "
+                                   "`--set` gives them to a run).")
+    adjustments: list[CaseAdjustment] = Field(default_factory=list, description="Reviewer adjustments applied "
+                                              "before scoring (as `--adjustments` applies them to a run).")
+    expect: dict[str, Annotated[CaseExpectation, Kind(
+        "[CaseExpectation](#caseexpectation) or one of " + ", ".join(f"`{o}`" for o in OUTCOMES))]] = Field(
         default_factory=dict, description="Expected results by rule id: an outcome, or "
         "{outcome, points, vetoed, subjects}.")
     total: Number | None = Field(default=None, description="Expected total, compared at the precision written.")
@@ -1059,7 +1098,7 @@ class Case(Model):
 class CaseFile(Model):
     """A file of test cases under a pack's tests/."""
 
-    cases: list[Case] = Field(min_length=1, description="The cases.")
+    cases: list[Case] = Field(min_length=1, description="The cases (at least one).")
 
 
 # InputDecl: built on first use (defer_build)

@@ -29,7 +29,7 @@ from engine.profile.period import counted_by_period, period_warnings
 from engine.profile.relations import Place, relation_problems
 from engine.source.load import Document
 from engine.source.spans import SourceMap
-from engine.source.validation_errors import located, shown_value
+from engine.source.validation_errors import cut_text_hint, located, plain_message, shown_value
 
 META_KEY = "profile"
 Loc: TypeAlias = tuple[int | str, ...]
@@ -40,9 +40,11 @@ PeriodDate = Annotated[dt.date, BeforeValidator(explained_date)]
 
 
 class Period(BaseModel):
+    """A period that is not a calendar year, written under `profile:` (never at the top of a profile)."""
+
     model_config = ConfigDict(extra="forbid")
-    start: PeriodDate
-    end: PeriodDate
+    start: PeriodDate = Field(description="The first day (`2024-07-01`).")
+    end: PeriodDate = Field(description="The last day (`2025-06-30`), not before `start`.")
 
     @model_validator(mode="after")
     def _order(self) -> Period:
@@ -52,17 +54,26 @@ class Period(BaseModel):
 
 
 class ProfileMeta(BaseModel):
-    """The `profile:` block: who is assessed, for which period."""
+    """The `profile:` block: who is assessed, for which period. Every other key at the top of a profile is an
+    input its packs declare."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-    name: str | None = Field(default=None, max_length=200)
-    subject: str | None = None
-    year: int | None = Field(default=None, ge=1949, le=2100)
-    period: Period | None = None
-    packs: list[str] | None = None
-    description: str | None = Field(default=None, max_length=5000)
-    data_source: str | None = Field(default=None, max_length=5000)
+    id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$",
+                           description="Letters, digits, `_`, `.` and `-` (at most 64), starting with a letter or "
+                           "digit; what the `profile:` of a waiver or adjustment matches.")
+    name: str | None = Field(default=None, max_length=200, description="The name reports show (at most 200 "
+                             "characters).")
+    subject: str | None = Field(default=None, description="What is assessed; without `--pack` it chooses the "
+                                "shipped packs of that subject.")
+    year: int | None = Field(default=None, ge=1949, le=2100, description="The assessment year, 1949 to 2100: "
+                             "the period is that calendar year.")
+    period: Period | None = Field(default=None, description="Or: a period that is not a calendar year.")
+    packs: list[str] | None = Field(default=None, description="Without `--pack`: the shipped packs (ids or "
+                                    "directory names) that assess it.")
+    description: str | None = Field(default=None, max_length=5000, description="Free text for readers (at most "
+                                    "5,000 characters).")
+    data_source: str | None = Field(default=None, max_length=5000, description="Where the data come from (at "
+                                    "most 5,000 characters).")
 
     def resolved_period(self) -> tuple[dt.date, dt.date] | None:
         if self.period is not None:
@@ -178,15 +189,20 @@ class ProfileSchema:
         if kind == "extra_forbidden":
             line, col = located(source, base + loc, key=True)
             message, hint = self._unknown_key(loc)
-            return Diagnostic(file, line, col, ERROR, "unknown-key", message, hint)
+            return Diagnostic(file, line, col, ERROR, "unknown-key", message,
+                              cut_text_hint(source, base + loc) or hint)
         shown = _loc_text(loc)
         if kind == "missing":
             line, col = located(source, base + loc[:-1], key=True)
+            if loc[0] == META_KEY:  # `period:` without `end:`
+                return Diagnostic(file, line, col, ERROR, "profile-meta",
+                                  f"missing required key '{loc[-1]}' in {_loc_text(loc[:-1])}",
+                                  "period: {start: 2024-07-01, end: 2025-06-30}")
             return Diagnostic(file, line, col, ERROR, "missing-field", f"{shown} is required for each element")
         line, col = located(source, base + loc)
         if loc and loc[0] == META_KEY:
-            message = item.get("msg", "invalid").removeprefix("Value error, ")
-            return Diagnostic(file, line, col, ERROR, "profile-meta", f"{shown}: {message}")
+            message, hint = _meta_problem(item, loc, shown)
+            return Diagnostic(file, line, col, ERROR, "profile-meta", message, hint)
         decl = self._decl_at(loc)
         if decl is None:
             return Diagnostic(file, line, col, ERROR, "type", self._not_an_input(item, loc, shown))
@@ -194,15 +210,18 @@ class ProfileSchema:
         return Diagnostic(file, line, col, ERROR, code, message, hint)
 
     def _unknown_key(self, loc: Loc) -> tuple[str, str | None]:
-        """The message and did-you-mean of a key the packs do not declare."""
+        """The message of a key the packs do not declare, and a hint: the key meant, or where the key goes, and
+        the keys that may be written at its place."""
         name = str(loc[-1])
         parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))
         siblings = self._children(parent, loc)
+        if not parent and name in ProfileMeta.model_fields:
+            return (f"unknown key '{name}'", f"'{name}' belongs in the 'profile:' block: "
+                    f"profile: {{{name}: …}} (keys of profile: {', '.join(ProfileMeta.model_fields)})")
         hint = did_you_mean(name, siblings)
         if hint is None:
             full = [p for p in self.inputs if p.endswith("." + name) or p.split(".")[-1] == name]
-            hint = f"did you mean '{full[0]}'?" if full else (
-                f"known here: {', '.join(siblings[:8])}" if siblings else None)
+            hint = f"did you mean '{full[0]}'?" if full else _keys_at(parent, siblings)
         return f"unknown key '{_loc_text(loc)}'", hint
 
     def _not_an_input(self, item: ErrorDetails, loc: Loc, shown: str) -> str:
@@ -246,6 +265,8 @@ class ProfileSchema:
             found.add(META_KEY)
         if parent == META_KEY:
             return list(ProfileMeta.model_fields)
+        if parent == f"{META_KEY}.period":
+            return list(Period.model_fields)
         decl = self._decl_at(loc[:-1])
         if decl is not None:
             if decl.type == "list":
@@ -253,6 +274,32 @@ class ProfileSchema:
             fields = (decl.fields or {}) if decl is not None else {}
             found |= {name.split(".")[0] for name in fields}
         return sorted(found)
+
+
+def _keys_at(parent: str, siblings: list[str]) -> str | None:
+    """The keys that may be written where an unknown key is (`parent`: the dotted place, '' at the top)."""
+    if not siblings:
+        return None
+    shown = ", ".join(siblings[:MAX_KEYS_SHOWN]) + (", …" if len(siblings) > MAX_KEYS_SHOWN else "")
+    return f"keys of {parent}: {shown}" if parent else f"keys at the top of a profile: {shown}"
+
+
+MAX_KEYS_SHOWN = 24
+
+
+def _meta_problem(item: ErrorDetails, loc: Loc, shown: str) -> tuple[str, str | None]:
+    """The message and hint of a problem in the `profile:` block, in the project's words."""
+    kind = item.get("type", "")
+    if kind == "string_pattern_mismatch" and loc[-1] == "id":
+        return (f"{shown} {item.get('input')!r} is not a valid identifier",
+                "at most 64 letters, digits, '_', '-' and '.', starting with a letter or digit")
+    if kind in ("model_type", "dict_type") and len(loc) == 1:
+        return (f"{shown} must be a mapping, got {shown_value(item.get('input'))}",
+                f"profile: {{id: …, name: …, year: 2024}} (keys of profile: {', '.join(ProfileMeta.model_fields)})")
+    message, hint = plain_message(item, shown)
+    if kind in ("greater_than_equal", "less_than_equal") and loc[-1] == "year":
+        hint = "the year in four digits, 1949 to 2100; or 'period: {start: …, end: …}'"
+    return message, hint
 
 
 def _relations(packs: list[Pack]) -> list[RelationSpec]:

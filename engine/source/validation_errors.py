@@ -21,12 +21,13 @@ import typing
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from engine.errors import ERROR, Diagnostic, did_you_mean
-from engine.source.spans import SourceMap
+from engine.source.spans import SourceMap, Span
 
 Loc: TypeAlias = tuple[int | str, ...]
 KeyNote: TypeAlias = Callable[[str], tuple[str, str | None] | None]
@@ -144,6 +145,17 @@ class _Context:
         self.model = model
         self.code_prefix = code_prefix
 
+    def as_written(self, path: Loc) -> Loc:
+        """The path without the index 0 that a one-or-many key adds to the single item written without a list
+        (`cite: {…}` is validated as `cite: [{…}]`)."""
+        if self.source is None:
+            return path
+        written: list[int | str] = []
+        for part in path:
+            if not (isinstance(part, int) and part == 0 and self.source.keys_at(self.base + tuple(written))):
+                written.append(part)
+        return tuple(written)
+
     def at(self, path: Loc, code: str, message: str, hint: str | None = None, *, key: bool = False) -> Diagnostic:
         line, col = located(self.source, self.base + path, key=key)
         return Diagnostic(self.file, line, col, ERROR, self.code_prefix + code, message, hint)
@@ -157,7 +169,7 @@ def diagnostics_from(error: ValidationError, *, file: str, source: SourceMap | N
 
 def _diagnostic(item: ErrorDetails, context: _Context) -> Diagnostic:
     raw_loc = item.get("loc", ())
-    loc, _ = walk_loc(context.model, raw_loc)
+    loc = context.as_written(walk_loc(context.model, raw_loc)[0])
     kind = item.get("type", "")
     if kind == "extra_forbidden":
         return _unknown_key(loc, _model_at(context.model, raw_loc[:-1]), context)
@@ -166,7 +178,7 @@ def _diagnostic(item: ErrorDetails, context: _Context) -> Diagnostic:
         return context.at(loc[:-1], "missing-key", f"missing required key '{loc[-1]}' in {where}", key=True)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return _unknown_tag(item, loc, context)
-    message, hint = _message(item, kind, ".".join(str(p) for p in loc) or "document")
+    message, hint = plain_message(item, ".".join(str(p) for p in loc) or "document")
     return context.at(loc, "schema", message, hint)
 
 
@@ -178,11 +190,66 @@ def _unknown_key(loc: Loc, owner: type[BaseModel] | None, context: _Context) -> 
     if note is not None:
         return context.at(loc, "unknown-key", note[0], note[1], key=True)
     allowed = list(owner.model_fields) if owner is not None else []
-    hint = did_you_mean(name, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
-    if " " in name.strip() or set(allowed) == {"zh", "en"}:
-        hint = ("a comma inside {zh: ..., en: ...} ends the text there; quote texts that contain commas: "
-                "en: \"one, two\"")
+    hint = (cut_text_hint(context.source, context.base + loc) if loc else None) or did_you_mean(name, allowed) or \
+        (f"allowed keys: {', '.join(allowed)}" if allowed else None)
     return context.at(loc, "unknown-key", f"unknown key '{name}'", hint, key=True)
+
+
+def cut_text_hint(source: SourceMap | None, path: Loc) -> str | None:
+    """The hint for the key at `path` (in the whole document) that is the rest of a text cut by a comma
+    (`{quote: 达到90%以上, 按时完成, …}`, where YAML reads `按时完成` as a key without a value), or None when the
+    key does not look like one."""
+    if source is None or not path or not _flow_mapping(source, path[:-1]):
+        return None
+    name = str(path[-1])
+    keys = source.keys_at(path[:-1])
+    position = keys.index(name) if name in keys else -1
+    if position < 1 or not (_written_without_value(source, path) or " " in name.strip()):
+        return None
+    previous = keys[position - 1]
+    before = _one_line(source, source.value(path[:-1] + (previous,)))
+    if before is not None and not _plain_text(before):
+        return None  # `{total: 1, trainde}`: a number is not a text a comma cut
+    return (f"a comma inside {{{previous}: ..., ...}} ends the text there; quote texts that contain commas: "
+            f"{previous}: \"{before or '…'}, {name}\"")
+
+
+def _plain_text(written: str) -> bool:
+    """Whether a scalar as written is read as a text (not a number, a date, true/false or null)."""
+    try:
+        return isinstance(yaml.safe_load(written), str)
+    except yaml.YAMLError:
+        return True
+
+
+def _lines(source: SourceMap) -> list[str]:
+    return source.text.splitlines()
+
+
+def _one_line(source: SourceMap, span: Span | None) -> str | None:
+    """The text of a span on one line, as written."""
+    lines = _lines(source)
+    if span is None or span.line != span.end_line or not 0 < span.line <= len(lines):
+        return None
+    return lines[span.line - 1][span.col - 1:span.end_col - 1] or None
+
+
+def _flow_mapping(source: SourceMap, path: Loc) -> bool:
+    """Whether the mapping at `path` is written in flow style (`{a: 1, b: 2}`)."""
+    span = source.value(path)
+    lines = _lines(source)
+    if span is None or not 0 < span.line <= len(lines):
+        return False
+    return lines[span.line - 1][span.col - 1:span.col] == "{"
+
+
+def _written_without_value(source: SourceMap, path: Loc) -> bool:
+    """A key followed by ',' or '}' (no ':'): YAML gives it a null value."""
+    span = source.key(path)
+    lines = _lines(source)
+    if span is None or not 0 < span.end_line <= len(lines):
+        return False
+    return lines[span.end_line - 1][span.end_col - 1:].lstrip()[:1] in (",", "}")
 
 
 def _unknown_tag(item: ErrorDetails, loc: Loc, context: _Context) -> Diagnostic:
@@ -198,8 +265,9 @@ def _unknown_tag(item: ErrorDetails, loc: Loc, context: _Context) -> Diagnostic:
                       did_you_mean(str(tag), [o for o in options if o]))
 
 
-def _message(item: ErrorDetails, kind: str, where: str) -> tuple[str, str | None]:
-    """The message and hint of an error about a value."""
+def plain_message(item: ErrorDetails, where: str) -> tuple[str, str | None]:
+    """The message and hint of an error about a value, in the project's words (never pydantic's)."""
+    kind = item.get("type", "")
     message = item.get("msg", "invalid value")
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "")
@@ -209,23 +277,62 @@ def _message(item: ErrorDetails, kind: str, where: str) -> tuple[str, str | None
     if kind == "value_error":
         return f"{where}: {message.removeprefix('Value error, ')}", None
     if kind in _TYPE_WORDS:
-        return f"{where} must be {_TYPE_WORDS[kind]}, got {shown_value(item.get('input'))}", None
+        hint = _DATE_HINT if _TYPE_WORDS[kind] == _DATE_WORDS else None
+        return f"{where} must be {_TYPE_WORDS[kind]}, got {shown_value(item.get('input'))}", hint
+    if kind in _BOUNDS:
+        return f"{where} {_bound(kind, item)}", None
     if kind == "string_pattern_mismatch":
         return (f"{where} {item.get('input')!r} is not a valid identifier",
                 "use letters, digits, '_', '-' and '.', starting with a letter or digit")
     return f"{where}: {message}", None
 
 
+def _bound(kind: str, item: ErrorDetails) -> str:
+    """What a bounded value must be: `must be at most 2100, got 2200`, `must not be empty`."""
+    details = item.get("ctx", {})
+    words, key = _BOUNDS[kind]
+    limit = details.get(key)
+    value = item.get("input")
+    if kind in ("too_short", "string_too_short") and limit == 1:
+        return "must not be empty"
+    if kind in ("too_short", "too_long"):
+        return f"must have {words} {limit} items, got {details.get('actual_length')}"
+    if kind in ("string_too_short", "string_too_long"):
+        return f"must have {words} {limit} characters, got {len(value) if isinstance(value, str) else value}"
+    return f"must be {words} {shown_value(limit)}, got {shown_value(value)}"
+
+
+_DATE_WORDS = "a date (YYYY-MM-DD)"
+_DATE_HINT = "write dates as 2024-03-01, a day that exists"
 _TYPE_WORDS = {
     "string_type": "text",
     "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
     "decimal_type": "a number",
+    "decimal_parsing": "a number",
     "float_type": "a number",
+    "float_parsing": "a number",
     "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": _DATE_WORDS,
+    "date_parsing": _DATE_WORDS,
+    "date_from_datetime_parsing": _DATE_WORDS,
+    "date_from_datetime_inexact": _DATE_WORDS,
     "list_type": "a list",
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
+}
+_BOUNDS = {
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("below", "lt"),
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("above", "gt"),
+    "too_short": ("at least", "min_length"),
+    "too_long": ("at most", "max_length"),
+    "string_too_short": ("at least", "min_length"),
+    "string_too_long": ("at most", "max_length"),
 }
 
 

@@ -21,6 +21,9 @@ from engine.errors import Diagnostic, EngineError, PackError, display_path
 from engine.pack.build import load_pack
 from engine.pack.schema import Case, CaseExpectation, CaseFile, Outcome
 from engine.report.model import FindingOut, PackResult
+from engine.review.adjustments import AdjustmentEntry, AdjustmentSet
+from engine.review.apply import Review
+from engine.review.files import Located, Where
 from engine.source.load import load_yaml
 from engine.source.validation_errors import diagnostics_from, located
 
@@ -70,12 +73,42 @@ class LoadedCase:
     def line(self) -> int:
         return located(self.source, ("cases", self.index))[0]
 
+    def where(self, *path: int | str) -> Where:
+        """The position of a part of the case."""
+        line, col = located(self.source, ("cases", self.index, *path))
+        return Where(self.file, line, col)
+
+    def review(self) -> Review | None:
+        """The case's reviewer adjustments, as an adjustments file would give them for its profile."""
+        case = self.case
+        if not case.adjustments:
+            return None
+        entries = [Located(AdjustmentEntry(rule=given.rule, profile="*", points=given.points,
+                                           reason=given.reason or case.name, reviewer=given.reviewer or "pack test"),
+                           self.where("adjustments", index), self.where("adjustments", index, "rule"))
+                   for index, given in enumerate(case.adjustments)]
+        return Review(adjustments=AdjustmentSet(entries))
+
 
 def case_files(pack_dir: Path) -> list[Path]:
     tests = Path(pack_dir) / "tests"
     if not tests.is_dir():
         return []
     return sorted(p for p in tests.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+
+
+def load_all_cases(paths: list[Path]) -> list[LoadedCase]:
+    """The cases of every file; the problems of every file are raised together, not only the first file's."""
+    found: list[LoadedCase] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        try:
+            found += load_cases(path)
+        except PackError as exc:
+            problems += exc.diagnostics
+    if problems:
+        raise PackError(problems)
+    return found
 
 
 def load_cases(path: Path) -> list[LoadedCase]:
@@ -106,13 +139,16 @@ class CaseRunner:
         result = CaseResult(loaded.file, loaded.line, case.name, backend, case=case)
         try:
             engine = self.engine(case.params, backend)
+            review = loaded.review()
+            if review is not None:
+                review.check(engine.packs)
             if case.profile_file is not None:
                 path = (Path(loaded.file).parent / case.profile_file)
                 profile = engine.load_profile(path)
             else:
                 profile = engine.schema.validate_data(case.profile, loaded.file, loaded.source,
                                                       base=("cases", loaded.index, "profile"))
-            report = engine.assess(profile)
+            report = engine.assess(profile, review=review)
         except EngineError as exc:
             result.errors = list(exc.diagnostics)
             return result
@@ -123,12 +159,11 @@ class CaseRunner:
     def run_all(self, selected: Callable[[LoadedCase], bool] | None = None) -> list[CaseResult]:
         """Every case on every backend; `selected(loaded)` may skip cases."""
         results = []
-        for path in case_files(self.pack_dir):
-            for loaded in load_cases(path):
-                if selected is not None and not selected(loaded):
-                    continue
-                for backend in self.backends:
-                    results.append(self.run(loaded, backend))
+        for loaded in load_all_cases(case_files(self.pack_dir)):
+            if selected is not None and not selected(loaded):
+                continue
+            for backend in self.backends:
+                results.append(self.run(loaded, backend))
         return results
 
 
@@ -143,7 +178,7 @@ def _same(expected: Decimal, actual: float | None) -> bool:
 
 
 def expectation_of(expected: CaseExpectation | Outcome) -> CaseExpectation:
-    """`R1: met` is short for `R1: {outcome: met}`."""
+    """`R1: met` is short for `R1: {outcome: met}` (the case file's model reads it so already)."""
     return CaseExpectation(outcome=expected) if isinstance(expected, str) else expected
 
 
@@ -155,7 +190,7 @@ def compare(case: Case, result: PackResult) -> list[Mismatch]:
         if finding is None:
             mismatches.append(Mismatch(rule_id, "rule", "a rule of the pack", "no such rule"))
         else:
-            mismatches += _rule_mismatches(rule_id, expectation_of(expected), finding)
+            mismatches += _rule_mismatches(rule_id, expected, finding)
     return mismatches + _result_mismatches(case, result)
 
 
