@@ -166,8 +166,9 @@ def _own_origin_file(pack: Pack, origin: Origin) -> bool:
 
 def unread_inputs(pack: Pack) -> list[str]:
     """The inputs no rule reads, directly, in its texts or through derived values: a profile gives them for
-    information only (a relation may check them, but they change no score)."""
-    read = pack_reads(pack)
+    information only (a relation may check them, but they change no score). An input the pack's grade quotas
+    group profiles by (a street) is read."""
+    read = pack_reads(pack) | {q.per for q in pack.scoring.grade_quotas or [] if q.per is not None}
     return [path for path in pack.inputs if path not in read]
 
 
@@ -196,7 +197,7 @@ def unread_names(pack: Pack) -> list[Diagnostic]:
     """Names nobody reads. In an overlay, the base's names left unread (by a disabled rule) are notes:
     the overlay cannot remove them."""
     found = []
-    read = pack_reads(pack) | {q.per for q in pack.scoring.grade_quotas or [] if q.per is not None}  # grouped by
+    read = pack_reads(pack)
 
     def report(origin: Origin, code: str, what: str, *, key: bool = False, hint: str | None = None,
                why: str = "") -> None:
