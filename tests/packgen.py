@@ -17,7 +17,8 @@ worth no points (require, levels, a measure against its target, per element),
 deduction clauses and an item's own bonus (conditions and counts), the
 not-applicable policy per item, grades on the base score that require rules, shares of named dimensions and a
 grade held in earlier years (the profiles carry a history, not always complete), vetoes that cap, bar, revoke or
-demote, last until a date of the profile or of an element, and name an authority. hypothesis shrinks a pack on which
+demote, last until a date of the profile or of an element, and name an authority, band quotas on a for_each rule's
+bands. hypothesis shrinks a pack on which
 the backends disagree to a small one, which becomes a regression case.
 """
 
@@ -767,9 +768,10 @@ def format_2_grade(draw: Draw, top: dict[str, Any], dims: list[str]) -> None:
 
 
 @st.composite
-def packs(draw: Draw, max_rules: int = 10, depth: int = 2) -> GeneratedPack:
+def packs(draw: Draw, max_rules: int = 10, depth: int = 2, quotas: bool = False) -> GeneratedPack:
+    """A random pack; with `quotas`, a format 2 pack with a banded for_each check and quotas on its bands."""
     dims = [f"D{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
-    v2 = draw(st.integers(0, 2)) == 0  # a third of the packs are format 2
+    v2 = quotas or draw(st.integers(0, 2)) == 0  # a third of the packs are format 2
     scope = Scope()
     if v2:  # read like a value of the profile: a derived value of its type
         scope.derived = {NUM: ["params.ptab"], INT: ["params.pband"]}
@@ -786,8 +788,43 @@ def packs(draw: Draw, max_rules: int = 10, depth: int = 2) -> GeneratedPack:
     if derived:
         body["derived"] = derived
     body["rules"] = rules
+    if quotas:
+        banded: dict[str, Any] = {"id": "q", "title": "q", "kind": "check"}
+        banded["bands"] = bands(draw, each(draw, banded, scope, depth, "require")) + [
+            {"id": "rest", "label": "其余", "when": "true"}]  # two bands at least
+        rules.append(banded)
     ids = [rule["id"] for rule in rules] if v2 else None
-    return GeneratedPack({"pack.yaml": manifest(draw, dims, ids), "body.yaml": body})
+    files = {"pack.yaml": manifest(draw, dims, ids), "body.yaml": body}
+    if v2:
+        chosen = band_quotas(draw, rules, always=quotas)
+        if chosen:
+            files["pack.yaml"]["scoring"]["quotas"] = chosen
+    return GeneratedPack(files)
+
+
+def band_quotas(draw: Draw, rules: list[dict[str, Any]], always: bool = False) -> list[dict[str, Any]]:
+    """Now and then, quotas on the bands of a for_each item (format 2): at most, at least, every base and
+    rounding, a limit that is a parameter, counted in groups of a field; ranked by a number of the elements
+    that may be missing."""
+    banded = [rule for rule in rules if len(rule.get("bands") or []) >= 2]
+    if not banded or not (always or draw(st.booleans())):
+        return []
+    quotas = []
+    for _ in range(draw(st.integers(1, 2))):
+        rule = one(draw, banded)
+        ids = [band["id"] for band in rule["bands"]]
+        at_most = draw(st.booleans())
+        quota: dict[str, Any] = {"rule": rule["id"], "band": one(draw, ids[:-1] if at_most else ids[1:]),
+                                 "order_by": one(draw, ["k", "v"]), "base": one(draw, ["all", "passed", ids[0]])}
+        limit = one(draw, ["0%", "20%", "50%", "100%", 0, 1, 2, "params.pi", "params.pp"])
+        quota["at_most" if at_most else "at_least"] = limit
+        if isinstance(limit, str):
+            quota["round"] = one(draw, ["floor", "ceil", "half_up"])
+        per = one(draw, [None, None, "e", "ok", "when", "name", "k"])  # grouped by a field, some left empty
+        if per is not None:
+            quota["per"] = per
+        quotas.append(quota)
+    return quotas
 
 
 # ---- profiles -------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def test_the_score_sheet_gives_the_table_and_the_method_names_it(tmp_path):
     assert run("pack", "doc", str(PACK), "-o", str(out)).exit_code == 0
     sheet = out.read_text(encoding="utf-8")
     assert "| 服务覆盖率要求 | 按社区类型：城市型 90%；城乡结合型 85%；农村型 未设定 |" in sheet
-    assert "| `staff_min` | 专职工作人员最少人数 | 按户数：<1000 5；≥1000，<3000 7；3000户以上 9 |" in sheet
+    assert "| 专职工作人员最少人数 | 按户数：<1000 5；≥1000，<3000 7；3000户以上 9 |" in sheet
     assert "「服务覆盖率」 ≥ 「服务覆盖率要求」（按社区类型取值）得10分" in sheet
     assert "params." not in sheet
 

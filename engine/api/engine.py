@@ -22,6 +22,7 @@ from typing import Any
 from engine.api.rollup import Loc, UnitSource, expand_units
 from engine.backends import make_backend, resolve_backend
 from engine.errors import Diagnostic, InputError, UsageError, display_path
+from engine.evaluation.band_quotas import apply_band_quotas
 from engine.evaluation.context import Context
 from engine.evaluation.findings import Finding, Oracle, RuleEvaluator
 from engine.evaluation.recommendations import next_grade, recommendations
@@ -96,6 +97,7 @@ class PackAssessor:
         context, findings = self.findings(profile, review.as_of if review is not None else None)
         if review is not None:  # waivers and reviewer adjustments, before scoring
             findings = review.apply(self.pack, findings)
+        apply_band_quotas(self.pack, context, findings)  # the pack's quotas on per-person bands (format 2)
         card = score(self.pack, findings, history_of(profile, self.pack.id))
         return PackEvaluation(self.pack, context, findings, card, self.statics)
 

@@ -19,6 +19,7 @@ from engine.errors import INFO, WARNING, Diagnostic
 from engine.expr import ast
 from engine.pack.model import Pack, RelationSpec, RuleSpec
 from engine.pack.origins import Origin, diagnostic_at
+from engine.pack.schema import quota_parameter
 
 DEFAULT_TOTAL = Decimal(100)
 
@@ -146,6 +147,12 @@ def params_read(pack: Pack) -> set[str]:
     for rule in pack.rules:
         for expr in rule.expressions():
             used |= expr.params
+    limits = [q.at_most if q.at_most is not None else q.at_least for q in pack.scoring.quotas or []]
+    limits += [q.at_most for q in pack.scoring.grade_quotas or []]
+    for limit in limits:  # a quota's limit may be a parameter (params.NAME)
+        name = quota_parameter(limit) if limit is not None else None
+        if name is not None:
+            used.add(name)
     return used
 
 
@@ -161,8 +168,9 @@ def _own_origin_file(pack: Pack, origin: Origin) -> bool:
 
 def unread_inputs(pack: Pack) -> list[str]:
     """The inputs no rule reads, directly, in its texts or through derived values: a profile gives them for
-    information only (a relation may check them, but they change no score)."""
-    read = pack_reads(pack)
+    information only (a relation may check them, but they change no score). An input the pack's grade quotas
+    group profiles by (a street) is read."""
+    read = pack_reads(pack) | {q.per for q in pack.scoring.grade_quotas or [] if q.per is not None}
     return [path for path in pack.inputs if path not in read]
 
 

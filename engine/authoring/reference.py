@@ -32,6 +32,8 @@ SECTION_NAMES: dict[type[BaseModel], str] = {
     S.Scoring: "scoring:",
     S.Grade: "scoring.grades[]",
     S.GradeRequires: "scoring.grades[].requires",
+    S.BandQuota: "scoring.quotas[] (format 2)",
+    S.GradeQuota: "scoring.grade_quotas[] (format 2)",
     S.Rule: "rules[]",
     S.ItemRule: "rules[] with kind: item (the default)",
     S.BonusRule: "rules[] with kind: bonus",

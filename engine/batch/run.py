@@ -38,10 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.batch.ranking import Quota, apply_quotas, check_quotas, rank
+from engine.batch.ranking import Quota, apply_quotas, check_quotas, pack_quotas, rank, replaced
 from engine.batch.workers import Failure, SetupFailed, WorkerPool, untimed
 from engine.errors import Diagnostic, EngineError, InputError, PackError, UsageError
 from engine.expr.values import engine_arithmetic
+from engine.pack.model import Pack
+from engine.profile.validate import Profile
 from engine.report.model import DiagnosticOut, EngineInfo, Report
 from engine.report.output import OutputError
 from engine.report.summary.model import ErrorEntry, Summary, SummaryGroup, SummaryRow
@@ -94,6 +96,7 @@ class Done:
     groups: list[SummaryGroup] = field(default_factory=list)  # tables of packs this worker had not described yet
     error: ErrorEntry | None = None
     report: Report | None = None
+    quotas: dict[str, list[Quota]] = field(default_factory=dict)  # each pack's own grade quotas, as described
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -152,7 +155,8 @@ def run_batch(files: Sequence[str], options: BatchOptions,
         _make_dir(options.output_dir)
     tasks = [Task(f, s) for f, s in zip(files, report_stems(files), strict=True)]
     config = _Config(options.packs, options.params, options.backend, tuple(options.formats), options.lang,
-                     options.output_dir, options.review, options.baseline, options.keep_reports)
+                     options.output_dir, options.review, options.baseline, options.keep_reports,
+                     tuple(dict.fromkeys(q.per for q in options.quotas if q.per is not None)))
     pool = WorkerPool(_setup, (config,), _assess, jobs=options.jobs, timeout=options.timeout,
                       chunk_size=options.chunk_size)
     done: dict[int, Done | Failure] = {}
@@ -179,6 +183,26 @@ def _make_dir(path: str) -> None:
                                      f"cannot create the output directory: {exc.strerror or exc}")]) from None
 
 
+def _apply_quotas(ranked: list[SummaryGroup], done: dict[int, Done | Failure], run: list[Quota]) -> None:
+    """The run's quotas (`--quota`) and each pack's own (`scoring.grade_quotas`), but a run's quota on a grade
+    replaces the pack's on that grade."""
+    declared = {pack: quotas for outcome in done.values() if isinstance(outcome, Done)
+                for pack, quotas in outcome.quotas.items()}
+    if run:
+        check_quotas(ranked, run)
+    own = {group.pack: replaced(group, declared.get(group.pack, []), run) for group in ranked}
+    problems = []
+    for group in ranked:
+        try:
+            check_quotas([group], own[group.pack])
+        except UsageError as exc:
+            problems += exc.diagnostics
+    if problems:
+        raise UsageError(problems)
+    for group in ranked:
+        apply_quotas(group, run + own[group.pack])
+
+
 def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOptions) -> Summary:
     # A worker describes a pack with the first profile it assesses, which need not come first in input order
     # (the rest of a chunk whose worker failed is run later, by a worker that described its packs before).
@@ -200,10 +224,7 @@ def _summary(files: list[str], done: dict[int, Done | Failure], options: BatchOp
     ranked = [groups[key] for key in sorted(groups)]
     for group in ranked:
         group.rows = rank(group.rows)
-    if options.quotas:
-        check_quotas(ranked, options.quotas)
-        for group in ranked:
-            apply_quotas(group, options.quotas)
+    _apply_quotas(ranked, done, options.quotas)
     assessed = len(files) - len(errors)
     warnings = []
     if options.review is not None:
@@ -226,6 +247,7 @@ class _Config:
     review: Any
     baseline: Any
     keep_reports: bool
+    group_keys: tuple[str, ...] = ()  # the inputs quotas group by (`--quota …,per=INPUT`)
 
 
 class _State:
@@ -270,7 +292,8 @@ def _assess(state: _State, task: Task) -> Done:
             from engine.pack.discovery import packs_for_profile
 
             engine = state.engine(packs_for_profile(task.path))
-        report = engine.assess_file(task.path, review=config.review)
+        profile = engine.load_profile(task.path)
+        report = engine.assess(profile, review=config.review)
     except (InputError, PackError, UsageError) as exc:
         from engine.errors import display_path
 
@@ -294,12 +317,39 @@ def _assess(state: _State, task: Task) -> Done:
                                 reason=f"{exc.diagnostics[0].file}: {exc.diagnostics[0].message}")
         return done
     done.rows = rows_of(report, outputs)
+    _group_values(done.rows, engine.packs, profile, config.group_keys)
     for pack in engine.packs:
         if pack.id not in state.described:
             state.described.add(pack.id)
-            done.groups.append(group_of(pack))
+            group = group_of(pack)
+            done.quotas[pack.id], group.quota_notes = pack_quotas(pack)
+            done.groups.append(group)
     done.report = report if config.keep_reports else None
     return done
+
+
+def _group_values(rows: list[tuple[str, SummaryRow]], packs: Sequence[Pack], profile: Profile,
+                  keys: tuple[str, ...]) -> None:
+    """Each row's values of the inputs quotas group by: those its pack declares with a single value (None when
+    the profile leaves one empty); an input the pack does not declare is left out of the row."""
+    by_id = {pack.id: pack for pack in packs}
+    for pack_id, row in rows:
+        pack = by_id[pack_id]
+        inputs = pack.inputs
+        for key in keys + tuple(q.per for q in pack.scoring.grade_quotas or [] if q.per is not None):
+            spec = inputs.get(key)
+            if spec is not None and spec.decl.type not in ("list", "object"):
+                row.groups[key] = _group_value(profile.values.get(key))
+
+
+def _group_value(value: Any) -> str | None:
+    """A profile value as a group's name: '城市型', '3', 'true'; None when it is not given."""
+    from engine.report.build import plain
+
+    shown = plain(value)
+    if shown is None:
+        return None
+    return str(shown).lower() if isinstance(shown, bool) else str(shown)
 
 
 def _write_reports(report: Report, directory: str, stem: str, config: _Config) -> list[str]:

@@ -101,7 +101,10 @@ def run(
         None, "--summary-format", help="Batch: the summary as text, csv (UTF-8 with BOM), json or xlsx. Default: "
                                        "from the --output extension, else text."),
     quota: list[str] | None = typer.Option(None, "--quota", help="Batch: at most this share (or number) of the "
-                                              "ranked profiles in a grade, e.g. excellent=30% (repeatable)."),
+                                              "profiles in a grade, e.g. excellent=30% (repeatable); options after "
+                                              "commas: base=all|graded|passed|GRADE (what the share is of), "
+                                              "round=floor|ceil|half_up, per=INPUT (counted in each group, e.g. "
+                                              "per=community.type)."),
 ) -> None:
     formats = [f.value for f in fmt or []]
     configured = _configured_formats(ctx)

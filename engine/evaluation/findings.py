@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from engine.evaluation.context import Context, Truth, classify
 from engine.expr.values import MISSING, NA, is_unknown
 from engine.pack.model import ClauseSpec, Expr, OccurrenceSpec, RuleSpec
+from engine.pack.schema import Text
 
 MET, PARTLY, NOT_MET, NA_OUTCOME, MISSING_DATA, NOT_ASSESSED = (
     "met", "partly_met", "not_met", "not_applicable", "missing_data", "not_assessed")
@@ -42,6 +43,7 @@ class SubjectResult:
     band: str | None = None
     notes: list[int] = field(default_factory=list)  # indexes of the rule's notes that apply
     until: dt.date | None = None  # a veto that lasts: the last day this element keeps it in force
+    remarks: list[Text] = field(default_factory=list)  # worded after evaluation: a band quota's move
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Finding:
     missing: frozenset[str] = frozenset()
     subjects: list[SubjectResult] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)
+    remarks: list[Text] = field(default_factory=list)  # worded after evaluation: the band quotas applied
     clauses: list[ClauseResult] = field(default_factory=list)  # deduction and bonus clauses (format 2)
     bonus: Decimal = ZERO  # an item's own bonus, after its cap (format 2)
     level: str | None = None  # the level of a check judged by a letter

@@ -47,6 +47,7 @@ from engine.pack.model import (
 from engine.pack.origins import Origin, PathPart
 from engine.pack.overlay import read_pack_dir
 from engine.pack.paramtables import check_table
+from engine.pack.quotas import grade_quota_problems, quota_problems
 from engine.pack.raw import RawPack
 from engine.pack.relations import build_relations
 from engine.pack.schema import (
@@ -135,6 +136,8 @@ class _Builder:
         rules = self.build_rules()
         self.assign_strata(rules)
         self.check_grade_requirements()
+        self.check_quotas(rules)
+        self.check_grade_quotas()
         if self.sink.has_errors and len(raw.layers) > 1:  # an overlay: its errors in the base, at its lines
             self.sink.items = blame_overlay(self.sink.items, raw.root, raw.changes, raw.meta_origin, raw.derived,
                                             lambda: _builds(raw.layers[-2].root))
@@ -249,6 +252,20 @@ class _Builder:
             self.error(self.scoring_origin, "grade-bounds", f"grade '{grade.id}' does not end where '{prev.id}' begins",
                        "grades", index, hint=f"use 'below: {previous_low}' if '{prev.id}' says 'at_least: "
                        f"{previous_low}', or 'at_most' if it says 'above'")
+
+    def check_quotas(self, rules: list[RuleSpec]) -> None:
+        """`scoring.quotas` (format 2): what each band quota names (engine/pack/quotas.py)."""
+        if self.scoring.quotas is None:  # in a format 1 pack, `quotas` is refused as it is read (pack.formats)
+            return
+        for problem in quota_problems(self.scoring.quotas, rules, self.inputs, self.rule_ids, self.params):
+            self.error(self.scoring_origin, "band-quota", problem.message, "quotas", *problem.at, hint=problem.hint)
+
+    def check_grade_quotas(self) -> None:
+        """`scoring.grade_quotas` (format 2): the grades, inputs and parameters each names."""
+        quotas = self.scoring.grade_quotas or []
+        for problem in grade_quota_problems(quotas, self.scoring.grades, self.inputs, self.params):
+            self.error(self.scoring_origin, "grade-quota", problem.message, "grade_quotas", *problem.at,
+                       hint=problem.hint)
 
     def build_params(self) -> None:
         unknown = set(self.overrides) - set(self.raw.parameters)

@@ -492,6 +492,104 @@ class Grade(Model):
         return self
 
 
+_QUOTA_LIMIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]\s*$")
+
+
+_QUOTA_PARAM = re.compile(r"^\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+def _quota_limit(value: Any) -> Any:
+    """'20%' (a share of the base), a whole number of elements written with the digits 0-9, or a parameter
+    (`params.NAME`: a percent or an integer a district sets, null when the source gives none)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and _QUOTA_PARAM.match(value):
+        return value.strip()
+    match = _QUOTA_LIMIT.match(value) if isinstance(value, str) else None
+    if match is None or Decimal(match.group(1)) > 100:
+        raise ValueError("a quota is a percentage from 0% to 100% ('20%'), a whole number of elements (2) or a "
+                         "parameter (params.NAME)")
+    return match.group(1) + "%"
+
+
+def quota_parameter(limit: str | int) -> str | None:
+    """The parameter a quota's limit names (`params.excellent_share` → 'excellent_share'), if it names one."""
+    match = _QUOTA_PARAM.match(limit) if isinstance(limit, str) else None
+    return match.group(1) if match else None
+
+
+QuotaLimit = Annotated[str | int, BeforeValidator(_quota_limit),
+                       WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0},
+                                                 {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[%％]\s*$"},
+                                                 {"type": "string",
+                                                  "pattern": r"^\s*params\.[A-Za-z_][A-Za-z0-9_]*\s*$"}]}),
+                       Kind("limit")]
+
+
+class BandQuota(Model):
+    """A quota on a band of a per-element table (优秀 at most 20 % of the staff), never on points."""
+
+    # Applied after the rule has classified each element (engine/evaluation/band_quotas.py): the elements it
+    # moves go down into another band, and the table says why; bands and their consequences change, points not.
+
+    rule: str = Field(description="The for_each rule whose `bands` it applies to; the bands are read best first, "
+                      "as the rule lists them.")
+    band: str = Field(description="The band (its id).")
+    at_most: QuotaLimit | None = Field(default=None, description="At most this share of the base ('20%'), "
+                                          "number of elements, or parameter (`params.NAME`, a percent or an "
+                                          "integer; null: the quota is not applied) in the band; those beyond, "
+                                          "lowest ranked first, move down to the next band. A tie at the "
+                                          "boundary moves whole.")
+    at_least: QuotaLimit | None = Field(default=None, description="At least this share, number or parameter "
+                                           "in the band or a band after it; when fewer, the lowest ranked of the "
+                                           "bands above move into it. A tie at the boundary moves whole.")
+    order_by: str = Field(description="A number of each element that ranks them, the higher first: a field of "
+                          "the list's elements or a per-element derived value (`composite`). An element without "
+                          "it ranks last.")
+    base: str = Field(default="all", description="What the share is of: `all` (the elements the rule assesses), "
+                      "`passed` (those that meet its `require`) or a band id (those in that band or a better "
+                      "one) — counted before any quota moves an element.")
+    round: Literal["floor", "ceil", "half_up"] = Field(default="floor", description="How a share becomes a "
+                                                       "number of elements: down (floor, the default), up (ceil) "
+                                                       "or half up (四舍五入).")
+    per: str | None = Field(default=None, description="A field of each element (a grid, a department): the "
+                            "quota is counted and applied in each group of elements with the same value. An "
+                            "element without a value is in no group, and the quota leaves it as it is.")
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> BandQuota:
+        if (self.at_most is None) == (self.at_least is None):
+            raise ValueError("a quota gives either 'at_most' or 'at_least'")
+        limit = self.at_most if self.at_most is not None else self.at_least
+        if "round" in self.model_fields_set and isinstance(limit, int):
+            raise ValueError("'round' applies to a percentage, and the limit is a number of elements")
+        return self
+
+
+class GradeQuota(Model):
+    """A quota on a grade over the profiles a batch ranks (优秀社区不超过参评社区的20%), applied by `assess DIR`."""
+
+    grade: str = Field(description="The grade (its id), not the lowest: the profiles beyond the quota, lowest "
+                       "ranked first, move down to the next grade. A tie at the boundary moves whole.")
+    at_most: QuotaLimit = Field(description="At most this share of the base ('20%'), number of profiles, or "
+                                "parameter (`params.NAME`, a percent or an integer; null: the quota is not applied).")
+    base: str = Field(default="all", description="What the share is of: `all` (every profile of the table), "
+                      "`graded` (those given a grade), `passed` (those above the lowest grade) or a grade id "
+                      "(those at that grade or better) — counted on the grades as assessed, before any quota.")
+    round: Literal["floor", "ceil", "half_up"] = Field(default="floor", description="How a share becomes a "
+                                                       "number of profiles: down (floor, the default), up (ceil) "
+                                                       "or half up (四舍五入).")
+    per: str | None = Field(default=None, description="An input the pack declares with one value "
+                            "(`community.street`): the quota is counted and applied in each group of profiles "
+                            "with the same value; a profile that leaves it empty is an error of the batch.")
+
+    @model_validator(mode="after")
+    def _rounding(self) -> GradeQuota:
+        if "round" in self.model_fields_set and isinstance(self.at_most, int):
+            raise ValueError("'round' applies to a percentage, and the limit is a number of profiles")
+        return self
+
+
 class Scoring(Model):
     """How points become a total and a grade."""
 
@@ -513,7 +611,17 @@ class Scoring(Model):
                                                   "grades' bounds are compared with: the total, bonus points "
                                                   "included (total), or the score without any bonus (base).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis"})
+    quotas: list[BandQuota] | None = Field(default=None, description="*(format 2)* Quotas on the bands of "
+                                              "per-person tables (the pack's own forced distribution), applied "
+                                              "in the order listed. Quotas over the profiles of a batch are the "
+                                              "run's: `assess DIR --quota`.")
+
+    grade_quotas: list[GradeQuota] | None = Field(default=None, description="*(format 2)* Quotas on the "
+                                                  "grades of the profiles a batch ranks (`assess DIR`), each in "
+                                                  "the table of this pack; a run's `--quota` on the same grade "
+                                                  "replaces them.")
+
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis", "quotas", "grade_quotas"})
 
 
 NotApplicable = Literal["exclude", "zero", "full"]

@@ -221,7 +221,8 @@ def _subject_out(rule: RuleSpec, fixed: RuleStatics, subject: SubjectResult, con
         index=subject.index, label=subject.label, outcome=subject.outcome, band=subject.band,
         band_label=fixed.bands.get(subject.band) if subject.band else None,
         consequences=_consequences(rule, subject, context),
-        notes=[_rendered(rule.notes[i].text, context, subject.index) for i in subject.notes],
+        notes=[_rendered(rule.notes[i].text, context, subject.index) for i in subject.notes]
+        + [text(remark) for remark in subject.remarks],
         missing_inputs=sorted(subject.missing))
 
 
@@ -301,7 +302,8 @@ def finding_out(statics: PackStatics, finding: Finding, card: Scorecard, context
         unset_params=list(rule.unset_params + context.unset_params(rule.table_params)),
         values=_values_read(fixed.reads, context),
         subjects=[_subject_out(rule, fixed, subject, context) for subject in finding.subjects],
-        notes=[_rendered(rule.notes[i].text, context) for i in finding.notes], description=fixed.description,
+        notes=[_rendered(rule.notes[i].text, context) for i in finding.notes]
+        + [text(remark) for remark in finding.remarks], description=fixed.description,
         method=fixed.method, evidence=fixed.evidence, citations=fixed.citations, location=fixed.location,
         profile_locations=profile_locations(fixed.inputs, finding, locator),
         award_cap=_award_cap(rule, context),
@@ -401,7 +403,9 @@ class OutcomeColumn:
     def notes(self, index: int, context: Context) -> list[dict[str, Any]]:
         """The rule's notes that apply to the element (they go in the row's notes column)."""
         rule = self.finding.rule
-        return [_rendered(rule.notes[i].text, context, index).model_dump() for i in self.finding.subjects[index].notes]
+        subject = self.finding.subjects[index]
+        return [_rendered(rule.notes[i].text, context, index).model_dump() for i in subject.notes] + [
+            text(remark).model_dump() for remark in subject.remarks]
 
 
 @dataclass(frozen=True)
@@ -447,7 +451,7 @@ def _table(statics: PackStatics, list_path: str, related: list[Finding], context
     columns: list[TableColumn] = [FieldColumn(column) for column in layout.fields]
     for finding in related:
         columns += _rule_columns(statics, finding)
-    with_notes = any(subject.notes for finding in related for subject in finding.subjects)
+    with_notes = any(subject.notes or subject.remarks for finding in related for subject in finding.subjects)
     elements = context.values.get(list_path) or []
     return M.TableOut(list=list_path, title=layout.title, label_title=layout.label_title,
                       columns=[column.out for column in columns] + ([NOTES_COLUMN] if with_notes else []),

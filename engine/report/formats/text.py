@@ -251,7 +251,8 @@ def _undecided_text(result: PackResult, lang: str) -> str:
 
 def _stake(item: MissingInputOut, lang: str) -> str:
     """What a missing input decides: points of the total, a bonus, a veto, a deduction."""
-    words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction")}
+    words = {"bonus": ("加分项", "a bonus"), "veto": ("一票否决", "a veto"), "penalty": ("扣分项", "a deduction"),
+             "check": ("不计分的考核指标", "a check worth no points")}
     parts = []
     if item.points_at_stake or not item.also:
         parts.append(f"{label('at_stake', lang)} {num(item.points_at_stake)}")

@@ -11,6 +11,7 @@ from engine.report.summary.model import (
     RowComparison,
     RowDimension,
     RowVeto,
+    RowWithheld,
     SummaryGroup,
     SummaryRow,
 )
@@ -33,11 +34,21 @@ def rows_of(report: Report, outputs: list[str] | None = None) -> list[tuple[str,
 
 
 def _grade_title(result: PackResult) -> Text:
-    """A grade withheld for lack of data says so (its rank still follows the grade on the data given)."""
+    """A grade withheld for lack of data says so, and names the grade the data given would earn."""
     title = result.grade.title
     if not result.grade.withheld:
         return title
     return Text(zh=f"暂不评定（{title.zh}）", en=f"not given ({title.en})")
+
+
+def _withheld(result: PackResult) -> RowWithheld | None:
+    """Why the grade is not given, when it is not."""
+    grade = result.grade
+    if not grade.withheld:
+        return None
+    coverage, minimum = result.coverage, grade.min_coverage
+    below = coverage is not None and minimum is not None and coverage < minimum
+    return RowWithheld(min_coverage=minimum if below else None, undecided_vetoes=list(grade.undecided_vetoes))
 
 
 def row_of(report: Report, result: PackResult, comparison: PackComparison | None, outputs: list[str]) -> SummaryRow:
@@ -46,7 +57,7 @@ def row_of(report: Report, result: PackResult, comparison: PackComparison | None
         file=profile.file, profile_id=profile.id, name=profile.name, period_start=profile.period_start,
         period_end=profile.period_end, pack_version=result.pack.version, total=result.total,
         max_total=result.max_total, grade=result.grade.id, grade_title=_grade_title(result),
-        grade_index=result.grade.index,
+        grade_index=result.grade.index, withheld=_withheld(result),
         dimensions=[RowDimension(id=d.id, score=d.score if d.counted else None) for d in result.dimensions],
         vetoes=[RowVeto(rule=v.rule, severity=v.severity) for v in result.vetoes], coverage=result.coverage,
         waived=len(result.waivers), adjusted=len({a.rule for a in result.adjustments}),

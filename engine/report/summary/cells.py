@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from engine.evaluation.quotas import Wording, quota_text
 from engine.report import numbers
 from engine.report.labels import pick
 from engine.report.model import DiagnosticOut
 from engine.report.numbers import num, pct
-from engine.report.summary.model import SummaryGroup, SummaryRow
+from engine.report.summary.model import QuotaMove, QuotaOut, SummaryGroup, SummaryRow
 
 FORMULA_STARTS = tuple("=+-@\t\r\n＝＋－＠")
 
@@ -34,11 +35,15 @@ WORDS = {
     "errors": ("未能评定", "Not assessed"),
     "dimensions": ("维度", "Dimensions"),
     "quota": ("等次比例", "Grade quota"),
-    "moved": ("由{frm}调为{to}（{grade}不超过{limit}：{n}个中至多{allowed}个{tie}）",
-              "moved from {frm} to {to} ({grade} at most {limit}: at most {allowed} of {n}{tie})"),
+    "moved": ("由{frm}调为{to}（{quota}{tie}）", "moved from {frm} to {to} ({quota}{tie})"),
     "tie": ("；同分并列整体调整", "; tied rows move together"),
-    "quota_line": ("{grade}不超过{limit}：{n}个中至多{allowed}个，调整{moved}个",
-                   "{grade} at most {limit}: at most {allowed} of {n}; {moved} moved down"),
+    "quota_line": ("{quota}，调整{moved}个", "{quota}; {moved} moved down"),
+    "graded_base": ("已评定等次的", " of those graded"),
+    "grade_base": ("{grade}及以上的", " of those at {grade} or better"),
+    "withheld": ("暂不评定（{why}），不参与排名", "no grade ({why}): not ranked"),
+    "coverage_low": ("可评定分值占比{coverage}，低于{minimum}",
+                     "only {coverage} of the points could be assessed, below {minimum}"),
+    "undecided": ("一票否决{rules}因缺少数据无法判定", "the veto {rules} cannot be decided for missing data"),
     "waived": ("豁免{n}项", "{n} waived"),
     "adjusted": ("人工调整{n}项", "{n} adjusted"),
     "regression": ("退步", "regression"),
@@ -72,18 +77,39 @@ def located(d: DiagnosticOut) -> str:
     return f"{where}: {d.severity}[{d.code}]: {d.message}"
 
 
-def limit_text(limit: str, lang: str) -> str:
-    """'30%' as is; a count with its unit in Chinese ('3' → '3个')."""
-    return limit + "个" if limit.isdigit() and lang == "zh" else limit
+def quota_words(quota: QuotaOut | QuotaMove, lang: str) -> str:
+    """A quota as the summary words it: '城市型中优秀不超过合格及以上的30%：10个中至多3个'."""
+    holder = quota.grade_title if isinstance(quota, QuotaOut) else quota.grade_from_title
+    base = ""
+    if quota.base == "graded":
+        base = word("graded_base", lang)
+    elif quota.base != "all" and quota.base_title is not None:
+        base = word("grade_base", lang, grade=quota.base_title.get(lang))
+    return quota_text(Wording(holder=holder.get(lang), limit=quota.limit, allowed=quota.allowed,
+                              population=quota.population, base=base, scope=quota.group or "",
+                              rounding=quota.rounding), lang)
+
+
+def withheld_words(row: SummaryRow, lang: str) -> str:
+    """Why a row has no grade and no rank."""
+    if row.withheld is None:
+        return ""
+    reasons = []
+    if row.withheld.undecided_vetoes:
+        reasons.append(word("undecided", lang, rules=("、" if lang == "zh" else ", ").join(
+            row.withheld.undecided_vetoes)))
+    if row.withheld.min_coverage is not None:
+        reasons.append(word("coverage_low", lang, coverage=percent(row.coverage),
+                            minimum=percent(row.withheld.min_coverage)))
+    return word("withheld", lang, why=("；" if lang == "zh" else "; ").join(reasons))
 
 
 def note(row: SummaryRow, lang: str) -> str:
-    parts = []
+    parts = [withheld_words(row, lang)] if row.withheld is not None else []
     if row.quota is not None:
         q = row.quota
         parts.append(word("moved", lang, frm=q.grade_from_title.get(lang), to=q.grade_to_title.get(lang),
-                          grade=q.grade_from_title.get(lang), limit=limit_text(q.limit, lang), n=q.population,
-                          allowed=q.allowed, tie=word("tie", lang) if q.tie else ""))
+                          quota=quota_words(q, lang), tie=word("tie", lang) if q.tie else ""))
     if row.waived:
         parts.append(word("waived", lang, n=row.waived))
     if row.adjusted:
@@ -115,7 +141,7 @@ Cell = str | float | None  # a number (an int is a float to the type checker), a
 
 # the cell of each column but the dimensions' (`dim:ID`), from the row and the language
 CELLS: dict[str, Callable[[SummaryRow, str], Cell]] = {
-    "rank": lambda row, lang: row.rank,
+    "rank": lambda row, lang: row.rank if row.rank is not None else "—",  # an ungraded row has no rank
     "community": lambda row, lang: row.name or row.profile_id or row.file,
     "id": lambda row, lang: row.profile_id or "",
     "total": lambda row, lang: row.total,

@@ -7,9 +7,9 @@ points per rule), so next year's batch can compare rule by rule against it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from engine.report.model import SCHEMA_VERSION, DiagnosticOut, EngineInfo, Out, Text
+from engine.report.model import SCHEMA_VERSION, DiagnosticOut, EngineInfo, Out, Sparse, Text
 
 
 class RowDimension(Out):
@@ -37,7 +37,20 @@ class RowComparison(Out):
     regression: bool = False
 
 
-class QuotaMove(Out):
+class QuotaScope(Sparse):
+    """What a quota counts: its base, its rounding, and the group of rows it is counted in (`--quota`); left out
+    of the JSON while they hold their defaults, so a summary with plain quotas reads as it did."""
+
+    sparse: ClassVar[tuple[str, ...]] = ("base", "base_title", "rounding", "per", "group")
+
+    base: str = "all"  # all | graded | passed | a grade id (rows at that grade or a better one)
+    base_title: Text | None = None  # the grade of `passed` (the lowest but one) or of a grade base
+    rounding: str = "floor"  # floor | ceil | half_up (a percentage of the base)
+    per: str | None = None  # the input the rows are grouped by (`per=community.street`)
+    group: str | None = None  # its value for this group of rows
+
+
+class QuotaMove(QuotaScope):
     """A row moved down a grade by a quota, and why."""
 
     grade_from: str
@@ -50,7 +63,15 @@ class QuotaMove(Out):
     tie: bool = False  # moved with others tied at the quota boundary
 
 
-class SummaryRow(Out):
+class RowWithheld(Out):
+    """Why a row has no grade (暂不评定) and so no rank: too little could be assessed, or vetoes that missing
+    data leaves open would change the grade."""
+
+    min_coverage: float | None = None  # set when the coverage is below this threshold
+    undecided_vetoes: list[str] = []  # rule ids
+
+
+class SummaryRow(Sparse):
     rank: int | None = None
     file: str
     profile_id: str | None = None
@@ -65,6 +86,7 @@ class SummaryRow(Out):
     grade_index: int
     computed_grade: str | None = None  # the assessed grade, when a quota moved the row down
     quota: QuotaMove | None = None
+    withheld: RowWithheld | None = None  # no grade given: ranked after every graded row, without a rank
     dimensions: list[RowDimension] = []
     vetoes: list[RowVeto] = []
     coverage: float | None = None
@@ -74,6 +96,13 @@ class SummaryRow(Out):
     baseline: RowComparison | None = None
     rules: dict[str, list[Any]] = {}  # rule id -> [kind, outcome, points]; points: earned, or −deducted
     outputs: list[str] = []  # per-profile reports written (--output-dir)
+    groups: dict[str, str | None] = {}  # the inputs a quota groups by (`per=`) that the pack declares: their values
+
+    sparse: ClassVar[tuple[str, ...]] = ("withheld", "groups")  # left out of the JSON while empty
+
+    @property
+    def graded(self) -> bool:
+        return self.withheld is None
 
     @property
     def label(self) -> str:
@@ -91,7 +120,9 @@ class GroupGrade(Out):
     title: Text
 
 
-class QuotaOut(Out):
+class QuotaOut(QuotaScope):
+    """A quota as applied to one table (or one group of its rows, with `per=`)."""
+
     grade: str
     grade_title: Text
     limit: str
@@ -100,7 +131,7 @@ class QuotaOut(Out):
     moved: list[str] = []  # files of the rows moved down
 
 
-class SummaryGroup(Out):
+class SummaryGroup(Sparse):
     """The rows assessed by one pack, ranked."""
 
     pack: str
@@ -109,6 +140,9 @@ class SummaryGroup(Out):
     dimensions: list[GroupDimension]
     rows: list[SummaryRow] = []
     quotas: list[QuotaOut] = []
+    quota_notes: list[Text] = []  # the pack's grade quotas that apply to no one: a limit left unset
+
+    sparse: ClassVar[tuple[str, ...]] = ("quota_notes",)
 
 
 class ErrorEntry(Out):

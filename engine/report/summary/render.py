@@ -21,11 +21,11 @@ from engine.report.summary.cells import (
     Cell,
     cell,
     columns,
-    limit_text,
     located,
     note,
     number,
     percent,
+    quota_words,
     safe_text,
     shown,
     word,
@@ -70,8 +70,9 @@ def render_summary_text(summary: Summary, lang: str = "zh") -> str:
         lines.append(f"{word('dimensions', lang)}{'：' if lang == 'zh' else ': '}{dims}")
         for quota in group.quotas:
             lines.append(f"{word('quota', lang)}{'：' if lang == 'zh' else ': '}" + word(
-                "quota_line", lang, grade=quota.grade_title.get(lang), limit=limit_text(quota.limit, lang),
-                n=quota.population, allowed=quota.allowed, moved=len(quota.moved)))
+                "quota_line", lang, quota=quota_words(quota, lang), moved=len(quota.moved)))
+        colon = "：" if lang == "zh" else ": "
+        lines += [f"{word('quota', lang)}{colon}{note.get(lang)}" for note in group.quota_notes]
         blocks.append("\n".join(lines))
     if summary.errors:
         lines = [f"{word('errors', lang)} ({len(summary.errors)}):"]
@@ -136,8 +137,8 @@ def _csv_header(dims: list[tuple[str, str]], lang: str, with_baseline: bool) -> 
 def _csv_row(group: SummaryGroup, row: SummaryRow, dims: list[tuple[str, str]], lang: str,
              with_baseline: bool) -> list[Cell]:
     scores = {d.id: d.score for d in row.dimensions}
-    line: list[Cell] = [group.pack, row.rank, row.name or "", row.profile_id or "", row.file, number(row.total),
-                        number(row.max_total), row.grade_title.get(lang)]
+    line: list[Cell] = [group.pack, cell(row, "rank", lang), row.name or "", row.profile_id or "", row.file,
+                        number(row.total), number(row.max_total), row.grade_title.get(lang)]
     line += [number(scores.get(i)) for i, _ in dims]
     line += [" ".join(v.rule for v in row.vetoes), percent(row.coverage) if row.coverage is not None else ""]
     if with_baseline:
