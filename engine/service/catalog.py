@@ -28,7 +28,7 @@ class Catalog:
 
     @classmethod
     def load(cls, dirs: list[Path] | None, params: dict[str, Any]) -> Catalog:
-        groups = [list(dirs)] if dirs else _shipped_groups()
+        groups = [list(dirs)] if dirs else shipped_groups()
         packs: list[Pack] = []
         failures: list[EngineError] = []
         for group in groups:
@@ -64,7 +64,8 @@ class Catalog:
         return self.sheets[key]
 
 
-def _shipped_groups() -> list[list[Path]]:
+def shipped_groups() -> list[list[Path]]:
+    """The shipped packs by subject: the sets a profile's subject selects (as `packs_for_profile`)."""
     from engine.pack.discovery import pack_identity, shipped_packs
 
     by_subject: dict[str | None, list[Path]] = {}

@@ -113,17 +113,11 @@ class WorkerState:
 
 
 def setup(config: WorkerConfig) -> WorkerState:
-    state = WorkerState(config)
-    if config.packs:
-        state.engine(config.packs)
-    else:
-        from engine.pack.discovery import pack_identity, shipped_packs
+    from engine.service.catalog import shipped_groups
 
-        by_subject: dict[str | None, list[str]] = {}
-        for path in shipped_packs():
-            by_subject.setdefault(pack_identity(path)[1], []).append(str(path))
-        for dirs in by_subject.values():
-            state.engine(dirs)
+    state = WorkerState(config)
+    for dirs in [config.packs] if config.packs else shipped_groups():  # compiled before the first request
+        state.engine(dirs)
     return state
 
 
