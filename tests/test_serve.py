@@ -225,12 +225,18 @@ def test_render_a_saved_report(server, tmp_path):
 def test_a_batch_gives_the_summary(server):
     profiles = [{"name": p.name, "content": p.read_text(encoding="utf-8")} for p in PROFILES[:3]]
     profiles.append({"name": "bad.yaml", "content": "profile: [\n"})
+    profiles.append({"name": "crash.yaml", "content": profiles[0]["content"]})
     status, summary = server.json("POST", "/v1/batch", json.dumps({"profiles": profiles}).encode(),
                                   headers={"Content-Type": "application/json"})
     assert status == 200, summary
-    assert summary["profiles"] == 4 and summary["assessed"] == 3
-    assert [e["file"] for e in summary["errors"]] == ["bad.yaml"]
+    assert summary["profiles"] == 5 and summary["assessed"] == 3
+    errors = {e["file"]: e for e in summary["errors"]}
+    assert errors["bad.yaml"]["status"] == "invalid" and errors["bad.yaml"]["diagnostics"][0]["line"] > 0
+    assert errors["crash.yaml"]["status"] == "crashed" and "SIGSEGV" in errors["crash.yaml"]["reason"]
     assert all(row["rank"] for group in summary["groups"] for row in group["rows"])
+    status, problem = server.json("POST", "/v1/batch", json.dumps({"profiles": profiles[:1], "quotas": ["oops"]})
+                                  .encode(), headers={"Content-Type": "application/json"})
+    assert status == 422 and problem["diagnostics"]
 
 
 @needs_server

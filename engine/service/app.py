@@ -4,6 +4,7 @@
                                            `--format json` writes, or a format by `format` or `Accept`
     POST /v1/validate?name=               a profile → its diagnostics only
     POST /v1/batch                        {"profiles": [{"name", "content"}], "quotas"} → the summary JSON
+                                           (each profile on a worker of its own: a crash is its error entry)
     POST /v1/render?format=&lang=         a saved Report JSON → another format
     GET  /v1/packs                        the packs: versions, subjects, parameters (as set at start-up)
     GET  /v1/packs/{id}/schema?lang=      the JSON Schema of the pack's profiles
@@ -31,13 +32,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from engine.batch.workers import Failure, SetupFailed
-from engine.errors import did_you_mean
+from engine.errors import EngineError, did_you_mean
 from engine.report.model import DiagnosticOut, Report
 from engine.report.summary.model import Summary
 from engine.service.catalog import Catalog
 from engine.service.guard import Guard, log_to_stderr
 from engine.service.pool import Busy, ServicePool
-from engine.service.worker import AssessTask, BatchTask, RenderTask, Reply, WorkerConfig, handle, setup
+from engine.service.worker import AssessTask, RenderTask, Reply, WorkerConfig, handle, setup
 from engine.version import __version__
 
 FormatName = Literal["text", "json", "xlsx", "html", "sarif", "junit", "markdown"]
@@ -222,10 +223,15 @@ def _profile_routes(app: FastAPI, runner: _Runner) -> None:
     @app.post("/v1/batch", response_model=None, summary="Assess several profiles into a ranked summary",
               responses={200: {"model": Summary}, **ERRORS})
     async def batch(body: BatchIn) -> Response:
-        task = BatchTask(tuple((p.name, p.content.encode("utf-8")) for p in body.profiles), tuple(body.quotas),
-                         body.lang)
-        timeout = runner.settings.timeout * len(body.profiles) if runner.settings.timeout else None
-        return await runner.answer(task, "application/json", timeout=timeout)
+        from engine.service.batch import run_batch
+
+        profiles = [(p.name, p.content.encode("utf-8")) for p in body.profiles]
+        try:
+            content = await run_batch(runner.pool, profiles, body.quotas, body.lang, runner.settings.backend)
+        except EngineError as exc:  # a quota that is not one, or names no grade
+            diagnostics = [d.to_dict() for d in exc.diagnostics]
+            return problem(422, "invalid", diagnostics[0]["message"] if diagnostics else str(exc), diagnostics)
+        return Response(content, media_type="application/json")
 
     @app.post("/v1/render", response_model=None, summary="Render a saved Report JSON in another format",
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {

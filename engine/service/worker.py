@@ -63,10 +63,19 @@ class RenderTask:
 
 
 @dataclass(frozen=True)
-class BatchTask:
-    profiles: tuple[tuple[str, bytes], ...]  # (name, content)
-    quotas: tuple[str, ...] = ()
-    lang: str = "zh"
+class RowTask:
+    """One profile of a batch: its summary rows, as a batch's worker makes them."""
+
+    content: bytes
+    name: str
+
+
+@dataclass
+class Row:
+    backend: str | None = None
+    rows: list[tuple[str, Any]] = field(default_factory=list)  # (pack id, SummaryRow)
+    groups: list[Any] = field(default_factory=list)  # the SummaryGroup of each pack that assessed it
+    error: Any = None  # an ErrorEntry when the profile is invalid
 
 
 class WorkerState:
@@ -121,14 +130,14 @@ def setup(config: WorkerConfig) -> WorkerState:
     return state
 
 
-def handle(state: WorkerState, task: Any) -> Reply:
+def handle(state: WorkerState, task: Any) -> Reply | Row:
     try:
         if isinstance(task, AssessTask):
             return _assess(state, task)
         if isinstance(task, RenderTask):
             return _render(task)
-        if isinstance(task, BatchTask):
-            return _batch(state, task)
+        if isinstance(task, RowTask):
+            return _row(state, task)
     except EngineError as exc:
         return Reply("invalid", diagnostics=[d.to_dict() for d in exc.diagnostics])
     raise TypeError(f"unknown task {type(task).__name__}")
@@ -176,44 +185,20 @@ def _render(task: RenderTask) -> Reply:
 
 
 @engine_arithmetic
-def _batch(state: WorkerState, task: BatchTask) -> Reply:
-    """Several profiles → the batch summary JSON (as `assess a.yaml b.yaml --summary-format json`)."""
-    from engine.batch.ranking import apply_quotas, check_quotas, parse_quota, rank
-    from engine.report.model import DiagnosticOut, EngineInfo
+def _row(state: WorkerState, task: RowTask) -> Row:
+    """A profile's rows of the batch summary; an invalid profile is an error entry, as in a batch."""
+    from engine.report.model import DiagnosticOut
     from engine.report.summary.build import group_of, rows_of
-    from engine.report.summary.model import ErrorEntry, Summary, SummaryGroup
-    from engine.report.summary.render import render_summary
-    from engine.version import __version__
+    from engine.report.summary.model import ErrorEntry
 
-    quotas = [parse_quota(q) for q in task.quotas]
-    groups: dict[str, SummaryGroup] = {}
-    errors: list[ErrorEntry] = []
-    backend = None
-    for name, content in task.profiles:
-        try:
-            engine, profile = _profile(state, content, name)
-            report = engine.assess(profile)
-        except EngineError as exc:
-            errors.append(ErrorEntry(file=name, status="invalid", reason=exc.diagnostics[0].message if
-                                     exc.diagnostics else str(exc),
-                                     diagnostics=[DiagnosticOut(**d.to_dict()) for d in exc.diagnostics]))
-            continue
-        backend = backend or report.engine.backend
-        for pack in engine.packs:
-            groups.setdefault(pack.id, group_of(pack))
-        for pack_id, row in rows_of(report):
-            groups[pack_id].rows.append(row)
-    ranked = [groups[key] for key in sorted(groups)]
-    for group in ranked:
-        group.rows = rank(group.rows)
-    if quotas:
-        check_quotas(ranked, quotas)
-        for group in ranked:
-            apply_quotas(group, quotas)
-    summary = Summary(engine=EngineInfo(version=__version__, backend=backend or state.config.backend),
-                      profiles=len(task.profiles), assessed=len(task.profiles) - len(errors), groups=ranked,
-                      errors=errors)
-    return Reply("ok", _as_bytes(render_summary(summary, "json", task.lang)))
+    try:
+        engine, profile = _profile(state, task.content, task.name)
+        report = engine.assess(profile)
+    except EngineError as exc:
+        reason = exc.diagnostics[0].message if exc.diagnostics else str(exc)
+        return Row(error=ErrorEntry(file=task.name, status="invalid", reason=reason,
+                                    diagnostics=[DiagnosticOut(**d.to_dict()) for d in exc.diagnostics]))
+    return Row(report.engine.backend, rows_of(report), [group_of(pack) for pack in engine.packs])
 
 
 def _as_bytes(content: str | bytes) -> bytes:
@@ -238,4 +223,4 @@ def _inject_fault(faults: dict[str, str], name: str) -> None:
         time.sleep(3600)
 
 
-__all__ = ["AssessTask", "BatchTask", "RenderTask", "Reply", "WorkerConfig", "handle", "setup"]
+__all__ = ["AssessTask", "RenderTask", "Reply", "Row", "RowTask", "WorkerConfig", "handle", "setup"]
