@@ -15,7 +15,7 @@ import engine
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 STAGES = ["source", "expr", "pack", "profile", "evaluation", "backends", "review", "report", "api", "batch",
-          "testing", "authoring", "cli"]
+          "testing", "authoring", "service", "cli"]
 
 
 def test_the_folders_are_the_stages_and_nothing_is_loose():

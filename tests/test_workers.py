@@ -93,8 +93,8 @@ def test_a_worker_answering_out_of_order_is_a_protocol_error_also_under_python_O
     """The protocol is checked by code, not by assert statements that `python -O` strips."""
     code = textwrap.dedent("""
         from collections import deque
-        from engine.batch.workers import WorkerProtocolError, _Worker
-        worker = object.__new__(_Worker)  # its bookkeeping only, no process
+        from engine.batch.workers import Worker, WorkerProtocolError
+        worker = object.__new__(Worker)  # its bookkeeping only, no process
         worker.queue = deque([(3, "a"), (4, "b")])
         try:
             worker.answered(4)

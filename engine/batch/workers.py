@@ -188,8 +188,9 @@ def _answer(state: Any, handle: Callable[[Any, Any], Any], index: int, task: Any
 
 # ---- in the parent ------------------------------------------------------------------------------
 
-class _Worker:
-    """One worker process, its pipe, and the tasks it was sent and has not answered yet."""
+class Worker:
+    """One worker process, its pipe, and the tasks it was sent and has not answered yet (a batch's here; a
+    request's in engine.service.pool, which keeps its workers between requests)."""
 
     def __init__(self, context: BaseContext, number: int, setup: Callable[..., Any], args: tuple[Any, ...],
                  handle: Callable[[Any, Any], Any]):
@@ -343,9 +344,9 @@ class WorkerPool:
         finally:  # idle workers are asked to exit; after an error, Ctrl-C or SIGTERM, every one is stopped at once
             batch.stop(grace=5.0 if finished else 0.0)
 
-    def start_worker(self) -> _Worker:
+    def start_worker(self) -> Worker:
         self.started += 1
-        return _Worker(self.context, self.started, self.setup, self.args, self.handle)
+        return Worker(self.context, self.started, self.setup, self.args, self.handle)
 
 
 class _Batch:
@@ -398,7 +399,7 @@ class _Batch:
 
     # -- parts ----------------------------------------------------------------------
 
-    def _read(self, worker: _Worker) -> list[Answer]:
+    def _read(self, worker: Worker) -> list[Answer]:
         answers: list[Answer] = []
         for message in worker.receive():
             kind = message[0]
@@ -419,7 +420,7 @@ class _Batch:
                 raise WorkerProtocolError(f"a worker sent an unknown message {kind!r}")
         return answers
 
-    def _failure_of(self, worker: _Worker) -> Failure | None:
+    def _failure_of(self, worker: Worker) -> Failure | None:
         """What the task the worker is on failed with, if it died or overran; SetupFailed if it never got ready."""
         if worker.gone():
             worker.process.join(2.0)  # it is exiting: let its exit status arrive
@@ -435,7 +436,7 @@ class _Batch:
             raise SetupFailed(f"a worker did not finish setting up in {self.pool.setup_timeout:g} s")
         return None
 
-    def _lose(self, worker: _Worker, failure: Failure) -> list[Answer]:
+    def _lose(self, worker: Worker, failure: Failure) -> list[Answer]:
         """Kill the worker; its current task failed, the rest of its chunk goes back to the queue."""
         worker.kill()
         if not worker.queue:

@@ -15,7 +15,8 @@ report could not be saved, 1 if one failed a threshold (engine/cli/run.py).
 
 from __future__ import annotations
 
-from engine.cli import compare, config, explain, pack, profile, render, run, schema  # noqa: F401  (registers the commands)
+# each module registers its commands on `app` when imported
+from engine.cli import compare, config, explain, pack, profile, render, run, schema, serve  # noqa: F401
 from engine.cli.main import app
 
 __all__ = ["app", "entry"]
