@@ -1,4 +1,5 @@
-"""docs/tutorials/overlay.md runs as written: its files are created and its commands run in an empty directory.
+"""The tutorials (docs/tutorials/*.md) run as written: their files are created and their commands run in an empty
+directory.
 
 Conventions of the tutorial's Markdown:
 - a ```sh block is run with bash (`assess` is this checkout's engine); its exit code must be 0, or the
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TUTORIAL = ROOT / "docs" / "tutorials" / "overlay.md"
+TUTORIALS = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
 BLOCK = re.compile(r"((?:<!-- [a-z]+: .*? -->\n)*)```(\w*)\n(.*?)```", re.S)
 MARK = re.compile(r"<!-- ([a-z]+): (.*?) -->")
 
@@ -42,14 +43,20 @@ def steps(text: str) -> list[dict]:
     return found
 
 
-def test_the_tutorial_has_steps():
-    found = steps(TUTORIAL.read_text(encoding="utf-8"))
+def test_both_tutorials_are_found():
+    assert [t.name for t in TUTORIALS] == ["overlay.md", "own-sheet.md"]
+
+
+@pytest.mark.parametrize("tutorial", TUTORIALS, ids=lambda t: t.name)
+def test_the_tutorial_has_steps(tutorial):
+    found = steps(tutorial.read_text(encoding="utf-8"))
     assert sum(1 for s in found if s["file"]) >= 6
-    assert sum(1 for s in found if s["lang"] == "sh" and not s["file"]) >= 12
+    assert sum(1 for s in found if s["lang"] == "sh" and not s["file"]) >= 6
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the tutorial's commands are POSIX shell")
-def test_the_tutorial_runs(tmp_path):
+@pytest.mark.parametrize("tutorial", TUTORIALS, ids=lambda t: t.name)
+def test_the_tutorial_runs(tmp_path, tutorial):
     work = tmp_path / "work"
     work.mkdir()
     bin_dir = tmp_path / "bin"
@@ -60,8 +67,8 @@ def test_the_tutorial_runs(tmp_path):
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
            "PYTHONPATH": str(ROOT), "ASSESS_RULES_DIR": str(ROOT / "rules")}
     env.pop("ASSESS_SOURCE_PATH", None)
-    for step in steps(TUTORIAL.read_text(encoding="utf-8")):
-        where = f"docs/tutorials/overlay.md:{step['line']}"
+    for step in steps(tutorial.read_text(encoding="utf-8")):
+        where = f"docs/tutorials/{tutorial.name}:{step['line']}"
         if step["file"]:
             path = work / step["file"]
             path.parent.mkdir(parents=True, exist_ok=True)
