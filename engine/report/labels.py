@@ -40,6 +40,7 @@ LABELS = {
     "parameters": ("参数", "Parameters"),
     "no_recommendations": ("无。", "None."),
     "demoted": ("降档", "Demoted"),
+    "veto_named": ("一票否决事项", "veto"),
     "defaults_note": ("说明", "Note"),
     "warnings": ("提示", "Warnings"),
     "points_unit": ("分", " points"),
