@@ -113,3 +113,27 @@ def test_the_pack_doc_situation_does_not_repeat_the_consequence():
     for _, situation, consequence, _ in rows:
         first = consequence.split("；")[0]
         assert first not in situation and "一票否决" not in situation, (situation, consequence)
+
+
+def _first_case(name: str, tmp_path: Path) -> Path:
+    case = yaml.safe_load((ROOT / "tests" / "packs" / name / "tests" / "cases.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(case["cases"][0]["profile"], allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "xlsx"])
+def test_every_format_names_the_included_block(tmp_path, fmt):
+    pack = ROOT / "tests" / "packs" / "include"
+    output = _assess(_first_case("include", tmp_path), fmt, tmp_path / f"out.{fmt}", "--pack", str(pack))
+    assert "维度P引自party 2.1.0《党建工作考核细则（测试）》" in output
+    assert "按30分折算" in output
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "xlsx"])
+def test_every_format_lists_the_parameters_looked_up_by_the_profile(tmp_path, fmt):
+    pack = ROOT / "tests" / "packs" / "paramtables"
+    output = _assess(_first_case("paramtables", tmp_path), fmt, tmp_path / f"out.{fmt}", "--pack", str(pack))
+    assert "按画像取值的参数" in output
+    assert "服务覆盖率要求 — 按社区类型「城市型」：90%" in output
+    assert re.search(r"专职工作人员最少人数 — 按户数「≥1000，\\?(<|&lt;)3000」：7", output)

@@ -41,6 +41,8 @@ LABELS = {
     "no_recommendations": ("无。", "None."),
     "demoted": ("降档", "Demoted"),
     "veto_named": ("一票否决事项", "veto"),
+    "parameters_by_profile": ("按画像取值的参数", "Parameters by the profile"),
+    "included": ("引用的维度", "Included block"),
     "defaults_note": ("说明", "Note"),
     "warnings": ("提示", "Warnings"),
     "points_unit": ("分", " points"),

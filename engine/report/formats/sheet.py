@@ -19,8 +19,10 @@ from engine.report.formats.text import (
     finding_veto_text,
     format_2_details,
     grade_text,
+    included_text,
     occurrences_text,
     outcome_word,
+    parameter_lines,
     penalty_points_text,
     unset_text,
     value_titles,
@@ -159,6 +161,10 @@ def _closing(result: PackResult, lang: str) -> list[SheetRow]:
     if result.awards_barred and not result.vetoes:  # a veto's own row already says it
         rows.append(SheetRow("awards", label("awards_barred", lang)))
     rows.append(SheetRow("coverage", label("coverage", lang), score_text=pct(result.coverage)))
+    rows += [SheetRow("include", label("included", lang), reason=included_text(block, lang))
+             for block in result.pack.includes]
+    rows += [SheetRow("parameter", "" if index else label("parameters_by_profile", lang), reason=line)
+             for index, line in enumerate(parameter_lines(result, lang))]  # the heading once, on the first row
     return rows
 
 

@@ -91,21 +91,27 @@ def _pack(result: PackResult, lang: str) -> str:
 
 def _parameter_rows(result: PackResult, lang: str) -> str:
     """The parameters that depend on the profile (format 2) and the row of each that applied; '' without any."""
-    tables = [p for p in result.parameters if p.source == "table"]
-    if not tables:
+    lines = parameter_lines(result, lang)
+    if not lines:
         return ""
+    heading = label("parameters_by_profile", lang) + ("：" if lang == "zh" else ":")
+    return "\n".join([heading] + [f"  - {line}" for line in lines])
+
+
+def parameter_lines(result: PackResult, lang: str) -> list[str]:
+    """Each parameter that depends on the profile, with the row that applied: every format shows these."""
     zh = lang == "zh"
-    out = ["按画像取值的参数：" if zh else "Parameters by the profile:"]
-    for param in tables:
+    out = []
+    for param in (p for p in result.parameters if p.source == "table"):
         by = param.by_title.get(lang) if param.by_title else param.by
         if param.row is None:
-            out.append(f"  - {param.title.get(lang)} — " + (f"{by}未填，无法取值" if zh else f"{by} not given"))
+            out.append(f"{param.title.get(lang)} — " + (f"{by}未填，无法取值" if zh else f"{by} not given"))
             continue
         value = (pct(param.value) if param.format == "percent" else num(param.value)) if param.value is not None \
             else ("依据未给出数值，相关项目未评定" if zh else "no value in the sources; not assessed")
         row = param.row.get(lang)
-        out.append(f"  - {param.title.get(lang)} — " + (f"按{by}「{row}」：{value}" if zh else f"{by} {row}: {value}"))
-    return "\n".join(out)
+        out.append(f"{param.title.get(lang)} — " + (f"按{by}「{row}」：{value}" if zh else f"{by} {row}: {value}"))
+    return out
 
 
 def _pack_heading(result: PackResult, lang: str) -> str:
