@@ -18,7 +18,7 @@ from typing import TypedDict
 from engine.expr import ast
 from engine.pack.model import Expr, Pack, RuleSpec
 from engine.pack.schema import Citation, Grade
-from engine.report.wording import method_text, number, param_value, readable
+from engine.report.wording import method_text, number, param_value, readable, veto_situation
 
 SHEET_FILES = {"zh": "SCORESHEET.md", "en": "SCORESHEET.en.md"}
 
@@ -269,7 +269,8 @@ def _vetoes(pack: Pack, lang: str) -> list[str]:
     rows = []
     for rule in rules:
         consequence = _consequence(pack, rule, lang)
-        situation = rule.description.get(lang) if rule.description is not None else method_text(rule, pack, lang)
+        # the situation alone: the consequence has its own column
+        situation = rule.description.get(lang) if rule.description is not None else veto_situation(rule, pack, lang)
         rows.append([f"{rule.id} {cell(rule.title.get(lang))}", cell(situation),
                      cell(consequence), cite_text(pack, rule.cite, lang)])
     return ["", f"## {w['vetoes']}", ""] + table(w["veto_head"], rows)

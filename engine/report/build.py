@@ -398,7 +398,10 @@ class OutcomeColumn:
     def cell(self, element: dict[str, Any], index: int, context: Context) -> Any:
         subject = self.finding.subjects[index]
         band = self.bands.get(subject.band) if subject.band else None
-        return {"outcome": subject.outcome, "band": band.model_dump() if band else None}
+        cell = {"outcome": subject.outcome, "band": band.model_dump() if band else None}
+        if self.finding.rule.kind == "veto":  # an element triggers a veto; it does not miss a standard
+            cell["kind"] = "veto"
+        return cell
 
     def notes(self, index: int, context: Context) -> list[dict[str, Any]]:
         """The rule's notes that apply to the element (they go in the row's notes column)."""

@@ -532,6 +532,15 @@ def _penalty(rule: RuleSpec, pack: Pack, lang: str) -> str:
     return text + ("，" if zh else ", ") + where
 
 
+def veto_situation(rule: RuleSpec, pack: Pack, lang: str) -> str:
+    """When a veto applies, without what it does: the score sheet's 情形 beside its 后果."""
+    cond = readable(rule.trigger, pack, lang) if rule.trigger is not None else ""
+    if rule.for_each is None:
+        return f"{cond}的" if lang == "zh" and cond else cond
+    where = list_title(pack, rule.for_each, lang)
+    return f"{where}中有{cond}的" if lang == "zh" else f"an element of {where} where {cond}"
+
+
 def _veto(rule: RuleSpec, pack: Pack, lang: str) -> str:
     zh = lang == "zh"
     cond = readable(rule.trigger, pack, lang) if rule.trigger is not None else ""

@@ -18,7 +18,7 @@ from engine.report.formats.review_text import applied_text, pack_comparison
 from engine.report.formats.sheet import COLUMNS, SheetRow, header, score_sheet
 from engine.report.formats.text import (
     cell_text,
-    demotion_text,
+    demotion_lines,
     grade_text,
     next_grade_text,
     outcome_word,
@@ -90,8 +90,7 @@ def _pack(result: PackResult, lang: str, comparison: PackComparison | None = Non
         "grade": grade_text(result, lang),
         "grade_id": result.grade.id,
         "coverage": pct(result.coverage),
-        "demotions": [f"{d.title.get(lang) if d.title else d.grade} ← {demotion_text(result, d.reason, lang)}"
-                    for d in result.grade.demoted_from],
+        "demotions": demotion_lines(result, lang),
         "vetoes": [{"rule": v.rule, "title": v.title.get(lang), "subjects": ", ".join(v.subjects),
                     "severity": veto_text(v, lang)} for v in result.vetoes],
         "awards_barred": result.awards_barred,

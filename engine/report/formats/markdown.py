@@ -20,8 +20,10 @@ from engine.report.formats.text import (
     check_value,
     earned_text,
     grade_text,
+    included_text,
     next_grade_text,
     outcome_word,
+    parameter_lines,
     veto_text,
 )
 from engine.report.labels import GRADE_CHANGE, OUTCOMES, label, pick
@@ -76,7 +78,15 @@ def _pack(report: Report, name: str, result: PackResult, lang: str, comparison: 
     out += _unmet_table(result, lang) + _review(result, lang)
     if result.next_grade is not None:
         out += ["", md(next_grade_text(result.next_grade, result, lang))]
-    return "\n".join(out + _missing(result, lang))
+    return "\n".join(out + _missing(result, lang) + _parameters(result, lang))
+
+
+def _parameters(result: PackResult, lang: str) -> list[str]:
+    """The parameters looked up by the profile (format 2), as the text report lists them."""
+    lines = parameter_lines(result, lang)
+    if not lines:
+        return []
+    return ["", f"**{label('parameters_by_profile', lang)}**", ""] + [f"- {md(line)}" for line in lines]
 
 
 def _heading(report: Report, name: str, result: PackResult, lang: str) -> list[str]:
@@ -84,7 +94,8 @@ def _heading(report: Report, name: str, result: PackResult, lang: str) -> list[s
     return [f"### {md(name)} — {md(result.pack.title.get(lang))}",
             f"**{label('total', lang)} {num(result.total)} / {num(result.max_total)}** · "
             f"{label('grade', lang)}{_sep(lang)}**{md(grade_text(result, lang))}** · "
-            f"{label('coverage', lang)} {pct(result.coverage)} · `{report.profile.file.replace('`', '')}`", ""]
+            f"{label('coverage', lang)} {pct(result.coverage)} · `{report.profile.file.replace('`', '')}`", ""] + \
+        [line for block in result.pack.includes for line in (md(included_text(block, lang)), "")]
 
 
 def _vetoes(result: PackResult, lang: str) -> list[str]:

@@ -15,12 +15,14 @@ from engine.report.formats.text import (
     bonus_points_text,
     check_value,
     counts_nothing,
-    demotion_text,
+    demotion_lines,
     finding_veto_text,
     format_2_details,
     grade_text,
+    included_text,
     occurrences_text,
     outcome_word,
+    parameter_lines,
     penalty_points_text,
     unset_text,
     value_titles,
@@ -150,17 +152,19 @@ def score_sheet(result: PackResult, lang: str) -> tuple[list[Group], list[SheetR
 
 def _closing(result: PackResult, lang: str) -> list[SheetRow]:
     rows = [SheetRow("total", label("total", lang), points=result.max_total, score=result.total)]
-    demotions = [f"{d.title.get(lang) if d.title else d.grade} ← {demotion_text(result, d.reason, lang)}"
-                 for d in result.grade.demoted_from]
     rows.append(SheetRow("grade", label("grade", lang), score_text=grade_text(result, lang),
-                         reason=_join(demotions, lang)))
+                         reason=_join(demotion_lines(result, lang), lang)))
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
         rows.append(SheetRow("veto", label("veto", lang), rule=veto.rule, score_text=veto.title.get(lang) + who,
                              reason=veto_text(veto, lang), outcome_key="not_met"))
-    if result.awards_barred:
+    if result.awards_barred and not result.vetoes:  # a veto's own row already says it
         rows.append(SheetRow("awards", label("awards_barred", lang)))
     rows.append(SheetRow("coverage", label("coverage", lang), score_text=pct(result.coverage)))
+    rows += [SheetRow("include", label("included", lang), reason=included_text(block, lang))
+             for block in result.pack.includes]
+    rows += [SheetRow("parameter", "" if index else label("parameters_by_profile", lang), reason=line)
+             for index, line in enumerate(parameter_lines(result, lang))]  # the heading once, on the first row
     return rows
 
 

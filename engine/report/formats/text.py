@@ -91,21 +91,27 @@ def _pack(result: PackResult, lang: str) -> str:
 
 def _parameter_rows(result: PackResult, lang: str) -> str:
     """The parameters that depend on the profile (format 2) and the row of each that applied; '' without any."""
-    tables = [p for p in result.parameters if p.source == "table"]
-    if not tables:
+    lines = parameter_lines(result, lang)
+    if not lines:
         return ""
+    heading = label("parameters_by_profile", lang) + ("：" if lang == "zh" else ":")
+    return "\n".join([heading] + [f"  - {line}" for line in lines])
+
+
+def parameter_lines(result: PackResult, lang: str) -> list[str]:
+    """Each parameter that depends on the profile, with the row that applied: every format shows these."""
     zh = lang == "zh"
-    out = ["按画像取值的参数：" if zh else "Parameters by the profile:"]
-    for param in tables:
+    out = []
+    for param in (p for p in result.parameters if p.source == "table"):
         by = param.by_title.get(lang) if param.by_title else param.by
         if param.row is None:
-            out.append(f"  - {param.title.get(lang)} — " + (f"{by}未填，无法取值" if zh else f"{by} not given"))
+            out.append(f"{param.title.get(lang)} — " + (f"{by}未填，无法取值" if zh else f"{by} not given"))
             continue
         value = (pct(param.value) if param.format == "percent" else num(param.value)) if param.value is not None \
             else ("依据未给出数值，相关项目未评定" if zh else "no value in the sources; not assessed")
         row = param.row.get(lang)
-        out.append(f"  - {param.title.get(lang)} — " + (f"按{by}「{row}」：{value}" if zh else f"{by} {row}: {value}"))
-    return "\n".join(out)
+        out.append(f"{param.title.get(lang)} — " + (f"按{by}「{row}」：{value}" if zh else f"{by} {row}: {value}"))
+    return out
 
 
 def _pack_heading(result: PackResult, lang: str) -> str:
@@ -120,9 +126,7 @@ def _pack_heading(result: PackResult, lang: str) -> str:
     out.append(f"{label('total', lang)} {num(result.total)} / {num(result.max_total)}{_total_parts(result, lang)}    "
                f"{label('grade', lang)}{_sep(lang)}{grade_text(result, lang)}    "
                f"{label('coverage', lang)} {pct(result.coverage)}")
-    for demotion in result.grade.demoted_from:
-        name = demotion.title.get(lang) if demotion.title else demotion.grade
-        out.append(f"  {label('demoted', lang)}{_sep(lang)}{name} ← {demotion_text(result, demotion.reason, lang)}")
+    out += [f"  {label('demoted', lang)}{_sep(lang)}{line}" for line in demotion_lines(result, lang)]
     for veto in result.vetoes:
         who = f" ({', '.join(veto.subjects)})" if veto.subjects else ""
         out.append(f"  {label('veto', lang)}{_sep(lang)}[{veto.rule}] {veto.title.get(lang)}{who} — "
@@ -155,6 +159,30 @@ def included_text(block: PackInclude, lang: str) -> str:
                 f"{num(block.weight)} points; its vetoes apply here")
     return (f"维度{block.into}引自{block.pack} {block.version}《{block.title.zh}》（{block.edition.zh}）的"
             f"{block.dimension}（{num(block.dimension_weight)}分），按{num(block.weight)}分折算；其否决项同样适用")
+
+
+# the effect of the vetoes that pass over a grade for the reason given
+_VETO_REASONS = {"veto_fail": "fail", "veto_no_award": "no_award", "veto_bar": "bar", "veto_revoke": "revoke",
+                 "veto_cap": "cap_at", "veto_demote": "demote"}
+
+
+def demotion_lines(result: PackResult, lang: str) -> list[str]:
+    """'优秀、良好 ← 一票否决事项 V.incident': the grades passed over, one line per reason. A veto is named,
+    not described: its own line says what it does."""
+    by_reason: dict[str, list[str]] = {}
+    for demotion in result.grade.demoted_from:
+        name = demotion.title.get(lang) if demotion.title else demotion.grade
+        by_reason.setdefault(demotion.reason, []).append(name)
+    joiner = "、" if lang == "zh" else ", "
+    return [f"{joiner.join(names)} ← {_demotion_reason(result, reason, lang)}" for reason, names in by_reason.items()]
+
+
+def _demotion_reason(result: PackResult, reason: str, lang: str) -> str:
+    effect = _VETO_REASONS.get(reason)
+    vetoes = [v.rule for v in result.vetoes if v.severity == effect]
+    if not vetoes:
+        return demotion_text(result, reason, lang)
+    return f"{label('veto_named', lang)} {', '.join(vetoes)}"
 
 
 def demotion_text(result: PackResult, reason: str, lang: str) -> str:
@@ -421,8 +449,10 @@ def check_value(finding: FindingOut, lang: str) -> str:
 
 def occurrences_text(finding: FindingOut, lang: str) -> str:
     """'5次，扣2.5分' / '3 cases, 3 deducted': how many and what they cost or earned."""
-    count = finding.occurrences
+    count = finding.occurrences or 0  # called only for a finding that counts some
     unit = _unit(finding, lang)
+    if finding.kind == "veto":  # a veto counts its cases; it deducts nothing
+        return _count_text(count, unit, lang)
     if finding.kind == "bonus":
         amount, verb_zh, verb_en = finding.earned, "加", "added"
     elif finding.kind == "penalty":
@@ -434,8 +464,15 @@ def occurrences_text(finding: FindingOut, lang: str) -> str:
         f" × {num(finding.per)}" if finding.per is not None else "")
     if lang == "zh":
         return f"{count}{unit}{rate}，{verb_zh}{num(amount)}分"
+    return f"{_count_text(count, unit, lang)}{rate}, {num(amount)} {verb_en}"
+
+
+def _count_text(count: int, unit: str, lang: str) -> str:
+    """'2例' / '2 cases'."""
+    if lang == "zh":
+        return f"{count}{unit}"
     plural = unit if count == 1 or unit.endswith("s") else unit + "s"
-    return f"{count} {plural}{rate}, {num(amount)} {verb_en}"
+    return f"{count} {plural}"
 
 
 def _findings(result: PackResult, lang: str) -> str:
@@ -514,7 +551,8 @@ def cell_text(value: Any, fmt: str | None, lang: str) -> str:
     """One cell of a per-person table, as a reviewer reads it."""
     if fmt == "outcome":
         band = value.get("band")
-        return band[lang] if band else pick(OUTCOMES, value["outcome"], lang)
+        words = VETO_OUTCOMES if value.get("kind") == "veto" and value["outcome"] in VETO_OUTCOMES else OUTCOMES
+        return band[lang] if band else pick(words, value["outcome"], lang)
     if fmt == "text":
         return "" if value is None else value[lang]
     if fmt == "texts":
