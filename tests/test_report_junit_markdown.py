@@ -69,6 +69,7 @@ def test_markdown_english_and_vetoes(tmp_path):
 
     text = render(assess(DEMO_PACK, profile), "markdown", "en")
     assert "> **Veto**: V.cult Cult activity — forces the lowest grade" in text
+    assert "**Items not met, deductions and vetoes** (" in text  # the table lists the veto too
     supply = next(line for line in text.splitlines() if line.startswith("Data to supply: "))
     assert "`co_building.enterprise`" in supply  # listed by points at stake, so not necessarily first
 

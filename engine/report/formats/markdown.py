@@ -36,7 +36,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#@])")
 
 WORDS = {
-    "unmet": ("未达标项目", "Items not met"),
+    "unmet": ("未达标、扣分及否决事项", "Items not met, deductions and vetoes"),
     "score": ("得分/分值", "Score / points"),
     "recover": ("可挽回", "Recoverable"),
     "more": ("另有{n}项", "and {n} more"),
