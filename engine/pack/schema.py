@@ -1339,7 +1339,11 @@ class Case(Model):
         default_factory=dict, description="Expected results by rule id: an outcome, or "
         "{outcome, points, vetoed, subjects}.")
     total: Number | None = Field(default=None, description="Expected total, compared at the precision written.")
-    grade: str | None = Field(default=None, description="Expected grade id.")
+    grade: str | None = Field(default=None, description="Expected grade id (while the grade is withheld: the grade "
+                              "the data given would earn).")
+    withheld: bool | None = Field(default=None, description="Whether the grade is withheld (暂不评定: a veto left "
+                                  "undecided, a year missing from the history, coverage below `min_coverage`); "
+                                  "false: the grade is given.")
     vetoes: list[str] | None = Field(default=None, description="Expected vetoes (rule ids); [] for none.")
 
     @model_validator(mode="after")
