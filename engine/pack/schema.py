@@ -1156,8 +1156,12 @@ class ScoringPatch(Model):
                                           "base's list).")
     grade_basis: Literal["total", "base"] | None = Field(default=None, description="*(format 2)* New grade "
                                                          "basis.")
+    quotas: list[BandQuota] | None = Field(default=None, description="*(format 2)* New band quotas (replace "
+                                           "the base's list; null or []: none).")
+    grade_quotas: list[GradeQuota] | None = Field(default=None, description="*(format 2)* New grade quotas "
+                                                  "(replace the base's list; null or []: none).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis"})
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis", "quotas", "grade_quotas"})
 
 
 class ParamPatch(Model):
