@@ -102,3 +102,25 @@ def test_durable_when_it_is_not_installed():
     assert result.exit_code == 2 and "backend-unavailable" in result.stderr
     both = run("pack", "test", str(DEMO))
     assert both.exit_code == 0 and "ran the reference backend only" in both.stdout
+
+
+def test_a_case_asserts_whether_the_grade_is_withheld(tmp_path):
+    """`withheld: true` holds while a veto is undecided or a history year is missing; a wrong one fails."""
+    pack = tmp_path / "vetoes"
+    shutil.copytree(ROOT / "tests" / "packs" / "vetoes", pack)
+    assert run("pack", "test", str(pack), "--backend", "reference").exit_code == 0
+    cases = pack / "tests" / "cases.yaml"
+    text = cases.read_text(encoding="utf-8")
+    assert text.count("withheld: true") >= 3 and "withheld: false" in text
+    cases.write_text(text.replace("withheld: true", "withheld: false").replace(
+        "grade: good\n    withheld: false", "grade: good\n    withheld: true"), encoding="utf-8")
+    result = run("pack", "test", str(pack), "--backend", "reference")
+    assert result.exit_code == 1, result.stdout
+    out = result.stdout
+    assert "case 'an incident without its date leaves the veto undecided (the grade is withheld)' [reference] " \
+           "FAILED" in out
+    assert "✗ grade: expected given, got withheld (暂不评定)" in out
+    assert "case 'no history and a total that reaches the model grade - the grade waits for the history' " \
+           "[reference] FAILED" in out
+    assert "✗ grade: expected withheld (暂不评定), got given" in out
+    assert "20 case(s) on reference: 16 passed, 4 failed" in out

@@ -458,3 +458,27 @@ def test_both_backends_give_the_same_ranked_summary_with_quotas(district):
         summaries.append(data)
     assert summaries[0] == summaries[1]
     assert len(summaries[0]["groups"][0]["quotas"]) == 3  # the pack's per street, and the run's on 良好
+
+
+# -- round: round --------------------------------------------------------------------------------------
+
+def test_round_round_is_not_a_rounding_and_the_hint_says_half_up(tmp_path, district):
+    """'round' could be read as any rounding: it is refused, with the hint that 四舍五入 is half_up."""
+    quota = {"rule": "R3.volunteers", "band": "star", "at_most": "params.star_share", "round": "round",
+             "order_by": "hours"}
+    pack = quota_pack(tmp_path, [quota])
+    result = invoke("pack", "check", pack)
+    assert result.exit_code == 2
+    out = result.stdout + result.stderr
+    assert "error[pack-schema]: scoring.quotas.0.round must be one of 'floor', 'ceil' or 'half_up', got 'round'" in out
+    assert "hint: did you mean half_up (四舍五入)?" in out
+    grades = yaml.safe_load((pack / "pack.yaml").read_text(encoding="utf-8"))
+    grades["scoring"]["quotas"] = None
+    grades["scoring"]["grade_quotas"][0]["round"] = "round"
+    (pack / "pack.yaml").write_text(yaml.safe_dump(grades, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = invoke("pack", "check", pack).output
+    assert "scoring.grade_quotas.0.round must be one of" in out and "hint: did you mean half_up (四舍五入)?" in out
+    result = batch(district, "优秀=20%,round=round")
+    assert result.exit_code == 2
+    assert "round=round is not a rounding" in result.stderr
+    assert "hint: did you mean round=half_up (四舍五入)?" in result.stderr

@@ -80,8 +80,9 @@ def parse_quota(text: str) -> Quota:
     settings = _options(text, options)
     rounding = settings.get("round", "floor")
     if rounding not in ROUNDINGS:
-        raise _usage(f"--quota {text!r}: round={rounding} is not a rounding", hint="round=floor (the default), "
-                     "round=ceil or round=half_up (四舍五入)")
+        raise _usage(f"--quota {text!r}: round={rounding} is not a rounding",
+                     hint="did you mean round=half_up (四舍五入)?" if rounding.strip().lower() == "round" else
+                     "round=floor (the default), round=ceil or round=half_up (四舍五入)")
     if "round" in settings and count is not None:
         raise _usage(f"--quota {text!r}: round= applies to a percentage, and {limit} is a count", hint=None)
     return Quota(grade, limit, percent=percent, count=count, base=settings.get("base", "all"), rounding=rounding,

@@ -30,10 +30,12 @@ from engine.pack.origins import (
 from engine.pack.paramtables import band_label
 from engine.pack.raw import RawPack
 from engine.pack.schema import (
+    BandQuota,
     DerivedDecl,
     DerivedPatch,
     Dimension,
     Grade,
+    GradeQuota,
     InputDecl,
     InputPatch,
     OccurrencePatch,
@@ -85,6 +87,7 @@ class _Merger:
         merged.derived = self.derived()
         merged.rules = self.rules()
         merged.relations = base.relations + self.added_relations()
+        merged.units = self.added(base.units, overlay.units, "unit list", hint="give the list another name")
         merged.files = base.files + overlay.files
         merged.paths = base.paths + overlay.paths
         merged.warnings = base.warnings + overlay.warnings
@@ -118,13 +121,15 @@ class _Merger:
             return base, base_origin
         patch, origin = self.overlay.parts.scoring
         given = patch.model_dump(exclude_unset=True)
-        data = base.model_dump()
+        data = base.model_dump(exclude_unset=True)  # a default written back would count as given (a quota's round)
         for key in given:
             value = getattr(patch, key)
             before = getattr(base, key)
             data[key] = value
             if key == "grades":
                 self.changes.append(Change("scoring", "grades", _grades(before), _grades(value), origin.child(key)))
+            elif key in ("quotas", "grade_quotas"):
+                self.changes.append(Change("scoring", key, _quotas(before), _quotas(value), origin.child(key)))
             else:
                 self.changes.append(Change("scoring", key, before, value, origin.child(key)))
         try:
@@ -447,6 +452,17 @@ def _grades(grades: list[Grade]) -> str:
         return f" > {shown(grade.above)}" if grade.above is not None else ""
 
     return " / ".join(grade.id + low(grade) for grade in grades)
+
+
+def _quotas(quotas: list[BandQuota] | list[GradeQuota] | None) -> str:
+    """A list of quotas as `pack check` shows a change of it: `R2.staff excellent ≤ 20%; excellent ≤ 2`."""
+    def one(quota: BandQuota | GradeQuota) -> str:
+        if isinstance(quota, GradeQuota):
+            return f"{quota.grade} ≤ {quota.at_most}"
+        bound = f"≤ {quota.at_most}" if quota.at_most is not None else f"≥ {quota.at_least}"
+        return f"{quota.rule} {quota.band} {bound}"
+
+    return "; ".join(one(quota) for quota in quotas or []) or "none"
 
 
 def _met_ids(rule: Rule) -> set[str]:

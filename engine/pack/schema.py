@@ -1156,8 +1156,12 @@ class ScoringPatch(Model):
                                           "base's list).")
     grade_basis: Literal["total", "base"] | None = Field(default=None, description="*(format 2)* New grade "
                                                          "basis.")
+    quotas: list[BandQuota] | None = Field(default=None, description="*(format 2)* New band quotas (replace "
+                                           "the base's list; null or []: none).")
+    grade_quotas: list[GradeQuota] | None = Field(default=None, description="*(format 2)* New grade quotas "
+                                                  "(replace the base's list; null or []: none).")
 
-    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis"})
+    format_2_keys: ClassVar[frozenset[str]] = frozenset({"grade_basis", "quotas", "grade_quotas"})
 
 
 class ParamPatch(Model):
@@ -1339,7 +1343,11 @@ class Case(Model):
         default_factory=dict, description="Expected results by rule id: an outcome, or "
         "{outcome, points, vetoed, subjects}.")
     total: Number | None = Field(default=None, description="Expected total, compared at the precision written.")
-    grade: str | None = Field(default=None, description="Expected grade id.")
+    grade: str | None = Field(default=None, description="Expected grade id (while the grade is withheld: the grade "
+                              "the data given would earn).")
+    withheld: bool | None = Field(default=None, description="Whether the grade is withheld (暂不评定: a veto left "
+                                  "undecided, a year missing from the history, coverage below `min_coverage`); "
+                                  "false: the grade is given.")
     vetoes: list[str] | None = Field(default=None, description="Expected vetoes (rule ids); [] for none.")
 
     @model_validator(mode="after")

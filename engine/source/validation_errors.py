@@ -272,8 +272,9 @@ def plain_message(item: ErrorDetails, where: str) -> tuple[str, str | None]:
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "")
         options = [part.strip().strip("'") for part in str(expected).replace(" or ", ",").split(",")]
+        given = str(item.get("input"))
         return (f"{where} must be one of {expected}, got {item.get('input')!r}",
-                did_you_mean(str(item.get("input")), [o for o in options if o]))
+                _meant(given, options) or did_you_mean(given, [o for o in options if o]))
     if kind == "value_error":
         return f"{where}: {message.removeprefix('Value error, ')}", None
     if kind in _TYPE_WORDS:
@@ -285,6 +286,16 @@ def plain_message(item: ErrorDetails, where: str) -> tuple[str, str | None]:
         return (f"{where} {item.get('input')!r} is not a valid identifier",
                 "use letters, digits, '_', '-' and '.', starting with a letter or digit")
     return f"{where}: {message}", None
+
+
+# Words that name none of a literal's options but are meant for one of them; not accepted as synonyms, since
+# "round" may be read as any of the roundings, but the hint says which one the author most likely wants.
+_MEANT = {"round": ("half_up", "did you mean half_up (四舍五入)?")}
+
+
+def _meant(given: str, options: list[str]) -> str | None:
+    meant = _MEANT.get(given.strip().lower())
+    return meant[1] if meant is not None and meant[0] in options else None
 
 
 def _bound(kind: str, item: ErrorDetails) -> str:

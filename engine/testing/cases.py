@@ -31,7 +31,7 @@ from engine.source.validation_errors import diagnostics_from, located
 @dataclass
 class Mismatch:
     subject: str  # rule id, or 'total' / 'grade' / 'vetoes'
-    field: str
+    field: str  # of the grade: 'grade' (its id) or 'withheld'
     expected: Any
     actual: Any
 
@@ -220,6 +220,10 @@ def _subject_mismatches(rule_id: str, expected: dict[str, str], finding: Finding
     return mismatches
 
 
+def _given(withheld: bool) -> str:
+    return "withheld (暂不评定)" if withheld else "given"
+
+
 def _result_mismatches(case: Case, result: PackResult) -> list[Mismatch]:
     """The pack's total, grade and vetoes against the case's."""
     mismatches = []
@@ -227,6 +231,8 @@ def _result_mismatches(case: Case, result: PackResult) -> list[Mismatch]:
         mismatches.append(Mismatch("total", "total", float(case.total), result.total))
     if case.grade is not None and case.grade != result.grade.id:
         mismatches.append(Mismatch("grade", "grade", case.grade, result.grade.id))
+    if case.withheld is not None and case.withheld != result.grade.withheld:
+        mismatches.append(Mismatch("grade", "withheld", _given(case.withheld), _given(result.grade.withheld)))
     vetoes = sorted(v.rule for v in result.vetoes)
     if case.vetoes is not None and sorted(case.vetoes) != vetoes:
         mismatches.append(Mismatch("vetoes", "vetoes", sorted(case.vetoes), vetoes))
