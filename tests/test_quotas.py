@@ -13,11 +13,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from engine.backends import durable_available
 from engine.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "tests" / "packs" / "quotas"
 runner = CliRunner()
+needs_durable = pytest.mark.skipif(not durable_available()[0], reason="durable-rules is not installed here")
+
 STAFF = [{"name": "甲", "scores": {"community": 80, "residents": 80}}]
 
 
@@ -203,6 +206,7 @@ def test_band_quotas_move_persons_and_the_table_says_why(tmp_path):
     assert finding["outcome"] == "met" and finding["earned"] == 40  # a quota moves bands, never points
 
 
+@needs_durable
 def test_band_quotas_agree_on_both_backends(tmp_path):
     profile = ten_staff(tmp_path)
     reports = []
@@ -347,6 +351,7 @@ def test_pack_check_counts_a_quota_limit_parameter_as_read(tmp_path):
     assert "param-unread" not in result.stdout + result.stderr
 
 
+@needs_durable
 def test_backends_agree_on_random_packs_with_band_quotas():
     """Random format 2 packs with quotas on a banded for_each check (tests/packgen.py), both backends."""
     from hypothesis import HealthCheck, given, note, settings
@@ -447,6 +452,7 @@ def test_pack_check_counts_a_grade_quota_group_as_read():
     assert "input 'community.street'" not in result.stdout + result.stderr
 
 
+@needs_durable
 def test_both_backends_give_the_same_ranked_summary_with_quotas(district):
     summaries = []
     for backend in ("reference", "durable"):
